@@ -1,0 +1,1 @@
+"""PolicyKB knowledge base: policies, interpretations, FAQ, passages, search and answers."""

@@ -1,0 +1,31 @@
+"""Domain errors: each carries a message a user can act on; web/ maps them to HTTP statuses."""
+
+
+class KBError(Exception):
+    """Base class of every error PolicyKB reports to a user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(KBError):
+    """A record that was asked for does not exist."""
+
+
+class PolicyNotFound(NotFound):
+    """No policy with that id."""
+
+
+class InvalidInput(KBError):
+    """Input that cannot be accepted as it is (bad file, bad field, bad filter)."""
+
+
+class IngestError(InvalidInput):
+    """A document could not be ingested; the message names the file and, for JSONL, the line."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line

@@ -1,0 +1,194 @@
+"""The knowledge base's tables: the database is the source of truth, indexes derive from it."""
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, stored as UTC."""
+    return datetime.now(UTC)
+
+
+class Validity(StrEnum):
+    """A policy's legal status, as published in the county's 规范性文件 list."""
+
+    VALID = "有效"
+    EXPIRED = "失效"
+    REPEALED = "废止"
+    REVISED = "已修订"
+
+
+class Level(StrEnum):
+    """The government level that issued a policy."""
+
+    NATIONAL = "国家"
+    PROVINCE = "省"
+    CITY = "市"
+    COUNTY = "县"
+
+
+class Status(StrEnum):
+    """Sign-off state of authored content; only ``published`` is searched or pushed."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+class PassageKind(StrEnum):
+    """What a retrieval unit was cut from."""
+
+    CLAUSE = "clause"
+    BACKGROUND = "background"
+    PURPOSE = "purpose"
+    MEASURES = "measures"
+    SECTION = "section"  # a further interpretation section
+    FAQ = "faq"
+
+
+# --- Department -------------------------------------------------------------------------
+
+
+class Department(SQLModel, table=True):
+    """A county department that issues policies and answers for them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True, max_length=100)
+    phone: str | None = None
+
+
+# --- Policy -----------------------------------------------------------------------------
+
+
+class PolicyBase(SQLModel):
+    """Fields a policy carries, shared by the table and the API shapes."""
+
+    title: str = Field(min_length=1, max_length=300)
+    doc_number: str | None = Field(default=None, max_length=100, index=True)  # 文号
+    issuer: str | None = Field(default=None, max_length=200)  # 发文机关
+    level: Level | None = None
+    issue_date: date | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+    validity: Validity = Validity.VALID
+    source_url: str | None = None
+    # Service elements (政务服务要素).
+    beneficiaries: str | None = None  # 惠及对象
+    conditions: str | None = Field(default=None, sa_column=Column(Text))  # 申报条件
+    fulfil_time: str | None = None  # 兑现时限
+    address: str | None = None  # 受理地址
+    phone: str | None = None  # 咨询电话
+    apply_from: date | None = None  # application window
+    apply_to: date | None = None
+
+
+class Policy(PolicyBase, table=True):
+    """A policy document with its push facets; ``source_key`` makes re-ingestion idempotent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(unique=True, index=True, max_length=400)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    superseded_by_id: int | None = Field(default=None, foreign_key="policy.id")
+    full_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Push facets: GB/T 4754-2017 codes at any level (e.g. "C", "39", "3911").
+    industries_include: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    industries_exclude: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    sizes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    regions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    qualifications: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    status: Status = Status.PUBLISHED
+    content_hash: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PolicyPublic(PolicyBase):
+    """A policy as shown to the public."""
+
+    id: int
+    department: str | None = None
+    superseded_by_id: int | None = None
+    themes: list[str] = []
+
+
+# --- Interpretation and FAQ -------------------------------------------------------------
+
+
+class Interpretation(SQLModel, table=True):
+    """A substantive explanation of a policy: 背景, 目的, 主要举措 and further sections."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", index=True)
+    title: str | None = None
+    background: str = Field(default="", sa_column=Column(Text, nullable=False))  # 背景
+    purpose: str = Field(default="", sa_column=Column(Text, nullable=False))  # 目的
+    measures: str = Field(default="", sa_column=Column(Text, nullable=False))  # 主要举措
+    # Further sections: [{"title": ..., "text": ...}].
+    sections: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    drafter: str | None = None  # 拟稿人
+    reviewer: str | None = None  # 审核人
+    publisher: str | None = None  # 发布人
+    status: Status = Status.PUBLISHED
+    version: int = 1
+    published_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class FaqItem(SQLModel, table=True):
+    """A curated question and answer about a policy."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", index=True)
+    interpretation_id: int | None = Field(default=None, foreign_key="interpretation.id")
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    ordinal: int = 0
+    status: Status = Status.PUBLISHED
+
+
+# --- Passage ----------------------------------------------------------------------------
+
+
+class Passage(SQLModel, table=True):
+    """The unit of retrieval, cut from a policy's text, an interpretation or an FAQ item."""
+
+    __table_args__ = (UniqueConstraint("policy_id", "ordinal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", index=True)
+    interpretation_id: int | None = Field(default=None, foreign_key="interpretation.id")
+    faq_id: int | None = Field(default=None, foreign_key="faqitem.id")
+    ordinal: int = 0  # order within the policy
+    kind: PassageKind = PassageKind.CLAUSE
+    section: str = ""  # label as printed, e.g. "第三条", "六、", "三、（二）"
+    heading: str = Field(default="", sa_column=Column(Text, nullable=False))  # heading context
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    start: int = 0  # character offsets into the source text (policy full text or section)
+    end: int = 0
+    # Clause metadata, e.g. {"responsible": ["县发改委", ...]}.
+    meta: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# --- Index bookkeeping ------------------------------------------------------------------
+
+
+class IndexState(SQLModel, table=True):
+    """A version counter per derived index; every process reloads when it moves."""
+
+    name: str = Field(primary_key=True, max_length=50)
+    version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
