@@ -1,0 +1,161 @@
+"""Knowledge-base commands: init, ingest, ask, eval, reindex, demo."""
+
+import argparse
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+from kb.answers import AnswerResult, ask
+from kb.db import session_scope
+from kb.errors import InvalidInput
+from kb.ingest import IngestReport, ingest_paths
+
+
+def _searcher(ctx):  # noqa: ANN001, ANN202
+    from kb.search.service import Searcher
+
+    return Searcher(ctx.engine, ctx.settings)
+
+
+def cmd_init(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Create the data folder, the database schema and the index folder."""
+    ctx.engine  # noqa: B018  (creating it creates the folders and schema)
+    print(f"data folder: {ctx.settings.home.resolve()}")
+    print(f"database:    {ctx.settings.db_url}")
+    print(f"indexes:     {ctx.settings.index_dir.resolve()}")
+    return 0
+
+
+def _print_report(report: IngestReport) -> None:
+    for label, titles in (("created", report.created), ("updated", report.updated),
+                          ("unchanged", report.unchanged)):
+        for title in titles:
+            print(f"  {label:9} {title}")
+    print(f"{len(report.created)} created, {len(report.updated)} updated, "
+          f"{len(report.unchanged)} unchanged; {report.passages} passages in the knowledge base")
+
+
+def cmd_ingest(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Ingest documents and JSONL files; nothing is written if any input is bad."""
+    with session_scope(ctx.engine) as session:
+        report = ingest_paths(session=session, paths=[Path(p) for p in args.paths])
+    if report.changed:
+        _searcher(ctx).ensure_fresh()  # build the index now, not on the first question
+    _print_report(report)
+    return 0
+
+
+def _print_answer(result: AnswerResult) -> None:
+    if result.answer is None:
+        print(f"[置信度 {result.confidence:.2f}] {result.message}")
+        if result.hits:
+            print("\n可能相关（仅供参考）：")
+    else:
+        a = result.answer
+        print(f"[置信度 {result.confidence:.2f}] {a['citation']}")
+        if a.get("heading"):
+            print(f"  {a['heading']}")
+        print(f"\n{a['text']}\n")
+        if a.get("superseded_by"):
+            print(f"注意：该政策已由《{a['superseded_by']['title']}》替代。")
+        if len(result.hits) > 1:
+            print("其他相关条款：")
+    for hit in result.hits[1:] if result.answer else result.hits:
+        print(f"  - 《{hit.title}》{hit.doc_number or ''} {hit.section} [{hit.validity}] "
+              f"({hit.score:.2f})")
+
+
+def cmd_ask(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Answer a question from the knowledge base."""
+    result = ask(searcher=_searcher(ctx), question=args.question, k=args.k,
+                 threshold=ctx.settings.answer_threshold, hotline=ctx.settings.hotline)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(result)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Measure retrieval on a corpus + queries in a throw-away knowledge base."""
+    from kb.evaluate import evaluate
+
+    if args.mode in ("dense", "hybrid"):
+        raise InvalidInput(f"--mode {args.mode} needs dense retrieval, which is not built yet")
+    out = evaluate(corpus=Path(args.corpus), queries=Path(args.queries), k=args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for key, value in out.items():
+            print(f"{key:12} {value}")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Rebuild every derived index from the database."""
+    searcher = _searcher(ctx)
+    searcher.ensure_fresh(force=True)
+    print(f"lexical index rebuilt: {searcher.index.n_docs if searcher.index else 0} passages")
+    return 0
+
+
+def demo_files() -> list[Path]:
+    """The bundled demo knowledge base files."""
+    folder = resources.files("kb.demo")
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith((".jsonl", ".txt")))
+
+
+def cmd_demo(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Load the bundled demo data, then serve it (or print how to ask, with --no-serve)."""
+    with session_scope(ctx.engine) as session:
+        report = ingest_paths(session=session, paths=demo_files())
+    _searcher(ctx).ensure_fresh()
+    _print_report(report)
+    serve = not args.no_serve
+    if serve:
+        try:
+            from web.cli import serve_app
+        except ModuleNotFoundError:
+            serve = False
+    if not serve:
+        print('\nTry:  policykb ask "高新技术企业认定后有什么奖励？"')
+        return 0
+    return serve_app(ctx, host=args.host, port=args.port)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the knowledge-base commands to the ``policykb`` parser."""
+    p = sub.add_parser("init", help="create the data folder, database and index folder")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("ingest", help="ingest .txt .md .html .docx .pdf files, folders or JSONL")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with cited clauses")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("eval", help="measure retrieval on a corpus and queries (throw-away KB)")
+    p.add_argument("--corpus", required=True, help="JSONL: {id, title, text}")
+    p.add_argument("--queries", required=True, help="JSONL: {id, query, relevant_ids}")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--mode", choices=["lexical", "dense", "hybrid", "auto"], default="lexical")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_eval)
+
+    p = sub.add_parser("reindex", help="rebuild the search indexes from the database")
+    p.set_defaults(handler=cmd_reindex)
+
+    p = sub.add_parser("demo", help="load the bundled demo knowledge base and serve it")
+    p.add_argument("--no-serve", action="store_true", help="only load the demo data")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(handler=cmd_demo)
+
+
+if __name__ == "__main__":
+    sys.exit(0)

@@ -1,0 +1,1 @@
+"""Dense retrieval: sentence encoders, local model management and the faiss vector index."""

@@ -1,0 +1,23 @@
+"""The database's version counter for derived indexes, which every process follows."""
+
+from sqlmodel import Session
+
+from kb.models import IndexState, utcnow
+
+PASSAGES = "passages"
+
+
+def bump_version(*, session: Session, name: str = PASSAGES) -> int:
+    """Mark the passages as changed; processes holding an older index reload it."""
+    state = session.get(IndexState, name) or IndexState(name=name)
+    state.version += 1
+    state.updated_at = utcnow()
+    session.add(state)
+    session.flush()
+    return state.version
+
+
+def current_version(*, session: Session, name: str = PASSAGES) -> int:
+    """The version the database is at (0 before anything was ingested)."""
+    state = session.get(IndexState, name)
+    return state.version if state else 0

@@ -1,0 +1,228 @@
+"""Ingestion: documents and JSONL records become policies, interpretations, FAQ and passages."""
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlmodel import Session, delete, select
+
+from kb.errors import IngestError
+from kb.extract import extract_header
+from kb.index_state import bump_version
+from kb.models import Department, FaqItem, Interpretation, Passage, Policy, Status, utcnow
+from kb.passages import clause_passages, faq_passage, interpretation_passages
+from kb.readers import DOCUMENT_SUFFIXES, JSONL_SUFFIXES, decode, read_document
+from kb.schemas import PolicyRecord
+
+
+@dataclass
+class Item:
+    """A record ready to write, with where it came from (for messages) and its identity."""
+
+    record: PolicyRecord
+    origin: str
+    source_key: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingestion did, per policy."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    passages: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was written."""
+        return bool(self.created or self.updated)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and supported files inside named folders (sorted, so runs are repeatable)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*")
+                          if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES | JSONL_SUFFIXES)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise IngestError(str(path), "no such file or folder")
+    return out
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}" if where else err["msg"]
+
+
+def load_jsonl(path: Path) -> list[Item]:
+    """Parse and validate every line of a JSONL file; the first bad line raises, naming file and line."""
+    try:
+        text = decode(path.read_bytes(), path)
+    except OSError as exc:
+        raise IngestError(str(path), f"cannot be read: {exc.strerror or exc}") from exc
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise IngestError(str(path), f"malformed JSON ({exc.msg}, column {exc.colno})", number) from exc
+        if not isinstance(data, dict):
+            raise IngestError(str(path), "each line must be a JSON object", number)
+        try:
+            record = PolicyRecord.model_validate(data)
+        except ValidationError as exc:
+            raise IngestError(str(path), _first_error(exc), number) from exc
+        if record.title is None:
+            record.title = extract_header(record.text).title or (record.id or "未命名文件")
+        key = f"id:{record.id}" if record.id else _derived_key(record, f"{path.resolve()}:{number}")
+        items.append(Item(record, f"{path}:{number}", key))
+    if not items:
+        raise IngestError(str(path), "the file holds no records")
+    return items
+
+
+def _derived_key(record: PolicyRecord, location: str) -> str:
+    # A 文号 identifies a document wherever its file lives; without one, the file itself does.
+    return f"doc:{record.doc_number}" if record.doc_number else f"file:{location}"
+
+
+def load_document(path: Path) -> Item:
+    """A document file as a record, with title, 文号, issuer and date read from its text."""
+    doc = read_document(path)
+    header = extract_header(doc.text)
+    record = PolicyRecord(
+        title=header.title or doc.title_hint or path.stem, text=doc.text,
+        doc_number=header.doc_number, issuer=header.issuer, issue_date=header.issue_date,
+    )
+    return Item(record, str(path), _derived_key(record, str(path.resolve())))
+
+
+def load_items(paths: Iterable[Path]) -> list[Item]:
+    """Read and validate everything first, so that bad input writes nothing."""
+    items: list[Item] = []
+    for path in expand_paths(paths):
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            items += load_jsonl(path)
+        else:
+            items.append(load_document(path))
+    keys: dict[str, str] = {}
+    for item in items:
+        if item.source_key in keys:
+            raise IngestError(item.origin, f"duplicate policy id; first seen at {keys[item.source_key]}")
+        keys[item.source_key] = item.origin
+    return items
+
+
+def _department(session: Session, name: str | None) -> int | None:
+    if not name:
+        return None
+    dept = session.exec(select(Department).where(Department.name == name)).first()
+    if dept is None:
+        dept = Department(name=name)
+        session.add(dept)
+        session.flush()
+    return dept.id
+
+
+def _fingerprint(record: PolicyRecord) -> str:
+    return hashlib.sha256(record.model_dump_json().encode()).hexdigest()
+
+
+POLICY_FIELDS = (
+    "title", "doc_number", "issuer", "level", "issue_date", "effective_from", "effective_to",
+    "validity", "source_url", "themes", "industries_include", "industries_exclude", "sizes",
+    "regions", "qualifications", "apply_from", "apply_to", "beneficiaries", "conditions",
+    "fulfil_time", "address", "phone",
+)
+
+
+def clear_derived(*, session: Session, policy_id: int) -> None:
+    """Remove a policy's passages, FAQ and interpretations (before they are written anew)."""
+    session.exec(delete(Passage).where(Passage.policy_id == policy_id))
+    session.exec(delete(FaqItem).where(FaqItem.policy_id == policy_id))
+    session.exec(delete(Interpretation).where(Interpretation.policy_id == policy_id))
+
+
+def write_policy(*, session: Session, item: Item) -> tuple[Policy, str]:
+    """Create or update one policy with its interpretations, FAQ and passages; returns the action."""
+    record, digest = item.record, _fingerprint(item.record)
+    policy = session.exec(select(Policy).where(Policy.source_key == item.source_key)).first()
+    if policy is not None and policy.content_hash == digest:
+        return policy, "unchanged"
+    action = "created" if policy is None else "updated"
+    if policy is None:
+        policy = Policy(source_key=item.source_key, title=record.title or "")
+    for name in POLICY_FIELDS:
+        setattr(policy, name, getattr(record, name))
+    policy.department_id = _department(session, record.department)
+    policy.content_hash = digest
+    policy.status = Status.PUBLISHED
+    policy.updated_at = utcnow()
+    policy.full_text = record.text
+    session.add(policy)
+    session.flush()
+    clear_derived(session=session, policy_id=policy.id)
+    prepared, passages = clause_passages(policy)
+    policy.full_text = prepared  # offsets of clause passages point into this form
+    for rec in record.interpretations:
+        interp = Interpretation(
+            policy_id=policy.id, title=rec.title, background=rec.background, purpose=rec.purpose,
+            measures=rec.measures, sections=[s.model_dump() for s in rec.sections],
+            drafter=rec.drafter, reviewer=rec.reviewer, publisher=rec.publisher,
+            status=Status.PUBLISHED, published_at=utcnow(),
+        )
+        session.add(interp)
+        session.flush()
+        passages += interpretation_passages(interp)
+    for n, rec in enumerate(record.faq):
+        faq = FaqItem(policy_id=policy.id, question=rec.question, answer=rec.answer, ordinal=n)
+        session.add(faq)
+        session.flush()
+        passages.append(faq_passage(faq))
+    for n, passage in enumerate(passages):
+        passage.ordinal = n
+        session.add(passage)
+    session.flush()
+    return policy, action
+
+
+def _link_supersessions(session: Session, items: list[Item]) -> None:
+    for item in items:
+        target = item.record.superseded_by
+        if not target:
+            continue
+        newer = session.exec(select(Policy).where(Policy.source_key == f"id:{target}")).first()
+        if newer is None:
+            raise IngestError(item.origin, f"superseded_by names unknown policy id {target!r}")
+        policy = session.exec(select(Policy).where(Policy.source_key == item.source_key)).one()
+        policy.superseded_by_id = newer.id
+        session.add(policy)
+
+
+def ingest_items(*, session: Session, items: list[Item]) -> IngestReport:
+    """Write validated items; the caller's session commits once, or rolls everything back."""
+    report = IngestReport()
+    for item in items:
+        policy, action = write_policy(session=session, item=item)
+        getattr(report, action).append(policy.title)
+    _link_supersessions(session, items)
+    session.flush()
+    if report.changed:
+        report.passages = len(session.exec(select(Passage.id)).all())
+        bump_version(session=session)
+    return report
+
+
+def ingest_paths(*, session: Session, paths: Iterable[Path]) -> IngestReport:
+    """Ingest files and folders: all are read and validated before anything is written."""
+    return ingest_items(session=session, items=load_items(paths))

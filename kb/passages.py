@@ -1,0 +1,53 @@
+"""Turn a policy, its interpretations and FAQ into retrieval passages."""
+
+from kb.models import FaqItem, Interpretation, Passage, PassageKind, Policy
+from kb.segment import segment
+
+INTERPRETATION_FIELDS = (
+    ("background", PassageKind.BACKGROUND, "背景"),
+    ("purpose", PassageKind.PURPOSE, "目的"),
+    ("measures", PassageKind.MEASURES, "主要举措"),
+)
+
+
+def clause_passages(policy: Policy) -> tuple[str, list[Passage]]:
+    """Passages of the policy text; returns the prepared text the offsets point into."""
+    prepared, segments = segment(policy.full_text)
+    return prepared, [
+        Passage(policy_id=policy.id, kind=PassageKind.CLAUSE, section=s.section, heading=s.heading,
+                text=s.text, start=s.start, end=s.end, meta=s.meta)
+        for s in segments
+    ]
+
+
+def _section_passages(
+    interp: Interpretation, text: str, kind: PassageKind, label: str, heading: str
+) -> list[Passage]:
+    _, segments = segment(text, preamble_label=label)
+    out = []
+    for s in segments:
+        section = label if s.section == label else f"{label}{s.section}"
+        out.append(Passage(policy_id=interp.policy_id, interpretation_id=interp.id, kind=kind,
+                           section=section, heading=heading, text=s.text, start=s.start, end=s.end,
+                           meta=s.meta))
+    return out
+
+
+def interpretation_passages(interp: Interpretation) -> list[Passage]:
+    """Passages for 背景, 目的, 主要举措 and any further sections of an interpretation."""
+    heading = interp.title or "政策解读"
+    out: list[Passage] = []
+    for attr, kind, label in INTERPRETATION_FIELDS:
+        text = getattr(interp, attr)
+        if text and text.strip():
+            out += _section_passages(interp, text, kind, label, heading)
+    for sec in interp.sections:
+        out += _section_passages(interp, sec["text"], PassageKind.SECTION, sec["title"], heading)
+    return out
+
+
+def faq_passage(faq: FaqItem) -> Passage:
+    """One passage per FAQ item: the question is its heading, question and answer its text."""
+    return Passage(policy_id=faq.policy_id, interpretation_id=faq.interpretation_id, faq_id=faq.id,
+                   kind=PassageKind.FAQ, section="问答", heading=faq.question,
+                   text=f"问：{faq.question}\n答：{faq.answer}", start=0, end=len(faq.answer))

@@ -1,0 +1,1 @@
+"""Retrieval: lexical BM25 (words and bigrams), dense vectors, and their fusion."""

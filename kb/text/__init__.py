@@ -1,0 +1,1 @@
+"""Chinese text handling: normalisation, tokenisation, the policy-domain dictionary."""
