@@ -17,7 +17,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("indexes")
 
     # Answers: below this confidence the product hands off to the hotline.
-    answer_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+    answer_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
     hotline: str = "12345"
 
     # Dense retrieval ("none" turns it off).

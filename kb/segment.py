@@ -34,6 +34,7 @@ _SIGNOFF = re.compile(
 
 MAX_PASSAGE_CHARS = 600
 WHOLE_LABEL = "全文"
+MIN_INTRO_CHARS = 60
 
 
 @dataclass
@@ -164,8 +165,11 @@ def _emit(node: _Node, text: str, label: str, context: list[str], out: list[Segm
         add(node.start, node.end)
         return
     if node.children:
-        for s, e in _chunks(text, node.start, node.own):
-            add(s, e)
+        # The clause's own lines (often just its heading) stand alone only when they say something;
+        # a bare heading travels with every sub-clause as heading context instead.
+        if sum(e - s for s, e in node.own) > MIN_INTRO_CHARS:
+            for s, e in _chunks(text, node.start, node.own):
+                add(s, e)
         inner = context + [heading_of(node.head_line)]
         for child in node.children:
             child_label = child.label if child.kind == "article" else label + child.label
@@ -190,16 +194,22 @@ def _strip_signoff(root: _Node, text: str) -> None:
         n = n.children[-1]
 
 
+def _has_clauses(text: str, spans: list[tuple[int, int]]) -> bool:
+    top = {"chapter", "part", "article", "cn"}
+    return any((mk := _marker(text[s:e])) and mk[0] in top for s, e in spans)
+
+
 def segment(text: str, *, preamble_label: str = "序言") -> tuple[str, list[Segment]]:
     """Cut ``text`` into passages; returns the prepared text the offsets refer to, and the passages."""
     text = prepare(text)
-    if len(text.strip()) <= MAX_PASSAGE_CHARS:
-        # A short document is one answer: cutting it up only loses context (measured on eval sets).
+    spans = _lines(text)
+    if len(text.strip()) <= MAX_PASSAGE_CHARS and not _has_clauses(text, spans):
+        # A short answer-like text is one unit: cutting it up only loses context (measured on the
+        # eval sets); a short notice with 一、/第X条 clauses is still cut so each clause is citable.
         start = len(text) - len(text.lstrip())
         body = text.strip()
         return text, [Segment(WHOLE_LABEL if preamble_label == "序言" else preamble_label, "", body,
                               start, start + len(body), _responsible(body))]
-    spans = _lines(text)
     root = _tree(text, spans)
     if root.children:
         _strip_signoff(root, text)

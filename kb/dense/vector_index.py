@@ -51,7 +51,7 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
-        """ "hnsw" or "flat"."""
+        """Which faiss index holds the vectors: "flat" or "hnsw"."""
         return "hnsw" if isinstance(self._inner, faiss.IndexHNSW) else "flat"
 
     @property
@@ -159,6 +159,8 @@ class VectorIndex:
         """
         try:
             meta = json.loads((folder / META_FILE).read_text("utf-8"))
+            if not isinstance(meta, dict):
+                return _refuse(folder, "meta.json is not an object")
             wanted = {"format_version": FORMAT_VERSION, **expect}
             stale = [key for key, value in wanted.items() if meta.get(key) != value]
             if stale:
@@ -169,10 +171,9 @@ class VectorIndex:
             index = faiss.read_index(str(folder / INDEX_FILE))  # already the concrete class
             dead = np.load(folder / TOMBSTONES_FILE, allow_pickle=False).astype(np.int64)
             loaded = cls(int(meta["dim"]), **options)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:
-            return _refuse(
-                folder, f"unreadable ({type(exc).__name__}: {exc})"
-            )  # faiss: RuntimeError
+        # faiss reports unreadable files as RuntimeError; numpy and json as ValueError/OSError.
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+            return _refuse(folder, f"unreadable ({type(exc).__name__}: {exc})")
         if not isinstance(index, faiss.IndexIDMap2) or index.d != loaded.dim:
             return _refuse(folder, "index file is not an id-mapped index of that dimension")
         if (

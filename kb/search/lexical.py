@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.search.bm25 import BM25
+from kb.text.synonyms import canonical, expand
 from kb.text.tokenize import bigrams, words
 
 
@@ -60,6 +61,7 @@ class LexicalIndex:
     def scores(self, query: str) -> np.ndarray:
         """Fused score in [0, 1] of every passage for ``query``."""
         out = np.zeros(self.n_docs, dtype=np.float32)
+        query = expand(query)
         for name, weight, tokens in (
             ("words", self.cfg.word_weight, words(query)),
             ("bigrams", 1.0 - self.cfg.word_weight, bigrams(query)),
@@ -73,8 +75,9 @@ class LexicalIndex:
     def coverage(self, query: str, row: int) -> float:
         """Share of the query's bigram weight (idf) that passage ``row`` contains, in [0, 1]."""
         bm = self.channels["bigrams"]
-        ids, _ = bm.term_ids(bigrams(query))
-        unknown = len(set(bigrams(query))) - len(ids)
+        grams = bigrams(canonical(query))
+        ids, _ = bm.term_ids(grams)
+        unknown = len(set(grams)) - len(ids)
         if len(ids) == 0:
             return 0.0
         idf = bm.idf[ids]

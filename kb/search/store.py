@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,6 @@ def read_folder(target: Path, expect: dict) -> tuple[dict[str, np.ndarray], dict
             return None
         with np.load(target / "arrays.npz", allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError, KeyError, EOFError, json.JSONDecodeError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     return arrays, meta

@@ -1,0 +1,47 @@
+"""Shared fixtures: every test gets its own data folder, SQLite file and index folder."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from kb.config import Settings, get_settings
+from kb.db import create_schema, make_engine
+from tests.utils.builders import load_demo
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings pointing at a fresh folder, with dense retrieval off."""
+    s = Settings(home=tmp_path / "var", index_dir=tmp_path / "indexes", embedding_model="none")
+    s.ensure_dirs()
+    return s
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Engine:
+    """A real SQLite file database with the schema created."""
+    eng = make_engine(settings.db_url)
+    create_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def demo_engine(engine: Engine) -> Engine:
+    """The database loaded with the bundled demo knowledge base."""
+    load_demo(engine)
+    return engine
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the CLI's settings at a fresh folder; returns the data folder."""
+    home = tmp_path / "clihome"
+    monkeypatch.setenv("KB_HOME", str(home))
+    monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "cliindexes"))
+    monkeypatch.setenv("KB_EMBEDDING_MODEL", "none")
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()

@@ -1,0 +1,60 @@
+"""The policykb command line, as a user runs it."""
+
+import json
+
+from kb.cli import main
+from tests.utils.builders import write_jsonl, write_notice
+
+
+def test_init_creates_data_and_index_folders(cli_env, capsys):
+    assert main(["init"]) == 0
+    assert (cli_env / "policykb.db").exists()
+    assert "data folder" in capsys.readouterr().out
+
+
+def test_demo_then_ask_json(cli_env, capsys):
+    assert main(["demo", "--no-serve"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "大学毕业生来金湖就业，每月生活补贴多少？", "--json", "--k", "3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["answer"]["doc_number"] == "金人社规〔2023〕2号"
+    assert len(data["hits"]) <= 3 and data["confidence"] >= 0.3
+
+
+def test_ask_off_topic_prints_the_hotline(cli_env, capsys):
+    main(["demo", "--no-serve"])
+    capsys.readouterr()
+    assert main(["ask", "今天天气怎么样"]) == 0
+    assert "12345" in capsys.readouterr().out
+
+
+def test_ingest_bad_file_exits_2_naming_file_and_line(cli_env, tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "正文"}\n{oops\n', "utf-8")
+    assert main(["ingest", str(bad)]) == 2
+    assert "bad.jsonl:2" in capsys.readouterr().err
+
+
+def test_ingest_reports_created_then_unchanged(cli_env, tmp_path, capsys):
+    path = write_notice(tmp_path / "n.txt", "gb18030")
+    assert main(["ingest", str(path)]) == 0
+    assert "1 created" in capsys.readouterr().out
+    assert main(["ingest", str(path)]) == 0
+    assert "1 unchanged" in capsys.readouterr().out
+
+
+def test_eval_prints_the_metrics_json(cli_env, tmp_path, capsys):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [
+        {"id": "d1", "title": "", "text": "蓝莓种植每亩补贴800元。"},
+        {"id": "d2", "title": "", "text": "新能源汽车购置补贴每辆5000元。"},
+        {"id": "d3", "title": "", "text": "高校毕业生见习补贴每月1500元。"},
+    ])
+    queries = write_jsonl(tmp_path / "q.jsonl", [
+        {"id": "q1", "query": "种蓝莓有补贴吗", "relevant_ids": ["d1"]},
+        {"id": "q2", "query": "买新能源车补多少", "relevant_ids": ["d2"]},
+    ])
+    assert main(["eval", "--corpus", str(corpus), "--queries", str(queries), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n_queries"] == 2 and out["recall@1"] == 1.0 and out["mrr@10"] == 1.0
+    assert {"recall@5", "recall@10", "ndcg@10", "mode", "latency_ms"} <= set(out)
+    assert not (cli_env / "policykb.db").exists()  # the user's knowledge base is never touched
