@@ -15,20 +15,33 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            # The stdlib driver defers BEGIN, so a SAVEPOINT would open (and its RELEASE commit)
+            # the transaction; SQLAlchemy's documented recipe: autocommit driver, explicit BEGIN.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # noqa: ANN001
+            conn.exec_driver_sql("BEGIN")
+
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every table that is not there yet (all model modules must be imported first)."""
-    import kb.models  # noqa: F401  (registers the tables)
+# Modules whose tables make up the one schema (the knowledge base and the push registry).
+MODEL_MODULES = ("kb.models", "push.models")
 
+
+def create_schema(engine: Engine) -> None:
+    """Create every table that is not there yet."""
+    import importlib
+
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
     SQLModel.metadata.create_all(engine)
 
 

@@ -1,0 +1,71 @@
+"""Fixtures for push tests: a fresh SQLite file database per test, and record builders."""
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+import kb.models  # noqa: F401  (registers the kb tables)
+import push.models  # noqa: F401  (registers the firm table)
+from kb.db import create_schema, make_engine
+from kb.models import Policy, Status
+from push.models import Firm, FirmCreate
+from push.synthetic import make_uscc
+
+TODAY = date(2025, 6, 1)
+
+
+@pytest.fixture
+def engine(tmp_path) -> Iterator[Engine]:
+    """A new database file with every table."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    """A session on the test database (tests commit when they need to)."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+_counter = iter(range(1, 10**6))
+
+
+def make_policy(**fields) -> Policy:
+    """A published, valid policy with no facets unless given."""
+    n = next(_counter)
+    fields.setdefault("title", f"测试政策{n}")
+    fields.setdefault("source_key", f"test/{n}")
+    fields.setdefault("status", Status.PUBLISHED)
+    return Policy(**fields)
+
+
+def make_firm(i: int = 0, **fields) -> FirmCreate:
+    """A valid firm record; ``i`` picks its credit code."""
+    fields.setdefault("uscc", make_uscc(i))
+    fields.setdefault("name", f"企业{i}")
+    fields.setdefault("industry_code", "3911")
+    fields.setdefault("employees", 50)
+    fields.setdefault("revenue", 1000)
+    return FirmCreate(**fields)
+
+
+def add_firm(session: Session, i: int = 0, **fields) -> Firm:
+    """Store a firm and return the row."""
+    firm = Firm.model_validate(make_firm(i, **fields))
+    session.add(firm)
+    session.commit()
+    return firm
+
+
+def add_policy(session: Session, **fields) -> Policy:
+    """Store a policy and return the row."""
+    policy = make_policy(**fields)
+    session.add(policy)
+    session.commit()
+    return policy
