@@ -58,7 +58,7 @@ def doc_number(text: str) -> str | None:
 
 
 def _is_date_line(line: str) -> bool:
-    return bool((_DATE.fullmatch(line) or _CN_DATE.fullmatch(line)))
+    return bool(_DATE.fullmatch(line) or _CN_DATE.fullmatch(line))
 
 
 def extract_header(text: str) -> Header:
