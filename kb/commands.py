@@ -115,8 +115,12 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     serve = not args.no_serve
     if serve:
         try:
+            import fastapi  # noqa: F401
+            import uvicorn  # noqa: F401
+
             from web.cli import serve_app
         except ModuleNotFoundError:
+            print('\n(the web extras are not installed: pip install -e ".[web]" to serve)')
             serve = False
     if not serve:
         print('\nTry:  policykb ask "高新技术企业认定后有什么奖励？"')

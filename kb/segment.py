@@ -120,7 +120,7 @@ def _tree(text: str, spans: list[tuple[int, int]]) -> _Node:
 def _responsible(text: str) -> dict:
     found: dict[str, list[str]] = {}
     for role, units in _RESPONSIBLE.findall(text):
-        names = [u.strip() for u in re.split(r"[、，,；;]", units) if u.strip()]
+        names = [u.strip().removesuffix("等") for u in re.split(r"[、，,；;]", units) if u.strip()]
         found.setdefault(role, []).extend(names)
     return {"responsible": found} if found else {}
 

@@ -1,0 +1,78 @@
+"""政策体检: a firm enters or looks up its profile and sees the policies that apply, with reasons."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from kb.errors import InvalidInput
+from push.checkup import checkup
+from push.firms import get_firm
+from push.models import FirmProfile
+from web.deps import get_session
+
+router = APIRouter()
+QUALIFICATIONS = ["高新技术企业", "专精特新中小企业", "科技型中小企业", "创新型中小企业", "规模以上工业企业"]
+
+
+def _profile(data: dict) -> FirmProfile:
+    try:
+        return FirmProfile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise InvalidInput(f"{field}: {err['msg'].removeprefix('Value error, ')}") from None
+
+
+def _report(session: Session, uscc: str | None, data: dict, today: date | None):  # noqa: ANN202
+    profile = get_firm(session=session, uscc=uscc.strip()) if uscc and uscc.strip() else _profile(data)
+    return checkup(session=session, profile=profile, today=today)
+
+
+@router.get("/checkup", response_class=HTMLResponse)
+def checkup_form(request: Request) -> HTMLResponse:
+    """The empty 政策体检 form."""
+    return request.app.state.templates.TemplateResponse(
+        request, "checkup.html", {"report": None, "form": {}, "qualifications": QUALIFICATIONS})
+
+
+@router.post("/checkup", response_class=HTMLResponse)
+def checkup_page(
+    request: Request,
+    session: Annotated[Session, Depends(get_session)],
+    uscc: Annotated[str, Form()] = "",
+    industry_code: Annotated[str, Form()] = "",
+    employees: Annotated[str, Form()] = "",
+    revenue: Annotated[str, Form()] = "",
+    assets: Annotated[str, Form()] = "",
+    region: Annotated[str, Form()] = "",
+    business_scope: Annotated[str, Form()] = "",
+    qualifications: Annotated[list[str] | None, Form()] = None,
+    today: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """The report for the profile entered (or the registered firm named by its credit code)."""
+    form = {"uscc": uscc, "industry_code": industry_code, "employees": employees,
+            "revenue": revenue, "assets": assets, "region": region,
+            "business_scope": business_scope, "qualifications": qualifications or []}
+    try:
+        when = date.fromisoformat(today) if today else None
+    except ValueError:
+        raise InvalidInput(f"today: {today!r} is not a date (YYYY-MM-DD)") from None
+    data = {k: v for k, v in form.items() if k != "uscc"}
+    report = _report(session, uscc, data, when)
+    return request.app.state.templates.TemplateResponse(
+        request, "checkup.html", {"report": report, "form": form, "qualifications": QUALIFICATIONS})
+
+
+@router.post("/api/checkup")
+def checkup_api(body: dict, session: Annotated[Session, Depends(get_session)]) -> dict:
+    """The 政策体检 report as JSON: ``{"uscc"}`` or a profile, optional ``"today"``."""
+    today = body.pop("today", None)
+    try:
+        when = date.fromisoformat(today) if today else None
+    except (TypeError, ValueError):
+        raise InvalidInput(f"today: {today!r} is not a date (YYYY-MM-DD)") from None
+    return _report(session, body.pop("uscc", None), body, when).to_dict()
