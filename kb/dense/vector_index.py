@@ -170,11 +170,12 @@ class VectorIndex:
                 return _refuse(folder, "index file does not match its checksum")
             index = faiss.read_index(str(folder / INDEX_FILE))  # already the concrete class
             dead = np.load(folder / TOMBSTONES_FILE, allow_pickle=False).astype(np.int64)
-            loaded = cls(int(meta["dim"]), **options)
+            dim = int(meta["dim"])
         # faiss reports unreadable files as RuntimeError; numpy and json as ValueError/OSError.
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             return _refuse(folder, f"unreadable ({type(exc).__name__}: {exc})")
-        if not isinstance(index, faiss.IndexIDMap2) or index.d != loaded.dim:
+        loaded = cls(dim, **options)  # outside the try: a bad option is a bug, not a rebuild
+        if not isinstance(index, faiss.IndexIDMap2) or index.d != dim:
             return _refuse(folder, "index file is not an id-mapped index of that dimension")
         if (
             dead.ndim != 1
@@ -192,7 +193,7 @@ class VectorIndex:
         loaded._refresh_selector()
         if (
             len(loaded) != len(live)
-            or len(loaded) != meta["count"]
+            or len(loaded) != meta.get("count")
             or loaded.kind != meta.get("kind")
         ):
             return _refuse(folder, "index contents disagree with meta.json")
