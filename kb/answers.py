@@ -1,6 +1,6 @@
 """Answers to questions: the best cited passage with a confidence, or a plain hand-off to the hotline."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kb.errors import InvalidInput
 from kb.search.service import Filters, Hit, Searcher
@@ -19,7 +19,6 @@ class AnswerResult:
     answer_type: str = "none"  # "passage" | "faq" | "none"
     message: str = ""
     threshold: float = 0.0
-    extras: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The documented JSON shape."""

@@ -2,7 +2,6 @@
 
 import argparse
 import json
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -179,6 +178,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(handler=cmd_demo)
 
-
-if __name__ == "__main__":
-    sys.exit(0)

@@ -22,6 +22,7 @@ FORMAT_VERSION = 1
 VALIDITY_FACTOR = {Validity.VALID: 1.0, Validity.REVISED: 0.8, Validity.EXPIRED: 0.75,
                    Validity.REPEALED: 0.7}
 VALIDITY_CODES = list(Validity)
+_FACTORS = np.asarray([VALIDITY_FACTOR[v] for v in VALIDITY_CODES], dtype=np.float32)
 
 
 @dataclass
@@ -152,8 +153,7 @@ class Searcher:
         if self.index.n_docs == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = self.index.scores(query)
-        factors = np.asarray([VALIDITY_FACTOR[v] for v in VALIDITY_CODES], dtype=np.float32)
-        scores = scores * factors[self.validity]
+        scores = scores * _FACTORS[self.validity]
         mask = self._mask(filters)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
