@@ -1,5 +1,6 @@
 """Settings for PolicyKB, read once from the environment (prefix ``KB_``)."""
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,8 +21,34 @@ class Settings(BaseSettings):
     answer_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
     hotline: str = "12345"
 
+    # A question this close to a published FAQ question gets the curated answer (question match).
+    faq_threshold: float = Field(default=0.75, ge=0.0, le=1.0)
+
     # Dense retrieval ("none" turns it off).
     embedding_model: str = "BAAI/bge-small-zh-v1.5"
+
+    # Web: where links in messages point, who may embed the widget, how often a client may ask.
+    public_url: str = "http://127.0.0.1:8000"
+    widget_origins: str = ""  # comma-separated origins, e.g. "https://www.jinhu.gov.cn"
+    ask_rate_limit: int = Field(default=30, ge=1)  # questions per client per window
+    ask_rate_window_s: int = Field(default=60, ge=1)
+    # Until staff accounts exist, staff pages answer only clients on these networks.
+    staff_networks: str = "127.0.0.0/8,::1/128"
+    # Signs unsubscribe and firm links; generated into KB_HOME/secret.key when not set.
+    secret_key: str | None = None
+
+    # Push delivery channels.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_tls: str = "none"  # "none" | "starttls" | "ssl"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "policykb@localhost"
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
+    push_max_attempts: int = Field(default=6, ge=1)  # then the push is dead-lettered
+    push_backoff_s: float = Field(default=30.0, ge=0.0)  # first retry delay; doubles each time
+    push_daily_cap: int = Field(default=5, ge=1)  # messages per firm per day
 
     @property
     def db_url(self) -> str:
@@ -29,6 +56,32 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'policykb.db').resolve()}"
+
+    @staticmethod
+    def _split(value: str) -> list[str]:
+        return [v.strip() for v in value.split(",") if v.strip()]
+
+    @property
+    def widget_origin_list(self) -> list[str]:
+        """Origins allowed to call the API from a browser."""
+        return self._split(self.widget_origins)
+
+    @property
+    def staff_network_list(self) -> list[str]:
+        """Networks whose clients may open staff pages."""
+        return self._split(self.staff_networks)
+
+    def signing_key(self) -> bytes:
+        """The key that signs links; created once per installation when not configured."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.home / "secret.key"
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_hex(32))
+            tmp.replace(path)
+        return path.read_text().strip().encode()
 
     def ensure_dirs(self) -> None:
         """Create the data and index folders if they do not exist yet."""

@@ -29,3 +29,7 @@ class IngestError(InvalidInput):
         super().__init__(f"{where}: {message}")
         self.path = path
         self.line = line
+
+
+class PermissionDenied(KBError):
+    """The caller may not do this (wrong role, own draft, other department, not staff)."""

@@ -10,12 +10,14 @@ from pydantic import ValidationError
 from sqlmodel import Session, delete, select
 
 from kb.errors import IngestError
+from kb.events import EventKind, PolicyEvent, emit
 from kb.extract import extract_header
 from kb.index_state import bump_version
 from kb.models import Department, FaqItem, Interpretation, Passage, Policy, Status, utcnow
 from kb.passages import clause_passages, faq_passage, interpretation_passages
 from kb.readers import DOCUMENT_SUFFIXES, JSONL_SUFFIXES, decode, read_document
-from kb.schemas import PolicyRecord
+from kb.schemas import InterpretationRecord, PolicyRecord
+from kb.segment import segment
 
 
 @dataclass
@@ -153,6 +155,37 @@ def clear_derived(*, session: Session, policy_id: int) -> None:
     session.exec(delete(Interpretation).where(Interpretation.policy_id == policy_id))
 
 
+# What a revision notice says changed, in the words a firm reads.
+CHANGE_LABELS = {
+    "title": "标题", "doc_number": "文号", "validity": "效力状态", "effective_from": "施行日期",
+    "effective_to": "有效期", "industries_include": "适用行业", "industries_exclude": "适用行业",
+    "sizes": "适用规模", "regions": "适用地区", "qualifications": "资质要求",
+    "apply_from": "申报时间", "apply_to": "申报时间", "beneficiaries": "惠及对象",
+    "conditions": "申报条件", "fulfil_time": "兑现时限", "address": "受理地址", "phone": "咨询电话",
+}
+
+
+def _changes(policy: Policy, record: PolicyRecord, old_interpretations: list[dict]) -> list[str]:
+    labels: list[str] = []
+    for name, label in CHANGE_LABELS.items():
+        if getattr(policy, name) != getattr(record, name) and label not in labels:
+            labels.append(label)
+    if segment(record.text)[0] != policy.full_text:  # full_text is kept in segmented form
+        labels.append("政策条文")
+    if old_interpretations != [r.model_dump() for r in record.interpretations]:
+        labels.append("政策解读")
+    return labels
+
+
+def _interpretation_records(session: Session, policy_id: int) -> list[dict]:
+    rows = session.exec(select(Interpretation).where(Interpretation.policy_id == policy_id)
+                        .order_by(Interpretation.id)).all()
+    return [InterpretationRecord(
+        title=i.title, background=i.background, purpose=i.purpose, measures=i.measures,
+        sections=i.sections, drafter=i.drafter, reviewer=i.reviewer, publisher=i.publisher,
+    ).model_dump() for i in rows]
+
+
 def write_policy(*, session: Session, item: Item) -> tuple[Policy, str]:
     """Create or update one policy with its interpretations, FAQ and passages; returns the action."""
     record, digest = item.record, _fingerprint(item.record)
@@ -162,6 +195,11 @@ def write_policy(*, session: Session, item: Item) -> tuple[Policy, str]:
     action = "created" if policy is None else "updated"
     if policy is None:
         policy = Policy(source_key=item.source_key, title=record.title or "")
+        event = EventKind.PUBLISHED, []
+    else:
+        policy.version += 1
+        event = EventKind.REVISED, _changes(
+            policy, record, _interpretation_records(session, policy.id))
     for name in POLICY_FIELDS:
         setattr(policy, name, getattr(record, name))
     policy.department_id = _department(session, record.department)
@@ -193,7 +231,14 @@ def write_policy(*, session: Session, item: Item) -> tuple[Policy, str]:
         passage.ordinal = n
         session.add(passage)
     session.flush()
+    _pending(session).append(PolicyEvent(kind=event[0], policy_id=policy.id,
+                                         version=policy.version, changes=event[1]))
     return policy, action
+
+
+def _pending(session: Session) -> list[PolicyEvent]:
+    # Events wait until the whole batch is written, so a listener sees successors and links.
+    return session.info.setdefault("kb_pending_events", [])
 
 
 def _link_supersessions(session: Session, items: list[Item]) -> None:
@@ -205,8 +250,12 @@ def _link_supersessions(session: Session, items: list[Item]) -> None:
         if newer is None:
             raise IngestError(item.origin, f"superseded_by names unknown policy id {target!r}")
         policy = session.exec(select(Policy).where(Policy.source_key == item.source_key)).one()
-        policy.superseded_by_id = newer.id
-        session.add(policy)
+        if policy.superseded_by_id != newer.id:
+            policy.superseded_by_id = newer.id
+            session.add(policy)
+            _pending(session).append(PolicyEvent(
+                kind=EventKind.SUPERSEDED, policy_id=policy.id, version=policy.version,
+                changes=["已被新政策替代"], successor_id=newer.id))
 
 
 def ingest_items(*, session: Session, items: list[Item]) -> IngestReport:
@@ -217,6 +266,8 @@ def ingest_items(*, session: Session, items: list[Item]) -> IngestReport:
         getattr(report, action).append(policy.title)
     _link_supersessions(session, items)
     session.flush()
+    for event in session.info.pop("kb_pending_events", []):
+        emit(session=session, event=event)
     if report.changed:
         report.passages = len(session.exec(select(Passage.id)).all())
         bump_version(session=session)

@@ -110,6 +110,7 @@ class Policy(PolicyBase, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     status: Status = Status.PUBLISHED
+    version: int = 1  # bumped by every published change; pushes are keyed on it
     content_hash: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -3,7 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from kb.errors import InvalidInput, KBError, NotFound
+from kb.errors import InvalidInput, KBError, NotFound, PermissionDenied
 
 
 def status_of(exc: KBError) -> int:
@@ -12,6 +12,8 @@ def status_of(exc: KBError) -> int:
         return 404
     if isinstance(exc, InvalidInput):
         return 422
+    if isinstance(exc, PermissionDenied):
+        return 403
     return 400
 
 
