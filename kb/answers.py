@@ -1,8 +1,12 @@
-"""Answers to questions: the best cited passage with a confidence, or a plain hand-off to the hotline."""
+"""Answers to questions: a curated FAQ answer, the best cited passage, or a hand-off to the hotline."""
 
 from dataclasses import dataclass
 
+from sqlmodel import Session
+
 from kb.errors import InvalidInput
+from kb.models import FaqItem
+from kb.search.faq import FaqMatch, best_faq
 from kb.search.service import Filters, Hit, Searcher
 
 MAX_QUESTION_CHARS = 500
@@ -16,15 +20,23 @@ class AnswerResult:
     answer: dict | None
     confidence: float
     hits: list[Hit]
-    answer_type: str = "none"  # "passage" | "faq" | "none"
+    answer_type: str = "none"  # "faq" | "passage" | "none"
     message: str = ""
     threshold: float = 0.0
+    faq_threshold: float = 0.0
+    faq_match: FaqMatch | None = None
+    ranking: str = "lexical"
 
     def to_dict(self) -> dict:
         """The documented JSON shape."""
+        faq = self.faq_match
         return {
             "query": self.query, "answer": self.answer, "answer_type": self.answer_type,
-            "confidence": self.confidence, "threshold": self.threshold, "message": self.message,
+            "confidence": self.confidence, "threshold": self.threshold,
+            "faq_threshold": self.faq_threshold,
+            "faq_match": {"passage_id": faq.passage_id, "question": faq.question,
+                          "score": faq.score} if faq else None,
+            "ranking": self.ranking, "message": self.message,
             "hits": [_hit_json(h) for h in self.hits],
         }
 
@@ -63,28 +75,63 @@ def confidence_of(searcher: Searcher, question: str, hits: list[Hit]) -> float:
     """How sure the top hit answers the question: the idf-weighted share of the question's terms it holds."""
     if not hits:
         return 0.0
-    top = hits[0]
-    return round(min(1.0, searcher.coverage(question, top.passage_id)), 3)
+    return round(min(1.0, searcher.coverage(question, hits[0].passage_id)), 3)
+
+
+def _validity_note(hit: Hit) -> str:
+    if hit.validity == "有效":
+        return ""
+    note = f"。注意：该政策当前状态为“{hit.validity}”"
+    if hit.superseded_by:
+        note += f"，已由《{hit.superseded_by['title']}》替代"
+    return note
+
+
+def _faq_answer(searcher: Searcher, match: FaqMatch, hits: list[Hit]) -> tuple[dict, list[Hit]]:
+    """The curated answer as the answer, and the FAQ hit moved above the passages."""
+    faq_hit = next((h for h in hits if h.passage_id == match.passage_id), None)
+    if faq_hit is None:
+        faq_hit = searcher.hits([match.passage_id], [match.score])[0]
+    with Session(searcher.engine) as session:
+        item = session.get(FaqItem, faq_hit.faq_id)
+    answer = _hit_json(faq_hit) | {
+        "citation": citation(faq_hit), "faq_id": faq_hit.faq_id,
+        "question": item.question if item else faq_hit.heading,
+        "text": item.answer if item else faq_hit.text,
+    }
+    return answer, [faq_hit] + [h for h in hits if h.passage_id != faq_hit.passage_id]
 
 
 def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
-        hotline: str = "12345", filters: Filters | None = None) -> AnswerResult:
-    """Answer ``question`` from published passages; below ``threshold`` say so and point to the hotline."""
+        hotline: str = "12345", filters: Filters | None = None,
+        faq_threshold: float | None = None) -> AnswerResult:
+    """Answer ``question``: a matching FAQ's curated answer, else the best passage above
+    ``threshold``, else say so and point to the hotline (``faq_threshold`` defaults to settings)."""
     q = clean_question(question)
+    if faq_threshold is None:
+        faq_threshold = searcher.settings.faq_threshold
     if not 1 <= k <= 50:
         raise InvalidInput("k must be between 1 and 50")
-    hits = searcher.search(q, k=k, filters=filters)
-    conf = confidence_of(searcher, q, hits)
-    result = AnswerResult(query=q, answer=None, confidence=conf, hits=hits, threshold=threshold)
-    if hits and conf >= threshold:
+    cands = searcher.candidates(q, filters=filters)
+    rows, scores = searcher.fused(*cands, limit=max(50, k * 10))
+    hits = searcher.group(rows, scores, k=k, per_policy=2)
+    match = best_faq(searcher, q, cands[0], filters=filters)
+    result = AnswerResult(query=q, answer=None, confidence=0.0, hits=hits, threshold=threshold,
+                          faq_threshold=faq_threshold, faq_match=match,
+                          ranking=searcher.setting.label() if searcher.dense else "lexical")
+    if match is not None and match.score >= faq_threshold:
+        result.answer, result.hits = _faq_answer(searcher, match, hits)
+        result.hits = result.hits[:k]
+        result.answer_type, result.confidence = "faq", match.score
+        top = result.hits[0]
+        result.message = f"常见问题解答，依据{citation(top)}{_validity_note(top)}"
+        return result
+    result.confidence = confidence_of(searcher, q, hits)
+    if hits and result.confidence >= threshold:
         top = hits[0]
         result.answer = _hit_json(top) | {"citation": citation(top)}
-        result.answer_type = "faq" if top.kind == "faq" else "passage"
-        result.message = f"依据{citation(top)}"
-        if top.validity != "有效":
-            result.message += f"。注意：该政策当前状态为“{top.validity}”"
-            if top.superseded_by:
-                result.message += f"，已由《{top.superseded_by['title']}》替代"
+        result.answer_type = "passage"
+        result.message = f"依据{citation(top)}{_validity_note(top)}"
     else:
         result.message = (f"未找到可靠的答案。建议拨打{hotline}政务服务便民热线咨询，"
                           "或到政务服务中心“一企来”企业服务窗口现场咨询。")

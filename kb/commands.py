@@ -78,11 +78,21 @@ def cmd_ask(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 def cmd_eval(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Measure retrieval on a corpus + queries in a throw-away knowledge base."""
-    from kb.evaluate import evaluate
+    from kb.evaluate import evaluate, tune
 
-    if args.mode in ("dense", "hybrid"):
-        raise InvalidInput(f"--mode {args.mode} needs dense retrieval, which is not built yet")
-    out = evaluate(corpus=Path(args.corpus), queries=Path(args.queries), k=args.k, mode=args.mode)
+    if len(args.corpus) != len(args.queries):
+        raise InvalidInput("give one --queries file for each --corpus file")
+    sets = [(Path(c), Path(q)) for c, q in zip(args.corpus, args.queries, strict=True)]
+    if args.tune:
+        if args.mode != "auto":
+            raise InvalidInput("--tune measures every mode; use it with --mode auto")
+        out = tune(sets=sets, settings=ctx.settings, k=args.k)
+    elif len(sets) == 1:
+        out = evaluate(corpus=sets[0][0], queries=sets[0][1], settings=ctx.settings, k=args.k,
+                       mode=args.mode)
+    else:
+        out = {str(c): evaluate(corpus=c, queries=q, settings=ctx.settings, k=args.k,
+                                mode=args.mode) for c, q in sets}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
@@ -95,7 +105,9 @@ def cmd_reindex(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Rebuild every derived index from the database."""
     searcher = _searcher(ctx)
     searcher.ensure_fresh(force=True)
-    print(f"lexical index rebuilt: {searcher.index.n_docs if searcher.index else 0} passages")
+    n = searcher.lexical.n_docs if searcher.lexical else 0
+    dense = f"; dense index ({searcher.dense.encoder.name}) rebuilt" if searcher.dense else ""
+    print(f"lexical index rebuilt: {n} passages{dense}")
     return 0
 
 
@@ -154,10 +166,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser("eval", help="measure retrieval on a corpus and queries (throw-away KB)")
-    p.add_argument("--corpus", required=True, help="JSONL: {id, title, text}")
-    p.add_argument("--queries", required=True, help="JSONL: {id, query, relevant_ids}")
+    p.add_argument("--corpus", required=True, action="append",
+                   help="JSONL: {id, title, text} (repeat with --queries for several sets)")
+    p.add_argument("--queries", required=True, action="append",
+                   help="JSONL: {id, query, relevant_ids}")
     p.add_argument("--k", type=int, default=10)
-    p.add_argument("--mode", choices=["lexical", "dense", "hybrid", "auto"], default="lexical")
+    p.add_argument("--mode", choices=["lexical", "dense", "hybrid", "auto"], default="lexical",
+                   help="auto: the setting --tune stored for the model (lexical without one)")
+    p.add_argument("--tune", action="store_true",
+                   help="measure lexical, dense and hybrid settings and store the best for the "
+                        "configured embedding model (in KB_HOME/tuning.json)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_eval)
 

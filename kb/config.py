@@ -24,8 +24,10 @@ class Settings(BaseSettings):
     # A question this close to a published FAQ question gets the curated answer (question match).
     faq_threshold: float = Field(default=0.75, ge=0.0, le=1.0)
 
-    # Dense retrieval ("none" turns it off).
+    # Dense retrieval ("none" turns it off) and how rankings are fused: "auto" uses the setting
+    # `policykb eval --tune` measured for the model (lexical until then); or lexical|dense|hybrid.
     embedding_model: str = "BAAI/bge-small-zh-v1.5"
+    search_mode: str = Field(default="auto", pattern="^(auto|lexical|dense|hybrid)$")
 
     # Web: where links in messages point, who may embed the widget, how often a client may ask.
     public_url: str = "http://127.0.0.1:8000"

@@ -64,7 +64,9 @@ class FirmColumns:
             klass=np.asarray(klass, dtype=np.int16),
             size=size,
             region=np.asarray(region, dtype=np.int16),
-            quals=np.asarray(quals, dtype=np.uint64).reshape(len(ids), -1),
+            # An empty registry has no rows to infer the word count from: one word, zero rows.
+            quals=np.asarray(quals, dtype=np.uint64).reshape(len(ids), -1) if len(ids)
+            else np.zeros((0, 1), dtype=np.uint64),
             regions=list(regions),
             qualification_names=list(qualification_names),
         )

@@ -90,6 +90,18 @@ class VectorIndex:
             return scores[0][keep], ids[0][keep]
         return scores, ids
 
+    def similarity(self, query: np.ndarray, ids: np.ndarray | list[int]) -> np.ndarray:
+        """Inner product of one query with the stored vectors of ``ids`` (0 where absent)."""
+        q = self._matrix(query)[0]
+        wanted = np.asarray(ids, dtype=np.int64).ravel()
+        rows = np.fromiter((self._row_of.get(int(i), -1) for i in wanted), dtype=np.int64,
+                           count=len(wanted))
+        out = np.zeros(len(wanted), dtype=np.float32)
+        found = rows >= 0
+        if found.any():
+            out[found] = self._inner.reconstruct_batch(rows[found]) @ q
+        return out
+
     # --- writing --------------------------------------------------------------------------
 
     def add(self, ids: np.ndarray | list[int], vectors: np.ndarray) -> None:

@@ -1,4 +1,10 @@
-"""Lexical retrieval for Chinese: BM25 over jieba words and over character bigrams, fused."""
+"""Lexical retrieval for Chinese: BM25 over jieba words and over character bigrams, fused.
+
+An index is a large base segment plus a small delta segment of passages published since the
+base was built. The delta scores with the base's idf and average length, so scores compare
+across segments; it is rebuilt from cached tokens on every change, the base only when the
+delta grows large.
+"""
 
 from dataclasses import dataclass
 
@@ -7,6 +13,8 @@ import numpy as np
 from kb.search.bm25 import BM25
 from kb.text.synonyms import canonical, expand
 from kb.text.tokenize import bigrams, words
+
+CHANNELS = ("words", "bigrams")
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,28 @@ class DocText:
     text: str
 
 
-def _doc_tokens(doc: DocText, cfg: LexicalConfig, tokenize) -> list[str]:  # noqa: ANN001
+Tokens = tuple[list[str], list[str]]  # (words, bigrams) of one passage
+
+
+def doc_tokens(doc: DocText, cfg: LexicalConfig) -> Tokens:
+    """A passage's tokens per channel, with the title and heading boosts applied."""
+    return doc_tokens_one(doc, cfg, words), doc_tokens_one(doc, cfg, bigrams)
+
+
+def _build(tokens: list[Tokens] | None, docs: list[DocText] | None, cfg: LexicalConfig,
+           base: dict[str, BM25] | None = None) -> dict[str, BM25]:
+    out = {}
+    for i, name in enumerate(CHANNELS):
+        tokenize = words if name == "words" else bigrams
+        stream = ((t[i] for t in tokens) if tokens is not None
+                  else (doc_tokens_one(d, cfg, tokenize) for d in docs or []))
+        frozen = {} if base is None else {"idf_of": base[name].idf_of, "avgdl": base[name].avgdl}
+        out[name] = BM25.build(stream, k1=cfg.k1, b=cfg.b, **frozen)
+    return out
+
+
+def doc_tokens_one(doc: DocText, cfg: LexicalConfig, tokenize) -> list[str]:  # noqa: ANN001
+    """One channel's tokens of a passage (the streaming build tokenises channel by channel)."""
     return (tokenize(doc.title) * cfg.title_repeat + tokenize(doc.heading) * cfg.heading_repeat
             + tokenize(doc.text))
 
@@ -37,26 +66,38 @@ def _doc_tokens(doc: DocText, cfg: LexicalConfig, tokenize) -> list[str]:  # noq
 class LexicalIndex:
     """Two BM25 channels over the same passages; scores are max-normalised per query and summed."""
 
-    def __init__(self, channels: dict[str, BM25], cfg: LexicalConfig) -> None:
+    def __init__(self, channels: dict[str, BM25], cfg: LexicalConfig,
+                 delta: dict[str, BM25] | None = None) -> None:
         self.channels = channels
+        self.delta = delta
         self.cfg = cfg
 
     @property
-    def n_docs(self) -> int:
-        """Number of passages indexed."""
+    def n_base(self) -> int:
+        """Passages in the base segment (rows 0..n_base-1)."""
         return self.channels["bigrams"].n_docs
+
+    @property
+    def n_docs(self) -> int:
+        """Passages indexed, base and delta."""
+        return self.n_base + (self.delta["bigrams"].n_docs if self.delta else 0)
 
     @classmethod
     def build(cls, docs: list[DocText], cfg: LexicalConfig | None = None) -> "LexicalIndex":
-        """Tokenise and index every passage."""
+        """Tokenise and index every passage (channel by channel, so tokens are never all held)."""
         cfg = cfg or LexicalConfig()
-        return cls(
-            {
-                "words": BM25.build([_doc_tokens(d, cfg, words) for d in docs], k1=cfg.k1, b=cfg.b),
-                "bigrams": BM25.build([_doc_tokens(d, cfg, bigrams) for d in docs], k1=cfg.k1, b=cfg.b),
-            },
-            cfg,
-        )
+        return cls(_build(None, docs, cfg), cfg)
+
+    def with_delta(self, tokens: list[Tokens]) -> "LexicalIndex":
+        """This base with a delta segment of already tokenised passages (rows n_base onwards)."""
+        delta = _build(tokens, None, self.cfg, base=self.channels) if tokens else None
+        return LexicalIndex(self.channels, self.cfg, delta)
+
+    def _channel_scores(self, name: str, tokens: list[str]) -> np.ndarray:
+        s = self.channels[name].scores(tokens)
+        if self.delta:
+            s = np.concatenate([s, self.delta[name].scores(tokens)])
+        return s
 
     def scores(self, query: str) -> np.ndarray:
         """Fused score in [0, 1] of every passage for ``query``."""
@@ -66,28 +107,38 @@ class LexicalIndex:
             ("words", self.cfg.word_weight, words(query)),
             ("bigrams", 1.0 - self.cfg.word_weight, bigrams(query)),
         ):
-            s = self.channels[name].scores(tokens)
+            s = self._channel_scores(name, tokens)
             top = float(s.max()) if len(s) else 0.0
             if top > 0:
                 out += weight * (s / top)
         return out
 
+    def term_weights(self, terms: list[str]) -> np.ndarray:
+        """The bigram channel's idf of each term (unseen terms count as maximally specific)."""
+        bm = self.channels["bigrams"]
+        top = float(bm.idf.max()) if len(bm.idf) else 1.0
+        seen = [t in bm.vocab or (self.delta is not None and t in self.delta["bigrams"].vocab)
+                for t in terms]
+        return np.asarray([bm.idf_of(t) if s else top for t, s in zip(terms, seen, strict=True)],
+                          dtype=np.float32)
+
     def coverage(self, query: str, row: int) -> float:
         """Share of the query's bigram weight (idf) that passage ``row`` contains, in [0, 1]."""
-        bm = self.channels["bigrams"]
-        grams = bigrams(canonical(query))
-        ids, _ = bm.term_ids(grams)
-        unknown = len(set(grams)) - len(ids)
-        if len(ids) == 0:
+        grams = list(dict.fromkeys(bigrams(canonical(query))))
+        if not grams:
             return 0.0
-        idf = bm.idf[ids]
-        present = bm.weights[row, ids].toarray().ravel() > 0
-        # A query word the corpus has never seen is maximally specific: it counts as a miss.
-        total = float(idf.sum()) + unknown * float(bm.idf.max())
-        return float(idf[present].sum() / total) if total > 0 else 0.0
+        weight = self.term_weights(grams)
+        if row < self.n_base:
+            present = self.channels["bigrams"].contains(row, grams)
+        elif self.delta is not None:
+            present = self.delta["bigrams"].contains(row - self.n_base, grams)
+        else:
+            return 0.0
+        total = float(weight.sum())
+        return float(weight[present].sum() / total) if total > 0 else 0.0
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """Everything needed to load the index again, as arrays."""
+        """The base segment as arrays (the delta is rebuilt from the database on load)."""
         out = {}
         for name, bm in self.channels.items():
             out |= {f"{name}.{k}": v for k, v in bm.to_arrays().items()}
@@ -97,7 +148,7 @@ class LexicalIndex:
     def from_arrays(cls, arrays: dict[str, np.ndarray], cfg: LexicalConfig) -> "LexicalIndex":
         """Load from ``to_arrays`` output."""
         channels = {}
-        for name in ("words", "bigrams"):
+        for name in CHANNELS:
             prefix = f"{name}."
             channels[name] = BM25.from_arrays(
                 {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}

@@ -1,6 +1,14 @@
-"""The searcher every process holds: follows the database's index version, ranks, filters, groups."""
+"""The searcher every process holds: follows the database's index version, ranks, filters, groups.
+
+Each process patches its indexes from the database when the index version moves: passages that
+appeared are tokenised (and embedded) and go into a small delta segment, passages that went
+are marked dead. The lexical base is rebuilt only when the delta grows large; the dense index
+is patched by passage id. So a publish is searchable in every process within ``CHECK_EVERY_S``
+plus the time to index the new passages.
+"""
 
 import hashlib
+import logging
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -13,26 +21,18 @@ from sqlmodel import Session, select
 
 from kb.config import Settings
 from kb.index_state import current_version
-from kb.models import Passage, Policy, Status, Validity
-from kb.search.lexical import DocText, LexicalConfig, LexicalIndex
+from kb.models import Passage, PassageKind, Policy, Status
+from kb.search.fusion import LEXICAL, FusionSetting, fuse
+from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, Tokens, doc_tokens
+from kb.search.rows import VALIDITY_CODES, Filters, PolicyFacts, RowTable
 from kb.search.store import read_folder, write_folder
 
-FORMAT_VERSION = 1
-# Passages of policies that no longer apply stay findable (people ask about them) but rank lower.
-VALIDITY_FACTOR = {Validity.VALID: 1.0, Validity.REVISED: 0.8, Validity.EXPIRED: 0.75,
-                   Validity.REPEALED: 0.7}
-VALIDITY_CODES = list(Validity)
-_FACTORS = np.asarray([VALIDITY_FACTOR[v] for v in VALIDITY_CODES], dtype=np.float32)
+__all__ = ["Filters", "Hit", "Searcher", "VALIDITY_CODES"]
 
+log = logging.getLogger("policykb")
 
-@dataclass
-class Filters:
-    """Restrictions on what a search may return."""
-
-    validity: list[str] = field(default_factory=list)
-    department_ids: list[int] = field(default_factory=list)
-    theme: str | None = None
-    policy_ids: list[int] = field(default_factory=list)
+FORMAT_VERSION = 2
+CANDIDATES = 200  # per channel, before fusion
 
 
 @dataclass
@@ -51,6 +51,7 @@ class Hit:
     validity: str
     superseded_by: dict | None = None
     meta: dict = field(default_factory=dict)
+    faq_id: int | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
@@ -62,131 +63,213 @@ def _tokenizer_fingerprint() -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def embed_text(title: str, heading: str, text: str) -> str:
+    """What a passage's vector is computed from: the title and heading give the clause context."""
+    head = heading if heading and heading != title else ""
+    return "\n".join(part for part in (title, head, text) if part)
+
+
 class Searcher:
-    """Lexical search over published passages, rebuilt or reloaded when the database moves on."""
+    """Lexical (+ dense) search over published passages, following the database."""
 
     CHECK_EVERY_S = 0.2  # how often a process asks the database for the index version
+    DELTA_MIN = 2000  # the lexical base is rebuilt once the delta exceeds this ...
+    DELTA_FRACTION = 0.1  # ... or this share of the base, whichever is larger
 
-    def __init__(self, engine: Engine, settings: Settings, cfg: LexicalConfig | None = None) -> None:
+    def __init__(self, engine: Engine, settings: Settings, cfg: LexicalConfig | None = None, *,
+                 encoder=None, setting: FusionSetting | None = None) -> None:  # noqa: ANN001
         self.engine = engine
         self.settings = settings
         self.cfg = cfg or LexicalConfig()
-        self.index: LexicalIndex | None = None
+        self.table = RowTable()
+        self.lexical: LexicalIndex | None = None
         self.version = -1
         self._checked = 0.0
         self._lock = threading.Lock()
-        self.passage_ids = np.zeros(0, dtype=np.int64)
-        self.policy_ids = np.zeros(0, dtype=np.int64)
-        self.validity = np.zeros(0, dtype=np.int8)
-        self.department = np.zeros(0, dtype=np.int64)
+        self._delta: list[Tokens] = []
+        self._encoder = encoder
+        self._setting = setting
+        self.dense = None  # SemanticChannel over passages, when a model is loaded
+        self.questions = None  # SemanticChannel over FAQ questions
+        self.setting = LEXICAL
+
+    # --- following the database ----------------------------------------------------------
 
     @property
     def folder(self):  # noqa: ANN201
-        """Where the lexical index lives on disk."""
+        """Where the lexical base lives on disk."""
         return self.settings.index_dir / "lexical"
 
-    def _expect(self, version: int) -> dict:
-        return {"format_version": FORMAT_VERSION, "db_version": version,
-                "tokenizer": _tokenizer_fingerprint(), "config": asdict(self.cfg)}
+    @property
+    def policy_ids(self) -> np.ndarray:
+        """Policy id per row."""
+        return self.table.policy_ids
 
-    def _rows(self, session: Session) -> list[tuple[Passage, Policy]]:
-        stmt = (select(Passage, Policy).join(Policy, Passage.policy_id == Policy.id)
-                .where(Policy.status == Status.PUBLISHED).order_by(Passage.id))
-        return list(session.exec(stmt).all())
+    def _expect(self) -> dict:
+        return {"format_version": FORMAT_VERSION, "tokenizer": _tokenizer_fingerprint(),
+                "config": asdict(self.cfg)}
 
     def ensure_fresh(self, *, force: bool = False) -> None:
-        """Follow the database: reload from disk or rebuild when its index version has moved."""
+        """Follow the database: patch the indexes when its version moved (``force``: rebuild)."""
         now = time.monotonic()
-        if not force and self.index is not None and now - self._checked < self.CHECK_EVERY_S:
+        if not force and self.lexical is not None and now - self._checked < self.CHECK_EVERY_S:
             return
         with self._lock:
             with Session(self.engine) as session:
                 version = current_version(session=session)
-                self._checked = now
-                if not force and version == self.version and self.index is not None:
+                self._checked = time.monotonic()
+                if not force and version == self.version and self.lexical is not None:
                     return
-                rows = self._rows(session)
-            self._install(rows, version, rebuild=force)
+                if self.lexical is None or force:
+                    self._open(session, rebuild=force)
+                self._sync(session)
+                self.version = version
 
-    def _install(self, rows: list[tuple[Passage, Policy]], version: int, *, rebuild: bool) -> None:
-        expect = self._expect(version) | {"count": len(rows)}
-        loaded = None if rebuild else read_folder(self.folder, expect)
-        ids = np.fromiter((p.id for p, _ in rows), dtype=np.int64, count=len(rows))
-        if loaded is not None and np.array_equal(loaded[0].get("passage_ids"), ids):
-            index = LexicalIndex.from_arrays(loaded[0], self.cfg)
+    def _open(self, session: Session, *, rebuild: bool) -> None:
+        """Load the lexical base from disk (or build it), and the dense channels."""
+        self.table, self._delta = RowTable(), []
+        loaded = None if rebuild else read_folder(self.folder, self._expect())
+        if loaded is not None:
+            arrays = loaded[0]
+            self.lexical = LexicalIndex.from_arrays(arrays, self.cfg)
+            self.table.append(arrays["passage_ids"], arrays["policy_ids"], arrays["faq"])
         else:
-            index = LexicalIndex.build(
-                [DocText(pol.title, p.heading, p.text) for p, pol in rows], self.cfg)
-            arrays = index.to_arrays() | {"passage_ids": ids}
-            write_folder(self.folder, arrays,
-                         expect | {"built_at": datetime.now(UTC).isoformat()})
-        self.passage_ids = ids
-        self.policy_ids = np.fromiter((p.policy_id for p, _ in rows), dtype=np.int64, count=len(rows))
-        self.validity = np.fromiter((VALIDITY_CODES.index(pol.validity) for _, pol in rows),
-                                    dtype=np.int8, count=len(rows))
-        self.department = np.fromiter((pol.department_id or 0 for _, pol in rows), dtype=np.int64,
-                                      count=len(rows))
-        self.themes = [set(pol.themes) for _, pol in rows]
-        self.index, self.version = index, version
+            self._rebuild_base(session)
+        self._open_dense(session, rebuild=rebuild)
 
-    def _mask(self, filters: Filters | None) -> np.ndarray | None:
-        if filters is None:
-            return None
-        mask = np.ones(len(self.passage_ids), dtype=bool)
-        if filters.validity:
-            codes = [VALIDITY_CODES.index(Validity(v)) for v in filters.validity]
-            mask &= np.isin(self.validity, codes)
-        if filters.department_ids:
-            mask &= np.isin(self.department, filters.department_ids)
-        if filters.policy_ids:
-            mask &= np.isin(self.policy_ids, filters.policy_ids)
-        if filters.theme:
-            mask &= np.fromiter((filters.theme in t for t in self.themes), dtype=bool,
-                                count=len(self.themes))
-        return mask
+    def _rebuild_base(self, session: Session) -> None:
+        t0 = time.perf_counter()
+        rows = list(session.exec(_published(select(Passage, Policy.title))).all())
+        index = LexicalIndex.build([DocText(title, p.heading, p.text) for p, title in rows],
+                                   self.cfg)
+        table = RowTable()
+        table.append(*_columns([p for p, _ in rows]))
+        arrays = index.to_arrays() | {"passage_ids": table.passage_ids,
+                                      "policy_ids": table.policy_ids, "faq": table.faq}
+        write_folder(self.folder, arrays, self._expect() | {
+            "count": len(rows), "built_at": datetime.now(UTC).isoformat(),
+            "build_seconds": round(time.perf_counter() - t0, 2)})
+        self.lexical, self.table, self._delta = index, table, []
 
-    def rank(self, query: str, *, limit: int = 100, filters: Filters | None = None
-             ) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and scores of the best passages, validity-weighted, best first."""
+    def _open_dense(self, session: Session, *, rebuild: bool) -> None:
+        from kb.search.tuning import effective_setting
+
+        encoder = self._encoder or _load_encoder(self.settings)
+        model = encoder.name if encoder is not None else None
+        self.setting = self._setting or effective_setting(
+            home=self.settings.home, model=model, mode=self.settings.search_mode)
+        if encoder is None:
+            self.dense = self.questions = None
+            return
+        from kb.search.semantic import SemanticChannel
+
+        ids = _published_ids(session)
+        self.dense = SemanticChannel(encoder, self.settings.index_dir)
+        self.dense.open(ids, self._texts, rebuild=rebuild)
+        self.questions = SemanticChannel(encoder, self.settings.index_dir, part="faq-questions")
+        self.questions.open(_published_ids(session, faq=True), self._questions, rebuild=rebuild)
+
+    def _sync(self, session: Session) -> None:
+        """Bring rows, lexical delta and dense vectors in step with the published passages."""
+        ids = _published_ids(session)
+        live = self.table.live_ids
+        added, removed = np.setdiff1d(ids, live), np.setdiff1d(live, ids)
+        self.table.kill(removed)
+        if len(added):
+            rows = _fetch(session, added)
+            self.table.append(*_columns([p for p, _ in rows]))
+            self._delta += [doc_tokens(DocText(t, p.heading, p.text), self.cfg) for p, t in rows]
+            limit = max(self.DELTA_MIN, self.DELTA_FRACTION * self.lexical.n_base)
+            if len(self._delta) > limit:
+                self._rebuild_base(session)
+            else:
+                self.lexical = self.lexical.with_delta(self._delta)
+        if self.dense is not None and (len(added) or len(removed)):
+            self.dense.sync(ids, self._texts)
+            self.questions.sync(_published_ids(session, faq=True), self._questions)
+        self.table.set_policies(_policy_facts(session))
+
+    def _texts(self, ids: np.ndarray) -> list[str]:
+        with Session(self.engine) as session:
+            found = {p.id: embed_text(t, p.heading, p.text) for p, t in _fetch(session, ids)}
+        return [found.get(int(i), "") for i in ids]
+
+    def _questions(self, ids: np.ndarray) -> list[str]:
+        with Session(self.engine) as session:
+            found = {p.id: p.heading for p, _ in _fetch(session, ids)}
+        return [found.get(int(i), "") for i in ids]
+
+    # --- ranking -------------------------------------------------------------------------
+
+    def candidates(self, query: str, *, filters: Filters | None = None, limit: int = CANDIDATES
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each channel's best rows and scores, filtered: (lex rows, lex scores, dense rows, cos)."""
         self.ensure_fresh()
-        assert self.index is not None
-        if self.index.n_docs == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores = self.index.scores(query)
-        scores = scores * _FACTORS[self.validity]
-        mask = self._mask(filters)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        limit = min(limit, len(scores))
-        top = np.argpartition(-scores, limit - 1)[:limit]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        top = top[scores[top] > 0]
-        return top, scores[top]
+        assert self.lexical is not None
+        mask = self.table.mask(filters)
+        lex_rows, lex_scores = _top(self.lexical.scores(query), mask, limit)
+        dense_rows, dense_scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if self.dense is not None and self.setting.mode != "lexical" and mask.any():
+            # Ask for more when filtering, so enough candidates survive the mask.
+            want = limit if filters is None else min(len(self.table), limit * 4)
+            ids, cos = self.dense.search(query, want)
+            rows = self.table.rows_of(ids)
+            ok = rows >= 0
+            ok[ok] &= mask[rows[ok]]
+            dense_rows, dense_scores = rows[ok][:limit], cos[ok][:limit]
+        return lex_rows, lex_scores, dense_rows, dense_scores
+
+    def rank(self, query: str, *, limit: int = 100, filters: Filters | None = None,
+             setting: FusionSetting | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and scores of the best passages, fused and validity-weighted, best first."""
+        lex_rows, lex_scores, dense_rows, dense_scores = self.candidates(query, filters=filters)
+        return self.fused(lex_rows, lex_scores, dense_rows, dense_scores, limit=limit,
+                          setting=setting)
+
+    def fused(self, lex_rows: np.ndarray, lex_scores: np.ndarray, dense_rows: np.ndarray,
+              dense_scores: np.ndarray, *, limit: int, setting: FusionSetting | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Fuse candidates with ``setting`` (default: this searcher's), weight by validity, sort."""
+        setting = setting or self.setting
+        if self.dense is None and setting.mode != "lexical":
+            setting = LEXICAL  # no model: lexical is all there is
+        scores = fuse(len(self.table), lex_rows, lex_scores, dense_rows, dense_scores, setting)
+        rows = np.union1d(lex_rows, dense_rows).astype(np.int64)
+        s = scores[rows] * self.table.factor[rows]
+        order = np.argsort(-s, kind="stable")
+        rows, s = rows[order], s[order]
+        keep = s > 0
+        return rows[keep][:limit], s[keep][:limit]
 
     def search(self, query: str, *, k: int = 5, per_policy: int = 2,
                filters: Filters | None = None) -> list[Hit]:
         """The best ``k`` passages, grouped by policy (at most ``per_policy`` each), best policy first."""
         rows, scores = self.rank(query, limit=max(50, k * 10), filters=filters)
+        return self.group(rows, scores, k=k, per_policy=per_policy)
+
+    def group(self, rows: np.ndarray, scores: np.ndarray, *, k: int, per_policy: int) -> list[Hit]:
+        """Hits for ranked rows, at most ``per_policy`` per policy, policies in order of best row."""
         groups: dict[int, list[int]] = {}
         for i, row in enumerate(rows):
-            group = groups.setdefault(int(self.policy_ids[row]), [])
+            group = groups.setdefault(int(self.table.policy_ids[row]), [])
             if len(group) < per_policy:
                 group.append(i)
         picked = [i for group in groups.values() for i in group][:k]
-        return self._hits([int(rows[i]) for i in picked], [float(scores[i]) for i in picked])
+        return self.hits([int(self.table.passage_ids[rows[i]]) for i in picked],
+                         [float(scores[i]) for i in picked])
 
-    def _hits(self, rows: list[int], scores: list[float]) -> list[Hit]:
-        if not rows:
+    def hits(self, passage_ids: list[int], scores: list[float]) -> list[Hit]:
+        """Hits with citations for passage ids (passages deleted meanwhile are skipped)."""
+        if not passage_ids:
             return []
-        ids = [int(self.passage_ids[r]) for r in rows]
         with Session(self.engine) as session:
             found = {p.id: (p, pol) for p, pol in session.exec(
                 select(Passage, Policy).join(Policy, Passage.policy_id == Policy.id)
-                .where(Passage.id.in_(ids)))}
+                .where(Passage.id.in_(passage_ids)))}
             newer_ids = {pol.superseded_by_id for _, pol in found.values() if pol.superseded_by_id}
             newer = {p.id: p for p in session.exec(select(Policy).where(Policy.id.in_(newer_ids)))}
         hits = []
-        for pid, score in zip(ids, scores, strict=True):
+        for pid, score in zip(passage_ids, scores, strict=True):
             if pid not in found:
                 continue  # deleted since the index was loaded; the next refresh drops it
             p, pol = found[pid]
@@ -196,13 +279,73 @@ class Searcher:
                 section=p.section, heading=p.heading, kind=p.kind, text=p.text,
                 score=round(score, 4), validity=pol.validity,
                 superseded_by={"policy_id": sup.id, "title": sup.title, "doc_number": sup.doc_number}
-                if sup else None, meta=p.meta))
+                if sup else None, meta=p.meta, faq_id=p.faq_id))
         return hits
+
+    def passage_headings(self, passage_ids: np.ndarray) -> dict[int, str]:
+        """Headings (for FAQ passages: the question) by passage id."""
+        with Session(self.engine) as session:
+            return {p.id: p.heading for p, _ in _fetch(session, passage_ids)}
 
     def coverage(self, query: str, passage_id: int) -> float:
         """How much of the query's specific vocabulary a passage contains, in [0, 1]."""
-        assert self.index is not None
-        row = int(np.searchsorted(self.passage_ids, passage_id))
-        if row >= len(self.passage_ids) or self.passage_ids[row] != passage_id:
-            return 0.0
-        return self.index.coverage(query, row)
+        assert self.lexical is not None
+        row = self.table.row_of(passage_id)
+        return 0.0 if row is None else self.lexical.coverage(query, row)
+
+
+def _published(stmt):  # noqa: ANN001, ANN202
+    return (stmt.join(Policy, Passage.policy_id == Policy.id)
+            .where(Policy.status == Status.PUBLISHED).order_by(Passage.id))
+
+
+def _published_ids(session: Session, *, faq: bool = False) -> np.ndarray:
+    stmt = _published(select(Passage.id))
+    if faq:
+        stmt = stmt.where(Passage.kind == PassageKind.FAQ)
+    return np.asarray(session.exec(stmt).all(), dtype=np.int64)
+
+
+def _fetch(session: Session, ids: np.ndarray) -> list[tuple[Passage, str]]:
+    out = []
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        chunk = [int(i) for i in ids[start:start + 900]]
+        out += session.exec(_published(select(Passage, Policy.title))
+                            .where(Passage.id.in_(chunk))).all()
+    return out
+
+
+def _columns(passages: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(passages)
+    return (np.fromiter((p.id for p in passages), dtype=np.int64, count=n),
+            np.fromiter((p.policy_id for p in passages), dtype=np.int64, count=n),
+            np.fromiter((p.kind == PassageKind.FAQ for p in passages), dtype=bool, count=n))
+
+
+def _policy_facts(session: Session) -> dict[int, PolicyFacts]:
+    stmt = select(Policy.id, Policy.validity, Policy.department_id, Policy.themes).where(
+        Policy.status == Status.PUBLISHED)
+    return {pid: PolicyFacts(v, d, t or []) for pid, v, d, t in session.exec(stmt)}
+
+
+def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.where(mask, scores, 0.0)
+    limit = min(limit, len(scores))
+    if limit == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    top = np.argpartition(-scores, limit - 1)[:limit]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    top = top[scores[top] > 0]
+    return top.astype(np.int64), scores[top].astype(np.float32)
+
+
+def _load_encoder(settings: Settings):  # noqa: ANN202
+    if settings.embedding_model.strip().lower() in ("", "none"):
+        return None
+    try:
+        from kb.dense.encoder import load_encoder
+    except ImportError:  # the dense extra is not installed
+        log.warning("dense retrieval needs the 'dense' extra (pip install -e '.[dense]'); "
+                    "continuing in lexical mode")
+        return None
+    return load_encoder(name=settings.embedding_model, home=settings.home)

@@ -1,0 +1,62 @@
+"""Question-to-question matching against published FAQ, for curated direct answers."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb.search.rows import Filters
+from kb.text.synonyms import canonical
+from kb.text.tokenize import bigrams
+
+LEXICAL_POOL = 50  # FAQ rows among this many lexical candidates are compared
+DENSE_POOL = 5  # plus this many nearest FAQ questions by vector
+
+
+@dataclass
+class FaqMatch:
+    """The published FAQ question closest to the user's question."""
+
+    passage_id: int
+    question: str
+    score: float  # in [0, 1]; 1 = the same question
+
+
+def _grams(text: str) -> set[str]:
+    return set(bigrams(canonical(text)))
+
+
+def question_similarity(weights_of, query: str, question: str) -> float:  # noqa: ANN001
+    """idf-weighted Dice overlap of two questions' bigrams, in [0, 1]."""
+    q, f = _grams(query), _grams(question)
+    if not q or not f:
+        return 0.0
+    terms = sorted(q | f)
+    w = dict(zip(terms, weights_of(terms).tolist(), strict=True))
+    total = sum(w[t] for t in q) + sum(w[t] for t in f)
+    return 2 * sum(w[t] for t in q & f) / total if total > 0 else 0.0
+
+
+def best_faq(searcher, query: str, lex_rows: np.ndarray, *,  # noqa: ANN001
+             filters: Filters | None = None) -> FaqMatch | None:
+    """The closest FAQ question among the candidates, scored lexically and, with a model, by vector."""
+    table = searcher.table
+    rows = [int(r) for r in lex_rows[:LEXICAL_POOL] if table.faq[r]]
+    dense = searcher.questions is not None and searcher.setting.mode != "lexical"
+    if dense:
+        mask = table.mask(filters)
+        ids, _ = searcher.questions.search(query, DENSE_POOL)
+        rows += [int(r) for r in table.rows_of(ids) if r >= 0 and mask[r] and int(r) not in rows]
+    if not rows:
+        return None
+    ids = np.asarray([int(table.passage_ids[r]) for r in rows], dtype=np.int64)
+    questions = searcher.passage_headings(ids)
+    lex = np.asarray([question_similarity(searcher.lexical.term_weights, query, questions[int(i)])
+                      for i in ids], dtype=np.float32)
+    setting, score = searcher.setting, lex
+    if dense:
+        w = 1.0 if setting.mode == "dense" else setting.weight
+        score = (1 - w) * lex + w * np.clip(searcher.questions.similarity(query, ids), 0, 1)
+    # A curated answer of a policy that no longer applies must match better to be given.
+    score = score * table.factor[np.asarray(rows, dtype=np.int64)]
+    best = int(np.argmax(score))
+    return FaqMatch(int(ids[best]), questions[int(ids[best])], round(float(score[best]), 3))

@@ -1,0 +1,114 @@
+"""The searcher's row table: which passage each index row holds, and what filters read about it."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kb.models import Validity
+
+VALIDITY_CODES = list(Validity)
+# Passages of policies that no longer apply stay findable (people ask about them) but rank lower.
+VALIDITY_FACTOR = {Validity.VALID: 1.0, Validity.REVISED: 0.8, Validity.EXPIRED: 0.75,
+                   Validity.REPEALED: 0.7}
+FACTORS = np.asarray([VALIDITY_FACTOR[v] for v in VALIDITY_CODES], dtype=np.float32)
+
+
+@dataclass
+class Filters:
+    """Restrictions on what a search may return."""
+
+    validity: list[str] = field(default_factory=list)
+    department_ids: list[int] = field(default_factory=list)
+    theme: str | None = None
+    policy_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class PolicyFacts:
+    """What filters and ranking need to know about one policy."""
+
+    validity: Validity
+    department_id: int | None
+    themes: list[str]
+
+
+class RowTable:
+    """Rows in index order (base segment, then delta), with dead rows for removed passages."""
+
+    def __init__(self) -> None:
+        self.passage_ids = np.zeros(0, dtype=np.int64)
+        self.policy_ids = np.zeros(0, dtype=np.int64)
+        self.alive = np.zeros(0, dtype=bool)
+        self.faq = np.zeros(0, dtype=bool)
+        self.validity = np.zeros(0, dtype=np.int8)
+        self.department = np.zeros(0, dtype=np.int64)
+        self.factor = np.zeros(0, dtype=np.float32)
+        self.themes: dict[int, set[str]] = {}  # policy id -> themes
+        self._row_of: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.passage_ids)
+
+    @property
+    def live_ids(self) -> np.ndarray:
+        """Passage ids of the live rows, sorted."""
+        return np.sort(self.passage_ids[self.alive])
+
+    def row_of(self, passage_id: int) -> int | None:
+        """The live row holding ``passage_id``, if any."""
+        return self._row_of.get(passage_id)
+
+    def rows_of(self, passage_ids: np.ndarray) -> np.ndarray:
+        """Rows of passage ids (-1 where not live)."""
+        return np.fromiter((self._row_of.get(int(i), -1) for i in passage_ids), dtype=np.int64,
+                           count=len(passage_ids))
+
+    def append(self, passage_ids: np.ndarray, policy_ids: np.ndarray, faq: np.ndarray) -> None:
+        """Add rows at the end (a new base starts from an empty table)."""
+        start = len(self.passage_ids)
+        self.passage_ids = np.concatenate([self.passage_ids, passage_ids.astype(np.int64)])
+        self.policy_ids = np.concatenate([self.policy_ids, policy_ids.astype(np.int64)])
+        self.alive = np.concatenate([self.alive, np.ones(len(passage_ids), dtype=bool)])
+        self.faq = np.concatenate([self.faq, faq.astype(bool)])
+        self._row_of.update(zip(passage_ids.tolist(), range(start, len(self.passage_ids)),
+                                strict=True))
+
+    def kill(self, passage_ids: np.ndarray) -> None:
+        """Mark removed passages' rows dead; they score zero until the next base rebuild."""
+        for pid in passage_ids.tolist():
+            row = self._row_of.pop(pid, None)
+            if row is not None:
+                self.alive[row] = False
+
+    def set_policies(self, facts: dict[int, PolicyFacts]) -> None:
+        """Refresh per-row policy facts (validity can change without the passages changing)."""
+        pol_ids = np.fromiter(facts, dtype=np.int64, count=len(facts))
+        codes = np.fromiter((VALIDITY_CODES.index(f.validity) for f in facts.values()),
+                            dtype=np.int8, count=len(facts))
+        depts = np.fromiter((f.department_id or 0 for f in facts.values()), dtype=np.int64,
+                            count=len(facts))
+        order = np.argsort(pol_ids)
+        pol_ids, codes, depts = pol_ids[order], codes[order], depts[order]
+        where = np.clip(np.searchsorted(pol_ids, self.policy_ids), 0, max(len(pol_ids) - 1, 0))
+        known = (pol_ids[where] == self.policy_ids) if len(pol_ids) else np.zeros(len(self), bool)
+        self.validity = np.where(known, codes[where] if len(codes) else 0, 0).astype(np.int8)
+        self.department = np.where(known, depts[where] if len(depts) else 0, 0)
+        self.factor = np.where(self.alive, FACTORS[self.validity], 0.0).astype(np.float32)
+        self.themes = {pid: set(f.themes) for pid, f in facts.items()}
+
+    def mask(self, filters: Filters | None) -> np.ndarray:
+        """Rows a search may return: live and passing ``filters``."""
+        mask = self.alive.copy()
+        if filters is None:
+            return mask
+        if filters.validity:
+            codes = [VALIDITY_CODES.index(Validity(v)) for v in filters.validity]
+            mask &= np.isin(self.validity, codes)
+        if filters.department_ids:
+            mask &= np.isin(self.department, filters.department_ids)
+        if filters.policy_ids:
+            mask &= np.isin(self.policy_ids, filters.policy_ids)
+        if filters.theme:
+            with_theme = [pid for pid, t in self.themes.items() if filters.theme in t]
+            mask &= np.isin(self.policy_ids, with_theme)
+        return mask

@@ -1,0 +1,104 @@
+"""Dense retrieval over passages: an encoder and a faiss index kept in step with the database."""
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from kb.dense.encoder import Encoder, safe_name
+from kb.dense.vector_index import VectorIndex
+
+log = logging.getLogger("policykb")
+
+FetchTexts = Callable[[np.ndarray], list[str]]  # passage ids -> texts to embed, in that order
+
+
+class SemanticChannel:
+    """One model's vectors for the live passages, patched by id as passages come and go."""
+
+    # At start-up a snapshot this far out of step with the database is rebuilt, not patched.
+    REBUILD_FRACTION = 0.2
+    SAVE_EVERY = 1000  # changed vectors between snapshots (a restart re-encodes at most these)
+    BATCH = 256
+    QUERY_CACHE = 512
+
+    def __init__(self, encoder: Encoder, index_dir: Path, part: str = "passages") -> None:
+        self.encoder = encoder
+        self.folder = index_dir / "dense" / safe_name(encoder.name) / part
+        self.index: VectorIndex | None = None
+        self._unsaved = 0
+        self.build_seconds: float | None = None  # of the last full build, kept in meta.json
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @property
+    def meta(self) -> dict:
+        """What a snapshot must match to be used: the model, its dimension, normalisation."""
+        return {"model": self.encoder.name, "dim": self.encoder.dim, "normalized": True}
+
+    def open(self, live_ids: np.ndarray, fetch: FetchTexts, *, rebuild: bool = False) -> None:
+        """Load the snapshot and patch it to ``live_ids``, or build from the database."""
+        loaded = None if rebuild else VectorIndex.load(self.folder, self.meta)
+        if loaded is not None:
+            have = loaded.ids()
+            added, removed = np.setdiff1d(live_ids, have), np.setdiff1d(have, live_ids)
+            if len(added) + len(removed) <= self.REBUILD_FRACTION * max(len(live_ids), 1):
+                self.index = loaded
+                self.sync(live_ids, fetch)
+                return
+            log.info("vector index for %s is out of step with the database (%d to add, %d to "
+                     "remove); rebuilding", self.encoder.name, len(added), len(removed))
+        started = time.perf_counter()
+        self.index = VectorIndex(self.encoder.dim)
+        self.apply(live_ids, np.zeros(0, dtype=np.int64), fetch)
+        self.build_seconds = round(time.perf_counter() - started, 2)
+        self.save()
+
+    def sync(self, live_ids: np.ndarray, fetch: FetchTexts) -> None:
+        """Add the vectors of passages that appeared and remove those of passages that went."""
+        assert self.index is not None
+        have = self.index.ids()
+        self.apply(np.setdiff1d(live_ids, have), np.setdiff1d(have, live_ids), fetch)
+
+    def apply(self, added: np.ndarray, removed: np.ndarray, fetch: FetchTexts) -> None:
+        """Remove and add exactly these passages' vectors."""
+        assert self.index is not None
+        if len(removed):
+            self.index.remove(removed)
+        for start in range(0, len(added), self.BATCH):
+            ids = added[start:start + self.BATCH]
+            self.index.add(ids, self.encoder.encode_passages(fetch(ids)))
+        self._unsaved += len(added) + len(removed)
+        if self._unsaved >= self.SAVE_EVERY:
+            self.save()
+
+    def save(self) -> None:
+        """Write a snapshot (temp folder + rename)."""
+        assert self.index is not None
+        self.index.save(self.folder, self.meta | {"build_seconds": self.build_seconds})
+        self._unsaved = 0
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's vector (recent queries are cached: the agent console searches as you type)."""
+        vec = self._queries.get(query)
+        if vec is None:
+            vec = self.encoder.encode_queries([query])[0]
+            self._queries[query] = vec
+            if len(self._queries) > self.QUERY_CACHE:
+                self._queries.popitem(last=False)
+        else:
+            self._queries.move_to_end(query)
+        return vec
+
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Passage ids and cosine similarities of the ``k`` nearest passages, best first."""
+        assert self.index is not None
+        scores, ids = self.index.search(self.query_vector(query), k)
+        return ids, scores
+
+    def similarity(self, query: str, passage_ids: np.ndarray) -> np.ndarray:
+        """Cosine of the query with given passages (0 for passages without a vector)."""
+        assert self.index is not None
+        return self.index.similarity(self.query_vector(query), passage_ids)
