@@ -43,6 +43,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_common(check)
     check.set_defaults(handler=cmd_checkup)
 
+    from push.commands import register_delivery
+
+    register_delivery(subparsers)
+
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     """--date and --json."""

@@ -13,7 +13,7 @@ from kb.models import utcnow
 from push.industry import normalize_industry_code
 from push.uscc import normalize_uscc
 
-CHANNELS = ("email", "webhook", "inbox")  # delivery channels a firm can opt into
+CHANNELS = ("email", "webhook", "inbox", "sms")  # delivery channels a firm can opt into
 _LIST_SPLIT = re.compile(r"[;；,，、|/\n]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -124,6 +124,8 @@ class FirmBase(FirmProfile):
             raise ValueError("选择了email渠道但未填写联系邮箱")
         if "webhook" in self.channels and not self.webhook_url:
             raise ValueError("选择了webhook渠道但未填写webhook地址")
+        if "sms" in self.channels and not self.contact_phone:
+            raise ValueError("选择了sms渠道但未填写联系电话")
         return self
 
 
@@ -149,3 +151,15 @@ class FirmPublic(FirmProfile):
     id: int
     uscc: str
     name: str
+
+
+# The delivery tables (outbox, digests, subscriptions, inbox, marks, channel health) live in
+# push.delivery_models; importing them here puts them in the one schema (kb.db.MODEL_MODULES).
+from push.delivery_models import (  # noqa: E402, F401
+    ChannelState,
+    Digest,
+    FirmPolicyMark,
+    InboxMessage,
+    Push,
+    Subscription,
+)

@@ -1,0 +1,32 @@
+"""Staff page for push delivery: the reach funnel, failures, dead letters, suspended channels."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from push.funnel import STAGE_LABELS, STAGES, funnel, funnel_csv, overview
+from web.auth import require_staff
+from web.deps import get_session
+
+router = APIRouter(dependencies=[Depends(require_staff)])
+
+
+@router.get("/admin/push", response_class=HTMLResponse)
+def push_admin(request: Request, session: Annotated[Session, Depends(get_session)]) -> HTMLResponse:
+    """The funnel per policy and department, failing and dead pushes, suspended channels."""
+    return request.app.state.templates.TemplateResponse(request, "push_admin.html", {
+        "by_policy": funnel(session=session, by="policy"),
+        "by_department": funnel(session=session, by="department"),
+        "stages": STAGES, "stage_labels": STAGE_LABELS, "overview": overview(session=session)})
+
+
+@router.get("/admin/push/funnel.csv")
+def push_funnel_csv(
+    session: Annotated[Session, Depends(get_session)], by: str = "policy"
+) -> Response:
+    """The funnel as a CSV download."""
+    rows = funnel(session=session, by="department" if by == "department" else "policy")
+    return Response(funnel_csv(rows), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="push-funnel-{by}.csv"'})
