@@ -65,9 +65,9 @@ def clean_question(question: str) -> str:
     """The question stripped, or an InvalidInput saying what is wrong with it."""
     q = (question or "").strip()
     if not q:
-        raise InvalidInput("the question is empty")
+        raise InvalidInput("问题不能为空，请输入您要咨询的问题")
     if len(q) > MAX_QUESTION_CHARS:
-        raise InvalidInput(f"the question is too long ({len(q)} characters; at most {MAX_QUESTION_CHARS})")
+        raise InvalidInput(f"问题太长（{len(q)}字），请精简到{MAX_QUESTION_CHARS}字以内")
     return q
 
 
@@ -111,7 +111,7 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
     if faq_threshold is None:
         faq_threshold = searcher.settings.faq_threshold
     if not 1 <= k <= 50:
-        raise InvalidInput("k must be between 1 and 50")
+        raise InvalidInput("k（返回条数）应在1到50之间")
     cands = searcher.candidates(q, filters=filters)
     rows, scores = searcher.fused(*cands, limit=max(50, k * 10))
     hits = searcher.group(rows, scores, k=k, per_policy=2)

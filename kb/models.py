@@ -193,3 +193,32 @@ class IndexState(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=50)
     version: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Questions and feedback -------------------------------------------------------------
+
+
+class QuestionLog(SQLModel, table=True):
+    """One question asked (widget, agent console, API) and what the product answered."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    asked_at: datetime = Field(default_factory=utcnow, index=True)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    channel: str = Field(default="api", max_length=20, index=True)  # "widget" | "agent" | "api"
+    # sha256 of client address + day: counts distinct askers per day without keeping the address.
+    client_hash: str = Field(default="", max_length=64)
+    answer_type: str = Field(default="none", max_length=10, index=True)  # "faq" | "passage" | "none"
+    confidence: float = 0.0
+    policy_id: int | None = Field(default=None, foreign_key="policy.id")
+    passage_id: int | None = None  # no FK: passages are rebuilt on re-ingestion, the log stays
+    hits: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Feedback(SQLModel, table=True):
+    """Whether an answer helped, as the asker said."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="questionlog.id", index=True)
+    helpful: bool
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -4,12 +4,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from kb.config import Settings, get_settings
 from web import errors
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,14 +31,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.searcher = Searcher(engine, s)
         app.state.searcher.ensure_fresh()
+        from web.ratelimit import SlidingWindowLimiter
+
+        app.state.ask_limiter = SlidingWindowLimiter(limit=s.ask_rate_limit,
+                                                     window_s=s.ask_rate_window_s)
+        app.state.client_salt = s.signing_key()  # so logged client hashes cannot be reversed
         yield
         engine.dispose()
 
     app = FastAPI(title="政策通 PolicyKB", lifespan=lifespan)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     errors.install(app)
-    from web.routes import ask, checkup
+    # Only the portals listed in KB_WIDGET_ORIGINS may call the API from a browser.
+    app.add_middleware(CORSMiddleware, allow_origins=(settings or get_settings()).widget_origin_list,
+                       allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    from web.routes import ask, checkup, widget
 
     app.include_router(ask.router)
     app.include_router(checkup.router)
+    app.include_router(widget.router)
+    from web.routes import agent, policies
+
+    app.include_router(policies.router)
+    app.include_router(agent.router)
+    from web.routes import push_admin, push_pages
+
+    app.include_router(push_pages.router)
+    app.include_router(push_admin.router)
     return app

@@ -21,4 +21,4 @@ def is_staff_client(request: Request) -> bool:
 def require_staff(request: Request) -> None:
     """Dependency for staff pages (agent console, push administration): 403 for other clients."""
     if not is_staff_client(request):
-        raise PermissionDenied("this page is for county staff on the government network")
+        raise PermissionDenied("此页面仅供县政务服务工作人员在政务内网使用")

@@ -2,6 +2,19 @@
 
 import argparse
 
+PAGES = [("首页", "/"), ("政策文件", "/policies"), ("政策体检", "/checkup"),
+         ("智能问答（挂件演示）", "/demo"), ("12345 坐席工作台（限政务网）", "/agent"),
+         ("接口文档", "/docs")]
+
+
+def page_urls(*, host: str, port: int) -> list[str]:
+    """One line per page: its name and its address."""
+    shown = f"[{host}]" if ":" in host else host  # IPv6 literals need brackets in a URL
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else shown
+    urls = [f"http://{shown}:{port}{path}" for _, path in PAGES]
+    width = max(map(len, urls))
+    return [f"  {url:<{width}}  {name}" for url, (name, _) in zip(urls, PAGES, strict=True)]
+
 
 def serve_app(ctx, *, host: str, port: int) -> int:  # noqa: ANN001
     """Serve the app for ``ctx.settings`` until interrupted."""
@@ -9,7 +22,8 @@ def serve_app(ctx, *, host: str, port: int) -> int:  # noqa: ANN001
 
     from web.app import create_app
 
-    print(f"政策通 serving on http://{host}:{port}/checkup  (API docs: http://{host}:{port}/docs)")
+    print(f"政策通 serving on http://{host}:{port}")
+    print("\n".join(page_urls(host=host, port=port)))
     uvicorn.run(create_app(ctx.settings), host=host, port=port, log_level="info")
     return 0
 

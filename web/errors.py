@@ -1,6 +1,7 @@
 """One place that maps domain errors to HTTP: JSON under /api, an error page elsewhere."""
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from kb.errors import InvalidInput, KBError, NotFound, PermissionDenied
@@ -17,13 +18,39 @@ def status_of(exc: KBError) -> int:
     return 400
 
 
+_MESSAGES = {"missing": "缺少此项", "json_invalid": "不是有效的 JSON", "bool_parsing": "应为 true 或 false",
+             "int_parsing": "应为整数", "string_type": "应为文字", "bool_type": "应为 true 或 false",
+             "int_type": "应为整数", "list_type": "应为列表", "model_attributes_type": "应为对象",
+             "dict_type": "应为对象"}
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """One readable line per problem FastAPI found in a request, e.g. "question：缺少此项"."""
+    parts = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":  # its location is a character offset, not a field
+            parts.append("请求体不是有效的 JSON")
+            continue
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        what = _MESSAGES.get(err.get("type", ""), err.get("msg", "无效"))
+        parts.append(f"{'.'.join(loc) or '请求'}：{what}")
+    return "请求有误：" + "；".join(parts)
+
+
+def _respond(request: Request, message: str, status: int) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=status)
+    return request.app.state.templates.TemplateResponse(
+        request, "error.html", {"message": message, "status": status}, status_code=status)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     @app.exception_handler(KBError)
     async def _kb_error(request: Request, exc: KBError) -> Response:
-        status = status_of(exc)
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": exc.message}, status_code=status)
-        return request.app.state.templates.TemplateResponse(
-            request, "error.html", {"message": exc.message, "status": status}, status_code=status)
+        return _respond(request, exc.message, status_of(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return _respond(request, validation_message(exc), 422)

@@ -1,24 +1,114 @@
-"""Questions: POST /api/ask returns the answer object of ``policykb ask --json``."""
+"""Questions: POST /api/ask answers and logs; POST /api/feedback says whether it helped."""
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 
 from kb.answers import ask
+from kb.policies import search_filters
+from kb.questions import log_question, record_feedback
+from web.deps import get_session
+from web.ratelimit import limit_asks
 
-router = APIRouter()
+router = APIRouter(tags=["问答"])
+
+
+class AskFilters(BaseModel):
+    """Restrict the answer to some policies."""
+
+    validity: list[str] | None = Field(default=None, examples=[["有效"]],
+                                       description="有效 / 失效 / 废止 / 已修订")
+    department: str | None = Field(default=None, examples=["县科技局"], description="部门名称")
+    theme: str | None = Field(default=None, examples=["科技创新"])
 
 
 class AskIn(BaseModel):
     """A question from the widget, the agent console or any client."""
 
-    question: str = Field(max_length=2000)
-    k: int = Field(default=5, ge=1, le=50)
+    # No max_length here: the domain's check says how long is too long, in words a user reads.
+    question: str = Field(examples=["首次认定高企的公司县里奖励多少钱"], description="问题，最多 500 字")
+    k: int = Field(default=5, description="返回的条款数，1–50")
+    filters: AskFilters | None = None
+    channel: Literal["widget", "agent", "api"] = "api"
 
 
-@router.post("/api/ask")
-def post_ask(body: AskIn, request: Request) -> dict:
-    """Answer a question with cited passages, or hand off to the hotline."""
+class HitOut(BaseModel):
+    """A cited passage."""
+
+    model_config = ConfigDict(extra="allow")
+
+    policy_id: int
+    title: str
+    doc_number: str | None
+    section: str = Field(description="条款，如 第三条、三、（二）")
+    kind: str = Field(description="clause / background / purpose / measures / section / faq")
+    text: str
+    score: float
+    validity: str = Field(description="有效 / 失效 / 废止 / 已修订")
+    passage_id: int
+    heading: str
+    superseded_by: dict | None = Field(description="替代它的政策 {policy_id, title, doc_number}")
+
+
+class AskOut(BaseModel):
+    """The answer object of ``policykb ask --json`` plus the logged question's id."""
+
+    # Whatever the answer object grows (the search is still evolving) passes through unchanged.
+    model_config = ConfigDict(extra="allow")
+
+    query: str
+    answer: dict | None = Field(description="最佳条款及 citation；置信度不足时为 null")
+    answer_type: str = Field(description="passage / faq / none")
+    confidence: float
+    threshold: float
+    message: str = Field(description="给提问人的一句话：出处，或转 12345 热线")
+    hits: list[HitOut]
+    question_id: int = Field(description="用于 POST /api/feedback")
+
+
+class FeedbackIn(BaseModel):
+    """Whether the answer to a logged question helped."""
+
+    question_id: int
+    helpful: bool
+    reason: str | None = Field(default=None, description="最多 500 字")
+
+
+class FeedbackOut(BaseModel):
+    """The stored feedback."""
+
+    ok: bool = True
+    feedback_id: int
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server saw it (behind a proxy, run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/api/ask", dependencies=[Depends(limit_asks)], responses={
+    422: {"description": "空问题、超过 500 字的问题或未知的筛选值"},
+    429: {"description": "提问过于频繁（带 Retry-After 头）"}})
+def post_ask(body: AskIn, request: Request,
+             session: Annotated[Session, Depends(get_session)]) -> AskOut:
+    """Answer a question with cited passages, or hand off to the hotline; the reply carries ``question_id``."""
     s = request.app.state.settings
+    f = body.filters
+    filters = search_filters(session=session, validity=f.validity, department=f.department,
+                             theme=f.theme) if f else None
     result = ask(searcher=request.app.state.searcher, question=body.question, k=body.k,
-                 threshold=s.answer_threshold, hotline=s.hotline)
-    return result.to_dict()
+                 threshold=s.answer_threshold, hotline=s.hotline, filters=filters)
+    row = log_question(session=session, question=body.question, result=result,
+                       channel=body.channel, client=client_address(request),
+                       salt=request.app.state.client_salt)
+    return AskOut.model_validate(result.to_dict() | {"question_id": row.id})
+
+
+@router.post("/api/feedback", responses={404: {"description": "没有这个提问记录"}})
+def post_feedback(body: FeedbackIn, session: Annotated[Session, Depends(get_session)]) -> FeedbackOut:
+    """Record whether an answer helped (the widget's 有用 / 没用 buttons)."""
+    fb = record_feedback(session=session, question_id=body.question_id, helpful=body.helpful,
+                         reason=body.reason)
+    return FeedbackOut(feedback_id=fb.id)

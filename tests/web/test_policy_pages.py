@@ -1,0 +1,76 @@
+"""The server-rendered pages: home, the 规范性文件 list with filters and pages, one policy."""
+
+import re
+
+
+def test_home_links_to_every_part(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    for href in ("/policies", "/checkup", "/agent", "/demo", "/docs"):
+        assert f'href="{href}"' in page.text
+
+
+def test_list_shows_validity_of_each_policy_and_filters(client):
+    page = client.get("/policies")
+    assert page.status_code == 200 and "共 17 件" in page.text
+    assert page.text.count('class="policy-item"') == 17
+    assert "废止" in page.text and "已修订" in page.text
+    assert '<option value="县科技局">' in page.text  # department dropdown filled from the database
+    filtered = client.get("/policies", params={"validity": "废止"})
+    assert "共 1 件" in filtered.text and "融资担保风险补偿资金暂行办法" in filtered.text
+    assert '<option value="废止" selected>' in filtered.text  # the form keeps what was chosen
+
+
+def test_empty_form_fields_mean_any(client):
+    page = client.get("/policies", params={"q": "", "department": "", "validity": "", "theme": "",
+                                           "issued_from": "", "issued_to": ""})
+    assert page.status_code == 200 and "共 17 件" in page.text
+
+
+def test_pagination_keeps_the_filters(client):
+    page = client.get("/policies", params={"theme": "资金补贴", "per_page": "1"})
+    assert "第 1 / 3 页" in page.text
+    nxt = re.search(r'<a rel="next" href="([^"]+)"', page.text).group(1)
+    assert "theme=" in nxt and "page=2" in nxt
+    second = client.get(nxt.replace("&amp;", "&"))
+    assert second.status_code == 200 and "共 3 件，第 2 / 3 页" in second.text
+
+
+def test_bad_date_is_a_422_page(client):
+    page = client.get("/policies", params={"issued_from": "2024-02-30"})
+    assert page.status_code == 422 and "issued_from" in page.text and "<html" in page.text
+
+
+def test_policy_page_shows_clauses_interpretation_faq_and_service_elements(client, policy_ids):
+    page = client.get(f"/policies/{policy_ids['jh-2024-sci-01']}")
+    assert page.status_code == 200
+    html = page.text
+    assert "金湖县加快科技型企业培育的奖励办法" in html and "金科发〔2024〕8号" in html
+    assert re.search(r'id="clause-\d+"', html)  # every clause can be linked to
+    for label in ("背景", "目的", "主要举措", "拟稿人", "审核人", "发布人", "常见问题",
+                  "惠及对象", "申报条件", "兑现时限", "受理地址", "咨询电话", "申报时间", "相关政策"):
+        assert label in html, label
+    assert 'class="v v-有效"' in html
+
+
+def test_revised_policy_links_to_its_successor(client, policy_ids):
+    html = client.get(f"/policies/{policy_ids['jh-2021-tech-01']}").text
+    assert 'class="v v-已修订"' in html and "不再作为办理依据" in html
+    assert f'<a href="/policies/{policy_ids["jh-2024-tech-01"]}" id="successor">' in html
+
+
+def test_text_is_escaped(client, demo_engine, policy_ids):
+    from sqlmodel import Session
+
+    from kb.models import Policy
+
+    with Session(demo_engine) as session:
+        session.get(Policy, policy_ids["jh-2024-sci-01"]).beneficiaries = "<script>alert(1)</script>"
+        session.commit()
+    html = client.get(f"/policies/{policy_ids['jh-2024-sci-01']}").text
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_unknown_policy_is_a_404_page(client):
+    page = client.get("/policies/424242")
+    assert page.status_code == 404 and "<html" in page.text and "424242" in page.text
