@@ -86,13 +86,15 @@ def _sizes(policy: Policy) -> frozenset[Size]:
 
 
 def _window(policy: Policy, today: date) -> Criterion:
-    """The application window criterion; no window means always open."""
+    """The application window: a closed one blocks; an upcoming or open one (or none) passes."""
     start, end = policy.apply_from, policy.apply_to
     if start is None and end is None:
         return Criterion("window", "申报期", True, "未设申报期，常年受理")
     span = f"{start or '即日'}至{end or '长期'}"
     if start is not None and today < start:
-        return Criterion("window", "申报期", False, f"申报期{span}，尚未开始")
+        # An upcoming window is news a firm wants early (to prepare), so it does not block a match.
+        return Criterion("window", "申报期", True,
+                         f"申报期{span}，{(start - today).days}天后开始受理")
     if end is not None and today > end:
         return Criterion("window", "申报期", False, f"申报期{span}，已截止")
     left = f"，距截止还有{(end - today).days}天" if end is not None else ""

@@ -145,7 +145,7 @@ def test_two_misses_are_not_a_near_miss():
         ({"effective_to": TODAY - timedelta(days=1)}, False),
         ({"effective_to": TODAY}, True),
         ({"apply_from": TODAY, "apply_to": TODAY}, True),  # both ends inclusive
-        ({"apply_from": TODAY + timedelta(days=1)}, False),
+        ({"apply_from": TODAY + timedelta(days=1)}, True),  # upcoming: firms hear of it early
         ({"apply_to": TODAY - timedelta(days=1)}, False),
         ({"apply_from": TODAY - timedelta(days=30), "apply_to": TODAY + timedelta(days=9)}, True),
     ],
@@ -159,6 +159,11 @@ def test_policy_level_gates(facets, open_):
 def test_window_explains_days_left():
     match = check(apply_from=TODAY, apply_to=TODAY + timedelta(days=9))
     assert criterion(match, "window").detail.endswith("距截止还有9天")
+
+
+def test_upcoming_window_says_when_it_opens():
+    match = check(apply_from=TODAY + timedelta(days=5), apply_to=TODAY + timedelta(days=30))
+    assert match.eligible and criterion(match, "window").detail.endswith("5天后开始受理")
 
 
 def test_every_criterion_is_explained_in_json():
