@@ -92,8 +92,10 @@ def _faq_answer(searcher: Searcher, match: FaqMatch, hits: list[Hit]) -> tuple[d
     faq_hit = next((h for h in hits if h.passage_id == match.passage_id), None)
     if faq_hit is None:
         faq_hit = searcher.hits([match.passage_id], [match.score])[0]
-    with Session(searcher.engine) as session:
-        item = session.get(FaqItem, faq_hit.faq_id)
+    item = None
+    if faq_hit.faq_id is not None:
+        with Session(searcher.engine) as session:
+            item = session.get(FaqItem, faq_hit.faq_id)
     answer = _hit_json(faq_hit) | {
         "citation": citation(faq_hit), "faq_id": faq_hit.faq_id,
         "question": item.question if item else faq_hit.heading,
