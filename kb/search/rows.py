@@ -1,5 +1,6 @@
 """The searcher's row table: which passage each index row holds, and what filters read about it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,7 +30,6 @@ class PolicyFacts:
 
     validity: Validity
     department_id: int | None
-    themes: list[str]
 
 
 class RowTable:
@@ -43,7 +43,10 @@ class RowTable:
         self.validity = np.zeros(0, dtype=np.int8)
         self.department = np.zeros(0, dtype=np.int64)
         self.factor = np.zeros(0, dtype=np.float32)
-        self.themes: dict[int, set[str]] = {}  # policy id -> themes
+        # Policy id -> themes, read only when a theme filter is used (parsing every policy's
+        # JSON on every publish would cost more than the rest of the refresh).
+        self.themes_loader: Callable[[], dict[int, set[str]]] = dict
+        self._themes: dict[int, set[str]] | None = None
         self._row_of: dict[int, int] = {}
 
     def __len__(self) -> int:
@@ -53,6 +56,11 @@ class RowTable:
     def live_ids(self) -> np.ndarray:
         """Passage ids of the live rows, sorted."""
         return np.sort(self.passage_ids[self.alive])
+
+    @property
+    def live_faq_ids(self) -> np.ndarray:
+        """Passage ids of the live FAQ rows, sorted."""
+        return np.sort(self.passage_ids[self.alive & self.faq])
 
     def row_of(self, passage_id: int) -> int | None:
         """The live row holding ``passage_id``, if any."""
@@ -94,7 +102,7 @@ class RowTable:
         self.validity = np.where(known, codes[where] if len(codes) else 0, 0).astype(np.int8)
         self.department = np.where(known, depts[where] if len(depts) else 0, 0)
         self.factor = np.where(self.alive, FACTORS[self.validity], 0.0).astype(np.float32)
-        self.themes = {pid: set(f.themes) for pid, f in facts.items()}
+        self._themes = None
 
     def mask(self, filters: Filters | None) -> np.ndarray:
         """Rows a search may return: live and passing ``filters``."""
@@ -109,6 +117,8 @@ class RowTable:
         if filters.policy_ids:
             mask &= np.isin(self.policy_ids, filters.policy_ids)
         if filters.theme:
-            with_theme = [pid for pid, t in self.themes.items() if filters.theme in t]
+            if self._themes is None:
+                self._themes = self.themes_loader()
+            with_theme = [pid for pid, t in self._themes.items() if filters.theme in t]
             mask &= np.isin(self.policy_ids, with_theme)
         return mask

@@ -43,7 +43,8 @@ class SemanticChannel:
         loaded = None if rebuild else VectorIndex.load(self.folder, self.meta)
         if loaded is not None:
             have = loaded.ids()
-            added, removed = np.setdiff1d(live_ids, have), np.setdiff1d(have, live_ids)
+            added = np.setdiff1d(live_ids, have, assume_unique=True)
+            removed = np.setdiff1d(have, live_ids, assume_unique=True)
             if len(added) + len(removed) <= self.REBUILD_FRACTION * max(len(live_ids), 1):
                 self.index = loaded
                 self.sync(live_ids, fetch)
@@ -60,7 +61,8 @@ class SemanticChannel:
         """Add the vectors of passages that appeared and remove those of passages that went."""
         assert self.index is not None
         have = self.index.ids()
-        self.apply(np.setdiff1d(live_ids, have), np.setdiff1d(have, live_ids), fetch)
+        self.apply(np.setdiff1d(live_ids, have, assume_unique=True),
+                   np.setdiff1d(have, live_ids, assume_unique=True), fetch)
 
     def apply(self, added: np.ndarray, removed: np.ndarray, fetch: FetchTexts) -> None:
         """Remove and add exactly these passages' vectors."""

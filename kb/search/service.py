@@ -173,7 +173,8 @@ class Searcher:
         """Bring rows, lexical delta and dense vectors in step with the published passages."""
         ids = _published_ids(session)
         live = self.table.live_ids
-        added, removed = np.setdiff1d(ids, live), np.setdiff1d(live, ids)
+        added = np.setdiff1d(ids, live, assume_unique=True)
+        removed = np.setdiff1d(live, ids, assume_unique=True)
         self.table.kill(removed)
         if len(added):
             rows = _fetch(session, added)
@@ -186,13 +187,20 @@ class Searcher:
                 self.lexical = self.lexical.with_delta(self._delta)
         if self.dense is not None and (len(added) or len(removed)):
             self.dense.sync(ids, self._texts)
-            self.questions.sync(_published_ids(session, faq=True), self._questions)
+            self.questions.sync(self.table.live_faq_ids, self._questions)
         self.table.set_policies(_policy_facts(session))
+        self.table.themes_loader = self._themes
 
     def _texts(self, ids: np.ndarray) -> list[str]:
         with Session(self.engine) as session:
             found = {p.id: embed_text(t, p.heading, p.text) for p, t in _fetch(session, ids)}
         return [found.get(int(i), "") for i in ids]
+
+    def _themes(self) -> dict[int, set[str]]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(Policy.id, Policy.themes)
+                                .where(Policy.status == Status.PUBLISHED))
+            return {pid: set(themes or []) for pid, themes in rows}
 
     def _questions(self, ids: np.ndarray) -> list[str]:
         with Session(self.engine) as session:
@@ -303,7 +311,8 @@ def _published_ids(session: Session, *, faq: bool = False) -> np.ndarray:
     stmt = _published(select(Passage.id))
     if faq:
         stmt = stmt.where(Passage.kind == PassageKind.FAQ)
-    return np.asarray(session.exec(stmt).all(), dtype=np.int64)
+    # Core rows, not ORM objects: this runs on every publish, over every passage.
+    return np.fromiter((row[0] for row in session.connection().execute(stmt)), dtype=np.int64)
 
 
 def _fetch(session: Session, ids: np.ndarray) -> list[tuple[Passage, str]]:
@@ -323,9 +332,9 @@ def _columns(passages: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def _policy_facts(session: Session) -> dict[int, PolicyFacts]:
-    stmt = select(Policy.id, Policy.validity, Policy.department_id, Policy.themes).where(
+    stmt = select(Policy.id, Policy.validity, Policy.department_id).where(
         Policy.status == Status.PUBLISHED)
-    return {pid: PolicyFacts(v, d, t or []) for pid, v, d, t in session.exec(stmt)}
+    return {pid: PolicyFacts(v, d) for pid, v, d in session.connection().execute(stmt)}
 
 
 def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
