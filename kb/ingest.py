@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, delete, func, select
 
 from kb.errors import IngestError
 from kb.events import EventKind, PolicyEvent, emit
@@ -268,8 +268,8 @@ def ingest_items(*, session: Session, items: list[Item]) -> IngestReport:
     session.flush()
     for event in session.info.pop("kb_pending_events", []):
         emit(session=session, event=event)
+    report.passages = session.exec(select(func.count(Passage.id))).one()
     if report.changed:
-        report.passages = len(session.exec(select(Passage.id)).all())
         bump_version(session=session)
     return report
 

@@ -324,7 +324,10 @@ def _from_hf_cache(repo_id: str) -> Path | None:
     """The cached snapshot of ``repo_id`` if it is complete enough to load; filesystem only."""
     if not _REPO_ID.fullmatch(repo_id):
         return None
-    from huggingface_hub import try_to_load_from_cache
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:  # no dense extra, so no hub cache to read
+        return None
 
     for filename in ("modules.json", "config.json"):
         try:

@@ -8,6 +8,7 @@ plus the time to index the new passages.
 """
 
 import hashlib
+import importlib.util
 import logging
 import threading
 import time
@@ -351,10 +352,17 @@ def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, 
 def _load_encoder(settings: Settings):  # noqa: ANN202
     if settings.embedding_model.strip().lower() in ("", "none"):
         return None
-    try:
-        from kb.dense.encoder import load_encoder
-    except ImportError:  # the dense extra is not installed
-        log.warning("dense retrieval needs the 'dense' extra (pip install -e '.[dense]'); "
-                    "continuing in lexical mode")
+    missing = [m for m in ("sentence_transformers", "faiss") if importlib.util.find_spec(m) is None]
+    if missing:  # the dense extra is not installed: say so once per process
+        if not _warned_extra:
+            _warned_extra.append(True)
+            log.warning("embedding model %r needs the 'dense' extra (%s not installed: pip install "
+                        "-e '.[dense]'); continuing in lexical mode", settings.embedding_model,
+                        ", ".join(missing))
         return None
+    from kb.dense.encoder import load_encoder
+
     return load_encoder(name=settings.embedding_model, home=settings.home)
+
+
+_warned_extra: list[bool] = []
