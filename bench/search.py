@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
+import numpy as np  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
@@ -145,6 +146,15 @@ def measure(searcher: Searcher, questions: list[str]) -> dict:
             "p99": percentile(times, 99), "qps": len(questions) / total}
 
 
+def ann_recall(searcher: Searcher, questions: list[str]) -> float:
+    """Share of the exact top-10 neighbours the faiss index returns (1.0 for a flat index)."""
+    ids, vectors = searcher.dense.index.live_vectors()
+    q = searcher.dense.encoder.encode_queries(questions)
+    exact = ids[np.argpartition(-(q @ vectors.T), 10, axis=1)[:, :10]]
+    _, found = searcher.dense.index.search(q, 10)
+    return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, found, strict=True)]))
+
+
 def publish_latency(searcher: Searcher, engine, seed: int) -> float:  # noqa: ANN001
     """Milliseconds from the commit of a new policy with an interpretation to its first hit."""
     word = f"蓝莓冷藏保鲜{seed}号库"
@@ -183,7 +193,9 @@ def run_mode(mode: str, work: Path, model: str, questions: list[str], seed: int)
         build |= {"dense_s": dense_meta.get("build_seconds"), "dense_kind": dense_meta["kind"]}
     figures = measure(s, questions)
     figures["publish_ms"] = publish_latency(s, engine, seed)
-    current, peak = rss_mb()
+    current, peak = rss_mb()  # before the recall check, which holds a copy of every vector
+    if s.dense is not None:
+        figures["recall@10"] = ann_recall(s, questions[:200])
     return {"mode": mode, **figures, "open_s": opened, "rss_mb": current, "peak_mb": peak,
             "build": build}
 
@@ -236,15 +248,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{mode}: done", flush=True)
     print()
     print(f"{'mode':8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'QPS':>7} {'publish→hit ms':>15} "
-          f"{'open s':>7} {'RSS MB':>7} {'peak MB':>8}  first build")
+          f"{'open s':>7} {'RSS MB':>7} {'peak MB':>8} {'ANN R@10':>8}  first build")
     for r in rows:
         b = r["build"]
         build = f"lexical {b['lexical_s']:.0f} s"
         if "dense_s" in b:
             build += f", dense {b['dense_s'] or float('nan'):.0f} s ({b['dense_kind']})"
         print(f"{r['mode']:8} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['qps']:7.1f} "
-              f"{r['publish_ms']:15.0f} {r['open_s']:7.1f} {r['rss_mb']:7.0f} {r['peak_mb']:8.0f}  "
-              f"{build}")
+              f"{r['publish_ms']:15.0f} {r['open_s']:7.1f} {r['rss_mb']:7.0f} {r['peak_mb']:8.0f} "
+              f"{r.get('recall@10', float('nan')):8.3f}  {build}")
     print(f"\n{args.queries} questions, {args.passages:,} passages, seed {args.seed}, model "
           f"{args.model}; publish→hit excludes the ≤200 ms interval at which processes poll; "
           "'open s' is loading the saved indexes (or building them on a first run).")

@@ -90,6 +90,12 @@ class VectorIndex:
             return scores[0][keep], ids[0][keep]
         return scores, ids
 
+    def live_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of every live entry, for exact-search checks and rebuilds."""
+        rows = np.flatnonzero(self._alive)
+        vectors = self._inner.reconstruct_batch(rows) if len(rows) else np.zeros((0, self.dim))
+        return self._row_ids[rows], np.asarray(vectors, dtype=np.float32)
+
     def similarity(self, query: np.ndarray, ids: np.ndarray | list[int]) -> np.ndarray:
         """Inner product of one query with the stored vectors of ``ids`` (0 where absent)."""
         q = self._matrix(query)[0]
