@@ -25,6 +25,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+
+class _QuietHandler(BaseHTTPRequestHandler):
+    """A keep-alive handler that answers at once and logs nothing."""
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()  # answer without waiting on Nagle + delayed ACK
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, *args) -> None:  # noqa: ANN002
+        pass
+
 class SmtpReceiver:
     """Accepts mail; rejects RCPT to addresses starting with ``bounce`` with 550 (hard bounce)."""
 
@@ -78,16 +91,7 @@ class WebhookReceiver:
         self.lock = threading.Lock()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()  # answer without waiting on Nagle + delayed ACK
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, *args) -> None:  # noqa: ANN002
-                pass
-
+        class Handler(_QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status = receiver.handle(self.path, self.headers, body)
@@ -142,16 +146,7 @@ class SmsGateway:
         self.tokens: list[str | None] = []
         gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()  # answer without waiting on Nagle + delayed ACK
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, *args) -> None:  # noqa: ANN002
-                pass
-
+        class Handler(_QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 gateway.messages.append(json.loads(body))
