@@ -115,9 +115,8 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
     if not 1 <= k <= 50:
         raise InvalidInput("k（返回条数）应在1到50之间")
     cands = searcher.candidates(q, filters=filters)
-    rows, scores = searcher.fused(*cands, limit=max(50, k * 10))
-    hits = searcher.group(rows, scores, k=k, per_policy=2)
-    match = best_faq(searcher, q, cands[0], filters=filters)
+    hits = searcher.group(searcher.fused(cands, limit=max(50, k * 10)), k=k, per_policy=2)
+    match = best_faq(searcher, q, cands, filters=filters)
     result = AnswerResult(query=q, answer=None, confidence=0.0, hits=hits, threshold=threshold,
                           faq_threshold=faq_threshold, faq_match=match,
                           ranking=searcher.setting.label() if searcher.dense else "lexical")

@@ -17,7 +17,7 @@ from kb.ingest import Item, ingest_items
 from kb.models import Policy
 from kb.schemas import PolicyRecord
 from kb.search.fusion import LEXICAL, FusionSetting
-from kb.search.service import Searcher
+from kb.search.service import Candidates, Searcher
 from kb.search.tuning import HYBRID_DEFAULT, effective_setting, store_setting
 
 MODES = ("lexical", "dense", "hybrid", "auto")
@@ -136,7 +136,7 @@ class _Run:
         self.engine.dispose()
         self._tmp.cleanup()
 
-    def candidates(self) -> tuple[list[tuple], list[float]]:
+    def candidates(self) -> tuple[list[Candidates], list[float]]:
         """Every query's candidates from both channels, with the time each took."""
         out, latencies = [], []
         for q in self.queries:
@@ -145,16 +145,17 @@ class _Run:
             latencies.append(time.perf_counter() - t0)
         return out, latencies
 
-    def measure(self, cands: list[tuple], latencies: list[float], setting: FusionSetting,
+    def measure(self, cands: list[Candidates], latencies: list[float], setting: FusionSetting,
                 k: int) -> dict:
         """Metrics of one fusion setting over precomputed candidates."""
         ranked, total = [], []
         for c, spent in zip(cands, latencies, strict=True):
             t0 = time.perf_counter()
-            rows, _ = self.searcher.fused(*c, limit=max(100, k * 10), setting=setting)
+            best = self.searcher.fused(c, limit=max(100, k * 10), setting=setting)
+            policy_ids = best.snap.table.policy_ids
             docs: list[str] = []
-            for row in rows:
-                doc = self.key_of[int(self.searcher.policy_ids[row])]
+            for row in best.rows:
+                doc = self.key_of[int(policy_ids[row])]
                 if doc not in docs:
                     docs.append(doc)
                     if len(docs) == k:

@@ -36,11 +36,11 @@ def question_similarity(weights_of, query: str, question: str) -> float:  # noqa
     return 2 * sum(w[t] for t in q & f) / total if total > 0 else 0.0
 
 
-def best_faq(searcher, query: str, lex_rows: np.ndarray, *,  # noqa: ANN001
+def best_faq(searcher, query: str, cands, *,  # noqa: ANN001
              filters: Filters | None = None) -> FaqMatch | None:
     """The closest FAQ question among the candidates, scored lexically and, with a model, by vector."""
-    table = searcher.table
-    rows = [int(r) for r in lex_rows[:LEXICAL_POOL] if table.faq[r]]
+    table, lexical = cands.snap.table, cands.snap.lexical
+    rows = [int(r) for r in cands.lex_rows[:LEXICAL_POOL] if table.faq[r]]
     dense = searcher.questions is not None and searcher.setting.mode != "lexical"
     if dense:
         mask = table.mask(filters)
@@ -50,7 +50,7 @@ def best_faq(searcher, query: str, lex_rows: np.ndarray, *,  # noqa: ANN001
         return None
     ids = np.asarray([int(table.passage_ids[r]) for r in rows], dtype=np.int64)
     questions = searcher.passage_headings(ids)
-    lex = np.asarray([question_similarity(searcher.lexical.term_weights, query, questions[int(i)])
+    lex = np.asarray([question_similarity(lexical.term_weights, query, questions[int(i)])
                       for i in ids], dtype=np.float32)
     setting, score = searcher.setting, lex
     if dense:

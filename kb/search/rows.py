@@ -49,6 +49,14 @@ class RowTable:
         self._themes: dict[int, set[str]] | None = None
         self._row_of: dict[int, int] = {}
 
+    def copy(self) -> "RowTable":
+        """A table a refresh may change while searches keep reading this one."""
+        other = RowTable()
+        other.__dict__.update(self.__dict__)
+        other.alive = self.alive.copy()  # the one array changed in place (kill)
+        other._row_of = dict(self._row_of)
+        return other
+
     def __len__(self) -> int:
         return len(self.passage_ids)
 

@@ -1,6 +1,7 @@
 """Dense retrieval over passages: an encoder and a faiss index kept in step with the database."""
 
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -30,6 +31,10 @@ class SemanticChannel:
         self.folder = index_dir / "dense" / safe_name(encoder.name) / part
         self.index: VectorIndex | None = None
         self._unsaved = 0
+        # faiss may not add or remove while it searches: writers and searches take turns here;
+        # encoding, the slow part, happens outside.
+        self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()
         self.build_seconds: float | None = None  # of the last full build, kept in meta.json
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -68,10 +73,13 @@ class SemanticChannel:
         """Remove and add exactly these passages' vectors."""
         assert self.index is not None
         if len(removed):
-            self.index.remove(removed)
+            with self._lock:
+                self.index.remove(removed)
         for start in range(0, len(added), self.BATCH):
             ids = added[start:start + self.BATCH]
-            self.index.add(ids, self.encoder.encode_passages(fetch(ids)))
+            vectors = self.encoder.encode_passages(fetch(ids))
+            with self._lock:
+                self.index.add(ids, vectors)
         self._unsaved += len(added) + len(removed)
         if self._unsaved >= self.SAVE_EVERY:
             self.save()
@@ -79,28 +87,35 @@ class SemanticChannel:
     def save(self) -> None:
         """Write a snapshot (temp folder + rename)."""
         assert self.index is not None
-        self.index.save(self.folder, self.meta | {"build_seconds": self.build_seconds})
+        with self._lock:
+            self.index.save(self.folder, self.meta | {"build_seconds": self.build_seconds})
         self._unsaved = 0
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's vector (recent queries are cached: the agent console searches as you type)."""
-        vec = self._queries.get(query)
-        if vec is None:
-            vec = self.encoder.encode_queries([query])[0]
+        with self._cache_lock:
+            vec = self._queries.get(query)
+            if vec is not None:
+                self._queries.move_to_end(query)
+                return vec
+        vec = self.encoder.encode_queries([query])[0]  # outside the lock: threads encode at once
+        with self._cache_lock:
             self._queries[query] = vec
             if len(self._queries) > self.QUERY_CACHE:
                 self._queries.popitem(last=False)
-        else:
-            self._queries.move_to_end(query)
         return vec
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage ids and cosine similarities of the ``k`` nearest passages, best first."""
         assert self.index is not None
-        scores, ids = self.index.search(self.query_vector(query), k)
+        vector = self.query_vector(query)
+        with self._lock:
+            scores, ids = self.index.search(vector, k)
         return ids, scores
 
     def similarity(self, query: str, passage_ids: np.ndarray) -> np.ndarray:
         """Cosine of the query with given passages (0 for passages without a vector)."""
         assert self.index is not None
-        return self.index.similarity(self.query_vector(query), passage_ids)
+        vector = self.query_vector(query)
+        with self._lock:
+            return self.index.similarity(vector, passage_ids)

@@ -36,6 +36,34 @@ FORMAT_VERSION = 2
 CANDIDATES = 200  # per channel, before fusion
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Rows and the lexical index over them: a search reads one, a refresh swaps in the next."""
+
+    table: RowTable
+    lexical: LexicalIndex
+
+
+@dataclass
+class Candidates:
+    """Each channel's best rows for a query, as rows of the snapshot they were read from."""
+
+    lex_rows: np.ndarray
+    lex_scores: np.ndarray
+    dense_rows: np.ndarray
+    dense_scores: np.ndarray
+    snap: Snapshot
+
+
+@dataclass
+class Ranked:
+    """Fused, validity-weighted rows, best first, with their snapshot."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+    snap: Snapshot
+
+
 @dataclass
 class Hit:
     """One ranked passage with its citation."""
@@ -82,8 +110,9 @@ class Searcher:
         self.engine = engine
         self.settings = settings
         self.cfg = cfg or LexicalConfig()
-        self.table = RowTable()
-        self.lexical: LexicalIndex | None = None
+        # Replaced whole, never changed in place, so a search running while another thread
+        # refreshes keeps a consistent view (searches do not take the lock).
+        self.snap: Snapshot | None = None
         self.version = -1
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -102,9 +131,14 @@ class Searcher:
         return self.settings.index_dir / "lexical"
 
     @property
-    def policy_ids(self) -> np.ndarray:
-        """Policy id per row."""
-        return self.table.policy_ids
+    def table(self) -> RowTable:
+        """The current snapshot's rows."""
+        return self.snap.table if self.snap else RowTable()
+
+    @property
+    def lexical(self) -> LexicalIndex | None:
+        """The current snapshot's lexical index."""
+        return self.snap.lexical if self.snap else None
 
     def _expect(self) -> dict:
         return {"format_version": FORMAT_VERSION, "tokenizer": _tokenizer_fingerprint(),
@@ -113,32 +147,34 @@ class Searcher:
     def ensure_fresh(self, *, force: bool = False) -> None:
         """Follow the database: patch the indexes when its version moved (``force``: rebuild)."""
         now = time.monotonic()
-        if not force and self.lexical is not None and now - self._checked < self.CHECK_EVERY_S:
+        if not force and self.snap is not None and now - self._checked < self.CHECK_EVERY_S:
             return
         with self._lock:
             with Session(self.engine) as session:
                 version = current_version(session=session)
                 self._checked = time.monotonic()
-                if not force and version == self.version and self.lexical is not None:
+                if not force and version == self.version and self.snap is not None:
                     return
-                if self.lexical is None or force:
+                if self.snap is None or force:
                     self._open(session, rebuild=force)
                 self._sync(session)
                 self.version = version
 
     def _open(self, session: Session, *, rebuild: bool) -> None:
         """Load the lexical base from disk (or build it), and the dense channels."""
-        self.table, self._delta = RowTable(), []
+        self._delta = []
         loaded = None if rebuild else read_folder(self.folder, self._expect())
         if loaded is not None:
             arrays = loaded[0]
-            self.lexical = LexicalIndex.from_arrays(arrays, self.cfg)
-            self.table.append(arrays["passage_ids"], arrays["policy_ids"], arrays["faq"])
+            table = RowTable()
+            table.append(arrays["passage_ids"], arrays["policy_ids"], arrays["faq"])
+            self.snap = Snapshot(table, LexicalIndex.from_arrays(arrays, self.cfg))
         else:
-            self._rebuild_base(session)
+            self.snap = self._rebuild_base(session)
         self._open_dense(session, rebuild=rebuild)
 
-    def _rebuild_base(self, session: Session) -> None:
+    def _rebuild_base(self, session: Session) -> Snapshot:
+        """Index every published passage anew and save it; the delta starts empty."""
         t0 = time.perf_counter()
         rows = list(session.exec(_published(select(Passage, Policy.title))).all())
         index = LexicalIndex.build([DocText(title, p.heading, p.text) for p, title in rows],
@@ -150,7 +186,8 @@ class Searcher:
         write_folder(self.folder, arrays, self._expect() | {
             "count": len(rows), "built_at": datetime.now(UTC).isoformat(),
             "build_seconds": round(time.perf_counter() - t0, 2)})
-        self.lexical, self.table, self._delta = index, table, []
+        self._delta = []
+        return Snapshot(table, index)
 
     def _open_dense(self, session: Session, *, rebuild: bool) -> None:
         from kb.search.tuning import effective_setting
@@ -172,25 +209,29 @@ class Searcher:
 
     def _sync(self, session: Session) -> None:
         """Bring rows, lexical delta and dense vectors in step with the published passages."""
+        assert self.snap is not None
         ids = _published_ids(session)
-        live = self.table.live_ids
+        table, lexical = self.snap.table.copy(), self.snap.lexical
+        live = table.live_ids
         added = np.setdiff1d(ids, live, assume_unique=True)
         removed = np.setdiff1d(live, ids, assume_unique=True)
-        self.table.kill(removed)
+        table.kill(removed)
         if len(added):
             rows = _fetch(session, added)
-            self.table.append(*_columns([p for p, _ in rows]))
+            table.append(*_columns([p for p, _ in rows]))
             self._delta += [doc_tokens(DocText(t, p.heading, p.text), self.cfg) for p, t in rows]
-            limit = max(self.DELTA_MIN, self.DELTA_FRACTION * self.lexical.n_base)
+            limit = max(self.DELTA_MIN, self.DELTA_FRACTION * lexical.n_base)
             if len(self._delta) > limit:
-                self._rebuild_base(session)
+                rebuilt = self._rebuild_base(session)
+                table, lexical = rebuilt.table, rebuilt.lexical
             else:
-                self.lexical = self.lexical.with_delta(self._delta)
+                lexical = lexical.with_delta(self._delta)
         if self.dense is not None and (len(added) or len(removed)):
             self.dense.sync(ids, self._texts)
-            self.questions.sync(self.table.live_faq_ids, self._questions)
-        self.table.set_policies(_policy_facts(session))
-        self.table.themes_loader = self._themes
+            self.questions.sync(table.live_faq_ids, self._questions)
+        table.set_policies(_policy_facts(session))
+        table.themes_loader = self._themes
+        self.snap = Snapshot(table, lexical)
 
     def _texts(self, ids: np.ndarray) -> list[str]:
         with Session(self.engine) as session:
@@ -210,62 +251,56 @@ class Searcher:
 
     # --- ranking -------------------------------------------------------------------------
 
-    def candidates(self, query: str, *, filters: Filters | None = None, limit: int = CANDIDATES
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Each channel's best rows and scores, filtered: (lex rows, lex scores, dense rows, cos)."""
+    def candidates(self, query: str, *, filters: Filters | None = None,
+                   limit: int = CANDIDATES) -> Candidates:
+        """Each channel's best rows and scores (lexical scores, dense cosines), filtered."""
         self.ensure_fresh()
-        assert self.lexical is not None
-        mask = self.table.mask(filters)
-        lex_rows, lex_scores = _top(self.lexical.scores(query), mask, limit)
+        snap = self.snap
+        assert snap is not None
+        mask = snap.table.mask(filters)
+        lex_rows, lex_scores = _top(snap.lexical.scores(query), mask, limit)
         dense_rows, dense_scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
         if self.dense is not None and self.setting.mode != "lexical" and mask.any():
             # Ask for more when filtering, so enough candidates survive the mask.
-            want = limit if filters is None else min(len(self.table), limit * 4)
+            want = limit if filters is None else min(len(snap.table), limit * 4)
             ids, cos = self.dense.search(query, want)
-            rows = self.table.rows_of(ids)
+            rows = snap.table.rows_of(ids)
             ok = rows >= 0
             ok[ok] &= mask[rows[ok]]
             dense_rows, dense_scores = rows[ok][:limit], cos[ok][:limit]
-        return lex_rows, lex_scores, dense_rows, dense_scores
+        return Candidates(lex_rows, lex_scores, dense_rows, dense_scores, snap)
 
-    def rank(self, query: str, *, limit: int = 100, filters: Filters | None = None,
-             setting: FusionSetting | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Rows and scores of the best passages, fused and validity-weighted, best first."""
-        lex_rows, lex_scores, dense_rows, dense_scores = self.candidates(query, filters=filters)
-        return self.fused(lex_rows, lex_scores, dense_rows, dense_scores, limit=limit,
-                          setting=setting)
-
-    def fused(self, lex_rows: np.ndarray, lex_scores: np.ndarray, dense_rows: np.ndarray,
-              dense_scores: np.ndarray, *, limit: int, setting: FusionSetting | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def fused(self, c: Candidates, *, limit: int, setting: FusionSetting | None = None) -> Ranked:
         """Fuse candidates with ``setting`` (default: this searcher's), weight by validity, sort."""
         setting = setting or self.setting
         if self.dense is None and setting.mode != "lexical":
             setting = LEXICAL  # no model: lexical is all there is
-        scores = fuse(len(self.table), lex_rows, lex_scores, dense_rows, dense_scores, setting)
-        rows = np.union1d(lex_rows, dense_rows).astype(np.int64)
-        s = scores[rows] * self.table.factor[rows]
+        table = c.snap.table
+        scores = fuse(len(table), c.lex_rows, c.lex_scores, c.dense_rows, c.dense_scores, setting)
+        rows = np.union1d(c.lex_rows, c.dense_rows).astype(np.int64)
+        s = scores[rows] * table.factor[rows]
         order = np.argsort(-s, kind="stable")
         rows, s = rows[order], s[order]
         keep = s > 0
-        return rows[keep][:limit], s[keep][:limit]
+        return Ranked(rows[keep][:limit], s[keep][:limit], c.snap)
 
     def search(self, query: str, *, k: int = 5, per_policy: int = 2,
                filters: Filters | None = None) -> list[Hit]:
         """The best ``k`` passages, grouped by policy (at most ``per_policy`` each), best policy first."""
-        rows, scores = self.rank(query, limit=max(50, k * 10), filters=filters)
-        return self.group(rows, scores, k=k, per_policy=per_policy)
+        ranked = self.fused(self.candidates(query, filters=filters), limit=max(50, k * 10))
+        return self.group(ranked, k=k, per_policy=per_policy)
 
-    def group(self, rows: np.ndarray, scores: np.ndarray, *, k: int, per_policy: int) -> list[Hit]:
+    def group(self, ranked: Ranked, *, k: int, per_policy: int) -> list[Hit]:
         """Hits for ranked rows, at most ``per_policy`` per policy, policies in order of best row."""
+        table = ranked.snap.table
         groups: dict[int, list[int]] = {}
-        for i, row in enumerate(rows):
-            group = groups.setdefault(int(self.table.policy_ids[row]), [])
+        for i, row in enumerate(ranked.rows):
+            group = groups.setdefault(int(table.policy_ids[row]), [])
             if len(group) < per_policy:
                 group.append(i)
         picked = [i for group in groups.values() for i in group][:k]
-        return self.hits([int(self.table.passage_ids[rows[i]]) for i in picked],
-                         [float(scores[i]) for i in picked])
+        return self.hits([int(table.passage_ids[ranked.rows[i]]) for i in picked],
+                         [float(ranked.scores[i]) for i in picked])
 
     def hits(self, passage_ids: list[int], scores: list[float]) -> list[Hit]:
         """Hits with citations for passage ids (passages deleted meanwhile are skipped)."""
@@ -298,9 +333,10 @@ class Searcher:
 
     def coverage(self, query: str, passage_id: int) -> float:
         """How much of the query's specific vocabulary a passage contains, in [0, 1]."""
-        assert self.lexical is not None
-        row = self.table.row_of(passage_id)
-        return 0.0 if row is None else self.lexical.coverage(query, row)
+        snap = self.snap
+        assert snap is not None
+        row = snap.table.row_of(passage_id)
+        return 0.0 if row is None else snap.lexical.coverage(query, row)
 
 
 def _published(stmt):  # noqa: ANN001, ANN202

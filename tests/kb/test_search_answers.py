@@ -109,3 +109,40 @@ def test_index_on_disk_is_reused_and_a_damaged_one_is_rebuilt(demo_engine, setti
     s = Searcher(demo_engine, settings)
     assert s.search("高新技术企业", k=1)
     assert arrays.stat().st_size > 100
+
+
+def test_searches_in_other_threads_survive_publishes(engine, settings, tmp_path):
+    import threading
+
+    ingest(engine, write_notice(tmp_path / "notice.txt"))
+    s = Searcher(engine, settings)
+    s.ensure_fresh()
+    s.CHECK_EVERY_S = 3600  # the searching threads never refresh; this thread does, under them
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            try:
+                answer(s, "银企对接会多久组织一次")
+                s.search("种植补贴", k=3)
+            except BaseException as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=keep_searching) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for n in range(15):
+            rec = {"id": f"crop{n}", "title": f"第{n}号作物种植补贴办法",
+                   "text": f"一、种植补贴\n种植第{n}号作物每亩补贴{n + 100}元。\n二、申报\n向农业农村局申报。"}
+            ingest(engine, write_jsonl(tmp_path / f"c{n}.jsonl", [rec]))
+            s._checked = 0
+            s.ensure_fresh()
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert s.search("第14号作物种植补贴", k=1)[0].title == "第14号作物种植补贴办法"
