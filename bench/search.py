@@ -155,24 +155,29 @@ def ann_recall(searcher: Searcher, questions: list[str]) -> float:
     return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, found, strict=True)]))
 
 
-def publish_latency(searcher: Searcher, engine, seed: int) -> float:  # noqa: ANN001
+def publish_latency(searcher: Searcher, engine, seed: int, times: int = 5) -> list[float]:  # noqa: ANN001
     """Milliseconds from the commit of a new policy with an interpretation to its first hit."""
-    word = f"蓝莓冷藏保鲜{seed}号库"
-    record = PolicyRecord(id=f"bench-new-{datetime.now(UTC).timestamp()}", title=f"{word}建设补助办法",
-                          text=f"一、补助标准\n新建{word}的企业，按投资额的20%给予补助。",
-                          interpretations=[{"background": f"为支持{word}建设。",
-                                            "purpose": "补齐冷链短板。",
-                                            "measures": f"对新建{word}给予补助。"}])
     from kb.ingest import Item
 
-    with session_scope(engine) as session:
-        ingest_items(session=session, items=[Item(record, "bench", f"id:{record.id}")])
-    committed = time.perf_counter()
-    while True:
-        searcher._checked = 0  # the 0.2 s check interval is added to the figure below
-        hits = searcher.search(word, k=1)
-        if hits and word in hits[0].title:
-            return (time.perf_counter() - committed) * 1000
+    out = []
+    for n in range(times):
+        word = f"蓝莓冷藏保鲜{seed}{n}号库"
+        stamp = datetime.now(UTC).timestamp()
+        record = PolicyRecord(
+            id=f"bench-new-{stamp}-{n}", title=f"{word}建设补助办法",
+            text=f"一、补助标准\n新建{word}的企业，按投资额的20%给予补助。",
+            interpretations=[{"background": f"为支持{word}建设。", "purpose": "补齐冷链短板。",
+                              "measures": f"对新建{word}给予补助。"}])
+        with session_scope(engine) as session:
+            ingest_items(session=session, items=[Item(record, "bench", f"id:{record.id}")])
+        committed = time.perf_counter()
+        while True:
+            searcher._checked = 0  # the ≤0.2 s check interval comes on top of this figure
+            hits = searcher.search(word, k=3)
+            if any(word in h.title for h in hits):
+                out.append((time.perf_counter() - committed) * 1000)
+                break
+    return out
 
 
 def run_mode(mode: str, work: Path, model: str, questions: list[str], seed: int) -> dict:
@@ -192,7 +197,9 @@ def run_mode(mode: str, work: Path, model: str, questions: list[str], seed: int)
         dense_meta = json.loads((s.dense.folder / "meta.json").read_text())
         build |= {"dense_s": dense_meta.get("build_seconds"), "dense_kind": dense_meta["kind"]}
     figures = measure(s, questions)
-    figures["publish_ms"] = publish_latency(s, engine, seed)
+    publishes = publish_latency(s, engine, seed)
+    figures["publish_ms"] = statistics.median(publishes)
+    figures["publish_max_ms"] = max(publishes)
     current, peak = rss_mb()  # before the recall check, which holds a copy of every vector
     if s.dense is not None:
         figures["recall@10"] = ann_recall(s, questions[:200])
@@ -247,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(result)
         print(f"{mode}: done", flush=True)
     print()
-    print(f"{'mode':8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'QPS':>7} {'publish→hit ms':>15} "
+    print(f"{'mode':8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'QPS':>7} {'publish→hit ms (max)':>21} "
           f"{'open s':>7} {'RSS MB':>7} {'peak MB':>8} {'ANN R@10':>8}  first build")
     for r in rows:
         b = r["build"]
@@ -255,10 +262,10 @@ def main(argv: list[str] | None = None) -> int:
         if "dense_s" in b:
             build += f", dense {b['dense_s'] or float('nan'):.0f} s ({b['dense_kind']})"
         print(f"{r['mode']:8} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['qps']:7.1f} "
-              f"{r['publish_ms']:15.0f} {r['open_s']:7.1f} {r['rss_mb']:7.0f} {r['peak_mb']:8.0f} "
+              f"{r['publish_ms']:13.0f} ({r['publish_max_ms']:5.0f}) {r['open_s']:7.1f} {r['rss_mb']:7.0f} {r['peak_mb']:8.0f} "
               f"{r.get('recall@10', float('nan')):8.3f}  {build}")
     print(f"\n{args.queries} questions, {args.passages:,} passages, seed {args.seed}, model "
-          f"{args.model}; publish→hit excludes the ≤200 ms interval at which processes poll; "
+          f"{args.model}; publish→hit: median (max) of 5 publishes, not counting the ≤200 ms interval at which processes poll; "
           "'open s' is loading the saved indexes (or building them on a first run).")
     return 0
 

@@ -17,6 +17,31 @@ log = logging.getLogger("policykb")
 FetchTexts = Callable[[np.ndarray], list[str]]  # passage ids -> texts to embed, in that order
 
 
+class QueryVectors:
+    """Recent query vectors, shared by the channels of one model: a question is encoded once."""
+
+    SIZE = 512  # the agent console searches as you type, so the same prefixes come back
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query: str) -> np.ndarray:
+        """The query's vector, from the cache or the encoder."""
+        with self._lock:
+            vec = self._cache.get(query)
+            if vec is not None:
+                self._cache.move_to_end(query)
+                return vec
+        vec = self.encoder.encode_queries([query])[0]  # outside the lock: threads encode at once
+        with self._lock:
+            self._cache[query] = vec
+            if len(self._cache) > self.SIZE:
+                self._cache.popitem(last=False)
+        return vec
+
+
 class SemanticChannel:
     """One model's vectors for the live passages, patched by id as passages come and go."""
 
@@ -24,9 +49,9 @@ class SemanticChannel:
     REBUILD_FRACTION = 0.2
     SAVE_EVERY = 1000  # changed vectors between snapshots (a restart re-encodes at most these)
     BATCH = 256
-    QUERY_CACHE = 512
 
-    def __init__(self, encoder: Encoder, index_dir: Path, part: str = "passages") -> None:
+    def __init__(self, encoder: Encoder, index_dir: Path, part: str = "passages",
+                 queries: QueryVectors | None = None) -> None:
         self.encoder = encoder
         self.folder = index_dir / "dense" / safe_name(encoder.name) / part
         self.index: VectorIndex | None = None
@@ -34,9 +59,8 @@ class SemanticChannel:
         # faiss may not add or remove while it searches: writers and searches take turns here;
         # encoding, the slow part, happens outside.
         self._lock = threading.Lock()
-        self._cache_lock = threading.Lock()
         self.build_seconds: float | None = None  # of the last full build, kept in meta.json
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.queries = queries or QueryVectors(encoder)
 
     @property
     def meta(self) -> dict:
@@ -92,18 +116,8 @@ class SemanticChannel:
         self._unsaved = 0
 
     def query_vector(self, query: str) -> np.ndarray:
-        """The query's vector (recent queries are cached: the agent console searches as you type)."""
-        with self._cache_lock:
-            vec = self._queries.get(query)
-            if vec is not None:
-                self._queries.move_to_end(query)
-                return vec
-        vec = self.encoder.encode_queries([query])[0]  # outside the lock: threads encode at once
-        with self._cache_lock:
-            self._queries[query] = vec
-            if len(self._queries) > self.QUERY_CACHE:
-                self._queries.popitem(last=False)
-        return vec
+        """The query's vector (shared cache)."""
+        return self.queries.get(query)
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage ids and cosine similarities of the ``k`` nearest passages, best first."""

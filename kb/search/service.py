@@ -199,12 +199,14 @@ class Searcher:
         if encoder is None:
             self.dense = self.questions = None
             return
-        from kb.search.semantic import SemanticChannel
+        from kb.search.semantic import QueryVectors, SemanticChannel
 
         ids = _published_ids(session)
-        self.dense = SemanticChannel(encoder, self.settings.index_dir)
+        queries = QueryVectors(encoder)
+        self.dense = SemanticChannel(encoder, self.settings.index_dir, queries=queries)
         self.dense.open(ids, self._texts, rebuild=rebuild)
-        self.questions = SemanticChannel(encoder, self.settings.index_dir, part="faq-questions")
+        self.questions = SemanticChannel(encoder, self.settings.index_dir, part="faq-questions",
+                                         queries=queries)
         self.questions.open(_published_ids(session, faq=True), self._questions, rebuild=rebuild)
 
     def _sync(self, session: Session) -> None:
