@@ -43,6 +43,24 @@ def create_schema(engine: Engine) -> None:
     for name in MODEL_MODULES:
         importlib.import_module(name)
     SQLModel.metadata.create_all(engine)
+    _check_columns(engine)
+
+
+def _check_columns(engine: Engine) -> None:
+    """Refuse, with a message, a database made by an older version (there are no migrations yet)."""
+    from sqlalchemy import inspect
+
+    from kb.errors import KBError
+
+    found = inspect(engine)
+    for table in SQLModel.metadata.sorted_tables:
+        have = {c["name"] for c in found.get_columns(table.name)}
+        missing = [c.name for c in table.columns if c.name not in have]
+        if missing:
+            raise KBError(
+                f"the database at {engine.url.render_as_string(hide_password=True)} was made by an "
+                f"older PolicyKB (table {table.name} lacks {', '.join(missing)}); there are no "
+                "migrations yet: point KB_HOME (or KB_DATABASE_URL) at a new location and ingest again")
 
 
 @contextmanager

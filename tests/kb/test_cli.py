@@ -74,3 +74,16 @@ def test_model_install_copies_a_local_model_into_the_data_folder(cli_env, capsys
 def test_model_install_of_a_missing_folder_is_a_clear_error(cli_env, tmp_path, capsys):
     assert main(["model", "install", str(tmp_path / "nowhere")]) == 2
     assert "policykb: error:" in capsys.readouterr().err
+
+
+def test_a_database_from_an_older_version_is_refused_with_a_message(cli_env, capsys):
+    import sqlite3
+
+    cli_env.mkdir(parents=True)
+    con = sqlite3.connect(cli_env / "policykb.db")
+    con.execute("CREATE TABLE policy (id INTEGER PRIMARY KEY, title VARCHAR)")  # no version column
+    con.commit()
+    con.close()
+    assert main(["init"]) == 2
+    err = capsys.readouterr().err
+    assert "older PolicyKB" in err and "policy lacks" in err and "KB_HOME" in err
