@@ -87,11 +87,15 @@ def _validity_note(hit: Hit) -> str:
     return note
 
 
-def _faq_answer(searcher: Searcher, match: FaqMatch, hits: list[Hit]) -> tuple[dict, list[Hit]]:
+def _faq_answer(searcher: Searcher, match: FaqMatch, hits: list[Hit]
+                ) -> tuple[dict | None, list[Hit]]:
     """The curated answer as the answer, and the FAQ hit moved above the passages."""
     faq_hit = next((h for h in hits if h.passage_id == match.passage_id), None)
     if faq_hit is None:
-        faq_hit = searcher.hits([match.passage_id], [match.score])[0]
+        found = searcher.hits([match.passage_id], [match.score])
+        if not found:  # unpublished since the index was read: answer from the passages instead
+            return None, hits
+        faq_hit = found[0]
     item = None
     if faq_hit.faq_id is not None:
         with Session(searcher.engine) as session:
@@ -121,12 +125,13 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
                           faq_threshold=faq_threshold, faq_match=match,
                           ranking=searcher.setting.label() if searcher.dense else "lexical")
     if match is not None and match.score >= faq_threshold:
-        result.answer, result.hits = _faq_answer(searcher, match, hits)
-        result.hits = result.hits[:k]
-        result.answer_type, result.confidence = "faq", match.score
-        top = result.hits[0]
-        result.message = f"常见问题解答，依据{citation(top)}{_validity_note(top)}"
-        return result
+        result.answer, ranked = _faq_answer(searcher, match, hits)
+        if result.answer is not None:
+            result.hits = ranked[:k]
+            result.answer_type, result.confidence = "faq", match.score
+            top = result.hits[0]
+            result.message = f"常见问题解答，依据{citation(top)}{_validity_note(top)}"
+            return result
     result.confidence = confidence_of(searcher, q, hits)
     if hits and result.confidence >= threshold:
         top = hits[0]

@@ -97,9 +97,9 @@ def _encoder_for(mode: str, settings: Settings):  # noqa: ANN202
     """The configured model for dense work; None for lexical (or auto without a model)."""
     if mode == "lexical":
         return None
-    from kb.search.service import _load_encoder
+    from kb.search.service import load_configured_encoder
 
-    encoder = _load_encoder(settings)
+    encoder = load_configured_encoder(settings)
     if encoder is None and mode in ("dense", "hybrid", "tune"):
         raise InvalidInput(
             f"--mode {mode} needs an embedding model, and KB_EMBEDDING_MODEL="

@@ -6,6 +6,7 @@ across segments; it is rebuilt from cached tokens on every change, the base only
 delta grows large.
 """
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,22 +46,22 @@ def doc_tokens(doc: DocText, cfg: LexicalConfig) -> Tokens:
     return doc_tokens_one(doc, cfg, words), doc_tokens_one(doc, cfg, bigrams)
 
 
-def _build(tokens: list[Tokens] | None, docs: list[DocText] | None, cfg: LexicalConfig,
-           base: dict[str, BM25] | None = None) -> dict[str, BM25]:
-    out = {}
-    for i, name in enumerate(CHANNELS):
-        tokenize = words if name == "words" else bigrams
-        stream = ((t[i] for t in tokens) if tokens is not None
-                  else (doc_tokens_one(d, cfg, tokenize) for d in docs or []))
-        frozen = {} if base is None else {"idf_of": base[name].idf_of, "avgdl": base[name].avgdl}
-        out[name] = BM25.build(stream, k1=cfg.k1, b=cfg.b, **frozen)
-    return out
-
-
 def doc_tokens_one(doc: DocText, cfg: LexicalConfig, tokenize) -> list[str]:  # noqa: ANN001
     """One channel's tokens of a passage (the streaming build tokenises channel by channel)."""
     return (tokenize(doc.title) * cfg.title_repeat + tokenize(doc.heading) * cfg.heading_repeat
             + tokenize(doc.text))
+
+
+def _channels(streams: dict[str, Iterable[list[str]]], cfg: LexicalConfig,
+              base: dict[str, BM25] | None = None) -> dict[str, BM25]:
+    """One BM25 per channel; with ``base``, scored on the base's idf and average length."""
+    return {name: BM25.build(stream, k1=cfg.k1, b=cfg.b, **(
+        {} if base is None else {"idf_of": base[name].idf_of, "avgdl": base[name].avgdl}))
+        for name, stream in streams.items()}
+
+
+def _tokenised(docs: list[DocText], cfg: LexicalConfig, tokenize) -> Iterator[list[str]]:  # noqa: ANN001
+    return (doc_tokens_one(d, cfg, tokenize) for d in docs)
 
 
 class LexicalIndex:
@@ -86,11 +87,13 @@ class LexicalIndex:
     def build(cls, docs: list[DocText], cfg: LexicalConfig | None = None) -> "LexicalIndex":
         """Tokenise and index every passage (channel by channel, so tokens are never all held)."""
         cfg = cfg or LexicalConfig()
-        return cls(_build(None, docs, cfg), cfg)
+        return cls(_channels({"words": _tokenised(docs, cfg, words),
+                              "bigrams": _tokenised(docs, cfg, bigrams)}, cfg), cfg)
 
     def with_delta(self, tokens: list[Tokens]) -> "LexicalIndex":
         """This base with a delta segment of already tokenised passages (rows n_base onwards)."""
-        delta = _build(tokens, None, self.cfg, base=self.channels) if tokens else None
+        delta = _channels({"words": (t[0] for t in tokens), "bigrams": (t[1] for t in tokens)},
+                          self.cfg, base=self.channels) if tokens else None
         return LexicalIndex(self.channels, self.cfg, delta)
 
     def _channel_scores(self, name: str, tokens: list[str]) -> np.ndarray:

@@ -192,7 +192,7 @@ class Searcher:
     def _open_dense(self, session: Session, *, rebuild: bool) -> None:
         from kb.search.tuning import effective_setting
 
-        encoder = self._encoder or _load_encoder(self.settings)
+        encoder = self._encoder or load_configured_encoder(self.settings)
         model = encoder.name if encoder is not None else None
         self.setting = self._setting or effective_setting(
             home=self.settings.home, model=model, mode=self.settings.search_mode)
@@ -387,7 +387,8 @@ def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, 
     return top.astype(np.int64), scores[top].astype(np.float32)
 
 
-def _load_encoder(settings: Settings):  # noqa: ANN202
+def load_configured_encoder(settings: Settings):  # noqa: ANN201
+    """The encoder ``KB_EMBEDDING_MODEL`` names, or None (off, not installed, or no dense extra)."""
     if settings.embedding_model.strip().lower() in ("", "none"):
         return None
     missing = [m for m in ("sentence_transformers", "faiss") if importlib.util.find_spec(m) is None]
