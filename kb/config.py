@@ -1,6 +1,7 @@
 """Settings for PolicyKB, read once from the environment (prefix ``KB_``)."""
 
 import secrets
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +37,15 @@ class Settings(BaseSettings):
     ask_rate_window_s: int = Field(default=60, ge=1)
     # Until staff accounts exist, staff pages answer only clients on these networks.
     staff_networks: str = "127.0.0.0/8,::1/128"
+    # Staff accounts: how long a sign-in lasts, and how many wrong passwords (per account, and
+    # four times that per address) within the window lock sign-in until the window has passed.
+    session_hours: float = Field(default=8.0, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_s: int = Field(default=900, ge=1)
+    # The day the validity job treats as today (demos and tests pin it; empty: the county's date).
+    validity_today: date | None = None
+    # Unanswered-question ledger: days a department has to answer a new topic.
+    ledger_due_days: int = Field(default=7, ge=1)
     # Signs unsubscribe and firm links; generated into KB_HOME/secret.key when not set.
     secret_key: str | None = None
 

@@ -33,7 +33,7 @@ def make_engine(url: str) -> Engine:
 
 
 # Modules whose tables make up the one schema (the knowledge base and the push registry).
-MODEL_MODULES = ("kb.models", "push.models")
+MODEL_MODULES = ("kb.models", "kb.staff_models", "push.models")
 
 
 def create_schema(engine: Engine) -> None:
@@ -44,10 +44,14 @@ def create_schema(engine: Engine) -> None:
         importlib.import_module(name)
     SQLModel.metadata.create_all(engine)
     _check_columns(engine)
+    _passage_ids_never_reused(engine)
+    from kb.audit import guard_append_only
+
+    guard_append_only(engine)
 
 
 def _check_columns(engine: Engine) -> None:
-    """Refuse, with a message, a database made by an older version (there are no migrations yet)."""
+    """Add columns a newer version made optional; refuse, with a message, any other older schema."""
     from sqlalchemy import inspect
 
     from kb.errors import KBError
@@ -55,12 +59,39 @@ def _check_columns(engine: Engine) -> None:
     found = inspect(engine)
     for table in SQLModel.metadata.sorted_tables:
         have = {c["name"] for c in found.get_columns(table.name)}
-        missing = [c.name for c in table.columns if c.name not in have]
+        absent = [c for c in table.columns if c.name not in have]
+        addable = [c for c in absent if c.nullable and not c.primary_key and not c.foreign_keys
+                   and not c.unique]
+        with engine.begin() as conn:
+            for column in addable:
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+        missing = [c.name for c in absent if c not in addable]
         if missing:
             raise KBError(
                 f"the database at {engine.url.render_as_string(hide_password=True)} was made by an "
                 f"older PolicyKB (table {table.name} lacks {', '.join(missing)}); there are no "
                 "migrations yet: point KB_HOME (or KB_DATABASE_URL) at a new location and ingest again")
+
+
+def _passage_ids_never_reused(engine: Engine) -> None:
+    """Give a SQLite passage table made before AUTOINCREMENT the keyword (ids must not be reused)."""
+    if engine.dialect.name != "sqlite":
+        return
+    table = SQLModel.metadata.tables["passage"]
+    with engine.begin() as conn:
+        ddl = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type='table' AND name='passage'").scalar() or ""
+        if "AUTOINCREMENT" in ddl.upper():
+            return
+        for row in conn.exec_driver_sql("PRAGMA index_list('passage')").all():
+            if not row[1].startswith("sqlite_autoindex"):
+                conn.exec_driver_sql(f'DROP INDEX "{row[1]}"')
+        conn.exec_driver_sql("ALTER TABLE passage RENAME TO passage_old")
+        table.create(conn)
+        cols = ", ".join(f'"{c.name}"' for c in table.columns)
+        conn.exec_driver_sql(f"INSERT INTO passage ({cols}) SELECT {cols} FROM passage_old")
+        conn.exec_driver_sql("DROP TABLE passage_old")
 
 
 @contextmanager

@@ -31,5 +31,21 @@ class IngestError(InvalidInput):
         self.line = line
 
 
+class AuthenticationFailed(KBError):
+    """Sign-in refused (unknown user, wrong password, disabled account) or not signed in."""
+
+
 class PermissionDenied(KBError):
     """The caller may not do this (wrong role, own draft, other department, not staff)."""
+
+
+class Conflict(KBError):
+    """The record is not in a state that allows this (e.g. publishing a draft not yet approved)."""
+
+
+class TooManyAttempts(KBError):
+    """Too many failed attempts; ``retry_after_s`` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

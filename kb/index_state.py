@@ -5,6 +5,7 @@ from sqlmodel import Session
 from kb.models import IndexState, utcnow
 
 PASSAGES = "passages"
+BUMPED = "kb_index_bumped"  # set in session.info, so the committer can tell its own searcher
 
 
 def bump_version(*, session: Session, name: str = PASSAGES) -> int:
@@ -14,6 +15,7 @@ def bump_version(*, session: Session, name: str = PASSAGES) -> int:
     state.updated_at = utcnow()
     session.add(state)
     session.flush()
+    session.info[BUMPED] = True
     return state.version
 
 

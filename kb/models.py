@@ -95,7 +95,8 @@ class Policy(PolicyBase, table=True):
     source_key: str = Field(unique=True, index=True, max_length=400)
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     superseded_by_id: int | None = Field(default=None, foreign_key="policy.id")
-    full_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    full_text: str = Field(default="", sa_column=Column(Text, nullable=False))  # as segmented
+    source_text: str | None = Field(default=None, sa_column=Column(Text))  # as written or ingested
     themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Push facets: GB/T 4754-2017 codes at any level (e.g. "C", "39", "3911").
     industries_include: list[str] = Field(
@@ -111,6 +112,9 @@ class Policy(PolicyBase, table=True):
     )
     status: Status = Status.PUBLISHED
     version: int = 1  # bumped by every published change; pushes are keyed on it
+    drafter: str | None = None  # 拟稿人 / 审核人 / 发布人 of the published version
+    reviewer: str | None = None
+    publisher: str | None = None
     content_hash: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -159,6 +163,10 @@ class FaqItem(SQLModel, table=True):
     answer: str = Field(sa_column=Column(Text, nullable=False))
     ordinal: int = 0
     status: Status = Status.PUBLISHED
+    drafter: str | None = None
+    reviewer: str | None = None
+    publisher: str | None = None
+    published_at: datetime | None = None
 
 
 # --- Passage ----------------------------------------------------------------------------
@@ -167,7 +175,9 @@ class FaqItem(SQLModel, table=True):
 class Passage(SQLModel, table=True):
     """The unit of retrieval, cut from a policy's text, an interpretation or an FAQ item."""
 
-    __table_args__ = (UniqueConstraint("policy_id", "ordinal"),)
+    # Ids are never reused (SQLite AUTOINCREMENT): searchers follow the table by id, so a new
+    # passage taking a deleted one's id would keep the old text in every index.
+    __table_args__ = (UniqueConstraint("policy_id", "ordinal"), {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     policy_id: int = Field(foreign_key="policy.id", index=True)
@@ -212,6 +222,7 @@ class QuestionLog(SQLModel, table=True):
     policy_id: int | None = Field(default=None, foreign_key="policy.id")
     passage_id: int | None = None  # no FK: passages are rebuilt on re-ingestion, the log stays
     hits: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    topic_id: int | None = Field(default=None, index=True)  # its unanswered-question ledger topic
 
 
 class Feedback(SQLModel, table=True):

@@ -4,7 +4,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from kb.errors import InvalidInput, KBError, NotFound, PermissionDenied
+from kb.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    KBError,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
 
 
 def status_of(exc: KBError) -> int:
@@ -13,8 +21,14 @@ def status_of(exc: KBError) -> int:
         return 404
     if isinstance(exc, InvalidInput):
         return 422
+    if isinstance(exc, AuthenticationFailed):
+        return 401
     if isinstance(exc, PermissionDenied):
         return 403
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, TooManyAttempts):
+        return 429
     return 400
 
 
@@ -49,7 +63,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(KBError)
     async def _kb_error(request: Request, exc: KBError) -> Response:
-        return _respond(request, exc.message, status_of(exc))
+        response = _respond(request, exc.message, status_of(exc))
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -90,6 +90,8 @@ def test_publish_edit_and_unpublish_patch_the_indexes_without_a_rebuild(
     berry["title"] = "Cherry orchard support"
     ingest(english_kb, write_jsonl(tmp_path / "b.jsonl", [berry]))
     s._checked = 0
+    s.ensure_fresh()
+    # A new id (ids are never reused) replaced the old one, in the vectors as in the table.
     assert np.array_equal(s.dense.index.ids(), live_ids(english_kb))  # old vector replaced
     assert all(h.title != "Blueberry orchard support" for h in s.search("blueberry", k=5))
 

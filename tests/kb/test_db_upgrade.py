@@ -1,0 +1,66 @@
+"""Databases made by an earlier version are brought forward where that is safe."""
+
+import sqlite3
+
+from sqlmodel import Session, select
+
+from kb.db import create_schema, make_engine
+from kb.models import Passage, Policy
+from tests.utils.builders import load_demo
+
+
+def _strip(path, sql_edit) -> None:
+    con = sqlite3.connect(path)
+    sql_edit(con)
+    con.commit()
+    con.close()
+
+
+def test_passage_ids_are_not_reused_after_upgrade(settings):
+    engine = make_engine(settings.db_url)
+    create_schema(engine)
+    load_demo(engine)
+    engine.dispose()
+    path = settings.home / "policykb.db"
+
+    def old_table(con):  # the table as earlier versions made it: no AUTOINCREMENT
+        ddl = con.execute("SELECT sql FROM sqlite_master WHERE name='passage'").fetchone()[0]
+        con.execute("PRAGMA foreign_keys=OFF")
+        con.execute("ALTER TABLE passage RENAME TO p_tmp")
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='index' "
+                                   "AND tbl_name='p_tmp' AND sql IS NOT NULL").fetchall():
+            con.execute(f'DROP INDEX "{name}"')
+        con.execute(ddl.replace("AUTOINCREMENT", ""))
+        con.execute("INSERT INTO passage SELECT * FROM p_tmp")
+        con.execute("DROP TABLE p_tmp")
+
+    _strip(path, old_table)
+    engine = make_engine(settings.db_url)
+    create_schema(engine)
+    with Session(engine) as session:
+        top = max(session.exec(select(Passage.id)).all())
+        count = len(session.exec(select(Passage.id)).all())
+        policy = session.exec(select(Policy)).first()
+        victim = session.exec(select(Passage).where(Passage.id == top)).one()
+        session.delete(victim)
+        session.commit()
+        session.add(Passage(policy_id=policy.id, ordinal=9999, text="新条款"))
+        session.commit()
+        assert max(session.exec(select(Passage.id)).all()) == top + 1  # not ``top`` again
+        assert len(session.exec(select(Passage.id)).all()) == count
+
+
+def test_an_optional_column_added_later_is_added_in_place(settings):
+    engine = make_engine(settings.db_url)
+    create_schema(engine)
+    load_demo(engine)
+    engine.dispose()
+    path = settings.home / "policykb.db"
+    _strip(path, lambda con: (con.execute("DROP INDEX ix_questionlog_topic_id"),
+                        con.execute("ALTER TABLE questionlog DROP COLUMN topic_id")))
+    engine = make_engine(settings.db_url)
+    create_schema(engine)
+    with Session(engine) as session:
+        assert session.exec(select(Policy)).first() is not None
+    cols = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(questionlog)")]
+    assert "topic_id" in cols
