@@ -13,7 +13,7 @@ from kb.config import Settings, get_settings
 from kb.errors import KBError
 
 # Packages whose ``cli.register(subparsers)`` adds commands; missing optional ones are skipped.
-COMMAND_MODULES = ("kb.commands", "push.cli", "web.cli")
+COMMAND_MODULES = ("kb.commands", "kb.user_cli", "kb.validity_cli", "push.cli", "web.cli")
 
 
 @dataclass
