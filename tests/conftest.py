@@ -1,5 +1,6 @@
 """Shared fixtures: every test gets its own data folder, SQLite file and index folder."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,15 @@ from kb.config import Settings, get_settings
 from kb.db import create_schema, make_engine
 from tests.utils.builders import load_demo
 
+TODAY = date(2026, 11, 26)
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings pointing at a fresh folder, with dense retrieval off."""
-    s = Settings(home=tmp_path / "var", index_dir=tmp_path / "indexes", embedding_model="none")
+    # The validity job's day is pinned, so demo policies do not lapse as the calendar moves on.
+    s = Settings(home=tmp_path / "var", index_dir=tmp_path / "indexes", embedding_model="none",
+                 validity_today=TODAY)
     s.ensure_dirs()
     return s
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from kb.config import Settings
 from kb.db import create_schema, make_engine
+from tests.conftest import TODAY
 from tests.utils.builders import load_demo
 from web.app import create_app
 
@@ -96,7 +97,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
     host_server = ThreadingHTTPServer(("127.0.0.1", 0), _HostHandler)
     host_port = host_server.server_address[1]
     settings = Settings(home=tmp_path / "var", index_dir=tmp_path / "indexes",
-                        embedding_model="none", widget_origins=f"http://localhost:{host_port}")
+                        embedding_model="none", widget_origins=f"http://localhost:{host_port}",
+                        validity_today=TODAY)
     settings.ensure_dirs()
     engine = make_engine(settings.db_url)
     create_schema(engine)
