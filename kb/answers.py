@@ -46,7 +46,7 @@ def _hit_json(hit: Hit) -> dict:
         "policy_id": hit.policy_id, "title": hit.title, "doc_number": hit.doc_number,
         "section": hit.section, "kind": hit.kind, "text": hit.text, "score": hit.score,
         "validity": hit.validity, "passage_id": hit.passage_id, "heading": hit.heading,
-        "superseded_by": hit.superseded_by, "meta": hit.meta,
+        "superseded_by": hit.superseded_by, "meta": hit.meta, "signoff": hit.signoff,
     }
 
 

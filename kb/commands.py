@@ -117,12 +117,45 @@ def demo_files() -> list[Path]:
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith((".jsonl", ".txt")))
 
 
+# Demo staff of one department, so the sign-off workflow can be tried at once.
+DEMO_STAFF = (("kj-drafter", "张明（拟稿）", ["drafter"]), ("kj-reviewer", "李华（审核）", ["reviewer"]),
+              ("kj-publisher", "王芳（发布）", ["publisher"]), ("admin", "县政务办管理员", ["admin"]))
+
+
+def demo_staff(ctx) -> str | None:  # noqa: ANN001
+    """Create the demo staff accounts in an installation that has none; returns their password."""
+    import secrets
+
+    from sqlmodel import select
+
+    from kb.accounts import create_user
+    from kb.audit import Actor
+    from kb.staff_models import User
+
+    with session_scope(ctx.engine) as session:
+        if session.exec(select(User.id)).first() is not None:
+            return None
+        password = secrets.token_urlsafe(9)
+        actor = Actor(None, "demo", "演示数据", "cli")
+        for username, name, roles in DEMO_STAFF:
+            create_user(session=session, actor=actor, username=username, name=name,
+                        password=password, department=None if roles == ["admin"] else "县科技局",
+                        roles=roles)
+    return password
+
+
 def cmd_demo(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Load the bundled demo data, then serve it (or print how to ask, with --no-serve)."""
     with session_scope(ctx.engine) as session:
         report = ingest_paths(session=session, paths=demo_files())
     _searcher(ctx).ensure_fresh()
     _print_report(report)
+    password = demo_staff(ctx)
+    if password:
+        print("\n演示账号（县科技局；仅供本机演示，正式使用请用 policykb user add 建号）：")
+        for username, name, _ in DEMO_STAFF:
+            print(f"  {username:13} {name}")
+        print(f"  密码（四个账号相同）：{password}    登录：/admin/login")
     serve = not args.no_serve
     if serve:
         try:

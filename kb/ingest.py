@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlmodel import Session, delete, func, select
+from sqlmodel import Session, col, func, select
 
 from kb.errors import IngestError
 from kb.events import EventKind, PolicyEvent, emit
 from kb.extract import extract_header
 from kb.index_state import bump_version
 from kb.models import Department, FaqItem, Interpretation, Passage, Policy, Status, utcnow
-from kb.passages import clause_passages, faq_passage, interpretation_passages
+from kb.passages import rebuild_passages
 from kb.readers import DOCUMENT_SUFFIXES, JSONL_SUFFIXES, decode, read_document
 from kb.schemas import InterpretationRecord, PolicyRecord
-from kb.segment import segment
+from kb.versions import record_version
 
 
 @dataclass
@@ -140,19 +140,13 @@ def _fingerprint(record: PolicyRecord) -> str:
     return hashlib.sha256(record.model_dump_json().encode()).hexdigest()
 
 
+# Fields a bulk record sets on its policy.
 POLICY_FIELDS = (
     "title", "doc_number", "issuer", "level", "issue_date", "effective_from", "effective_to",
     "validity", "source_url", "themes", "industries_include", "industries_exclude", "sizes",
     "regions", "qualifications", "apply_from", "apply_to", "beneficiaries", "conditions",
     "fulfil_time", "address", "phone",
 )
-
-
-def clear_derived(*, session: Session, policy_id: int) -> None:
-    """Remove a policy's passages, FAQ and interpretations (before they are written anew)."""
-    session.exec(delete(Passage).where(Passage.policy_id == policy_id))
-    session.exec(delete(FaqItem).where(FaqItem.policy_id == policy_id))
-    session.exec(delete(Interpretation).where(Interpretation.policy_id == policy_id))
 
 
 # What a revision notice says changed, in the words a firm reads.
@@ -170,7 +164,7 @@ def _changes(policy: Policy, record: PolicyRecord, old_interpretations: list[dic
     for name, label in CHANGE_LABELS.items():
         if getattr(policy, name) != getattr(record, name) and label not in labels:
             labels.append(label)
-    if segment(record.text)[0] != policy.full_text:  # full_text is kept in segmented form
+    if record.text != (policy.source_text or policy.full_text):
         labels.append("政策条文")
     if old_interpretations != [r.model_dump() for r in record.interpretations]:
         labels.append("政策解读")
@@ -178,8 +172,9 @@ def _changes(policy: Policy, record: PolicyRecord, old_interpretations: list[dic
 
 
 def _interpretation_records(session: Session, policy_id: int) -> list[dict]:
-    rows = session.exec(select(Interpretation).where(Interpretation.policy_id == policy_id)
-                        .order_by(Interpretation.id)).all()
+    rows = session.exec(select(Interpretation).where(
+        Interpretation.policy_id == policy_id, Interpretation.status == Status.PUBLISHED)
+        .order_by(Interpretation.id)).all()
     return [InterpretationRecord(
         title=i.title, background=i.background, purpose=i.purpose, measures=i.measures,
         sections=i.sections, drafter=i.drafter, reviewer=i.reviewer, publisher=i.publisher,
@@ -206,34 +201,58 @@ def write_policy(*, session: Session, item: Item) -> tuple[Policy, str]:
     policy.content_hash = digest
     policy.status = Status.PUBLISHED
     policy.updated_at = utcnow()
-    policy.full_text = record.text
+    policy.source_text = policy.full_text = record.text
     session.add(policy)
     session.flush()
-    clear_derived(session=session, policy_id=policy.id)
-    prepared, passages = clause_passages(policy)
-    policy.full_text = prepared  # offsets of clause passages point into this form
-    for rec in record.interpretations:
-        interp = Interpretation(
-            policy_id=policy.id, title=rec.title, background=rec.background, purpose=rec.purpose,
-            measures=rec.measures, sections=[s.model_dump() for s in rec.sections],
-            drafter=rec.drafter, reviewer=rec.reviewer, publisher=rec.publisher,
-            status=Status.PUBLISHED, published_at=utcnow(),
-        )
-        session.add(interp)
-        session.flush()
-        passages += interpretation_passages(interp)
-    for n, rec in enumerate(record.faq):
-        faq = FaqItem(policy_id=policy.id, question=rec.question, answer=rec.answer, ordinal=n)
-        session.add(faq)
-        session.flush()
-        passages.append(faq_passage(faq))
-    for n, passage in enumerate(passages):
-        passage.ordinal = n
-        session.add(passage)
-    session.flush()
+    _write_interpretations(session, policy.id, record.interpretations)
+    _write_faq(session, policy.id, record.faq)
+    rebuild_passages(session=session, policy=policy)
+    record_version(session=session, policy=policy, published_by=IMPORTER,
+                   summary="批量导入" if action == "created" else "批量导入（更新）")
     _pending(session).append(PolicyEvent(kind=event[0], policy_id=policy.id,
                                          version=policy.version, changes=event[1]))
     return policy, action
+
+
+# Bulk files are signed off outside PolicyKB; versions they make name the import as publisher.
+IMPORTER = "批量导入"
+
+
+def _write_interpretations(session: Session, policy_id: int,
+                           records: list[InterpretationRecord]) -> None:
+    """The file's interpretations, in order, over the existing rows (ids stay, so links hold)."""
+    rows = list(session.exec(select(Interpretation).where(Interpretation.policy_id == policy_id)
+                             .order_by(col(Interpretation.id))))
+    for n, rec in enumerate(records):
+        interp = rows[n] if n < len(rows) else Interpretation(policy_id=policy_id)
+        interp.title, interp.background, interp.purpose = rec.title, rec.background, rec.purpose
+        interp.measures, interp.sections = rec.measures, [s.model_dump() for s in rec.sections]
+        interp.drafter, interp.reviewer, interp.publisher = rec.drafter, rec.reviewer, rec.publisher
+        interp.status, interp.published_at = Status.PUBLISHED, interp.published_at or utcnow()
+        interp.updated_at = utcnow()
+        session.add(interp)
+    for interp in rows[len(records):]:
+        interp.status = Status.WITHDRAWN
+        session.add(interp)
+    session.flush()
+
+
+def _write_faq(session: Session, policy_id: int, records: list) -> None:
+    """The file's FAQ over the existing rows, matched by question (ids stay for ledger links)."""
+    rows = {f.question: f for f in session.exec(select(FaqItem).where(FaqItem.policy_id == policy_id))}
+    keep = set()
+    for n, rec in enumerate(records):
+        faq = rows.get(rec.question) or FaqItem(policy_id=policy_id, question=rec.question,
+                                                answer=rec.answer)
+        faq.answer, faq.ordinal, faq.status = rec.answer, n, Status.PUBLISHED
+        faq.published_at = faq.published_at or utcnow()
+        session.add(faq)
+        keep.add(rec.question)
+    for question, faq in rows.items():
+        if question not in keep:
+            faq.status = Status.WITHDRAWN
+            session.add(faq)
+    session.flush()
 
 
 def _pending(session: Session) -> list[PolicyEvent]:

@@ -1,6 +1,8 @@
 """Turn a policy, its interpretations and FAQ into retrieval passages."""
 
-from kb.models import FaqItem, Interpretation, Passage, PassageKind, Policy
+from sqlmodel import Session, col, delete, select
+
+from kb.models import FaqItem, Interpretation, Passage, PassageKind, Policy, Status
 from kb.segment import segment
 
 INTERPRETATION_FIELDS = (
@@ -51,3 +53,30 @@ def faq_passage(faq: FaqItem) -> Passage:
     return Passage(policy_id=faq.policy_id, interpretation_id=faq.interpretation_id, faq_id=faq.id,
                    kind=PassageKind.FAQ, section="问答", heading=faq.question,
                    text=f"问：{faq.question}\n答：{faq.answer}", start=0, end=len(faq.answer))
+
+
+def rebuild_passages(*, session: Session, policy: Policy) -> int:
+    """Cut a policy's passages anew from its published text, interpretations and FAQ."""
+    session.exec(delete(Passage).where(Passage.policy_id == policy.id))
+    if policy.status != Status.PUBLISHED:
+        return 0
+    if policy.source_text is None:  # written before the text as ingested was kept
+        policy.source_text = policy.full_text
+    policy.full_text = policy.source_text
+    prepared, passages = clause_passages(policy)
+    policy.full_text = prepared  # offsets of clause passages point into this form
+    session.add(policy)
+    interps = session.exec(select(Interpretation).where(
+        Interpretation.policy_id == policy.id, Interpretation.status == Status.PUBLISHED)
+        .order_by(col(Interpretation.id))).all()
+    for interp in interps:
+        passages += interpretation_passages(interp)
+    faqs = session.exec(select(FaqItem).where(
+        FaqItem.policy_id == policy.id, FaqItem.status == Status.PUBLISHED)
+        .order_by(col(FaqItem.ordinal), col(FaqItem.id))).all()
+    passages += [faq_passage(f) for f in faqs]
+    for n, passage in enumerate(passages):
+        passage.ordinal = n
+        session.add(passage)
+    session.flush()
+    return len(passages)

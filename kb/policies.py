@@ -62,16 +62,22 @@ class InterpretationOut(BaseModel):
 
 
 class FaqOut(BaseModel):
-    """A curated question and answer."""
+    """A curated question and answer, with who signed it off."""
 
     id: int
     question: str
     answer: str
+    drafter: str | None = None
+    reviewer: str | None = None
+    publisher: str | None = None
 
 
 class PolicyDetail(PolicySummary):
     """One policy in full: clauses, interpretations, FAQ and related policies."""
 
+    drafter: str | None = None  # who signed off the published version of the policy itself
+    reviewer: str | None = None
+    publisher: str | None = None
     clauses: list[Clause] = []
     interpretations: list[InterpretationOut] = []
     faq: list[FaqOut] = []
@@ -260,7 +266,8 @@ def policy_detail(*, session: Session, ref: str | int) -> PolicyDetail:
         "clauses": [Clause(passage_id=c.id, section=c.section, heading=c.heading, text=c.text)
                     for c in clauses],
         "interpretations": [InterpretationOut.model_validate(i.model_dump()) for i in interps],
-        "faq": [FaqOut(id=f.id, question=f.question, answer=f.answer) for f in faq],
+        "drafter": policy.drafter, "reviewer": policy.reviewer, "publisher": policy.publisher,
+        "faq": [FaqOut.model_validate(f.model_dump()) for f in faq],
         "related": _summaries(session, _related(session, policy)),
     })
 

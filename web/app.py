@@ -36,12 +36,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ask_limiter = SlidingWindowLimiter(limit=s.ask_rate_limit,
                                                      window_s=s.ask_rate_window_s)
         app.state.client_salt = s.signing_key()  # so logged client hashes cannot be reversed
+        from web import scheduler
+
+        scheduler.start(app)  # validity expiry: now, then daily
         yield
+        await scheduler.stop(app)
         engine.dispose()
 
     app = FastAPI(title="政策通 PolicyKB", lifespan=lifespan)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     errors.install(app)
+    from web.auth import install as install_auth
+
+    install_auth(app)  # sign-in redirect, staff navigation in templates
     # Only the portals listed in KB_WIDGET_ORIGINS may call the API from a browser.
     app.add_middleware(CORSMiddleware, allow_origins=(settings or get_settings()).widget_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
@@ -59,4 +66,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(push_pages.router)
     app.include_router(push_admin.router)
+    from web.routes import (
+        admin_audit,
+        admin_content,
+        admin_ledger,
+        admin_review,
+        admin_stats,
+        admin_users,
+        auth,
+    )
+
+    for module in (auth, admin_content, admin_review, admin_ledger, admin_stats, admin_users,
+                   admin_audit):
+        app.include_router(module.router)
     return app

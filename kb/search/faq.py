@@ -50,6 +50,13 @@ def best_faq(searcher, query: str, cands, *,  # noqa: ANN001
         return None
     ids = np.asarray([int(table.passage_ids[r]) for r in rows], dtype=np.int64)
     questions = searcher.passage_headings(ids)
+    # Passages deleted since this snapshot was read (a publish a moment ago) drop out.
+    keep = np.asarray([int(i) in questions for i in ids], dtype=bool)
+    if not keep.all():
+        rows = [r for r, k in zip(rows, keep, strict=True) if k]
+        ids = ids[keep]
+        if not rows:
+            return None
     lex = np.asarray([question_similarity(lexical.term_weights, query, questions[int(i)])
                       for i in ids], dtype=np.float32)
     setting, score = searcher.setting, lex

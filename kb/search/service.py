@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from kb.config import Settings
 from kb.index_state import current_version
-from kb.models import Passage, PassageKind, Policy, Status
+from kb.models import FaqItem, Interpretation, Passage, PassageKind, Policy, Status
 from kb.search.fusion import LEXICAL, FusionSetting, fuse
 from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, Tokens, doc_tokens
 from kb.search.rows import VALIDITY_CODES, Filters, PolicyFacts, RowTable
@@ -81,6 +81,7 @@ class Hit:
     superseded_by: dict | None = None
     meta: dict = field(default_factory=dict)
     faq_id: int | None = None
+    signoff: dict | None = None  # 拟稿人 / 审核人 / 发布人 of the record the passage comes from
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
@@ -143,6 +144,10 @@ class Searcher:
     def _expect(self) -> dict:
         return {"format_version": FORMAT_VERSION, "tokenizer": _tokenizer_fingerprint(),
                 "config": asdict(self.cfg)}
+
+    def changed(self) -> None:
+        """This process just committed a change: the next search reads the database at once."""
+        self._checked = 0.0
 
     def ensure_fresh(self, *, force: bool = False) -> None:
         """Follow the database: patch the indexes when its version moved (``force``: rebuild)."""
@@ -314,6 +319,7 @@ class Searcher:
                 .where(Passage.id.in_(passage_ids)))}
             newer_ids = {pol.superseded_by_id for _, pol in found.values() if pol.superseded_by_id}
             newer = {p.id: p for p in session.exec(select(Policy).where(Policy.id.in_(newer_ids)))}
+            signers = _signers(session, [p for p, _ in found.values()])
         hits = []
         for pid, score in zip(passage_ids, scores, strict=True):
             if pid not in found:
@@ -325,7 +331,9 @@ class Searcher:
                 section=p.section, heading=p.heading, kind=p.kind, text=p.text,
                 score=round(score, 4), validity=pol.validity,
                 superseded_by={"policy_id": sup.id, "title": sup.title, "doc_number": sup.doc_number}
-                if sup else None, meta=p.meta, faq_id=p.faq_id))
+                if sup else None, meta=p.meta, faq_id=p.faq_id,
+                signoff=signers.get(("faq", p.faq_id)) or signers.get(("interp", p.interpretation_id))
+                or _names(pol)))
         return hits
 
     def passage_headings(self, passage_ids: np.ndarray) -> dict[int, str]:
@@ -339,6 +347,24 @@ class Searcher:
         assert snap is not None
         row = snap.table.row_of(passage_id)
         return 0.0 if row is None else snap.lexical.coverage(query, row)
+
+
+def _names(record) -> dict | None:  # noqa: ANN001
+    names = {k: getattr(record, k) for k in ("drafter", "reviewer", "publisher")}
+    return names if any(names.values()) else None
+
+
+def _signers(session: Session, passages: list[Passage]) -> dict[tuple[str, int], dict]:
+    """Sign-off names of the interpretations and FAQ items the passages were cut from."""
+    out: dict[tuple[str, int], dict] = {}
+    faq_ids = {p.faq_id for p in passages if p.faq_id}
+    interp_ids = {p.interpretation_id for p in passages if p.interpretation_id and not p.faq_id}
+    for key, model, ids in (("faq", FaqItem, faq_ids), ("interp", Interpretation, interp_ids)):
+        if ids:
+            for row in session.exec(select(model).where(model.id.in_(ids))):
+                if names := _names(row):
+                    out[(key, row.id)] = names
+    return out
 
 
 def _published(stmt):  # noqa: ANN001, ANN202

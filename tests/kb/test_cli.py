@@ -87,3 +87,27 @@ def test_a_database_from_an_older_version_is_refused_with_a_message(cli_env, cap
     assert main(["init"]) == 2
     err = capsys.readouterr().err
     assert "older PolicyKB" in err and "policy lacks" in err and "KB_HOME" in err
+
+
+def test_demo_creates_staff_accounts_once_with_a_printed_password(cli_env, capsys):
+    import re
+
+    from sqlmodel import Session, select
+
+    from kb.accounts import authenticate
+    from kb.config import get_settings
+    from kb.db import make_engine
+    from kb.staff_models import User
+
+    assert main(["demo", "--no-serve"]) == 0
+    out = capsys.readouterr().out
+    password = re.search(r"密码（四个账号相同）：(\S+)", out).group(1)
+    assert "kj-reviewer" in out
+    assert main(["demo", "--no-serve"]) == 0
+    assert "演示账号" not in capsys.readouterr().out  # an installation with accounts keeps them
+    settings = get_settings()
+    with Session(make_engine(settings.db_url)) as session:
+        assert len(session.exec(select(User)).all()) == 4
+        user = authenticate(session=session, username="kj-publisher", password=password,
+                            client="127.0.0.1", settings=settings)
+        assert user.roles == ["publisher"] and user.department_id is not None

@@ -16,7 +16,7 @@ from web.deps import get_session
 from web.routes.ask import client_address
 
 router = APIRouter(dependencies=[Depends(require_staff)])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 # Typing 高, 高企, 高企奖励 within this many seconds is logged as one question.
 REFINE_WITHIN_S = 30.0
 

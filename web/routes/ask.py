@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from kb import ledger
 from kb.answers import ask
 from kb.policies import search_filters
 from kb.questions import log_question, record_feedback
@@ -50,6 +51,7 @@ class HitOut(BaseModel):
     passage_id: int
     heading: str
     superseded_by: dict | None = Field(description="替代它的政策 {policy_id, title, doc_number}")
+    signoff: dict | None = Field(default=None, description="拟稿人 / 审核人 / 发布人 {drafter, reviewer, publisher}")
 
 
 class AskOut(BaseModel):
@@ -92,7 +94,7 @@ def client_address(request: Request) -> str:
     422: {"description": "空问题、超过 500 字的问题或未知的筛选值"},
     429: {"description": "提问过于频繁（带 Retry-After 头）"}})
 def post_ask(body: AskIn, request: Request,
-             session: Annotated[Session, Depends(get_session)]) -> AskOut:
+             session: Annotated[Session, Depends(get_session, scope="function")]) -> AskOut:
     """Answer a question with cited passages, or hand off to the hotline; the reply carries ``question_id``."""
     s = request.app.state.settings
     f = body.filters
@@ -103,12 +105,18 @@ def post_ask(body: AskIn, request: Request,
     row = log_question(session=session, question=body.question, result=result,
                        channel=body.channel, client=client_address(request),
                        salt=request.app.state.client_salt)
+    # Agents' questions are partial searches; only their explicit 没帮助 feedback reaches the ledger.
+    if body.channel in ("widget", "api"):
+        ledger.note_question(session=session, question=row, due_days=s.ledger_due_days)
     return AskOut.model_validate(result.to_dict() | {"question_id": row.id})
 
 
 @router.post("/api/feedback", responses={404: {"description": "没有这个提问记录"}})
-def post_feedback(body: FeedbackIn, session: Annotated[Session, Depends(get_session)]) -> FeedbackOut:
+def post_feedback(body: FeedbackIn, request: Request,
+                  session: Annotated[Session, Depends(get_session, scope="function")]) -> FeedbackOut:
     """Record whether an answer helped (the widget's 有用 / 没用 buttons)."""
     fb = record_feedback(session=session, question_id=body.question_id, helpful=body.helpful,
                          reason=body.reason)
+    ledger.note_feedback(session=session, feedback=fb,
+                         due_days=request.app.state.settings.ledger_due_days)
     return FeedbackOut(feedback_id=fb.id)

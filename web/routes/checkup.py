@@ -42,7 +42,7 @@ def checkup_form(request: Request) -> HTMLResponse:
 @router.post("/checkup", response_class=HTMLResponse)
 def checkup_page(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     uscc: Annotated[str, Form()] = "",
     industry_code: Annotated[str, Form()] = "",
     employees: Annotated[str, Form()] = "",
@@ -68,7 +68,7 @@ def checkup_page(
 
 
 @router.post("/api/checkup")
-def checkup_api(body: dict, session: Annotated[Session, Depends(get_session)]) -> dict:
+def checkup_api(body: dict, session: Annotated[Session, Depends(get_session, scope="function")]) -> dict:
     """The 政策体检 report as JSON: ``{"uscc"}`` or a profile, optional ``"today"``."""
     today = body.pop("today", None)
     try:

@@ -19,7 +19,7 @@ from kb.policies import (
 from web.deps import get_session
 
 router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 class ListParams:

@@ -14,7 +14,7 @@ router = APIRouter(dependencies=[Depends(require_staff)])
 
 
 @router.get("/admin/push", response_class=HTMLResponse)
-def push_admin(request: Request, session: Annotated[Session, Depends(get_session)]) -> HTMLResponse:
+def push_admin(request: Request, session: Annotated[Session, Depends(get_session, scope="function")]) -> HTMLResponse:
     """The funnel per policy and department, failing and dead pushes, suspended channels."""
     return request.app.state.templates.TemplateResponse(request, "push_admin.html", {
         "by_policy": funnel(session=session, by="policy"),
@@ -24,7 +24,7 @@ def push_admin(request: Request, session: Annotated[Session, Depends(get_session
 
 @router.get("/admin/push/funnel.csv")
 def push_funnel_csv(
-    session: Annotated[Session, Depends(get_session)], by: str = "policy"
+    session: Annotated[Session, Depends(get_session, scope="function")], by: str = "policy"
 ) -> Response:
     """The funnel as a CSV download."""
     rows = funnel(session=session, by="department" if by == "department" else "policy")

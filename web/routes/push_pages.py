@@ -38,7 +38,7 @@ def _unsub_data(request: Request, token: str) -> tuple[int, str | None]:
 
 @router.get("/push/unsubscribe", response_class=HTMLResponse)
 def unsubscribe_confirm(
-    request: Request, session: Annotated[Session, Depends(get_session)], token: str = ""
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")], token: str = ""
 ) -> HTMLResponse:
     """Ask to confirm (mail scanners follow GET links; only the POST unsubscribes)."""
     firm_id, theme = _unsub_data(request, token)
@@ -49,7 +49,7 @@ def unsubscribe_confirm(
 
 @router.post("/push/unsubscribe", response_class=HTMLResponse)
 def unsubscribe_apply(
-    request: Request, session: Annotated[Session, Depends(get_session)],
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
     token: Annotated[str, Query()] = "", form_token: Annotated[str, Form(alias="token")] = "",
 ) -> HTMLResponse:
     """Apply the unsubscribe (also the RFC 8058 one-click POST from mail clients)."""
@@ -64,7 +64,7 @@ def unsubscribe_apply(
 
 @router.get("/push/r/{token}")
 def tracked_redirect(
-    token: str, request: Request, session: Annotated[Session, Depends(get_session)]
+    token: str, request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
 ) -> RedirectResponse:
     """Record the click-through and go to the policy page."""
     push = record_click(session=session, push_id=read_track_token(key=_key(request), token=token))
@@ -76,7 +76,7 @@ def tracked_redirect(
 
 @router.get("/push/o/{token}.gif")
 def open_pixel(
-    token: str, request: Request, session: Annotated[Session, Depends(get_session)]
+    token: str, request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
 ) -> Response:
     """Record an email open; always answers the 1×1 image."""
     try:
@@ -95,7 +95,7 @@ def _firm_id(request: Request, token: str) -> int:
 
 @router.get("/push/firm", response_class=HTMLResponse)
 def firm_home(
-    request: Request, session: Annotated[Session, Depends(get_session)], token: str = ""
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")], token: str = ""
 ) -> HTMLResponse:
     """The firm's inbox (marked read on view), subscription settings and 已申报/不适用 marks."""
     firm_id = _firm_id(request, token)
@@ -112,7 +112,7 @@ def _back(token: str) -> RedirectResponse:
 
 @router.post("/push/firm/settings")
 def firm_settings(
-    request: Request, session: Annotated[Session, Depends(get_session)],
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
     token: Annotated[str, Form()], frequency: Annotated[str, Form()] = "immediate",
     themes: Annotated[str, Form()] = "", channels: Annotated[list[str] | None, Form()] = None,
     quiet_start: Annotated[str, Form()] = "", quiet_end: Annotated[str, Form()] = "",
@@ -129,7 +129,7 @@ def firm_settings(
 
 @router.post("/push/firm/mark")
 def firm_mark(
-    request: Request, session: Annotated[Session, Depends(get_session)],
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
     token: Annotated[str, Form()], policy_id: Annotated[int, Form()], mark: Annotated[str, Form()],
 ) -> RedirectResponse:
     """Mark a policy 已申报 or 不适用 (stops its reminders)."""

@@ -64,6 +64,7 @@
     ".pkb-badge{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;line-height:20px;",
     "  background:#d1fae5;color:#065f46}",
     ".pkb-badge-old{background:#fee2e2;color:#991b1b}",
+    ".pkb-signoff{margin-top:6px;font-size:12px;color:#6b7280}",
     ".pkb-badge-revised{background:#fef3c7;color:#92400e}",
     ".pkb-note{margin:4px 0;color:#92400e;font-size:13px;white-space:normal}",
     ".pkb-text{margin:6px 0}",
@@ -306,6 +307,12 @@
       }
 
       b.appendChild(el("div", { "class": "pkb-text" }, a.text || ""));
+      var who = a.signoff;
+      if (who && (who.drafter || who.reviewer || who.publisher)) {
+        b.appendChild(el("div", { "class": "pkb-signoff" },
+          "拟稿人：" + (who.drafter || "—") + "　审核人：" + (who.reviewer || "—") +
+          "　发布人：" + (who.publisher || "—")));
+      }
       // Clauses have their own anchor on the policy page; FAQ and interpretation answers
       // jump to those sections there (the page has no per-passage anchor for them).
       var anchor = a.kind === "faq" ? "faq" :

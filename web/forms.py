@@ -1,0 +1,97 @@
+"""Staff form fields: how each draft field is shown, and how a posted form becomes draft data."""
+
+import re
+from dataclasses import dataclass
+
+from starlette.datastructures import FormData
+
+from kb.drafts import FIELD_LABELS
+from kb.models import Level, Validity
+from kb.staff_models import ContentKind
+
+LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
+SECTION_SLOTS = 2  # blank further-section slots offered below the filled ones
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a draft form."""
+
+    name: str
+    kind: str = "text"  # text | textarea | long | date | select | list | number
+    required: bool = False
+    options: tuple[str, ...] = ()
+    hint: str = ""
+
+    @property
+    def label(self) -> str:
+        """The field's Chinese label."""
+        return FIELD_LABELS[self.name]
+
+
+POLICY_FORM = (
+    FormField("title", required=True), FormField("doc_number", hint="如 金政发〔2024〕12号"),
+    FormField("issuer"), FormField("level", "select", options=("", *(v.value for v in Level))),
+    FormField("issue_date", "date"), FormField("effective_from", "date"),
+    FormField("effective_to", "date", hint="过了这一天，政策自动转为“失效”"),
+    FormField("validity", "select", options=tuple(v.value for v in Validity)),
+    FormField("superseded_by_id", "number", hint="已修订或废止时，填写替代它的政策编号"),
+    FormField("source_url"), FormField("themes", "list", hint="多个用顿号或逗号分隔"),
+    FormField("industries_include", "list", hint="GB/T 4754 代码，如 C、39、3911"),
+    FormField("industries_exclude", "list"), FormField("sizes", "list", hint="大型、中型、小型、微型"),
+    FormField("regions", "list"), FormField("qualifications", "list"),
+    FormField("apply_from", "date"), FormField("apply_to", "date"),
+    FormField("beneficiaries"), FormField("conditions", "textarea"), FormField("fulfil_time"),
+    FormField("address"), FormField("phone"), FormField("full_text", "long", required=True),
+)
+INTERPRETATION_FORM = (
+    FormField("title"),
+    FormField("background", "textarea", hint="为什么出台：形势、问题、上位政策"),
+    FormField("purpose", "textarea", hint="要达到什么目标、惠及谁"),
+    FormField("measures", "long", hint="主要举措：用自己的话讲清楚怎么做、给什么、怎么申请"),
+)
+FAQ_FORM = (FormField("question", "textarea", required=True),
+            FormField("answer", "long", required=True))
+FORMS = {ContentKind.POLICY: POLICY_FORM, ContentKind.INTERPRETATION: INTERPRETATION_FORM,
+         ContentKind.FAQ: FAQ_FORM}
+
+
+def _value(f: FormField, raw: str):  # noqa: ANN202
+    raw = raw.strip()
+    if f.kind == "list":
+        return [v for v in LIST_SEPARATORS.split(raw) if v]
+    if f.kind in ("date", "select", "number") or (not f.required and f.kind == "text"):
+        if not raw:
+            return None
+        return raw
+    return raw
+
+
+def draft_data(kind: ContentKind, form: FormData) -> dict:
+    """The posted fields of a draft form as draft data (validation happens in the domain)."""
+    data = {f.name: _value(f, str(form.get(f.name) or "")) for f in FORMS[kind]}
+    if kind == ContentKind.INTERPRETATION:
+        titles, texts = form.getlist("section_title"), form.getlist("section_text")
+        data["sections"] = [{"title": str(t).strip(), "text": str(x).strip()}
+                            for t, x in zip(titles, texts, strict=False)
+                            if str(t).strip() or str(x).strip()]
+        for name in ("background", "purpose", "measures"):
+            data[name] = data[name] or ""
+    return data
+
+
+SIZE_NAMES = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+
+
+def shown(kind: ContentKind, data: dict) -> dict:
+    """Draft data as the form's input values (lists joined, blanks empty)."""
+    out = {}
+    for f in FORMS[kind]:
+        value = data.get(f.name)
+        if f.name == "sizes" and isinstance(value, list):
+            value = [SIZE_NAMES.get(v, v) for v in value]
+        out[f.name] = "、".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+    if kind == ContentKind.INTERPRETATION:
+        sections = list(data.get("sections") or [])
+        out["sections"] = sections + [{"title": "", "text": ""}] * SECTION_SLOTS
+    return out

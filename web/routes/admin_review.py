@@ -1,0 +1,150 @@
+"""Staff pages for sign-off: the work queue, one revision with its diff and quality check, history."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, select
+
+from kb import workflow
+from kb.diff import field_diffs, snapshot_diff
+from kb.drafts import FIELD_LABELS
+from kb.errors import InvalidInput, NotFound
+from kb.models import Department, Policy, Status
+from kb.publishing import content_of, live_record
+from kb.quality import assess
+from kb.staff_models import ContentKind, Revision, Role, User
+from kb.versions import list_versions
+from web.auth import require_role, verify_csrf
+from web.deps import get_session
+from web.forms import FORMS, draft_data, shown
+from web.routes.admin_content import render, staff
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+Writer = Annotated[User, Depends(require_role(Role.DRAFTER, Role.REVIEWER, Role.PUBLISHER,
+                                              Role.ADMIN))]
+Publisher = Annotated[User, Depends(require_role(Role.PUBLISHER))]
+ACTIONS = {"submit": workflow.submit, "approve": workflow.approve, "return": workflow.send_back,
+           "publish": workflow.publish, "discard": workflow.discard}
+DONE = {"create": "草稿已保存。", "edit": "修改已保存。", "submit": "已提交审核。",
+        "approve": "已审核通过，等待发布。", "return": "已退回拟稿人。",
+        "publish": "已发布：网站、检索和推送已同步更新。", "discard": "草稿已撤销。"}
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(request: Request, session: SessionDep, user: Writer) -> HTMLResponse:
+    """What waits for this user: drafts returned to them, reviews, publications."""
+    return render(request, "admin_review.html", {"q": workflow.queue(session=session, user=user)})
+
+
+def _revision(session: Session, user: User, revision_id: int) -> Revision:
+    rev = workflow.get_revision(session=session, revision_id=revision_id)
+    workflow.require_department(session, user, rev.department_id)
+    return rev
+
+
+def _current(session: Session, rev: Revision) -> dict | None:
+    if rev.record_id is None or rev.status == Status.PUBLISHED:
+        return rev.base  # what it replaced, once published
+    return content_of(live_record(session=session, kind=rev.kind, record_id=rev.record_id))
+
+
+def _labels(kind: ContentKind) -> dict[str, str]:
+    names = [f.name for f in FORMS[kind]] + (["sections"] if kind == ContentKind.INTERPRETATION else [])
+    return {n: FIELD_LABELS[n] for n in names}
+
+
+@router.get("/revisions/{revision_id}", response_class=HTMLResponse)
+def revision_page(request: Request, session: SessionDep, user: Writer, revision_id: int) -> HTMLResponse:
+    """A revision: its diff against the published record, the quality check, the steps so far."""
+    rev = _revision(session, user, revision_id)
+    policy = session.get(Policy, rev.policy_id) if rev.policy_id else None
+    quality = None
+    if rev.kind == ContentKind.INTERPRETATION and policy is not None:
+        d = rev.data
+        quality = assess(background=d.get("background", ""), purpose=d.get("purpose", ""),
+                         measures=d.get("measures", ""), sections=d.get("sections", []),
+                         policy_text=policy.source_text or policy.full_text)
+    current = _current(session, rev)
+    return render(request, "admin_revision.html", {
+        "rev": rev, "policy": policy, "quality": quality,
+        "diffs": field_diffs(current, rev.data, _labels(rev.kind)),
+        "stale": rev.base is not None and current is not None and rev.status != Status.PUBLISHED
+        and current != rev.base,
+        "own": user.id in workflow.contributors(rev), "done": DONE.get(
+            request.query_params.get("done", ""))})
+
+
+@router.get("/revisions/{revision_id}/edit", response_class=HTMLResponse)
+def revision_edit(request: Request, session: SessionDep, user: Writer, revision_id: int) -> HTMLResponse:
+    """The draft form filled with the revision's content."""
+    rev = _revision(session, user, revision_id)
+    policy = session.get(Policy, rev.policy_id) if rev.policy_id else None
+    return render(request, "admin_form.html", {
+        "kind": rev.kind, "fields": FORMS[rev.kind], "values": shown(rev.kind, rev.data),
+        "action": f"/admin/revisions/{rev.id}/edit", "title": f"修改草稿：{rev.label}",
+        "policy": policy, "error": None, "topic_id": rev.topic_id, "choices": [], "rev": rev})
+
+
+@router.post("/revisions/{revision_id}/edit", dependencies=[Depends(verify_csrf)])
+async def revision_edit_post(request: Request, session: SessionDep, user: Writer,
+                             revision_id: int) -> Response:
+    """Save changes to a draft; invalid input comes back in the form, nothing lost."""
+    rev = _revision(session, user, revision_id)
+    data = draft_data(rev.kind, await request.form())
+    try:
+        workflow.edit(session=session, staff=staff(request, user), revision_id=rev.id, data=data)
+    except InvalidInput as exc:
+        policy = session.get(Policy, rev.policy_id) if rev.policy_id else None
+        return render(request, "admin_form.html", {
+            "kind": rev.kind, "fields": FORMS[rev.kind], "values": shown(rev.kind, data),
+            "action": f"/admin/revisions/{rev.id}/edit", "title": f"修改草稿：{rev.label}",
+            "policy": policy, "error": exc.message, "topic_id": rev.topic_id, "choices": [],
+            "rev": rev}, 422)
+    return RedirectResponse(f"/admin/revisions/{rev.id}?done=edit", status_code=303)
+
+
+@router.post("/revisions/{revision_id}/{action}", dependencies=[Depends(verify_csrf)])
+async def revision_action(request: Request, session: SessionDep, user: Writer, revision_id: int,
+                          action: str) -> Response:
+    """Submit, approve, return (with a comment), publish or discard a revision."""
+    if action not in ACTIONS:
+        raise NotFound(f"未知的操作“{action}”")
+    _revision(session, user, revision_id)
+    form = await request.form()
+    kwargs = {"comment": str(form.get("comment") or "")} if action in ("approve", "return") else {}
+    ACTIONS[action](session=session, staff=staff(request, user), revision_id=revision_id, **kwargs)
+    return RedirectResponse(f"/admin/revisions/{revision_id}?done={action}", status_code=303)
+
+
+@router.get("/content/policies/{policy_id}/history", response_class=HTMLResponse)
+def history(request: Request, session: SessionDep, user: Writer, policy_id: int) -> HTMLResponse:
+    """Every published version of a policy with what it changed; publishers may roll back."""
+    policy = session.get(Policy, policy_id)
+    if policy is None:
+        raise NotFound(f"没有编号为 {policy_id} 的政策")
+    workflow.require_department(session, user, policy.department_id)
+    versions = list_versions(session=session, policy_id=policy_id)
+    departments = {d.id: d.name for d in session.exec(select(Department))}
+    titles = {p.id: p.title for p in session.exec(select(Policy))}
+    rows = []
+    for i, v in enumerate(versions):
+        before = versions[i + 1].snapshot if i + 1 < len(versions) else None
+        rows.append((v, snapshot_diff(before, v.snapshot, departments=departments,
+                                      policy_titles=titles)))
+    return render(request, "admin_history.html", {
+        "p": policy, "rows": rows, "done": request.query_params.get("done")})
+
+
+@router.post("/content/policies/{policy_id}/rollback", dependencies=[Depends(verify_csrf)])
+async def rollback_post(request: Request, session: SessionDep, user: Publisher,
+                        policy_id: int) -> Response:
+    """Publish an earlier version again (as a new version)."""
+    raw = str((await request.form()).get("version") or "")
+    if not raw.isdigit():
+        raise InvalidInput("请选择要回退到的版本")
+    workflow.roll_back(session=session, staff=staff(request, user), policy_id=policy_id,
+                       to_version=int(raw))
+    return RedirectResponse(f"/admin/content/policies/{policy_id}/history?done=rollback",
+                            status_code=303)
