@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -88,7 +89,9 @@ def test_the_daily_loop_logs_failures_and_keeps_going(demo_engine, settings, tmp
         return alive
 
     with caplog.at_level(logging.ERROR, logger="policykb"):
-        assert asyncio.run(scenario())
+        # Its own thread: the browser tests' Playwright keeps an event loop on the main thread.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            assert pool.submit(asyncio.run, scenario()).result()
     assert "validity expiry failed" in caplog.text
     with Session(demo_engine) as session:
         assert session.get(Policy, pid).validity == "失效"

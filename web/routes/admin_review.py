@@ -1,5 +1,6 @@
 """Staff pages for sign-off: the work queue, one revision with its diff and quality check, history."""
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -7,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
 from kb import workflow
+from kb.accounts import local_time
 from kb.diff import field_diffs, snapshot_diff
 from kb.drafts import FIELD_LABELS
 from kb.errors import InvalidInput, NotFound
@@ -72,6 +74,7 @@ def revision_page(request: Request, session: SessionDep, user: Writer, revision_
         "diffs": field_diffs(current, rev.data, _labels(rev.kind)),
         "stale": rev.base is not None and current is not None and rev.status != Status.PUBLISHED
         and current != rev.base,
+        "steps": [(local_time(datetime.fromisoformat(h["at"])), h) for h in rev.history],
         "own": user.id in workflow.contributors(rev), "done": DONE.get(
             request.query_params.get("done", ""))})
 
