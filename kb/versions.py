@@ -141,3 +141,13 @@ def _restore_items(session: Session, model: type, policy_id: int, items: list[di
             setattr(row, name, item[name])
         row.status = Status.PUBLISHED
         session.add(row)
+
+
+def backfill(*, session: Session) -> int:
+    """Keep a first version of every policy that has none (published before versions were kept)."""
+    have = select(PolicyVersion.policy_id)
+    missing = session.exec(select(Policy).where(col(Policy.id).not_in(have))).all()
+    for policy in missing:
+        record_version(session=session, policy=policy, summary="启用版本管理时的已发布版本",
+                       published_by=policy.publisher or "")
+    return len(missing)

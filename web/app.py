@@ -27,6 +27,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         s.ensure_dirs()
         engine = make_engine(s.db_url)
         create_schema(engine)
+        from kb.db import session_scope
+        from kb.versions import backfill
+
+        with session_scope(engine) as session:  # so every policy can be rolled back to where it is
+            backfill(session=session)
         app.state.settings = s
         app.state.engine = engine
         app.state.searcher = Searcher(engine, s)

@@ -64,3 +64,18 @@ def test_an_optional_column_added_later_is_added_in_place(settings):
         assert session.exec(select(Policy)).first() is not None
     cols = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(questionlog)")]
     assert "topic_id" in cols
+
+
+def test_policies_without_versions_get_a_first_one(demo_engine):
+    from kb.db import session_scope
+    from kb.staff_models import PolicyVersion
+    from kb.versions import backfill
+
+    with session_scope(demo_engine) as session:
+        for row in session.exec(select(PolicyVersion)).all():
+            session.delete(row)  # as in a database from before versions were kept
+    with session_scope(demo_engine) as session:
+        assert backfill(session=session) == len(session.exec(select(Policy)).all())
+        assert backfill(session=session) == 0
+        first = session.exec(select(PolicyVersion)).first()
+        assert first.snapshot["policy"]["title"] and first.summary == "启用版本管理时的已发布版本"
