@@ -17,6 +17,7 @@ from kb.models import Department, FaqItem, Interpretation, Passage, Policy, Stat
 from kb.passages import rebuild_passages
 from kb.readers import DOCUMENT_SUFFIXES, JSONL_SUFFIXES, decode, read_document
 from kb.schemas import InterpretationRecord, PolicyRecord
+from kb.staff_models import ContentKind, Revision
 from kb.versions import record_version
 
 
@@ -172,9 +173,10 @@ def _changes(policy: Policy, record: PolicyRecord, old_interpretations: list[dic
 
 
 def _interpretation_records(session: Session, policy_id: int) -> list[dict]:
-    rows = session.exec(select(Interpretation).where(
+    authored = _authored(session, ContentKind.INTERPRETATION, policy_id)
+    rows = [i for i in session.exec(select(Interpretation).where(
         Interpretation.policy_id == policy_id, Interpretation.status == Status.PUBLISHED)
-        .order_by(Interpretation.id)).all()
+        .order_by(Interpretation.id)) if i.id not in authored]
     return [InterpretationRecord(
         title=i.title, background=i.background, purpose=i.purpose, measures=i.measures,
         sections=i.sections, drafter=i.drafter, reviewer=i.reviewer, publisher=i.publisher,
@@ -218,11 +220,19 @@ def write_policy(*, session: Session, item: Item) -> tuple[Policy, str]:
 IMPORTER = "批量导入"
 
 
+def _authored(session: Session, kind: ContentKind, policy_id: int) -> set[int]:
+    """Records a department wrote through sign-off: a bulk file neither overwrites nor withdraws them."""
+    return set(session.exec(select(Revision.record_id).where(
+        Revision.kind == kind, Revision.policy_id == policy_id,
+        col(Revision.record_id).is_not(None))).all())
+
+
 def _write_interpretations(session: Session, policy_id: int,
                            records: list[InterpretationRecord]) -> None:
     """The file's interpretations, in order, over the existing rows (ids stay, so links hold)."""
-    rows = list(session.exec(select(Interpretation).where(Interpretation.policy_id == policy_id)
-                             .order_by(col(Interpretation.id))))
+    authored = _authored(session, ContentKind.INTERPRETATION, policy_id)
+    rows = [i for i in session.exec(select(Interpretation).where(
+        Interpretation.policy_id == policy_id).order_by(col(Interpretation.id))) if i.id not in authored]
     for n, rec in enumerate(records):
         interp = rows[n] if n < len(rows) else Interpretation(policy_id=policy_id)
         interp.title, interp.background, interp.purpose = rec.title, rec.background, rec.purpose
@@ -239,7 +249,9 @@ def _write_interpretations(session: Session, policy_id: int,
 
 def _write_faq(session: Session, policy_id: int, records: list) -> None:
     """The file's FAQ over the existing rows, matched by question (ids stay for ledger links)."""
-    rows = {f.question: f for f in session.exec(select(FaqItem).where(FaqItem.policy_id == policy_id))}
+    authored = _authored(session, ContentKind.FAQ, policy_id)
+    rows = {f.question: f for f in session.exec(select(FaqItem).where(FaqItem.policy_id == policy_id))
+            if f.id not in authored}
     keep = set()
     for n, rec in enumerate(records):
         faq = rows.get(rec.question) or FaqItem(policy_id=policy_id, question=rec.question,

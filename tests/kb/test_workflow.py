@@ -142,3 +142,33 @@ def test_versions_are_kept_and_rollback_restores_text_and_passages(engine, peopl
             "发布政策：金湖县集成电路设备投资补助办法", "修改政策：金湖县集成电路设备投资补助办法",
             "回退到第 1 版"]
         assert versions[0].snapshot["policy"]["full_text"] == TEXT  # never rewritten
+
+
+def test_a_bulk_reimport_keeps_what_departments_published(engine, people, tmp_path):
+    from kb.models import FaqItem, Interpretation
+    from tests.utils.builders import ingest, write_jsonl
+
+    record = {"id": "ic-01", "title": "金湖县集成电路设备投资补助办法", "text": TEXT,
+              "department": "县工业和信息化局",
+              "interpretations": [{"title": "导入的解读", "background": "背景", "measures": "措施"}],
+              "faq": [{"question": "导入的问题？", "answer": "导入的答案。"}]}
+    ingest(engine, write_jsonl(tmp_path / "p.jsonl", [record]))
+    with session_scope(engine) as session:
+        pid = session.exec(select(Policy)).one().id
+        for kind, data in ((ContentKind.FAQ, {"question": "部门写的问题？", "answer": "部门写的答案。"}),
+                           (ContentKind.INTERPRETATION, {"title": "部门写的解读", "background": "背景",
+                                                         "purpose": "目的", "measures": "措施"})):
+            rev = wf.start(session=session, staff=people["drafter"], kind=kind, policy_id=pid,
+                           data=data)
+            wf.submit(session=session, staff=people["drafter"], revision_id=rev.id)
+            wf.approve(session=session, staff=people["reviewer"], revision_id=rev.id)
+            wf.publish(session=session, staff=people["publisher"], revision_id=rev.id)
+    record["faq"] = [{"question": "导入的问题？", "answer": "更新后的答案。"}]
+    ingest(engine, write_jsonl(tmp_path / "p.jsonl", [record]))
+    with Session(engine) as session:
+        live = {f.question: f.answer for f in session.exec(select(FaqItem).where(
+            FaqItem.status == Status.PUBLISHED))}
+        assert live == {"导入的问题？": "更新后的答案。", "部门写的问题？": "部门写的答案。"}
+        titles = {i.title for i in session.exec(select(Interpretation).where(
+            Interpretation.status == Status.PUBLISHED))}
+        assert titles == {"导入的解读", "部门写的解读"}
