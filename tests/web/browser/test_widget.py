@@ -269,3 +269,13 @@ def test_demo_page_embeds_the_widget(site, page, shot):
     expect(page.locator(".pkb-answer .pkb-docno")).to_have_text("金科发〔2024〕8号")
     assert page.locator("#pkb-input").evaluate("e => getComputedStyle(e).fontSize") == "14px"
     shot(page)
+
+
+def test_an_interpretation_answer_names_who_signed_it_off(site, page, shot):
+    open_widget(page, site.host + "/")
+    ask(page, "科技型企业培育奖励办法的目的是什么")
+    answer = page.locator(".pkb-answer").last
+    expect(answer.locator(".pkb-section")).to_have_text("目的")
+    expect(answer.locator(".pkb-signoff")).to_have_text(
+        "拟稿人：潘磊　审核人：许文静　发布人：邓国华")
+    shot(page)
