@@ -55,6 +55,24 @@ class PolicyDraft(_Draft):
             raise ValueError(f"未知的企业规模“{bad[0]}”（可选：大型、中型、小型、微型）")
         return sorted({SIZE_ALIASES[s] for s in v})
 
+    @field_validator("industries_include", "industries_exclude")
+    @classmethod
+    def _industries(cls, v: list[str]) -> list[str]:
+        # Checked when drafted, not when the matcher first reads them at publication.
+        try:
+            from push.industry import normalize_industry_code
+        except ModuleNotFoundError:  # the knowledge base runs without the push package
+            return v
+        from kb.errors import KBError
+
+        out = []
+        for raw in v:
+            try:
+                out.append(normalize_industry_code(raw))
+            except KBError as exc:
+                raise ValueError(exc.message) from None
+        return list(dict.fromkeys(out))
+
     @model_validator(mode="after")
     def _dates(self) -> "PolicyDraft":
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:

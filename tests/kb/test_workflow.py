@@ -172,3 +172,17 @@ def test_a_bulk_reimport_keeps_what_departments_published(engine, people, tmp_pa
         titles = {i.title for i in session.exec(select(Interpretation).where(
             Interpretation.status == Status.PUBLISHED))}
         assert titles == {"导入的解读", "部门写的解读"}
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("industries_include", ["ZZ"], "适用行业"),
+    ("industries_exclude", ["99"], "排除行业"),
+    ("sizes", ["巨型"], "适用规模"),
+    ("effective_to", "2026-13-01", "有效期至：不是有效日期"),
+    ("validity", "作废", "效力状态：应为以下之一"),
+    ("title", "", "标题：不能为空"),
+])
+def test_a_bad_policy_draft_is_refused_when_drafted(engine, people, field, value, message):
+    data = {"title": "金湖县测试政策", "full_text": TEXT, field: value}
+    with session_scope(engine) as session, pytest.raises(InvalidInput, match=message):
+        wf.start(session=session, staff=people["drafter"], kind=ContentKind.POLICY, data=data)
