@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kb.errors import InvalidInput
 from kb.models import Level, Validity
-from kb.schemas import SIZE_ALIASES, VALIDITY_ALIASES, SectionRecord
+from kb.schemas import SectionRecord, normalise_sizes, validity_alias
 from kb.staff_models import ContentKind
 
 
@@ -42,18 +42,8 @@ class PolicyDraft(_Draft):
     phone: str | None = Field(default=None, max_length=100)
     full_text: str = Field(min_length=1, max_length=200_000)
 
-    @field_validator("validity", mode="before")
-    @classmethod
-    def _validity(cls, v):  # noqa: ANN001, ANN206
-        return VALIDITY_ALIASES.get(v, v) if isinstance(v, str) else v
-
-    @field_validator("sizes")
-    @classmethod
-    def _sizes(cls, v: list[str]) -> list[str]:
-        bad = [s for s in v if s not in SIZE_ALIASES]
-        if bad:
-            raise ValueError(f"未知的企业规模“{bad[0]}”（可选：大型、中型、小型、微型）")
-        return sorted({SIZE_ALIASES[s] for s in v})
+    _validity = field_validator("validity", mode="before")(validity_alias)
+    _sizes = field_validator("sizes")(normalise_sizes)
 
     @field_validator("industries_include", "industries_exclude")
     @classmethod

@@ -98,6 +98,11 @@ def hot_questions(*, session: Session, day: date, limit: int = 10) -> list[tuple
     start, end = _day_bounds(day)
     texts = session.exec(select(QuestionLog.question).where(
         QuestionLog.asked_at >= start, QuestionLog.asked_at < end)).all()
+    return top_questions(texts, limit)
+
+
+def top_questions(texts: list[str], limit: int) -> list[tuple[str, int]]:
+    """The most frequent questions, identical normalised texts counted together."""
     counts: Counter[str] = Counter()
     shown: dict[str, Counter[str]] = {}
     for text in texts:

@@ -12,6 +12,19 @@ VALIDITY_ALIASES = {"valid": Validity.VALID, "expired": Validity.EXPIRED,
                     "repealed": Validity.REPEALED, "revised": Validity.REVISED}
 
 
+def validity_alias(v):  # noqa: ANN001, ANN201
+    """An English validity name (valid, expired, repealed, revised) as its Chinese label."""
+    return VALIDITY_ALIASES.get(v, v) if isinstance(v, str) else v
+
+
+def normalise_sizes(v: list[str]) -> list[str]:
+    """Size labels (大型…微型 or large…micro) as sorted English names; ValueError naming a bad one."""
+    bad = [s for s in v if s not in SIZE_ALIASES]
+    if bad:
+        raise ValueError(f"未知的企业规模“{bad[0]}”（可选：大型、中型、小型、微型，或 large、medium、small、micro）")
+    return sorted({SIZE_ALIASES[s] for s in v})
+
+
 class SectionRecord(BaseModel):
     """A further interpretation section (e.g. 适用范围, 申报流程)."""
 
@@ -80,18 +93,8 @@ class PolicyRecord(BaseModel):
             return None
         return str(v) if isinstance(v, int) else v
 
-    @field_validator("validity", mode="before")
-    @classmethod
-    def _validity(cls, v):  # noqa: ANN001, ANN206
-        return VALIDITY_ALIASES.get(v, v) if isinstance(v, str) else v
-
-    @field_validator("sizes")
-    @classmethod
-    def _sizes(cls, v: list[str]) -> list[str]:
-        bad = [s for s in v if s not in SIZE_ALIASES]
-        if bad:
-            raise ValueError(f"unknown size {bad[0]!r}; use 大型/中型/小型/微型 or large/medium/small/micro")
-        return sorted({SIZE_ALIASES[s] for s in v})
+    _validity = field_validator("validity", mode="before")(validity_alias)
+    _sizes = field_validator("sizes")(normalise_sizes)
 
     @field_validator("text")
     @classmethod

@@ -21,7 +21,7 @@ from kb.models import (
     Status,
     Validity,
 )
-from kb.questions import COUNTY_TZ, county_day, normalise_question
+from kb.questions import COUNTY_TZ, county_day, top_questions
 from kb.staff_models import LedgerTopic
 
 MAX_DAYS = 366  # one bar per day stays readable for a year
@@ -106,18 +106,6 @@ def check_range(start: date, end: date) -> None:
         raise InvalidInput(f"统计区间最长 {MAX_DAYS} 天（现为 {(end - start).days + 1} 天），请缩短区间")
 
 
-def _top_questions(texts: list[str], limit: int) -> list[tuple[str, int]]:
-    counts: Counter[str] = Counter()
-    shown: dict[str, Counter[str]] = {}
-    for text in texts:  # identical normalised texts count together, as kb.questions.hot_questions
-        key = normalise_question(text)
-        if key:
-            counts[key] += 1
-            shown.setdefault(key, Counter())[text.strip()] += 1
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [(shown[key].most_common(1)[0][0], n) for key, n in ranked]
-
-
 def _published_by_department(session: Session, model: type, lo: datetime,
                              hi: datetime) -> Counter[int | None]:
     """Interpretations or FAQ items published in [lo, hi), counted by their policy's department."""
@@ -166,7 +154,7 @@ def statistics(*, session: Session, start: date, end: date, top: int = 20,
         dept(department_id).faq += n
     departments = sorted(by_dept.values(), key=lambda d: (-d.open_topics, -d.overdue_topics,
                                                           d.department))
-    return Statistics(start, end, list(days.values()), _top_questions(texts, top), departments)
+    return Statistics(start, end, list(days.values()), top_questions(texts, top), departments)
 
 
 def _percent(rate: float | None) -> str:
