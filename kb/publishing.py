@@ -133,13 +133,12 @@ def _refuse_stale(revision: Revision, current: dict) -> None:
 def _publish_item(session: Session, revision: Revision, names: dict[str, str],
                   policy: Policy) -> Interpretation | FaqItem:
     model = MODELS[revision.kind]
-    if revision.record_id is None:
-        record = model(policy_id=policy.id, **({"question": "", "answer": ""}
-                                                if model is FaqItem else {}))
-        if model is FaqItem:
-            last = session.exec(select(func.max(FaqItem.ordinal))
-                                .where(FaqItem.policy_id == policy.id)).one()
-            record.ordinal = (last or 0) + 1
+    if revision.record_id is None and model is FaqItem:
+        last = session.exec(select(func.max(FaqItem.ordinal))
+                            .where(FaqItem.policy_id == policy.id)).one()
+        record = FaqItem(policy_id=policy.id, question="", answer="", ordinal=(last or 0) + 1)
+    elif revision.record_id is None:
+        record = Interpretation(policy_id=policy.id)
     else:
         record = live_record(session=session, kind=revision.kind, record_id=revision.record_id)
         _refuse_stale(revision, content_of(record))

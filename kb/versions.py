@@ -135,8 +135,8 @@ def _restore_items(session: Session, model: type, policy_id: int, items: list[di
             session.add(row)
     for item in items:
         row = session.get(model, item["id"])
-        if row is None or row.policy_id != policy_id:  # gone since (a bulk re-import): recreate
-            row = model(policy_id=policy_id, **{n: item[n] for n in fields if n in ("question", "answer")})
+        if row is None or row.policy_id != policy_id:  # gone since (deleted by hand): recreate
+            row = model(policy_id=policy_id, **{n: item[n] for n in fields})
         for name in fields:
             setattr(row, name, item[name])
         row.status = Status.PUBLISHED

@@ -99,17 +99,14 @@ def start(*, session: Session, staff: Staff, kind: ContentKind, data: dict,
         record = live_record(session=session, kind=kind, record_id=record_id)
         policy_id = record.id if kind == ContentKind.POLICY else record.policy_id
         base = content_of(record)
-    if kind == ContentKind.POLICY:
-        department_id = user.department_id if policy_id is None else _policy(session, policy_id).department_id
-    else:
-        if policy_id is None:
-            raise InvalidInput("请指明所属政策（policy_id）")
-        department_id = _policy(session, policy_id).department_id
+    if kind != ContentKind.POLICY and policy_id is None:
+        raise InvalidInput("请指明所属政策（policy_id）")
+    policy = _policy(session, policy_id) if policy_id is not None else None
+    department_id = policy.department_id if policy else user.department_id  # a new policy: mine
     require_department(session, user, department_id)
     rev = Revision(kind=kind, record_id=record_id, policy_id=policy_id, department_id=department_id,
                    label=_label(kind, clean), data=clean, base=base, drafter_id=user.id,
-                   base_version=_policy(session, policy_id).version if policy_id else None,
-                   topic_id=topic_id)
+                   base_version=policy.version if policy else None, topic_id=topic_id)
     session.add(rev)
     session.flush()
     _step(session, rev, staff, "create")
@@ -129,12 +126,18 @@ def _expect(rev: Revision, *allowed: Status) -> None:
         raise Conflict(f"该草稿当前为“{STATUS_LABELS[rev.status]}”，此操作只适用于“{wanted}”状态")
 
 
-def edit(*, session: Session, staff: Staff, revision_id: int, data: dict) -> Revision:
-    """Change a draft's content (before submission, or after it was returned)."""
+def _open_draft(session: Session, staff: Staff, revision_id: int) -> Revision:
+    """A draft or returned revision that this drafter's department may still change."""
     rev = get_revision(session=session, revision_id=revision_id)
     require_role(staff.user, Role.DRAFTER)
     require_department(session, staff.user, rev.department_id)
     _expect(rev, Status.DRAFT, Status.RETURNED)
+    return rev
+
+
+def edit(*, session: Session, staff: Staff, revision_id: int, data: dict) -> Revision:
+    """Change a draft's content (before submission, or after it was returned)."""
+    rev = _open_draft(session, staff, revision_id)
     rev.data = validate_draft(rev.kind, data)
     rev.label = _label(rev.kind, rev.data)
     _step(session, rev, staff, "edit")
@@ -143,10 +146,7 @@ def edit(*, session: Session, staff: Staff, revision_id: int, data: dict) -> Rev
 
 def submit(*, session: Session, staff: Staff, revision_id: int) -> Revision:
     """Send a draft to review."""
-    rev = get_revision(session=session, revision_id=revision_id)
-    require_role(staff.user, Role.DRAFTER)
-    require_department(session, staff.user, rev.department_id)
-    _expect(rev, Status.DRAFT, Status.RETURNED)
+    rev = _open_draft(session, staff, revision_id)
     rev.status = Status.SUBMITTED
     _step(session, rev, staff, "submit")
     return rev
@@ -211,10 +211,7 @@ def publish(*, session: Session, staff: Staff, revision_id: int) -> PolicyVersio
 
 def discard(*, session: Session, staff: Staff, revision_id: int) -> Revision:
     """Abandon a draft that was never published."""
-    rev = get_revision(session=session, revision_id=revision_id)
-    require_role(staff.user, Role.DRAFTER)
-    require_department(session, staff.user, rev.department_id)
-    _expect(rev, Status.DRAFT, Status.RETURNED)
+    rev = _open_draft(session, staff, revision_id)
     rev.status = Status.WITHDRAWN
     _step(session, rev, staff, "discard")
     return rev
@@ -269,8 +266,7 @@ def queue(*, session: Session, user: User) -> Queue:
         stmt = stmt.where(Revision.department_id == user.department_id)
     for rev in session.exec(stmt.where(col(Revision.status).in_(
             [Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.APPROVED]))):
-        own = user.id in contributors(rev)
-        if own and rev.status in (Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.APPROVED):
+        if user.id in contributors(rev):
             out.mine.append(rev)
         elif rev.status == Status.SUBMITTED and user.has(Role.REVIEWER):
             out.to_review.append(rev)

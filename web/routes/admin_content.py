@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from kb.errors import InvalidInput, NotFound
 from kb.models import Department, FaqItem, Interpretation, Policy, Status, Validity
 from kb.publishing import content_of, live_record
-from kb.staff_models import KIND_LABELS, ContentKind, Revision, Role, User
+from kb.staff_models import KIND_LABELS, ContentKind, LedgerTopic, Revision, Role, User
 from kb.validity import county_today
 from kb.workflow import STATUS_LABELS, Staff, require_department, start, unpublish
 from web.auth import actor_of, require_role, verify_csrf
@@ -122,8 +122,6 @@ def new_form(request: Request, session: SessionDep, user: Drafter, kind: Content
     if policy is not None:
         require_department(session, user, policy.department_id)
     if topic_id is not None and kind == ContentKind.FAQ and not values:
-        from kb.staff_models import LedgerTopic
-
         topic = session.get(LedgerTopic, topic_id)
         values = {"question": topic.title} if topic else {}
     return _form(request, kind=kind, values=shown(kind, values), title=title, policy=policy,
