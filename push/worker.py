@@ -239,9 +239,10 @@ class Worker:
     def run(self, *, stop: threading.Event, poll_s: float = 2.0,
             on_pass: Callable[[PassReport], None] | None = None) -> PassReport:
         """Poll until ``stop`` is set; the unit in flight is finished first (graceful SIGTERM)."""
-        report, next_reminders = PassReport(), 0.0
+        report = PassReport()
+        next_reminders: float | None = None  # None: make reminders now, whatever the clock reads
         while not stop.is_set():
-            if time.monotonic() >= next_reminders:
+            if next_reminders is None or time.monotonic() >= next_reminders:
                 try:
                     with session_scope(self.engine) as session:
                         report.reminders += create_reminders(session=session)

@@ -115,7 +115,9 @@ class Searcher:
         # refreshes keeps a consistent view (searches do not take the lock).
         self.snap: Snapshot | None = None
         self.version = -1
-        self._checked = 0.0
+        # When the version was last read; None means "read it on the next search". A number
+        # like 0.0 would not do: a machine's monotonic clock reads seconds after boot.
+        self._checked: float | None = None
         self._lock = threading.Lock()
         self._delta: list[Tokens] = []
         self._encoder = encoder
@@ -147,12 +149,13 @@ class Searcher:
 
     def changed(self) -> None:
         """This process just committed a change: the next search reads the database at once."""
-        self._checked = 0.0
+        self._checked = None
 
     def ensure_fresh(self, *, force: bool = False) -> None:
         """Follow the database: patch the indexes when its version moved (``force``: rebuild)."""
-        now = time.monotonic()
-        if not force and self.snap is not None and now - self._checked < self.CHECK_EVERY_S:
+        checked = self._checked
+        if (not force and self.snap is not None and checked is not None
+                and time.monotonic() - checked < self.CHECK_EVERY_S):
             return
         with self._lock:
             with Session(self.engine) as session:

@@ -94,8 +94,22 @@ def test_every_process_follows_the_database_version(engine, settings, tmp_path):
     rec = {"id": "blue", "title": "蓝莓种植补贴办法", "text": "一、种植补贴\n新种植蓝莓每亩补贴800元。"}
     with session_scope(engine) as session:
         ingest_items(session=session, items=load_jsonl(write_jsonl(tmp_path / "b.jsonl", [rec])))
-    second._checked = 0  # as if the check interval (0.2 s) had passed
+    second.changed()  # read the database on the next search (as after the 0.2 s interval)
     assert second.search("蓝莓种植", k=1)[0].title == "蓝莓种植补贴办法"
+
+
+def test_a_change_is_followed_on_a_machine_booted_seconds_ago(engine, settings, tmp_path,
+                                                              monkeypatch):
+    import time
+
+    monkeypatch.setattr(time, "monotonic", lambda: 5.0)  # the clock reads seconds since boot
+    s = Searcher(engine, settings)
+    s.CHECK_EVERY_S = 3600  # only changed() makes it read the database again
+    assert s.search("蓝莓种植", k=1) == []
+    rec = {"id": "blue", "title": "蓝莓种植补贴办法", "text": "一、种植补贴\n新种植蓝莓每亩补贴800元。"}
+    ingest(engine, write_jsonl(tmp_path / "b.jsonl", [rec]))
+    s.changed()
+    assert s.search("蓝莓种植", k=1)[0].title == "蓝莓种植补贴办法"
 
 
 def test_index_on_disk_is_reused_and_a_damaged_one_is_rebuilt(demo_engine, settings):
@@ -138,7 +152,7 @@ def test_searches_in_other_threads_survive_publishes(engine, settings, tmp_path)
             rec = {"id": f"crop{n}", "title": f"第{n}号作物种植补贴办法",
                    "text": f"一、种植补贴\n种植第{n}号作物每亩补贴{n + 100}元。\n二、申报\n向农业农村局申报。"}
             ingest(engine, write_jsonl(tmp_path / f"c{n}.jsonl", [rec]))
-            s._checked = 0
+            s.changed()
             s.ensure_fresh()
     finally:
         stop.set()

@@ -53,6 +53,24 @@ def test_reminders_fire_14_and_3_days_before_once_and_not_after_applied(engine, 
     assert reminders[0].key.endswith("-reminder14") and "还剩14天" in reminders[0].reasons[0]
 
 
+def test_a_running_worker_makes_reminders_at_once_on_a_machine_booted_seconds_ago(
+        engine, tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from push.clock import local_today
+
+    add_firms(engine, 2)
+    publish(engine, apply_from=date(2026, 11, 1), apply_to=local_today() + timedelta(days=14))
+    worker = make_worker(engine, make_settings(tmp_path))
+    worker.run_once()  # the firms are told first
+    monkeypatch.setattr(time, "monotonic", lambda: 0.5)
+    stop = threading.Event()
+    worker.run(stop=stop, poll_s=0, on_pass=lambda report: stop.set())
+    assert sorted(p.kind for p in pushes(engine) if p.kind.startswith("reminder")) == [
+        "reminder14", "reminder14"]
+
+
 def test_marking_after_a_reminder_is_queued_cancels_it(engine, tmp_path):
     [firm] = add_firms(engine, 1)
     pid = publish(engine, apply_to=CLOSES)

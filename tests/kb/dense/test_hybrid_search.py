@@ -80,7 +80,7 @@ def test_publish_edit_and_unpublish_patch_the_indexes_without_a_rebuild(
     berry = {"id": "berry", "title": "Blueberry orchard support",
              "text": "1. New blueberry orchards receive 800 yuan per mu in the first year."}
     ingest(english_kb, write_jsonl(tmp_path / "b.jsonl", [berry]))
-    s._checked = 0  # as if the 0.2 s check interval had passed
+    s.changed()  # as if the 0.2 s check interval had passed
     assert top_title(s, "help for planting berry bushes") == "Blueberry orchard support"
     assert (settings.index_dir / "lexical" / "meta.json").read_text() == base_meta  # no rebuild
     assert s.lexical.n_base == len(POLICIES) and s.lexical.n_docs == len(POLICIES) + 1
@@ -89,7 +89,7 @@ def test_publish_edit_and_unpublish_patch_the_indexes_without_a_rebuild(
     berry["text"] = "1. New cherry orchards receive 900 yuan per mu in the first year."
     berry["title"] = "Cherry orchard support"
     ingest(english_kb, write_jsonl(tmp_path / "b.jsonl", [berry]))
-    s._checked = 0
+    s.changed()
     s.ensure_fresh()
     # A new id (ids are never reused) replaced the old one, in the vectors as in the table.
     assert np.array_equal(s.dense.index.ids(), live_ids(english_kb))  # old vector replaced
@@ -100,7 +100,7 @@ def test_publish_edit_and_unpublish_patch_the_indexes_without_a_rebuild(
         policy.status = Status.WITHDRAWN
         session.add(policy)
         bump_version(session=session)
-    s._checked = 0
+    s.changed()
     assert all(h.title != "Cherry orchard support" for h in s.search("cherry orchard", k=5))
     assert np.array_equal(s.dense.index.ids(), live_ids(english_kb))
 
