@@ -49,7 +49,7 @@ def free_port() -> int:
 
 def load_demo(env: dict[str, str]) -> None:
     """``policykb demo --no-serve`` into the temporary KB_HOME."""
-    subprocess.run([sys.executable, "-c", "import sys; from kb.cli import main; "
+    subprocess.run([sys.executable, "-c", "import sys; from kb.cli.main import main; "
                     "sys.exit(main(['demo', '--no-serve']))"],
                    env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 

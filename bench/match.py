@@ -12,12 +12,12 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from push.columnar import FirmColumns, match_columns  # noqa: E402
-from push.facets import compile_policy  # noqa: E402
-from push.matcher import evaluate  # noqa: E402
-from push.scope import scope_score  # noqa: E402
-from push.size import Size  # noqa: E402
-from push.synthetic import generate_firms, generate_policies  # noqa: E402
+from push.firms.size import Size  # noqa: E402
+from push.matching.columnar import FirmColumns, match_columns  # noqa: E402
+from push.matching.facets import compile_policy  # noqa: E402
+from push.matching.matcher import evaluate  # noqa: E402
+from push.matching.scope import scope_score  # noqa: E402
+from push.matching.synthetic import generate_firms, generate_policies  # noqa: E402
 
 TODAY = date(2025, 6, 1)
 T = TypeVar("T")

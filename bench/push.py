@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from kb.config import Settings  # noqa: E402
 from kb.db import create_schema, make_engine, session_scope  # noqa: E402
-from push.channels import build_channels  # noqa: E402
-from push.delivery_models import Subscription  # noqa: E402
-from push.worker import Worker  # noqa: E402
+from push.delivery.channels import build_channels  # noqa: E402
+from push.delivery.models import Subscription  # noqa: E402
+from push.delivery.worker import Worker  # noqa: E402
 from tests.push.push_utils import NOW, add_firms, publish  # noqa: E402
 from tests.push.receivers import SmtpReceiver, WebhookReceiver  # noqa: E402
 

@@ -25,14 +25,14 @@ import numpy as np  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from kb.answers import ask  # noqa: E402
-from kb.commands import demo_files  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.db import create_schema, make_engine, session_scope  # noqa: E402
-from kb.index_state import bump_version  # noqa: E402
-from kb.ingest import ingest_items, load_jsonl  # noqa: E402
+from kb.demo import demo_files  # noqa: E402
+from kb.library.index_state import bump_version  # noqa: E402
+from kb.library.ingest import ingest_items, load_jsonl  # noqa: E402
+from kb.library.schemas import PolicyRecord  # noqa: E402
 from kb.models import Passage, PassageKind, Policy, Status, Validity  # noqa: E402
-from kb.schemas import PolicyRecord  # noqa: E402
+from kb.search.answers import ask  # noqa: E402
 from kb.search.fusion import FusionSetting  # noqa: E402
 from kb.search.service import Searcher  # noqa: E402
 
@@ -157,7 +157,7 @@ def ann_recall(searcher: Searcher, questions: list[str]) -> float:
 
 def publish_latency(searcher: Searcher, engine, seed: int, times: int = 5) -> list[float]:  # noqa: ANN001
     """Milliseconds from the commit of a new policy with an interpretation to its first hit."""
-    from kb.ingest import Item
+    from kb.library.ingest import Item
 
     out = []
     for n in range(times):

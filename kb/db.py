@@ -32,22 +32,17 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-# Modules whose tables make up the one schema (the knowledge base and the push registry).
-MODEL_MODULES = ("kb.models", "kb.staff_models", "push.models")
-
-
 def create_schema(engine: Engine) -> None:
     """Create every table that is not there yet."""
-    import importlib
+    from kb import plugins
 
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
+    modules = plugins.load("tables")  # every module with tables in the one schema, push's too
     SQLModel.metadata.create_all(engine)
     _check_columns(engine)
     _passage_ids_never_reused(engine)
-    from kb.audit import guard_append_only
-
-    guard_append_only(engine)
+    for module in modules:  # e.g. the audit table's append-only triggers
+        if hook := getattr(module, "after_create", None):
+            hook(engine)
 
 
 def _check_columns(engine: Engine) -> None:

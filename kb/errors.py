@@ -49,3 +49,7 @@ class TooManyAttempts(KBError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class InvalidIndustryCode(InvalidInput):
+    """An industry code that is not a GB/T 4754-2017 section, division, group or class."""

@@ -1,14 +1,11 @@
 """Publication events, handed to listeners inside the publishing transaction (the push outbox is one)."""
 
-import importlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlmodel import Session
 
-# Modules with an ``on_policy_event(*, session, event)`` function; missing ones are skipped, so the
-# knowledge base runs without the push package.
-LISTENER_MODULES = ("push.outbox",)
+from kb import plugins
 
 
 class EventKind(StrEnum):
@@ -31,18 +28,7 @@ class PolicyEvent:
     successor_id: int | None = None
 
 
-def _listeners() -> list:
-    out = []
-    for name in LISTENER_MODULES:
-        try:
-            out.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # the listener exists but is broken: that must not pass silently
-                raise
-    return out
-
-
 def emit(*, session: Session, event: PolicyEvent) -> None:
     """Hand ``event`` to every listener; they write in ``session``, so all commits or nothing does."""
-    for module in _listeners():
+    for module in plugins.load("listeners"):  # modules with ``on_policy_event`` (the push outbox)
         module.on_policy_event(session=session, event=event)

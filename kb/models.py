@@ -205,31 +205,60 @@ class IndexState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-# --- Questions and feedback -------------------------------------------------------------
+# --- Sign-off revisions -----------------------------------------------------------------
 
 
-class QuestionLog(SQLModel, table=True):
-    """One question asked (widget, agent console, API) and what the product answered."""
+class ContentKind(StrEnum):
+    """What a revision edits."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    asked_at: datetime = Field(default_factory=utcnow, index=True)
-    question: str = Field(sa_column=Column(Text, nullable=False))
-    channel: str = Field(default="api", max_length=20, index=True)  # "widget" | "agent" | "api"
-    # sha256 of client address + day: counts distinct askers per day without keeping the address.
-    client_hash: str = Field(default="", max_length=64)
-    answer_type: str = Field(default="none", max_length=10, index=True)  # "faq" | "passage" | "none"
-    confidence: float = 0.0
-    policy_id: int | None = Field(default=None, foreign_key="policy.id")
-    passage_id: int | None = None  # no FK: passages are rebuilt on re-ingestion, the log stays
-    hits: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    topic_id: int | None = Field(default=None, index=True)  # its unanswered-question ledger topic
+    POLICY = "policy"
+    INTERPRETATION = "interpretation"
+    FAQ = "faq"
 
 
-class Feedback(SQLModel, table=True):
-    """Whether an answer helped, as the asker said."""
+KIND_LABELS = {ContentKind.POLICY: "政策文件", ContentKind.INTERPRETATION: "政策解读",
+               ContentKind.FAQ: "常见问题"}
+
+
+class Revision(SQLModel, table=True):
+    """A proposed new content of one policy, interpretation or FAQ item, on its way to publication."""
 
     id: int | None = Field(default=None, primary_key=True)
-    question_id: int = Field(foreign_key="questionlog.id", index=True)
-    helpful: bool
-    reason: str | None = Field(default=None, sa_column=Column(Text))
+    kind: ContentKind
+    record_id: int | None = None  # the live record it changes; None: a new one
+    policy_id: int | None = Field(default=None, foreign_key="policy.id", index=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    label: str = Field(default="", max_length=300)  # what lists show (title or question)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The live record's content when drafting began: publishing refuses if it changed since.
+    base: dict | None = Field(default=None, sa_column=Column(JSON))
+    status: Status = Field(default=Status.DRAFT, index=True)
+    base_version: int | None = None  # the policy version the draft was written against
+    drafter_id: int = Field(foreign_key="user.id")
+    reviewer_id: int | None = Field(default=None, foreign_key="user.id")
+    publisher_id: int | None = Field(default=None, foreign_key="user.id")
+    comment: str | None = Field(default=None, sa_column=Column(Text))  # the last return comment
+    # Every step: [{"at", "by", "action", "comment"}].
+    history: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    topic_id: int | None = Field(default=None, foreign_key="ledgertopic.id")  # answers this topic
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = None
+
+
+# --- Versions ---------------------------------------------------------------------------
+
+
+class PolicyVersion(SQLModel, table=True):
+    """An immutable snapshot of a policy as published: fields, interpretations and FAQ."""
+
+    __table_args__ = (UniqueConstraint("policy_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", index=True)
+    version: int
+    snapshot: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    summary: str = Field(default="", max_length=300)  # e.g. "发布政策解读《…》", "回退到第 2 版"
+    revision_id: int | None = Field(default=None, foreign_key="revision.id")
+    published_by: str = Field(default="", max_length=100)
+    published_at: datetime = Field(default_factory=utcnow)

@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(s.db_url)
         create_schema(engine)
         from kb.db import session_scope
-        from kb.versions import backfill
+        from kb.library.versions import backfill
 
         with session_scope(engine) as session:  # so every policy can be rolled back to where it is
             backfill(session=session)

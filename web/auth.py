@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kb.accounts import department_name, local_time, resolve_session, role_labels
-from kb.audit import Actor
 from kb.db import session_scope
 from kb.errors import AuthenticationFailed, PermissionDenied
-from kb.staff_models import ROLE_LABELS, Role, User
+from kb.staff.accounts import department_name, local_time, resolve_session, role_labels
+from kb.staff.audit import Actor
+from kb.staff.models import ROLE_LABELS, Role, User
 from web.routes.ask import client_address
 
 SESSION_COOKIE = "kb_session"

@@ -6,7 +6,7 @@ from fastapi import Request
 from sqlmodel import Session
 
 from kb.db import session_scope
-from kb.index_state import BUMPED
+from kb.library.index_state import BUMPED
 
 
 def get_session(request: Request) -> Iterator[Session]:

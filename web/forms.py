@@ -5,9 +5,8 @@ from dataclasses import dataclass
 
 from starlette.datastructures import FormData
 
-from kb.drafts import FIELD_LABELS
-from kb.models import Level, Validity
-from kb.staff_models import ContentKind
+from kb.authoring.drafts import FIELD_LABELS
+from kb.models import ContentKind, Level, Validity
 
 LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
 SECTION_SLOTS = 2  # blank further-section slots offered below the filled ones

@@ -6,10 +6,10 @@ from datetime import datetime, time, timedelta
 
 from fastapi import FastAPI
 
+from kb.clock import COUNTY_TZ, county_today
 from kb.db import session_scope
+from kb.library.validity import expire_overdue
 from kb.models import utcnow
-from kb.questions import COUNTY_TZ
-from kb.validity import county_today, expire_overdue
 
 log = logging.getLogger("policykb")
 

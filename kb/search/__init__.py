@@ -1,1 +1,1 @@
-"""Retrieval: lexical BM25 (words and bigrams), dense vectors, and their fusion."""
+"""Answering questions: BM25 channels, dense retrieval, fusion, FAQ matching, the searcher, answers, evaluation."""

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kb.search.rows import Filters
-from kb.text.synonyms import canonical
-from kb.text.tokenize import bigrams
+from kb.library.filters import Filters
+from kb.search.text.synonyms import canonical
+from kb.search.text.tokenize import bigrams
 
 LEXICAL_POOL = 50  # FAQ rows among this many lexical candidates are compared
 DENSE_POOL = 5  # plus this many nearest FAQ questions by vector

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.search.bm25 import BM25
-from kb.text.synonyms import canonical, expand
-from kb.text.tokenize import bigrams, words
+from kb.search.text.synonyms import canonical, expand
+from kb.search.text.tokenize import bigrams, words
 
 CHANNELS = ("words", "bigrams")
 

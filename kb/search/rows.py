@@ -1,10 +1,11 @@
 """The searcher's row table: which passage each index row holds, and what filters read about it."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from kb.library.filters import Filters
 from kb.models import Validity
 
 VALIDITY_CODES = list(Validity)
@@ -12,16 +13,6 @@ VALIDITY_CODES = list(Validity)
 VALIDITY_FACTOR = {Validity.VALID: 1.0, Validity.REVISED: 0.8, Validity.EXPIRED: 0.75,
                    Validity.REPEALED: 0.7}
 FACTORS = np.asarray([VALIDITY_FACTOR[v] for v in VALIDITY_CODES], dtype=np.float32)
-
-
-@dataclass
-class Filters:
-    """Restrictions on what a search may return."""
-
-    validity: list[str] = field(default_factory=list)
-    department_ids: list[int] = field(default_factory=list)
-    theme: str | None = None
-    policy_ids: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.dense.encoder import Encoder, safe_name
-from kb.dense.vector_index import VectorIndex
+from kb.search.dense.encoder import Encoder, safe_name
+from kb.search.dense.vector_index import VectorIndex
 
 log = logging.getLogger("policykb")
 

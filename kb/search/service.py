@@ -21,14 +21,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from kb.config import Settings
-from kb.index_state import current_version
+from kb.library.filters import Filters
+from kb.library.index_state import current_version
 from kb.models import FaqItem, Interpretation, Passage, PassageKind, Policy, Status
 from kb.search.fusion import LEXICAL, FusionSetting, fuse
 from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, Tokens, doc_tokens
-from kb.search.rows import VALIDITY_CODES, Filters, PolicyFacts, RowTable
+from kb.search.rows import VALIDITY_CODES, PolicyFacts, RowTable
 from kb.search.store import read_folder, write_folder
 
-__all__ = ["Filters", "Hit", "Searcher", "VALIDITY_CODES"]
+__all__ = ["Hit", "Searcher", "VALIDITY_CODES"]
 
 log = logging.getLogger("policykb")
 
@@ -89,7 +90,7 @@ class Hit:
 
 
 def _tokenizer_fingerprint() -> str:
-    data = resources.files("kb.text").joinpath("userdict.txt").read_bytes()
+    data = resources.files("kb.search.text").joinpath("userdict.txt").read_bytes()
     return hashlib.sha256(data).hexdigest()[:16]
 
 
@@ -428,7 +429,7 @@ def load_configured_encoder(settings: Settings):  # noqa: ANN201
                         "-e '.[dense]'); continuing in lexical mode", settings.embedding_model,
                         ", ".join(missing))
         return None
-    from kb.dense.encoder import load_encoder
+    from kb.search.dense.encoder import load_encoder
 
     return load_encoder(name=settings.embedding_model, home=settings.home)
 

@@ -68,8 +68,8 @@ def test_an_optional_column_added_later_is_added_in_place(settings):
 
 def test_policies_without_versions_get_a_first_one(demo_engine):
     from kb.db import session_scope
-    from kb.staff_models import PolicyVersion
-    from kb.versions import backfill
+    from kb.library.versions import backfill
+    from kb.models import PolicyVersion
 
     with session_scope(demo_engine) as session:
         for row in session.exec(select(PolicyVersion)).all():

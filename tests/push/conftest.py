@@ -7,12 +7,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-import kb.models  # noqa: F401  (registers the kb tables)
-import push.models  # noqa: F401  (registers the firm table)
 from kb.db import create_schema, make_engine
 from kb.models import Policy, Status
-from push.models import Firm, FirmCreate
-from push.synthetic import make_uscc
+from push.firms.models import Firm, FirmCreate
+from push.matching.synthetic import make_uscc
 
 TODAY = date(2025, 6, 1)
 

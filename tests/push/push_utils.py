@@ -10,12 +10,12 @@ from kb.config import Settings
 from kb.db import session_scope
 from kb.events import EventKind, PolicyEvent
 from kb.models import Policy, Status
-from push.channels import build_channels
-from push.delivery_models import Push, Subscription
-from push.models import Firm
-from push.outbox import on_policy_event
-from push.synthetic import make_uscc
-from push.worker import Worker
+from push.delivery.channels import build_channels
+from push.delivery.models import Push, Subscription
+from push.delivery.outbox import on_policy_event
+from push.delivery.worker import Worker
+from push.firms.models import Firm
+from push.matching.synthetic import make_uscc
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 

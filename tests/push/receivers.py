@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
-from push.channels.webhook import InvalidSignature, verify_signature
+from push.delivery.channels.webhook import InvalidSignature, verify_signature
 
 
 def free_port() -> int:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from kb.commands import demo_files
 from kb.db import session_scope
-from kb.ingest import IngestReport, ingest_paths
+from kb.demo import demo_files
+from kb.library.ingest import IngestReport, ingest_paths
 
 
 def load_demo(engine: Engine) -> IngestReport:

@@ -5,10 +5,10 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from kb.accounts import create_user
-from kb.audit import SYSTEM
 from kb.db import session_scope
-from kb.staff_models import Role, User
+from kb.staff.accounts import create_user
+from kb.staff.audit import SYSTEM
+from kb.staff.models import Role, User
 
 PASSWORD = "correct-horse-9"
 _HIDDEN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -7,9 +7,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.audit import SYSTEM, record
 from kb.db import session_scope
-from kb.staff_models import Role
+from kb.staff.audit import SYSTEM, record
+from kb.staff.models import Role
 from tests.web.conftest import PUBLIC
 from tests.web.staff import PASSWORD, csrf_of, login, make_user
 

@@ -7,12 +7,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from kb import ledger
-from kb.audit import SYSTEM
+from kb.clock import county_day
 from kb.db import session_scope
-from kb.models import Department, FaqItem, QuestionLog
-from kb.questions import county_day
-from kb.staff_models import AuditEntry, LedgerTopic, TopicStatus
+from kb.feedback import ledger
+from kb.feedback.models import LedgerTopic, QuestionLog, TopicStatus
+from kb.models import Department, FaqItem
+from kb.staff.audit import SYSTEM
+from kb.staff.models import AuditEntry
 from tests.web.staff import login, make_user
 
 PETS = ("家里的宠物狗怎么办证", "养宠物狗怎么办证", "宠物狗办证在哪里办")  # the demo KB cannot answer

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from kb.clock import county_day
+from kb.feedback.models import LedgerTopic
 from kb.models import Department
-from kb.questions import county_day
-from kb.staff_models import LedgerTopic
 from tests.web.staff import login, make_user
 
 TODAY = county_day(datetime.now(UTC))

@@ -6,9 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from kb.audit import entries
 from kb.models import Department
-from kb.staff_models import Role, User
+from kb.staff.audit import entries
+from kb.staff.models import Role, User
 from tests.web.conftest import STAFF
 from tests.web.staff import PASSWORD, login, make_user
 

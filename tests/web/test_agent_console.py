@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from kb.models import QuestionLog
+from kb.feedback.models import QuestionLog
 
 
 def test_console_is_for_staff_only(client, public):

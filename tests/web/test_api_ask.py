@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import Session, select
 
-from kb.models import Feedback, QuestionLog
+from kb.feedback.models import Feedback, QuestionLog
 
 
 def test_answer_is_the_answer_object_plus_a_logged_question_id(client, demo_engine):
@@ -92,7 +92,7 @@ def test_openapi_page_documents_the_api(client):
 def test_reply_is_exactly_the_answer_object_plus_question_id(client, web_settings):
     import json
 
-    from kb.answers import ask
+    from kb.search.answers import ask
 
     expected = ask(searcher=client.app.state.searcher, question="技改设备投资能补多少",
                    threshold=web_settings.answer_threshold, hotline=web_settings.hotline).to_dict()

@@ -9,9 +9,9 @@ from fastapi import Depends
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from kb.audit import entries
 from kb.db import session_scope
-from kb.staff_models import Role, User, UserSession
+from kb.staff.audit import entries
+from kb.staff.models import Role, User, UserSession
 from tests.web.conftest import PUBLIC, STAFF
 from tests.web.staff import PASSWORD, csrf_of, login, make_user
 from web.app import create_app

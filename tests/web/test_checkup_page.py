@@ -47,7 +47,7 @@ def test_bad_industry_code_is_a_422_page_with_the_reason(client):
 
 
 def test_unknown_credit_code_is_404(client):
-    from push.synthetic import make_uscc
+    from push.matching.synthetic import make_uscc
 
     res = client.post("/api/checkup", json={"uscc": make_uscc(424242)})
     assert res.status_code == 404 and res.json()["detail"]

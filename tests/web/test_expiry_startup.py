@@ -14,7 +14,7 @@ from sqlmodel import Session
 from kb.db import create_schema, make_engine
 from kb.models import Policy
 from kb.search.service import Searcher
-from tests.kb.test_validity import LAPSED_QUESTION, add_lapsed
+from tests.kb.library.test_validity import LAPSED_QUESTION, add_lapsed
 from tests.web.conftest import STAFF
 from web import scheduler
 from web.app import create_app

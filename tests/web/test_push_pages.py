@@ -4,9 +4,9 @@ import pytest
 from sqlmodel import Session, select
 
 from kb.db import session_scope
-from push.delivery_models import FirmPolicyMark, InboxMessage, Push, Subscription
-from push.subscriptions import suspend_channel
-from push.tokens import firm_token, track_token, unsubscribe_token
+from push.delivery.models import FirmPolicyMark, InboxMessage, Push, Subscription
+from push.delivery.subscriptions import suspend_channel
+from push.delivery.tokens import firm_token, track_token, unsubscribe_token
 from tests.push.push_utils import NOW, add_firms, make_worker, publish
 
 

@@ -31,7 +31,7 @@ def test_demo_prints_the_urls_of_a_running_server(tmp_path):
                         "KB_EMBEDDING_MODEL": "none", "PYTHONUNBUFFERED": "1"}
     env.pop("KB_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from kb.cli import main; "
+        [sys.executable, "-c", "import sys; from kb.cli.main import main; "
          f"sys.exit(main(['demo', '--port', '{port}']))"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from kb.models import Interpretation, Policy, Status
-from kb.staff_models import AuditEntry, PolicyVersion, Revision
+from kb.models import Interpretation, Policy, PolicyVersion, Revision, Status
+from kb.staff.models import AuditEntry
 from tests.web.staff import login, make_user
 
 QUESTION = "研发费用加计扣除辅导讲座在哪里报名"
@@ -141,8 +141,8 @@ def test_drafter_reviewer_publisher_walk_the_workflow(client, public, staff, dem
 
 
 def _queue(engine, username):
-    from kb.staff_models import User
-    from kb.workflow import queue
+    from kb.authoring.workflow import queue
+    from kb.staff.models import User
 
     with Session(engine) as session:
         user = session.exec(select(User).where(User.username == username)).one()
@@ -261,7 +261,7 @@ def test_the_home_page_counts_what_waits_for_each_person(staff, demo_engine):
 
 
 def test_repeated_unanswered_questions_form_a_topic_that_an_faq_closes(staff, public, demo_engine):
-    from kb.staff_models import LedgerTopic
+    from kb.feedback.models import LedgerTopic
 
     asked = ["宠物狗办证在哪里办", "养宠物狗怎么办证", "宠物狗的证去哪里办理"]
     for question in asked:

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from kb.accounts import local_time
-from kb.audit import entries
 from kb.errors import InvalidInput
-from kb.staff_models import AuditEntry, Role, User
+from kb.staff.accounts import local_time
+from kb.staff.audit import entries
+from kb.staff.models import AuditEntry, Role, User
 from web.auth import require_role
 from web.deps import get_session
 

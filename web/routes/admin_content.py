@@ -7,12 +7,23 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
+from kb.authoring.publishing import content_of, live_record
+from kb.authoring.workflow import STATUS_LABELS, Staff, require_department, start, unpublish
+from kb.clock import county_today
 from kb.errors import InvalidInput, NotFound
-from kb.models import Department, FaqItem, Interpretation, Policy, Status, Validity
-from kb.publishing import content_of, live_record
-from kb.staff_models import KIND_LABELS, ContentKind, LedgerTopic, Revision, Role, User
-from kb.validity import county_today
-from kb.workflow import STATUS_LABELS, Staff, require_department, start, unpublish
+from kb.feedback.models import LedgerTopic
+from kb.models import (
+    KIND_LABELS,
+    ContentKind,
+    Department,
+    FaqItem,
+    Interpretation,
+    Policy,
+    Revision,
+    Status,
+    Validity,
+)
+from kb.staff.models import Role, User
 from web.auth import actor_of, require_role, verify_csrf
 from web.deps import get_session
 from web.forms import FORMS, draft_data, shown

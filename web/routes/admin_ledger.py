@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from kb import ledger
+from kb.clock import county_day
 from kb.errors import Conflict, InvalidInput, PermissionDenied
+from kb.feedback import ledger
+from kb.feedback.models import TOPIC_STATUS_LABELS, TopicStatus
 from kb.models import Department
-from kb.questions import county_day
-from kb.staff_models import TOPIC_STATUS_LABELS, Role, TopicStatus, User
+from kb.staff.models import Role, User
 from web.auth import actor_of, require_user, verify_csrf
 from web.deps import get_session
 from web.errors import status_of

@@ -7,16 +7,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from kb import workflow
-from kb.accounts import local_time
-from kb.diff import field_diffs, snapshot_diff
-from kb.drafts import FIELD_LABELS
+from kb.authoring import workflow
+from kb.authoring.diff import field_diffs, snapshot_diff
+from kb.authoring.drafts import FIELD_LABELS
+from kb.authoring.publishing import content_of, live_record
+from kb.authoring.quality import assess
 from kb.errors import InvalidInput, NotFound
-from kb.models import Department, Policy, Status
-from kb.publishing import content_of, live_record
-from kb.quality import assess
-from kb.staff_models import ContentKind, Revision, Role, User
-from kb.versions import list_versions
+from kb.library.versions import list_versions
+from kb.models import ContentKind, Department, Policy, Revision, Status
+from kb.staff.accounts import local_time
+from kb.staff.models import Role, User
 from web.auth import require_role, verify_csrf
 from web.deps import get_session
 from web.forms import FORMS, draft_data, shown

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from kb.clock import county_day
 from kb.errors import InvalidInput
-from kb.policies import parse_date
-from kb.questions import county_day
-from kb.staff_models import Role, User
-from kb.stats import daily_rows, disclosure_rows, statistics, to_csv
+from kb.feedback.stats import daily_rows, disclosure_rows, statistics, to_csv
+from kb.library.policies import parse_date
+from kb.staff.models import Role, User
 from web.auth import require_role
 from web.deps import get_session
 

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from kb.accounts import (
+from kb.errors import Conflict, InvalidInput
+from kb.staff.accounts import (
     create_user,
     department_names,
     disable_user,
@@ -17,8 +18,7 @@ from kb.accounts import (
     list_users,
     set_password,
 )
-from kb.errors import Conflict, InvalidInput
-from kb.staff_models import ROLE_LABELS, Role, User
+from kb.staff.models import ROLE_LABELS, Role, User
 from web.auth import actor_of, require_role, verify_csrf
 from web.deps import get_session
 from web.errors import status_of

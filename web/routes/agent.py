@@ -7,10 +7,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from kb.answers import ask
-from kb.console import console_view
-from kb.policies import facet_options, search_filters
-from kb.questions import county_day, hot_questions, log_question, recent_unanswered
+from kb.clock import county_day
+from kb.feedback.console import console_view
+from kb.feedback.questions import hot_questions, log_question, recent_unanswered
+from kb.library.policies import facet_options, search_filters
+from kb.search.answers import ask
 from web.auth import require_staff
 from web.deps import get_session
 from web.routes.ask import client_address

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from kb import ledger
-from kb.answers import ask
-from kb.policies import search_filters
-from kb.questions import log_question, record_feedback
+from kb.feedback import ledger
+from kb.feedback.questions import log_question, record_feedback
+from kb.library.policies import search_filters
+from kb.search.answers import ask
 from web.deps import get_session
 from web.ratelimit import limit_asks
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from kb.accounts import authenticate, close_session, open_session
-from kb.audit import record
 from kb.errors import AuthenticationFailed, TooManyAttempts
-from kb.staff_models import User
+from kb.staff.accounts import authenticate, close_session, open_session
+from kb.staff.audit import record
+from kb.staff.models import User
 from web.auth import (
     LOGIN_CSRF_COOKIE,
     LOGIN_PATH,
@@ -115,8 +115,8 @@ def logout(request: Request, session: SessionDep,
 @router.get(HOME, response_class=HTMLResponse)
 def admin_home(request: Request, user: Annotated[User, Depends(require_user)]) -> Response:
     """The staff home page: a greeting, what waits for the user, and what their roles open."""
+    from kb.authoring.workflow import queue
     from kb.db import session_scope
-    from kb.workflow import queue
 
     areas = [a for a in staff_areas(user) if a.href != HOME]
     with session_scope(request.app.state.engine) as session:

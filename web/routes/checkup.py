@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from kb.errors import InvalidInput
-from push.checkup import checkup
-from push.firms import get_firm
-from push.models import FirmProfile
+from push.firms.models import FirmProfile
+from push.firms.registry import get_firm
+from push.matching.checkup import checkup
 from web.deps import get_session
 
 router = APIRouter()

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from kb.policies import (
+from kb.library.policies import (
     MAX_PER_PAGE,
     PolicyDetail,
     PolicyPage,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from push.funnel import STAGE_LABELS, STAGES, funnel, funnel_csv, overview
+from push.delivery.funnel import STAGE_LABELS, STAGES, funnel, funnel_csv, overview
 from web.auth import require_staff
 from web.deps import get_session
 

@@ -8,11 +8,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from kb.errors import InvalidInput
-from push.delivery_models import MARK_LABELS, Frequency
-from push.models import CHANNELS, Firm
-from push.subscriptions import mark_policy, unsubscribe, update_subscription, webhook_secret
-from push.tokens import InvalidToken, firm_token, read_track_token, unsign
-from push.tracking import firm_page, record_click, record_open
+from push.delivery.models import MARK_LABELS, Frequency
+from push.delivery.subscriptions import (
+    mark_policy,
+    unsubscribe,
+    update_subscription,
+    webhook_secret,
+)
+from push.delivery.tokens import InvalidToken, firm_token, read_track_token, unsign
+from push.delivery.tracking import firm_page, record_click, record_open
+from push.firms.models import CHANNELS, Firm
 from web.deps import get_session
 
 router = APIRouter()

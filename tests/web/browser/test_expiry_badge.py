@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session
 
 from kb.models import Policy
-from tests.kb.test_validity import LAPSED, LAPSED_QUESTION, add_lapsed
+from tests.kb.library.test_validity import LAPSED, LAPSED_QUESTION, add_lapsed
 from tests.utils.builders import load_demo
 from tests.web.browser import conftest as browser_fixtures
 from tests.web.browser.test_widget import ask, open_widget

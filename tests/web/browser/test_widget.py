@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from kb.models import Feedback, Passage, Policy, QuestionLog
+from kb.feedback.models import Feedback, QuestionLog
+from kb.models import Passage, Policy
 
 pytestmark = pytest.mark.browser
 

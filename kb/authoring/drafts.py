@@ -1,0 +1,144 @@
+"""What a department may write: the draft shapes of a policy, an interpretation and an FAQ item."""
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kb.errors import InvalidInput
+from kb.library.schemas import SectionRecord, normalise_sizes, validity_alias
+from kb.models import ContentKind, Level, Validity
+
+
+class _Draft(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PolicyDraft(_Draft):
+    """A policy as its department drafts it; ``full_text`` is the text as issued."""
+
+    title: str = Field(min_length=1, max_length=300)
+    doc_number: str | None = Field(default=None, max_length=100)
+    issuer: str | None = Field(default=None, max_length=200)
+    level: Level | None = None
+    issue_date: date | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+    validity: Validity = Validity.VALID
+    superseded_by_id: int | None = None
+    source_url: str | None = Field(default=None, max_length=500)
+    themes: list[str] = []
+    industries_include: list[str] = []
+    industries_exclude: list[str] = []
+    sizes: list[str] = []
+    regions: list[str] = []
+    qualifications: list[str] = []
+    apply_from: date | None = None
+    apply_to: date | None = None
+    beneficiaries: str | None = Field(default=None, max_length=500)
+    conditions: str | None = Field(default=None, max_length=5000)
+    fulfil_time: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=300)
+    phone: str | None = Field(default=None, max_length=100)
+    full_text: str = Field(min_length=1, max_length=200_000)
+
+    _validity = field_validator("validity", mode="before")(validity_alias)
+    _sizes = field_validator("sizes")(normalise_sizes)
+
+    @field_validator("industries_include", "industries_exclude")
+    @classmethod
+    def _industries(cls, v: list[str]) -> list[str]:
+        # Checked when drafted, not when the matcher first reads them at publication.
+        try:
+            from kb.standards.industry import normalize_industry_code
+        except ModuleNotFoundError:  # the knowledge base runs without the push package
+            return v
+        from kb.errors import KBError
+
+        out = []
+        for raw in v:
+            try:
+                out.append(normalize_industry_code(raw))
+            except KBError as exc:
+                raise ValueError(exc.message) from None
+        return list(dict.fromkeys(out))
+
+    @model_validator(mode="after")
+    def _dates(self) -> "PolicyDraft":
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValueError("有效期截止日期早于施行日期")
+        if self.apply_from and self.apply_to and self.apply_to < self.apply_from:
+            raise ValueError("申报截止日期早于申报开始日期")
+        if self.superseded_by_id is not None and self.validity == Validity.VALID:
+            raise ValueError("有效的政策不能填写“被替代为”；请先把效力状态改为已修订或废止")
+        return self
+
+
+class InterpretationDraft(_Draft):
+    """An interpretation: 背景, 目的, 主要举措 and further sections."""
+
+    title: str | None = Field(default=None, max_length=300)
+    background: str = Field(default="", max_length=20_000)
+    purpose: str = Field(default="", max_length=20_000)
+    measures: str = Field(default="", max_length=50_000)
+    sections: list[SectionRecord] = []
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "InterpretationDraft":
+        if not (self.background or self.purpose or self.measures or self.sections):
+            raise ValueError("解读内容为空：请至少填写背景、目的或主要举措")
+        return self
+
+
+class FaqDraft(_Draft):
+    """A curated question and its answer."""
+
+    question: str = Field(min_length=2, max_length=500)
+    answer: str = Field(min_length=2, max_length=5000)
+
+
+SHAPES: dict[ContentKind, type[_Draft]] = {
+    ContentKind.POLICY: PolicyDraft, ContentKind.INTERPRETATION: InterpretationDraft,
+    ContentKind.FAQ: FaqDraft,
+}
+
+FIELD_LABELS = {
+    "title": "标题", "doc_number": "文号", "issuer": "发文机关", "level": "层级",
+    "issue_date": "发布日期", "effective_from": "施行日期", "effective_to": "有效期至",
+    "validity": "效力状态", "superseded_by_id": "被替代为", "source_url": "原文链接",
+    "themes": "主题", "industries_include": "适用行业", "industries_exclude": "排除行业",
+    "sizes": "适用规模", "regions": "适用地区", "qualifications": "资质要求",
+    "apply_from": "申报开始", "apply_to": "申报截止", "beneficiaries": "惠及对象",
+    "conditions": "申报条件", "fulfil_time": "兑现时限", "address": "受理地址", "phone": "咨询电话",
+    "full_text": "政策原文", "background": "背景", "purpose": "目的", "measures": "主要举措",
+    "sections": "其他章节", "question": "问题", "answer": "答案",
+}
+
+
+def _message(err: dict) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in ("missing", "string_too_short"):
+        return "不能为空" if ctx.get("min_length", 1) <= 1 else f"至少 {ctx['min_length']} 个字"
+    if kind == "string_too_long":
+        return f"过长（最多 {ctx.get('max_length')} 字）"
+    if kind.startswith("date"):
+        return "不是有效日期（格式 YYYY-MM-DD）"
+    if kind.startswith("int"):
+        return "应为整数"
+    if kind == "enum":
+        return f"应为以下之一：{ctx.get('expected', '')}".replace("'", "").replace(" or ", "、")
+    if kind == "extra_forbidden":
+        return "不是可填写的字段"
+    return err["msg"].removeprefix("Value error, ")
+
+
+def validate_draft(kind: ContentKind, data: dict) -> dict:
+    """The draft as JSON-ready values, or InvalidInput naming the first bad field in Chinese."""
+    try:
+        # A field left out (or blank) takes its default, e.g. validity 有效.
+        draft = SHAPES[kind].model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        label = FIELD_LABELS.get(str(err["loc"][0]), field) if err["loc"] else ""
+        raise InvalidInput(f"{label}：{_message(err)}" if label else _message(err)) from None
+    return draft.model_dump(mode="json")

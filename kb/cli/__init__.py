@@ -1,0 +1,1 @@
+"""The ``policykb`` command line: the parser, and the knowledge-base command groups (others plug in)."""

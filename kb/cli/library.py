@@ -1,0 +1,112 @@
+"""Library commands: init, ingest, and the demo."""
+
+import argparse
+from pathlib import Path
+
+from kb import plugins
+from kb.db import session_scope
+from kb.demo import demo_files
+from kb.library.ingest import IngestReport, ingest_paths
+
+
+def cmd_init(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Create the data folder, the database schema and the index folder."""
+    ctx.engine  # noqa: B018  (creating it creates the folders and schema)
+    print(f"data folder: {ctx.settings.home.resolve()}")
+    print(f"database:    {ctx.settings.db_url}")
+    print(f"indexes:     {ctx.settings.index_dir.resolve()}")
+    return 0
+
+
+def _print_report(report: IngestReport) -> None:
+    for label, titles in (("created", report.created), ("updated", report.updated),
+                          ("unchanged", report.unchanged)):
+        for title in titles:
+            print(f"  {label:9} {title}")
+    print(f"{len(report.created)} created, {len(report.updated)} updated, "
+          f"{len(report.unchanged)} unchanged; {report.passages} passages in the knowledge base")
+
+
+def cmd_ingest(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Ingest documents and JSONL files; nothing is written if any input is bad."""
+    with session_scope(ctx.engine) as session:
+        report = ingest_paths(session=session, paths=[Path(p) for p in args.paths])
+    if report.changed:
+        ctx.searcher().ensure_fresh()  # build the index now, not on the first question
+    _print_report(report)
+    return 0
+
+
+# Demo staff of one department, so the sign-off workflow can be tried at once.
+DEMO_STAFF = (("kj-drafter", "张明（拟稿）", ["drafter"]), ("kj-reviewer", "李华（审核）", ["reviewer"]),
+              ("kj-publisher", "王芳（发布）", ["publisher"]), ("admin", "县政务办管理员", ["admin"]))
+
+
+def demo_staff(ctx) -> str | None:  # noqa: ANN001
+    """Create the demo staff accounts in an installation that has none; returns their password."""
+    import secrets
+
+    from sqlmodel import select
+
+    from kb.staff.accounts import create_user
+    from kb.staff.audit import Actor
+    from kb.staff.models import User
+
+    with session_scope(ctx.engine) as session:
+        if session.exec(select(User.id)).first() is not None:
+            return None
+        password = secrets.token_urlsafe(9)
+        actor = Actor(None, "demo", "演示数据", "cli")
+        for username, name, roles in DEMO_STAFF:
+            create_user(session=session, actor=actor, username=username, name=name,
+                        password=password, department=None if roles == ["admin"] else "县科技局",
+                        roles=roles)
+    return password
+
+
+def cmd_demo(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Load the bundled demo data, then serve it (or print how to ask, with --no-serve)."""
+    with session_scope(ctx.engine) as session:
+        report = ingest_paths(session=session, paths=demo_files())
+    ctx.searcher().ensure_fresh()
+    _print_report(report)
+    password = demo_staff(ctx)
+    if password:
+        print("\n演示账号（县科技局；仅供本机演示，正式使用请用 policykb user add 建号）：")
+        for username, name, _ in DEMO_STAFF:
+            print(f"  {username:13} {name}")
+        print(f"  密码（四个账号相同）：{password}    登录：/admin/login")
+    serve = None if args.no_serve else _server()
+    if serve is None:
+        print('\nTry:  policykb ask "高新技术企业认定后有什么奖励？"')
+        return 0
+    return serve(ctx, host=args.host, port=args.port)
+
+
+def _server():  # noqa: ANN202
+    """The web package's serve function (by entry point), or None without the web extras."""
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ModuleNotFoundError:
+        print('\n(the web extras are not installed: pip install -e ".[web]" to serve)')
+        return None
+    servers = plugins.load("serve")
+    return servers[0] if servers else None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the knowledge-base commands to the ``policykb`` parser."""
+    p = sub.add_parser("init", help="create the data folder, database and index folder")
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("ingest", help="ingest .txt .md .html .docx .pdf files, folders or JSONL")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("demo", help="load the bundled demo knowledge base and serve it")
+    p.add_argument("--no-serve", action="store_true", help="only load the demo data")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(handler=cmd_demo)
+

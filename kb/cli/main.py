@@ -1,0 +1,75 @@
+"""The ``policykb`` command line; each package registers its own sub-commands."""
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy.engine import Engine
+
+from kb import plugins
+from kb.config import Settings, get_settings
+from kb.errors import KBError
+
+
+@dataclass
+class Context:
+    """What a command needs: settings, and the database created on first use."""
+
+    settings: Settings = field(default_factory=get_settings)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The database engine; creates the data folders and schema on first use."""
+        from kb.db import create_schema, make_engine
+
+        self.settings.ensure_dirs()
+        engine = make_engine(self.settings.db_url)
+        create_schema(engine)
+        return engine
+
+    def searcher(self):  # noqa: ANN201
+        """A searcher over this context's database."""
+        from kb.search.service import Searcher
+
+        return Searcher(self.engine, self.settings)
+
+
+Handler = Callable[[argparse.Namespace, Context], int | None]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="policykb", description="政策通 PolicyKB: policy knowledge base and enterprise push"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    from kb.cli import library, search, users, validity
+
+    for register in (library.register, search.register, users.register, validity.register,
+                     *plugins.load("commands")):  # push's groups and ``serve``, by entry point
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse, run the handler, turn domain errors into a message and exit code 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return int(handler(args, Context()) or 0)
+    except KBError as exc:
+        print(f"policykb: error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into head/less that closed early
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

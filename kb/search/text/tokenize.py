@@ -1,0 +1,70 @@
+"""Tokenisers for Chinese policy text: jieba words with a domain dictionary, and character bigrams."""
+
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+# Function words and politeness that carry no topic; kept short on purpose: BM25's idf already
+# discounts the common ones, this only drops tokens that match nearly every question.
+STOPWORDS = frozenset(
+    """的 了 和 与 及 或 等 是 在 对 为 以 于 把 被 将 从 向 由 其 之 也 而 并 且 就 都 要 会 能 可 可以
+    吗 呢 吧 啊 呀 么 嘛 哪 哪些 什么 怎么 怎样 如何 怎么办 多少 几 是否 有没有 有 没有 请问 请 您 你 我 我们
+    你们 他们 咱们 这 那 这个 那个 这些 那些 一下 一个 个 些 还 又 再 就是 还是 已经 应该 需要 想 想要 该
+    该如何 哪里 哪儿 时候 ？ ? ， , 。 . ！ ! 、 ： : ； ; “ ” " ' （ ） ( ) 《 》 【 】 … — - ·""".split()
+)
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_ALNUM_RUN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+_TOKEN_OK = re.compile(f"[{_CJK}a-z0-9]")
+
+_jieba_lock = threading.Lock()
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width) and lower case, so ２０２４ and 2024 match."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    """A jieba tokenizer with the policy-domain dictionary, built on first use only."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    with _jieba_lock:
+        tok = jieba.Tokenizer()
+        tok.initialize()
+        userdict = resources.files("kb.search.text").joinpath("userdict.txt")
+        with resources.as_file(userdict) as path:
+            tok.load_userdict(str(path))
+    return tok
+
+
+def words(text: str) -> list[str]:
+    """jieba search-mode words (long compounds plus their parts), without stopwords."""
+    tok = _jieba()
+    out = []
+    for w in tok.cut_for_search(normalize(text)):
+        w = w.strip()
+        if w and w not in STOPWORDS and _TOKEN_OK.search(w):
+            out.append(w)
+    return out
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping character bigrams of each CJK run (a lone character stands alone), plus ASCII words."""
+    text = normalize(text)
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        if len(run) == 1:
+            if run not in STOPWORDS:
+                out.append(run)
+            continue
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    out.extend(_ALNUM_RUN.findall(text))
+    return out

@@ -1,0 +1,105 @@
+"""Staff tables: accounts, sign-in sessions and attempts, and the append-only audit log."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, SQLModel
+
+from kb.models import utcnow
+
+# --- Accounts ---------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    """What a staff user may do; a user holds one or more."""
+
+    DRAFTER = "drafter"  # 拟稿人: drafts policies, interpretations and FAQ of their department
+    REVIEWER = "reviewer"  # 审核人: approves or returns submitted drafts
+    PUBLISHER = "publisher"  # 发布人: publishes approved drafts, withdraws, rolls back
+    ADMIN = "admin"  # 管理员: accounts, ledger assignment, statistics, audit log
+    AGENT = "agent"  # 坐席: the 12345 hotline console
+
+
+ROLE_LABELS = {Role.DRAFTER: "拟稿人", Role.REVIEWER: "审核人", Role.PUBLISHER: "发布人",
+               Role.ADMIN: "管理员", Role.AGENT: "坐席"}
+
+
+class User(SQLModel, table=True):
+    """A staff member of one department; ``name`` is what sign-offs show."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=64)
+    name: str = Field(max_length=100)  # shown as 拟稿人 / 审核人 / 发布人
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+    def has(self, role: Role) -> bool:
+        """Whether the user holds ``role``."""
+        return role.value in self.roles
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser; the cookie holds a random token, the table only its sha256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    client: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One sign-in attempt, kept to throttle password guessing per account and per address."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    client: str = Field(default="", max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    ok: bool = False
+
+
+# --- Audit ------------------------------------------------------------------------------
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to which record, when, from where; rows are never updated or deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    actor: str = Field(max_length=100)  # username, or "system" for scheduled jobs
+    action: str = Field(max_length=40, index=True)
+    record_kind: str = Field(default="", max_length=40)
+    record_id: int | None = None
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    client: str = Field(default="", max_length=64)
+
+
+# The database itself refuses to change history, so no code path (or hand-typed SQL) can.
+_SQLITE_GUARDS = (
+    "CREATE TRIGGER IF NOT EXISTS auditentry_no_update BEFORE UPDATE ON auditentry "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS auditentry_no_delete BEFORE DELETE ON auditentry "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+)
+_POSTGRES_GUARDS = (
+    "CREATE OR REPLACE RULE auditentry_no_update AS ON UPDATE TO auditentry DO INSTEAD NOTHING",
+    "CREATE OR REPLACE RULE auditentry_no_delete AS ON DELETE TO auditentry DO INSTEAD NOTHING",
+)
+
+
+def after_create(engine: Engine) -> None:
+    """Make the audit table append-only in the database (kb.db.create_schema runs this)."""
+    guards = {"sqlite": _SQLITE_GUARDS, "postgresql": _POSTGRES_GUARDS}.get(engine.dialect.name, ())
+    with engine.begin() as conn:
+        for ddl in guards:
+            conn.exec_driver_sql(ddl)

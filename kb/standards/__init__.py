@@ -1,0 +1,1 @@
+"""National standards both the knowledge base and push use: GB/T 4754-2017 industry codes."""

@@ -1,0 +1,1 @@
+"""Getting pushes to firms: the outbox, worker, channels, subscriptions, rendering, tracking and the funnel."""

@@ -1,0 +1,87 @@
+"""Webhooks: a signed JSON POST; receivers verify the signature and drop keys already seen.
+
+Signature header ``X-PolicyKB-Signature: t=<unix>,v1=<hex hmac-sha256(secret, "t.body")>``;
+idempotency header ``X-PolicyKB-Delivery: <key>``.
+"""
+
+import hashlib
+import hmac
+import json
+import socket
+import time
+
+import httpx
+
+from kb.errors import KBError
+from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
+
+TOLERANCE_S = 300  # signatures older than five minutes are replays
+
+
+class InvalidSignature(KBError):
+    """A webhook whose signature does not verify, or is too old."""
+
+
+def sign_body(*, secret: str, body: bytes, timestamp: int) -> str:
+    """The ``X-PolicyKB-Signature`` header value for ``body`` sent at ``timestamp``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify_signature(
+    *, secret: str, body: bytes, header: str, now: float | None = None,
+    tolerance_s: int = TOLERANCE_S,
+) -> int:
+    """Check a received webhook; returns its timestamp or raises ``InvalidSignature``."""
+    parts = dict(p.split("=", 1) for p in (header or "").split(",") if "=" in p)
+    try:
+        timestamp = int(parts["t"])
+        given = parts["v1"]
+    except (KeyError, ValueError):
+        raise InvalidSignature("签名头格式错误") from None
+    now = time.time() if now is None else now
+    if abs(now - timestamp) > tolerance_s:
+        raise InvalidSignature("签名时间超过5分钟，拒绝（防重放）")
+    expected = sign_body(secret=secret, body=body, timestamp=timestamp).split("v1=")[1]
+    if not hmac.compare_digest(expected, given):
+        raise InvalidSignature("签名不匹配")
+    return timestamp
+
+
+class WebhookChannel(Channel):
+    """POSTs JSON to the firm's ``webhook_url`` over one kept-open HTTP client."""
+
+    name = "webhook"
+
+    def __init__(self, *, timeout: float = 10.0, clock=time.time) -> None:  # noqa: ANN001
+        # TCP_NODELAY: headers and body go out at once instead of waiting on a delayed ACK.
+        nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+        self.client = httpx.Client(timeout=timeout,
+                                   transport=httpx.HTTPTransport(socket_options=nodelay))
+        self.clock = clock
+
+    def send(self, push: Outgoing) -> DeliveryResult:
+        """2xx delivers; 408, 429 and 5xx retry; other 4xx are permanent."""
+        if not push.webhook_url or not push.webhook_secret:
+            return DeliveryResult(ok=False, permanent=True, detail="企业未配置webhook地址")
+        body = json.dumps(push.payload, ensure_ascii=False).encode()
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-PolicyKB-Delivery": push.key,
+            "X-PolicyKB-Signature": sign_body(secret=push.webhook_secret, body=body,
+                                              timestamp=int(self.clock())),
+            "User-Agent": "PolicyKB-Webhook/1",
+        }
+        try:
+            res = self.client.post(push.webhook_url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return DeliveryResult(ok=False, detail=f"webhook请求失败：{type(exc).__name__} {exc}")
+        detail = f"HTTP {res.status_code} {res.text[:200]}".strip()
+        if res.is_success:
+            return DeliveryResult(ok=True, detail=f"HTTP {res.status_code}")
+        permanent = 400 <= res.status_code < 500 and res.status_code not in (408, 429)
+        return DeliveryResult(ok=False, permanent=permanent, detail=detail)
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()

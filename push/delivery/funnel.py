@@ -1,0 +1,97 @@
+"""The reach funnel (pushed → delivered → opened → clicked → 已申报) and the staff overview."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, func, select
+
+from kb.models import Department, Policy
+from push.delivery.models import ChannelState, Digest, FirmPolicyMark, Mark, Push, PushStatus
+from push.firms.models import Firm
+
+STAGES = ("pushed", "delivered", "opened", "clicked", "applied")
+STAGE_LABELS = {"pushed": "推送", "delivered": "送达", "opened": "打开", "clicked": "点击",
+                "applied": "已申报"}
+
+
+@dataclass
+class FunnelRow:
+    """Distinct firms reaching each stage, for one policy or one department."""
+
+    key: int | None
+    label: str
+    firms: dict[str, set[int]] = field(default_factory=lambda: {s: set() for s in STAGES})
+
+    def __getattr__(self, name: str) -> int:
+        if name in STAGES:
+            return len(self.firms[name])
+        raise AttributeError(name)
+
+    def to_dict(self) -> dict:
+        """Counts per stage."""
+        return {"key": self.key, "label": self.label, **{s: getattr(self, s) for s in STAGES}}
+
+
+def funnel(*, session: Session, by: str = "policy") -> list[FunnelRow]:
+    """Funnel rows per policy (or department), counting each firm once per stage."""
+    policies = {p.id: p for p in session.exec(select(Policy))}
+    departments = {d.id: d.name for d in session.exec(select(Department))}
+    applied = {(m.firm_id, m.policy_id) for m in session.exec(
+        select(FirmPolicyMark).where(FirmPolicyMark.mark == Mark.APPLIED))}
+    rows: dict[int | None, FunnelRow] = {}
+    query = select(Push.policy_id, Push.firm_id, Push.status, Push.opened_at, Push.clicked_at)
+    for policy_id, firm_id, status, opened, clicked in session.exec(
+            query.where(Push.status != PushStatus.CANCELLED)):
+        policy = policies.get(policy_id)
+        if by == "department":
+            key = policy.department_id if policy else None
+            label = departments.get(key, "未指定部门")
+        else:
+            key, label = policy_id, (policy.title if policy else f"政策{policy_id}")
+        row = rows.setdefault(key, FunnelRow(key, label))
+        row.firms["pushed"].add(firm_id)
+        if status == PushStatus.DELIVERED:
+            row.firms["delivered"].add(firm_id)
+        if opened or clicked:
+            row.firms["opened"].add(firm_id)
+        if clicked:
+            row.firms["clicked"].add(firm_id)
+        if (firm_id, policy_id) in applied:
+            row.firms["applied"].add(firm_id)
+    return sorted(rows.values(), key=lambda r: (-r.pushed, r.label))
+
+
+def funnel_csv(rows: list[FunnelRow]) -> str:
+    """The funnel as CSV with Chinese headers (UTF-8, opens in Excel with the BOM)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["编号", "名称", *(STAGE_LABELS[s] for s in STAGES)])
+    for r in rows:
+        writer.writerow([r.key if r.key is not None else "", r.label, *(getattr(r, s) for s in STAGES)])
+    return "\ufeff" + out.getvalue()
+
+
+@dataclass
+class Overview:
+    """What the staff page shows besides the funnel."""
+
+    failing: list[Push]
+    dead: list[Push | Digest]
+    suspended: list[tuple[ChannelState, str]]
+    counts: dict[str, int]
+
+
+def overview(*, session: Session, limit: int = 200) -> Overview:
+    """Failing (being retried) and dead-lettered pushes, suspended channels, counts by status."""
+    failing = list(session.exec(select(Push).where(
+        Push.status == PushStatus.PENDING, Push.attempts > 0).order_by(Push.due_at).limit(limit)))
+    dead: list = list(session.exec(select(Push).where(Push.status == PushStatus.DEAD)
+                                   .order_by(Push.id.desc()).limit(limit)))
+    dead += session.exec(select(Digest).where(Digest.status == PushStatus.DEAD).limit(limit)).all()
+    names = dict(session.exec(select(Firm.id, Firm.name)).all())
+    suspended = [(s, names.get(s.firm_id, "?")) for s in session.exec(
+        select(ChannelState).where(ChannelState.suspended_at.is_not(None)))]
+    counts = {str(status): n for status, n in session.exec(
+        select(Push.status, func.count()).group_by(Push.status))}
+    return Overview(failing, dead, suspended, counts)

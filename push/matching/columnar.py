@@ -1,0 +1,238 @@
+"""Columnar firm arrays (numpy) for matching one policy against a million firms at once."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlmodel import Session, select
+
+from kb.standards.industry import IndustryCode, parse_industry_code
+from push.firms.models import Firm, FirmProfile
+from push.firms.size import THRESHOLDS, TIERS, Size, SizeIndustry, resolve_size_industry
+from push.matching.facets import PolicySpec
+
+SECTIONS = "ABCDEFGHIJKLMNOPQRST"
+SIZE_CODES = {s: i for i, s in enumerate(Size)}  # large=0 ... micro=3, unknown=4, not_covered=5
+_SIZE_INDUSTRIES = list(SizeIndustry)
+_UNKNOWN_INDUSTRY, _NOT_COVERED = -1, -2
+_LEVEL = 10000  # level-tagged industry key: level * _LEVEL + value (keeps "0111" apart from "111")
+
+
+@dataclass
+class FirmColumns:
+    """One array per matching attribute; row ``i`` is the firm ``ids[i]``."""
+
+    ids: np.ndarray  # int64: database id (or row number for generated firms)
+    section: np.ndarray  # int8: index into SECTIONS, -1 without an industry code
+    division: np.ndarray  # int16: 2-digit division, -1 when the code is coarser
+    group: np.ndarray  # int16: 3-digit group, -1 when coarser
+    klass: np.ndarray  # int16: 4-digit class, -1 when coarser
+    size: np.ndarray  # int8: SIZE_CODES
+    region: np.ndarray  # int16: index into ``regions``, -1 when unknown
+    quals: np.ndarray  # uint64 (n, words): bit j set when the firm holds qualification_names[j]
+    regions: list[str]
+    qualification_names: list[str]
+
+    def __len__(self) -> int:
+        """The number of firms."""
+        return len(self.ids)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        *,
+        ids: np.ndarray,
+        section: np.ndarray,
+        division: np.ndarray,
+        group: np.ndarray,
+        klass: np.ndarray,
+        employees: np.ndarray,
+        revenue: np.ndarray,
+        assets: np.ndarray,
+        region: np.ndarray,
+        regions: list[str],
+        quals: np.ndarray,
+        qualification_names: list[str],
+    ) -> "FirmColumns":
+        """Columns from raw arrays (NaN = missing indicator); classifies sizes vectorised."""
+        size = size_codes(section, division, group, klass, employees, revenue, assets)
+        return cls(
+            ids=np.asarray(ids, dtype=np.int64),
+            section=np.asarray(section, dtype=np.int8),
+            division=np.asarray(division, dtype=np.int16),
+            group=np.asarray(group, dtype=np.int16),
+            klass=np.asarray(klass, dtype=np.int16),
+            size=size,
+            region=np.asarray(region, dtype=np.int16),
+            # An empty registry has no rows to infer the word count from: one word, zero rows.
+            quals=np.asarray(quals, dtype=np.uint64).reshape(len(ids), -1) if len(ids)
+            else np.zeros((0, 1), dtype=np.uint64),
+            regions=list(regions),
+            qualification_names=list(qualification_names),
+        )
+
+    @classmethod
+    def from_records(
+        cls, records: Iterable[FirmProfile], ids: Sequence[int] | None = None
+    ) -> "FirmColumns":
+        """Columns from firm objects (database rows or profiles)."""
+        records = list(records)
+        n = len(records)
+        codes = np.full((4, n), -1, dtype=np.int16)
+        values = np.full((3, n), np.nan)
+        region = np.full(n, -1, dtype=np.int16)
+        regions: dict[str, int] = {}
+        names: dict[str, int] = {}
+        held: list[list[int]] = []
+        parsed: dict[str, IndustryCode] = {}
+        for i, r in enumerate(records):
+            if r.industry_code:
+                code = parsed.get(r.industry_code) or parse_industry_code(r.industry_code)
+                parsed[r.industry_code] = code
+                codes[:, i] = _code_ints(code)
+            for j, v in enumerate((r.employees, r.revenue, r.assets)):
+                if v is not None:
+                    values[j, i] = v
+            if r.region:
+                region[i] = regions.setdefault(r.region, len(regions))
+            held.append([names.setdefault(q, len(names)) for q in r.qualifications or []])
+        quals = np.zeros((n, max(1, -(-len(names) // 64))), dtype=np.uint64)
+        for i, bits in enumerate(held):
+            for b in bits:
+                quals[i, b // 64] |= np.uint64(1) << np.uint64(b % 64)
+        return cls.from_arrays(
+            ids=np.arange(n) if ids is None else np.asarray(ids),
+            section=codes[0], division=codes[1], group=codes[2], klass=codes[3],
+            employees=values[0], revenue=values[1], assets=values[2],
+            region=region, regions=list(regions), quals=quals, qualification_names=list(names),
+        )  # fmt: skip
+
+    @classmethod
+    def from_session(cls, session: Session) -> "FirmColumns":
+        """Columns for every firm in the database."""
+        firms = session.exec(select(Firm).order_by(Firm.id)).all()
+        return cls.from_records(firms, ids=[f.id for f in firms])
+
+
+def _code_ints(code: IndustryCode) -> tuple[int, int, int, int]:
+    """(section index, division, group, class) with -1 for levels the code does not reach."""
+    return (
+        SECTIONS.index(code.section),
+        int(code.division) if code.division else -1,
+        int(code.group) if code.group else -1,
+        int(code.klass) if code.klass else -1,
+    )
+
+
+def _key_code(key: int) -> IndustryCode | None:
+    """The industry code behind a level-tagged key."""
+    if key < 0:
+        return None
+    level, value = divmod(int(key), _LEVEL)
+    if level == 0:
+        return parse_industry_code(SECTIONS[value])
+    return parse_industry_code(f"{value:0{level + 1}d}")
+
+
+def size_codes(
+    section: np.ndarray,
+    division: np.ndarray,
+    group: np.ndarray,
+    klass: np.ndarray,
+    employees: np.ndarray,
+    revenue: np.ndarray,
+    assets: np.ndarray,
+) -> np.ndarray:
+    """SIZE_CODES per firm, the vectorised twin of ``push.firms.size.classify``."""
+    section, division = np.asarray(section, np.int32), np.asarray(division, np.int32)
+    group, klass = np.asarray(group, np.int32), np.asarray(klass, np.int32)
+    key = np.where(
+        klass >= 0, 3 * _LEVEL + klass,
+        np.where(group >= 0, 2 * _LEVEL + group,
+                 np.where(division >= 0, _LEVEL + division, section)),
+    )  # fmt: skip
+    uniq, inverse = np.unique(key, return_inverse=True)
+    industry_of = np.empty(len(uniq), dtype=np.int8)
+    for i, k in enumerate(uniq):
+        code = _key_code(k)
+        outcome = resolve_size_industry(code) if code is not None else None
+        if outcome is None:
+            industry_of[i] = _UNKNOWN_INDUSTRY
+        elif isinstance(outcome, tuple):
+            industry_of[i] = _NOT_COVERED
+        else:
+            industry_of[i] = _SIZE_INDUSTRIES.index(outcome)
+    industry = industry_of[inverse.reshape(-1)]
+    out = np.full(len(key), SIZE_CODES[Size.UNKNOWN], dtype=np.int8)
+    out[industry == _NOT_COVERED] = SIZE_CODES[Size.NOT_COVERED]
+    values = {"X": np.asarray(employees), "Y": np.asarray(revenue), "Z": np.asarray(assets)}
+    for k, size_industry in enumerate(_SIZE_INDUSTRIES):
+        rows = np.flatnonzero(industry == k)
+        if not len(rows):
+            continue
+        bounds = THRESHOLDS[size_industry]
+        cols = {name: values[name][rows] for name in bounds}
+        known = np.logical_and.reduce([~np.isnan(v) for v in cols.values()])
+        tier = np.full(len(rows), SIZE_CODES[Size.MICRO], dtype=np.int8)
+        for rank in reversed(range(len(TIERS))):  # small, medium, large: the highest met wins
+            meets = np.logical_and.reduce([cols[n] >= bounds[n][rank] for n in bounds])
+            tier[meets] = SIZE_CODES[TIERS[rank]]
+        tier[~known] = SIZE_CODES[Size.UNKNOWN]
+        out[rows] = tier
+    return out
+
+
+def _industry_mask(cols: FirmColumns, codes: tuple[IndustryCode, ...]) -> np.ndarray:
+    """Firms whose code lies inside any of ``codes`` (at the code's own level)."""
+    mask = np.zeros(len(cols), dtype=bool)
+    for c in codes:
+        if c.klass:
+            mask |= cols.klass == int(c.klass)
+        elif c.group:
+            mask |= cols.group == int(c.group)
+        elif c.division:
+            mask |= cols.division == int(c.division)
+        else:
+            mask |= cols.section == SECTIONS.index(c.section)
+    return mask
+
+
+@dataclass
+class ColumnarMatch:
+    """Row indices of eligible firms and of near misses (exactly one firm criterion unmet)."""
+
+    eligible: np.ndarray
+    near_miss: np.ndarray
+
+
+def match_columns(cols: FirmColumns, spec: PolicySpec) -> ColumnarMatch:
+    """Apply a policy's hard gates to every firm at once."""
+    if not spec.open:
+        empty = np.empty(0, dtype=np.int64)
+        return ColumnarMatch(empty, empty)
+    fails = np.zeros(len(cols), dtype=np.int8)
+    if spec.include or spec.exclude:  # one criterion: outside the inclusions, or excluded
+        wrong = ~_industry_mask(cols, spec.include) if spec.include else np.zeros(len(cols), bool)
+        fails += wrong | _industry_mask(cols, spec.exclude)
+    if spec.sizes:
+        allowed = np.zeros(len(SIZE_CODES), dtype=bool)
+        allowed[[SIZE_CODES[s] for s in spec.sizes]] = True
+        fails += ~allowed[cols.size]
+    if spec.regions:
+        allowed = np.zeros(len(cols.regions) + 1, dtype=bool)  # the extra last slot is -1
+        allowed[[i for i, r in enumerate(cols.regions) if r in spec.regions]] = True
+        fails += ~allowed[cols.region]
+    if spec.qualifications:
+        fails += ~_has_all(cols, spec.qualifications)
+    return ColumnarMatch(np.flatnonzero(fails == 0), np.flatnonzero(fails == 1))
+
+
+def _has_all(cols: FirmColumns, required: tuple[str, ...]) -> np.ndarray:
+    """Firms holding every qualification in ``required``."""
+    if any(q not in cols.qualification_names for q in required):
+        return np.zeros(len(cols), dtype=bool)
+    need = np.zeros(cols.quals.shape[1], dtype=np.uint64)
+    for q in required:
+        b = cols.qualification_names.index(q)
+        need[b // 64] |= np.uint64(1) << np.uint64(b % 64)
+    return np.all((cols.quals & need) == need, axis=1)

@@ -1,0 +1,326 @@
+"""Policy-firm matching: hard gates explained criterion by criterion, near misses, ranking."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, func, select
+
+from kb.errors import KBError, PolicyNotFound
+from kb.models import Policy, Status
+from kb.standards.industry import IndustryCode, parse_industry_code
+from push.firms.models import Firm, FirmProfile
+from push.firms.size import SIZE_LABELS, Size, SizeResult, classify
+from push.matching.columnar import FirmColumns, match_columns
+from push.matching.facets import Criterion, PolicySpec, compile_policy
+from push.matching.scope import scope_score
+
+
+def _names(codes: tuple[IndustryCode, ...]) -> str:
+    """Codes with their names, joined for a sentence."""
+    return "、".join(c.label() for c in codes)
+
+
+def industry_criterion(spec: PolicySpec, code: IndustryCode | None) -> Criterion:
+    """Include at any level, exclusions win; a firm coded coarser than the policy is not in it."""
+    key, label = "industry", "行业"
+    if not spec.include and not spec.exclude:
+        return Criterion(key, label, True, "不限行业")
+    if code is None:
+        if spec.include:
+            return Criterion(key, label, False, "企业未登记行业代码", "需登记行业代码")
+        return Criterion(key, label, True, "企业未登记行业代码，未发现属于排除行业")
+    excluded = [c for c in spec.exclude if code.within(c)]
+    if excluded:
+        return Criterion(
+            key, label, False,
+            f"{code.label()}属于政策排除的{_names(tuple(excluded))}（排除优先）",
+            f"所属行业属于政策排除的{_names(tuple(excluded))}",
+        )  # fmt: skip
+    if not spec.include:
+        return Criterion(key, label, True, f"{code.label()}不在排除行业内")
+    included = [c for c in spec.include if code.within(c)]
+    if included:
+        return Criterion(key, label, True, f"{code.label()}属于政策支持的{_names(tuple(included))}")
+    finer = [c for c in spec.include if c.within(code)]
+    if finer:
+        return Criterion(
+            key, label, False,
+            f"行业代码{code.code}不够细，无法确认是否属于{_names(tuple(finer))}",
+            f"需登记更细的行业代码（确认属于{'、'.join(c.code for c in finer)}）",
+        )  # fmt: skip
+    return Criterion(
+        key, label, False,
+        f"{code.label()}不在政策支持的行业（{_names(spec.include)}）内",
+        f"所属行业需为{_names(spec.include)}",
+    )  # fmt: skip
+
+
+def size_criterion(spec: PolicySpec, size: SizeResult) -> Criterion:
+    """The firm's size tier must be one the policy names."""
+    key, label = "size", "企业规模"
+    if not spec.sizes:
+        return Criterion(key, label, True, "不限企业规模")
+    wanted = "、".join(SIZE_LABELS[s] for s in Size if s in spec.sizes)
+    if size.size in spec.sizes:
+        return Criterion(
+            key, label, True, f"企业为{size.label}（{size.size_industry}），政策面向{wanted}企业"
+        )
+    if size.size is Size.UNKNOWN:
+        need = "、".join(size.missing) or "划型数据"
+        return Criterion(
+            key, label, False, f"无法判定企业规模：{'；'.join(size.reasons)}",
+            f"需补充{need}以判定是否为{wanted}企业",
+        )  # fmt: skip
+    if size.size is Size.NOT_COVERED:
+        return Criterion(
+            key, label, False, f"企业所属行业不适用划型标准，政策限{wanted}企业",
+            f"需为{wanted}企业（所属行业不适用划型）",
+        )  # fmt: skip
+    return Criterion(
+        key, label, False, f"企业为{size.label}，政策限{wanted}企业",
+        f"企业规模需为{wanted}（当前为{size.label}）",
+    )  # fmt: skip
+
+
+def region_criterion(spec: PolicySpec, region: str | None) -> Criterion:
+    """The firm's 镇/街道 must be one the policy names."""
+    key, label = "region", "区域"
+    if not spec.regions:
+        return Criterion(key, label, True, "不限区域")
+    wanted = "、".join(sorted(spec.regions))
+    if region in spec.regions:
+        return Criterion(key, label, True, f"企业位于{region}，在政策范围（{wanted}）内")
+    if not region:
+        return Criterion(key, label, False, "企业未登记所在镇街", f"需位于{wanted}")
+    return Criterion(key, label, False, f"企业位于{region}，政策限{wanted}", f"需位于{wanted}")
+
+
+def qualification_criterion(spec: PolicySpec, held: list[str]) -> Criterion:
+    """The firm must hold every qualification the policy requires."""
+    key, label = "qualifications", "资质"
+    if not spec.qualifications:
+        return Criterion(key, label, True, "无资质要求")
+    have = set(held)
+    lacking = [q for q in spec.qualifications if q not in have]
+    if not lacking:
+        return Criterion(key, label, True, f"已具备{'、'.join(spec.qualifications)}")
+    return Criterion(
+        key, label, False, f"政策要求{'、'.join(spec.qualifications)}，企业缺少{'、'.join(lacking)}",
+        f"需为{'、'.join(lacking)}",
+    )  # fmt: skip
+
+
+@dataclass
+class Match:
+    """One policy against one firm, with every criterion explained."""
+
+    policy_id: int | None
+    title: str
+    uscc: str | None
+    firm_name: str | None
+    criteria: list[Criterion]
+    score: float | None = None  # scope score, only for policies without industry facets
+    deadline: date | None = None
+
+    @property
+    def eligible(self) -> bool:
+        """Every hard gate met."""
+        return all(c.met for c in self.criteria)
+
+    @property
+    def missing(self) -> list[str]:
+        """What is not met, as "what would meet it" where the criterion can say so."""
+        return [c.missing or c.detail for c in self.criteria if not c.met]
+
+    @property
+    def near_miss(self) -> bool:
+        """The policy is open and exactly one firm-level criterion is not met."""
+        gates = [c for c in self.criteria if c.key in ("status", "validity", "window")]
+        return all(c.met for c in gates) and len(self.missing) == 1
+
+    @property
+    def summary(self) -> str:
+        """One line: 符合, 仅差：..., or 不符合：..."""
+        if self.eligible:
+            return "符合全部条件"
+        if self.near_miss:
+            return f"仅差：{self.missing[0]}"
+        return f"不符合：{'；'.join(self.missing)}"
+
+    def to_dict(self) -> dict:
+        """The JSON shape printed by ``policykb match``."""
+        return {
+            "policy_id": self.policy_id,
+            "title": self.title,
+            "uscc": self.uscc,
+            "firm_name": self.firm_name,
+            "eligible": self.eligible,
+            "near_miss": self.near_miss,
+            "summary": self.summary,
+            "missing": self.missing,
+            "score": None if self.score is None else round(self.score, 4),
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "criteria": [c.to_dict() for c in self.criteria],
+        }
+
+
+def firm_size(profile: FirmProfile) -> SizeResult:
+    """The firm's size per the standard, from its stored indicators."""
+    return classify(
+        industry_code=profile.industry_code,
+        employees=profile.employees,
+        revenue=profile.revenue,
+        assets=profile.assets,
+    )
+
+
+def evaluate(*, spec: PolicySpec, profile: FirmProfile, size: SizeResult | None = None) -> Match:
+    """Check every criterion of ``spec`` against ``profile`` (the ORM path, one firm at a time)."""
+    code = parse_industry_code(profile.industry_code) if profile.industry_code else None
+    size = size or firm_size(profile)
+    criteria = [
+        *spec.gates,
+        industry_criterion(spec, code),
+        size_criterion(spec, size),
+        region_criterion(spec, profile.region),
+        qualification_criterion(spec, profile.qualifications or []),
+    ]
+    match = Match(
+        policy_id=spec.policy_id,
+        title=spec.title,
+        uscc=getattr(profile, "uscc", None),
+        firm_name=getattr(profile, "name", None),
+        criteria=criteria,
+        deadline=spec.apply_to,
+    )
+    if not spec.explicit_industry and (match.eligible or match.near_miss):
+        match.score = scope_score(spec.text, profile.business_scope)
+    return match
+
+
+def rank_key(match: Match) -> tuple:
+    """Industry-targeted policies first (soonest deadline first), then by scope score."""
+    targeted = match.score is None
+    return (
+        0 if targeted else 1,
+        -(match.score or 0.0),
+        match.deadline or date.max,
+        match.policy_id or 0,
+    )
+
+
+@dataclass
+class FirmMatches:
+    """The policies that apply to a firm, and the ones it nearly qualifies for."""
+
+    size: SizeResult
+    matches: list[Match] = field(default_factory=list)
+    near_misses: list[Match] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # policies whose facets could not be read
+    policies: dict[int, Policy] = field(default_factory=dict)
+
+
+def policies_for_firm(*, session: Session, profile: FirmProfile, today: date) -> FirmMatches:
+    """Every open published policy the firm qualifies for, plus near misses, ranked."""
+    size = firm_size(profile)
+    result = FirmMatches(size=size)
+    for policy in session.exec(select(Policy).where(Policy.status == Status.PUBLISHED)):
+        try:
+            spec = compile_policy(policy, today)
+        except KBError as exc:
+            result.skipped.append(exc.message)
+            continue
+        if not spec.open:
+            continue
+        match = evaluate(spec=spec, profile=profile, size=size)
+        if match.eligible:
+            result.matches.append(match)
+        elif match.near_miss:
+            result.near_misses.append(match)
+        else:
+            continue
+        result.policies[policy.id] = policy
+    result.matches.sort(key=rank_key)
+    result.near_misses.sort(key=rank_key)
+    return result
+
+
+def get_policy(*, session: Session, policy_id: int) -> Policy:
+    """The policy with that id; raises ``PolicyNotFound``."""
+    policy = session.get(Policy, policy_id)
+    if policy is None:
+        raise PolicyNotFound(f"没有编号为{policy_id}的政策")
+    return policy
+
+
+def firms_by_id(*, session: Session, ids: list[int]) -> list[Firm]:
+    """Firms in the order of ``ids``, fetched in chunks."""
+    found: dict[int, Firm] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update((f.id, f) for f in session.exec(select(Firm).where(Firm.id.in_(chunk))))
+    return [found[i] for i in ids if i in found]
+
+
+@dataclass
+class PolicyMatches:
+    """The firms a policy applies to (and near misses), with counts before the display limit."""
+
+    policy: Policy
+    spec: PolicySpec
+    today: date
+    firms_total: int
+    eligible_count: int
+    near_miss_count: int
+    matches: list[Match] = field(default_factory=list)
+    near_misses: list[Match] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The JSON shape printed by ``policykb match --policy``."""
+        return {
+            "policy": {"id": self.policy.id, "title": self.policy.title},
+            "date": self.today.isoformat(),
+            "open": self.spec.open,
+            "gates": [c.to_dict() for c in self.spec.gates],
+            "ranked_by": "firm_id" if self.spec.explicit_industry else "scope_score",
+            "firms_total": self.firms_total,
+            "eligible_count": self.eligible_count,
+            "near_miss_count": self.near_miss_count,
+            "matches": [m.to_dict() for m in self.matches],
+            "near_misses": [m.to_dict() for m in self.near_misses],
+        }
+
+
+def firms_for_policy(
+    *, session: Session, policy_id: int, today: date, limit: int | None = 100
+) -> PolicyMatches:
+    """Firms a policy applies to: columnar gates over all firms, explanations for those shown."""
+    policy = get_policy(session=session, policy_id=policy_id)
+    spec = compile_policy(policy, today)
+    if not spec.open:  # nobody qualifies; skip loading the firms
+        total = session.exec(select(func.count()).select_from(Firm)).one()
+        return PolicyMatches(policy, spec, today, total, 0, 0)
+    cols = FirmColumns.from_session(session)
+    found = match_columns(cols, spec)
+    eligible = cols.ids[found.eligible].tolist()
+    near = cols.ids[found.near_miss].tolist()
+    shown = eligible[:limit]
+    if not spec.explicit_industry:  # rank every eligible firm by its scope before cutting
+        scores = {}
+        for start in range(0, len(eligible), 500):
+            chunk = eligible[start : start + 500]
+            rows = session.exec(select(Firm.id, Firm.business_scope).where(Firm.id.in_(chunk)))
+            scores.update((i, scope_score(spec.text, scope)) for i, scope in rows)
+        shown = sorted(eligible, key=lambda i: (-scores[i], i))[:limit]
+    return PolicyMatches(
+        policy=policy,
+        spec=spec,
+        today=today,
+        firms_total=len(cols),
+        eligible_count=len(eligible),
+        near_miss_count=len(near),
+        matches=[evaluate(spec=spec, profile=f) for f in firms_by_id(session=session, ids=shown)],
+        near_misses=[
+            evaluate(spec=spec, profile=f) for f in firms_by_id(session=session, ids=near[:limit])
+        ],
+    )
