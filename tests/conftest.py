@@ -1,5 +1,7 @@
 """Shared fixtures: every test gets its own data folder, SQLite file and index folder."""
 
+import os
+import time
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +13,15 @@ from kb.db import create_schema, make_engine
 from tests.utils.builders import load_demo
 
 TODAY = date(2026, 11, 26)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """KB_TEST_MONOTONIC_AT=S: the suite runs as on a machine whose monotonic clock reads S seconds."""
+    at = os.environ.get("KB_TEST_MONOTONIC_AT")
+    if at:  # a machine booted moments ago: code must never take a small reading for "long ago"
+        real = time.monotonic
+        offset = real() - float(at)
+        time.monotonic = lambda: real() - offset
 
 
 @pytest.fixture
