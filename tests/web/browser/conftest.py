@@ -24,7 +24,9 @@ from web.app import create_app
 # Debian's chromium, installed by .ci/run; Playwright's own browser download is never used.
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
-TIMEOUT_MS = 5000
+# Generous: a page under a loaded 2-core machine can take seconds to load; waits end as soon as
+# the condition holds, so passing tests are no slower.
+TIMEOUT_MS = 15000
 
 # A portal stylesheet at its worst: none of this may reach the widget inside its shadow root.
 HOSTILE_CSS = """
