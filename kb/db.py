@@ -4,6 +4,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -101,3 +103,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_ignore(session: Session, model: type, rows: list[dict]) -> int:
+    """Insert ``rows``, skipping any that hit a UNIQUE constraint; returns how many were new."""
+    if not rows:
+        return 0
+    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = model.__table__
+    key = next(iter(table.primary_key.columns))
+    added = 0
+    for start in range(0, len(rows), 500):
+        # Count the rows RETURNING hands back: an ignored insert's rowcount is -1 under psycopg.
+        stmt = maker(table).on_conflict_do_nothing().returning(key)
+        result = session.connection().execute(stmt, rows[start:start + 500])
+        added += len(result.all())
+    return added

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from kb.config import Settings, get_settings
 from kb.db import create_schema, make_engine
+from tests.utils import databases
 from tests.utils.builders import load_demo
 
 TODAY = date(2026, 11, 26)
@@ -22,6 +23,19 @@ def pytest_configure(config: pytest.Config) -> None:
         real = time.monotonic
         offset = real() - float(at)
         time.monotonic = lambda: real() - offset
+
+
+@pytest.fixture(autouse=True)
+def _database_server(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+    """With KB_TEST_DATABASE_URL, every test (and every process it starts) gets a fresh database."""
+    if not databases.on_postgres():
+        yield None
+        return
+    url = databases.create_database()
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    databases.drop_database(url)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from enum import StrEnum
 from sqlalchemy import and_
 from sqlmodel import Session, func, select
 
+from kb.db import insert_ignore
 from push.delivery.clock import local_day_bounds, next_local_midnight, quiet_until
 from push.delivery.models import (
     ChannelState,
@@ -18,7 +19,6 @@ from push.delivery.models import (
     PushStatus,
     Subscription,
 )
-from push.delivery.sql import insert_ignore
 from push.delivery.subscriptions import firm_channels, wants
 from push.firms.models import Firm
 

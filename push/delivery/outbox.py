@@ -11,12 +11,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from kb.db import insert_ignore
 from kb.errors import KBError
 from kb.events import EventKind, PolicyEvent
 from kb.models import Policy, Status
 from push.delivery.clock import digest_slot, local_today, to_utc
 from push.delivery.models import FirmPolicyMark, Frequency, Push, PushKind, PushStatus, Subscription
-from push.delivery.sql import insert_ignore
 from push.delivery.subscriptions import firm_channels, wants
 from push.firms.models import Firm
 from push.matching.matcher import Match, firms_for_policy

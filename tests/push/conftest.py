@@ -11,6 +11,7 @@ from kb.db import create_schema, make_engine
 from kb.models import Policy, Status
 from push.firms.models import Firm, FirmCreate
 from push.matching.synthetic import make_uscc
+from tests.utils import databases
 
 TODAY = date(2025, 6, 1)
 
@@ -18,7 +19,7 @@ TODAY = date(2025, 6, 1)
 @pytest.fixture
 def engine(tmp_path) -> Iterator[Engine]:
     """A new database file with every table."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    engine = make_engine(databases.test_url(tmp_path))
     create_schema(engine)
     yield engine
     engine.dispose()

@@ -2,11 +2,10 @@
 
 from sqlalchemy.engine import Engine
 
-from kb.db import session_scope
+from kb.db import insert_ignore, session_scope
 from kb.models import utcnow
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
 from push.delivery.models import InboxMessage
-from push.delivery.sql import insert_ignore
 
 
 class InboxChannel(Channel):
