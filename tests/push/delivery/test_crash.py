@@ -57,8 +57,7 @@ def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(tmp_path):
         env = {**os.environ, "KB_HOME": str(settings.home), "KB_INDEX_DIR": str(tmp_path / "idx"),
                "KB_EMBEDDING_MODEL": "none", "KB_SMTP_HOST": "127.0.0.1",
                "KB_SMTP_PORT": str(smtp.controller.port), "KB_SECRET_KEY": "crash",
-               "KB_PUSH_DAILY_CAP": "50"}
-        env.pop("KB_DATABASE_URL", None)
+               "KB_PUSH_DAILY_CAP": "50", "KB_DATABASE_URL": settings.db_url}
 
         def received() -> int:
             return len(smtp.keys) + len(hook.keys)
