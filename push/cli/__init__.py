@@ -5,7 +5,8 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add every push command to the ``policykb`` parser."""
-    from push.cli import delivery, firms
+    from push.cli import applications, delivery, firms
 
     firms.register(subparsers)
     delivery.register(subparsers)
+    applications.register(subparsers)
