@@ -1,0 +1,31 @@
+"""/track over HTTP: the same answer for unknown refs and wrong codes, and a throttle per client."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from kb.db import session_scope
+from kb.staff.models import User
+from push.applications.service import create, handler_for
+from tests.push.applications.app_utils import seed
+from tests.web.conftest import PUBLIC
+
+
+def test_thirty_wrong_tries_are_throttled(app, demo_engine, client):
+    s = seed(demo_engine)
+    with session_scope(demo_engine) as session:
+        clerk = handler_for(session.exec(select(User).where(User.username == "kj-clerk")).one())
+        ref = create(session=session, handler=clerk, uscc=s.uscc, policy_id=s.policy_id).ref
+    guesser = TestClient(app, client=PUBLIC)
+    answers = set()
+    for i in range(30):
+        res = guesser.post("/track", data={"ref": ref if i % 2 else f"SB{i:010d}",
+                                           "code": f"{i:06d}"})
+        assert res.status_code == 200
+        answers.add(res.text.replace(f"SB{i:010d}", "").replace(ref, ""))
+    assert len(answers) == 1  # unknown ref and wrong code read the same
+    res = guesser.post("/track", data={"ref": ref, "code": s.uscc[-6:]})
+    assert res.status_code == 429 and "查询过于频繁" in res.text
+    assert int(res.headers["Retry-After"]) > 0
+    other = TestClient(app, client=("198.51.100.9", 5000))  # another client is not held back
+    res = other.post("/track", data={"ref": ref, "code": s.uscc[-6:]})
+    assert res.status_code == 200 and "已提交" in res.text and "未查到" not in res.text

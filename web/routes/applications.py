@@ -1,0 +1,44 @@
+"""Public application tracking (/track): tracking number plus the credit code's last 6 characters."""
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session
+
+from kb.errors import TooManyAttempts
+from push.applications.views import public_lookup
+from web.deps import get_session
+from web.routes.ask import client_address
+
+router = APIRouter()
+# One answer for "no such application" and "wrong code", so the page tells a guesser nothing.
+NOT_FOUND = "未查到相符的申报。请核对申报编号和统一社会信用代码后6位；如仍有疑问，请拨打{hotline}咨询。"
+
+
+def _render(request: Request, context: dict) -> HTMLResponse:
+    base = {"ref": "", "found": None, "message": None}
+    return request.app.state.templates.TemplateResponse(request, "track.html", base | context)
+
+
+@router.get("/track", response_class=HTMLResponse)
+def track_form(request: Request) -> HTMLResponse:
+    """The look-up form."""
+    return _render(request, {})
+
+
+@router.post("/track", response_class=HTMLResponse)
+def track_lookup(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
+    ref: Annotated[str, Form(max_length=40)] = "", code: Annotated[str, Form(max_length=40)] = "",
+) -> HTMLResponse:
+    """The application's public timeline, or the neutral message; throttled per client."""
+    wait = request.app.state.track_limiter.hit(client_address(request))
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise TooManyAttempts(f"查询过于频繁，请{math.ceil(seconds / 60)}分钟后再试。", seconds)
+    found = public_lookup(session=session, ref=ref, code_tail=code)
+    hotline = request.app.state.settings.hotline
+    return _render(request, {"ref": ref, "found": found,
+                             "message": None if found else NOT_FOUND.format(hotline=hotline)})
