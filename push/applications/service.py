@@ -300,3 +300,24 @@ def advance(*, session: Session, handler: Handler, ref: str, to: Node, note: str
                          "move_id": move.id, "correction": move.correction}
                  | ({"amount": amount} if amount is not None else {}))
     return move
+
+
+def advance_many(*, session: Session, handler: Handler, refs: list[str], to: Node,
+                 note: str | None = None, amount: float | None = None,
+                 at: datetime | None = None) -> list[ApplicationMove]:
+    """Move several applications alike; if any one is refused, none moves (per-ref reasons)."""
+    refs = list(dict.fromkeys(clean_ref(r) for r in refs if clean_ref(r)))
+    if not refs:
+        raise InvalidInput("请选择要办理的申报")
+    moves, errors = [], []
+    for ref in refs:
+        try:
+            with session.begin_nested():
+                moves.append(advance(session=session, handler=handler, ref=ref, to=to,
+                                     note=note, amount=amount, at=at))
+        except (Conflict, InvalidInput, NotFound, PermissionDenied) as exc:
+            errors.append(f"{ref}：{exc.message}")
+    if errors:
+        raise Conflict(f"{len(errors)}件申报不能转到“{NODE_LABELS[to]}”，本批均未办理：\n"
+                       + "\n".join(errors))
+    return moves
