@@ -77,3 +77,19 @@ def test_csv_import_is_all_or_nothing_with_line_errors(client, demo_engine):
                       files={"file": ("ok.csv", good.encode(), "text/csv")})
     assert "已导入2件申报" in res.text
     assert _count(demo_engine, Application) == 2
+
+
+def test_statistics_page_and_csv(client, demo_engine):
+    from tests.push.applications.test_stats import make_set
+
+    make_set(demo_engine)
+    login(client, "kj-clerk")
+    page = client.get("/admin/applications/stats")
+    assert page.status_code == 200
+    row = page.text.split("金湖县高新技术企业奖励办法", 1)[1].split("</tr>", 1)[0]
+    assert '<td data-node="submitted" class="days">1.5 / 3</td>' in row
+    assert '<td data-node="submitted" class="share">50%</td>' in row
+    assert '<td data-node="accepted" class="share">100%</td>' in row
+    res = client.get("/admin/applications/stats.csv?by=department")
+    assert res.headers["content-type"].startswith("text/csv")
+    assert "县科技局" in res.text and "已提交用时中位数" in res.text
