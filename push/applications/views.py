@@ -160,3 +160,25 @@ def queue(*, session: Session, department_id: int | None, node: Node | None = No
     items = [track(session=session, application=a, today=today)
              for a in session.exec(query.order_by(col(Application.updated_at)).limit(limit))]
     return sorted(items, key=lambda t: (not t.overdue, t.steps[-1].move.due or date.max))
+
+
+def read_out(tracked: Tracked) -> str:
+    """What a hotline agent reads to the caller: where the application stands and what comes next."""
+    a, last = tracked.application, tracked.steps[-1]
+    m = last.move
+    parts = [f"您好，您查询的申报（编号{a.ref}，申报《{tracked.policy.title}》）目前处于“{tracked.label}”环节，"
+             f"{_local(m.at).isoformat()}由{m.department or '受理部门'}办理。"]
+    if m.supply_by:
+        parts.append(f"请在{m.supply_by.isoformat()}前补正材料。")
+    elif m.due:
+        state = "已超过承诺时限，我们会督促办理部门尽快办结" if last.overdue else "目前在承诺时限内"
+        parts.append(f"承诺在{m.due.isoformat()}前办结（{m.promised_days}个工作日），{state}。")
+    if m.node == Node.APPROVED and a.amount_approved is not None:
+        parts.append(f"核定金额{a.amount_approved:g}万元。")
+    if m.node == Node.PAID and a.amount_paid is not None:
+        parts.append(f"已于{a.paid_on.isoformat() if a.paid_on else ''}拨付{a.amount_paid:g}万元。")
+    if m.note:
+        parts.append(f"办理说明：{m.note}。")
+    if m.know.get("contact"):
+        parts.append(f"如需详细了解，可咨询{m.know['contact']}。")
+    return "".join(parts)

@@ -1,4 +1,4 @@
-"""Public application tracking (/track): tracking number plus the credit code's last 6 characters."""
+"""Application look-ups: public /track (ref plus the credit code's last 6) and the hotline's."""
 
 import math
 from typing import Annotated
@@ -8,7 +8,8 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from kb.errors import TooManyAttempts
-from push.applications.views import public_lookup
+from push.applications.views import lookup, public_lookup, read_out
+from web.auth import require_staff
 from web.deps import get_session
 from web.routes.ask import client_address
 
@@ -42,3 +43,23 @@ def track_lookup(
     hotline = request.app.state.settings.hotline
     return _render(request, {"ref": ref, "found": found,
                              "message": None if found else NOT_FOUND.format(hotline=hotline)})
+
+
+@router.get("/agent/applications", response_class=HTMLResponse, include_in_schema=False,
+            dependencies=[Depends(require_staff)])
+def agent_lookup_page(request: Request, session: Annotated[Session, Depends(get_session,
+                                                                            scope="function")],
+                      q: str = "") -> HTMLResponse:
+    """The hotline's look-up by tracking number or credit code, with the words to read out."""
+    found = lookup(session=session, text=q) if q.strip() else []
+    return request.app.state.templates.TemplateResponse(request, "agent_applications.html", {
+        "q": q, "found": found, "scripts": {t.application.ref: read_out(t) for t in found},
+        "show_amounts": True})
+
+
+@router.get("/api/agent/applications", tags=["坐席"], dependencies=[Depends(require_staff)])
+def agent_lookup(session: Annotated[Session, Depends(get_session, scope="function")],
+                 q: str = "") -> dict:
+    """Applications found by tracking number or credit code, each with its read-out script."""
+    found = lookup(session=session, text=q) if q.strip() else []
+    return {"q": q, "items": [t.to_dict() | {"script": read_out(t)} for t in found]}
