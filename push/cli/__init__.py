@@ -10,3 +10,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     firms.register(subparsers)
     delivery.register(subparsers)
     applications.register(subparsers)
+    demo = subparsers.choices.get("demo")
+    if demo is not None:  # ``policykb demo`` also shows applications at different nodes
+        from push.applications.demo import load_demo
+
+        demo.set_defaults(demo_hooks=[load_demo])
