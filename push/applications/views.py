@@ -92,7 +92,7 @@ class Tracked:
         return NODE_LABELS[self.application.node]
 
     def to_dict(self, *, private: bool = True) -> dict:
-        """JSON; ``private=False`` leaves out everything but the firm's name (public pages)."""
+        """JSON; ``private=False`` leaves out the firm and its amounts (public look-ups)."""
         a = self.application
         data = {"ref": a.ref, "node": a.node.value, "label": self.label,
                 "overdue": self.overdue,
@@ -102,8 +102,12 @@ class Tracked:
                 "paid_on": _day(a.paid_on), "submitted_at": _iso(a.created_at),
                 "nodes": [s.to_dict() for s in self.steps]}
         if private:
-            data |= {"firm": {"uscc": self.firm.uscc, "name": self.firm.name},
-                     "amount_requested": a.amount_requested}
+            return data | {"firm": {"uscc": self.firm.uscc, "name": self.firm.name},
+                           "amount_requested": a.amount_requested}
+        for key in ("amount_approved", "amount_paid", "paid_on"):  # the firm's business
+            data.pop(key)
+        for node in data["nodes"]:
+            node.pop("amount")
         return data
 
 

@@ -29,3 +29,20 @@ def test_thirty_wrong_tries_are_throttled(app, demo_engine, client):
     other = TestClient(app, client=("198.51.100.9", 5000))  # another client is not held back
     res = other.post("/track", data={"ref": ref, "code": s.uscc[-6:]})
     assert res.status_code == 200 and "已提交" in res.text and "未查到" not in res.text
+
+
+def test_api_track_answers_json_without_firm_data(app, demo_engine, client):
+    s = seed(demo_engine)
+    with session_scope(demo_engine) as session:
+        clerk = handler_for(session.exec(select(User).where(User.username == "kj-clerk")).one())
+        ref = create(session=session, handler=clerk, uscc=s.uscc, policy_id=s.policy_id,
+                     amount=12).ref
+    res = client.post("/api/track", json={"ref": ref, "code": s.uscc[-6:]})
+    assert res.status_code == 200
+    data = res.json()
+    assert data["node"] == "submitted" and [n["node"] for n in data["nodes"]] == ["submitted"]
+    assert "firm" not in data and "amount_requested" not in data and s.uscc not in res.text
+    assert "amount_approved" not in data and "amount" not in data["nodes"][0]
+    wrong = client.post("/api/track", json={"ref": ref, "code": "000000"})
+    unknown = client.post("/api/track", json={"ref": "SB2222222222", "code": s.uscc[-6:]})
+    assert wrong.status_code == unknown.status_code == 404 and wrong.json() == unknown.json()

@@ -5,9 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from kb.errors import TooManyAttempts
+from kb.errors import NotFound, TooManyAttempts
 from push.applications.views import lookup, public_lookup, read_out
 from web.auth import require_staff
 from web.deps import get_session
@@ -29,20 +30,44 @@ def track_form(request: Request) -> HTMLResponse:
     return _render(request, {})
 
 
+def _throttle(request: Request) -> None:
+    wait = request.app.state.track_limiter.hit(client_address(request))
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise TooManyAttempts(f"查询过于频繁，请{math.ceil(seconds / 60)}分钟后再试。", seconds)
+
+
 @router.post("/track", response_class=HTMLResponse)
 def track_lookup(
     request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
     ref: Annotated[str, Form(max_length=40)] = "", code: Annotated[str, Form(max_length=40)] = "",
 ) -> HTMLResponse:
     """The application's public timeline, or the neutral message; throttled per client."""
-    wait = request.app.state.track_limiter.hit(client_address(request))
-    if wait > 0:
-        seconds = max(1, math.ceil(wait))
-        raise TooManyAttempts(f"查询过于频繁，请{math.ceil(seconds / 60)}分钟后再试。", seconds)
+    _throttle(request)
     found = public_lookup(session=session, ref=ref, code_tail=code)
     hotline = request.app.state.settings.hotline
     return _render(request, {"ref": ref, "found": found,
                              "message": None if found else NOT_FOUND.format(hotline=hotline)})
+
+
+class TrackIn(BaseModel):
+    """A public look-up: the tracking number and the credit code's last 6 characters."""
+
+    ref: str = Field(max_length=40)
+    code: str = Field(max_length=40)
+
+
+@router.post("/api/track", tags=["申报进度"], responses={
+    404: {"description": "未查到（编号不存在与信用代码不符的答复相同）"},
+    429: {"description": "查询过于频繁（带 Retry-After 头）"}})
+def api_track(body: TrackIn, request: Request,
+              session: Annotated[Session, Depends(get_session, scope="function")]) -> dict:
+    """The application's public timeline (no firm data), the same as the /track page."""
+    _throttle(request)
+    found = public_lookup(session=session, ref=body.ref, code_tail=body.code)
+    if found is None:
+        raise NotFound(NOT_FOUND.format(hotline=request.app.state.settings.hotline))
+    return found.to_dict(private=False)
 
 
 @router.get("/agent/applications", response_class=HTMLResponse, include_in_schema=False,
