@@ -1,5 +1,7 @@
 """CSV import of applications: every line checked, per-line errors, all or nothing."""
 
+import os
+import tempfile
 from pathlib import Path
 
 from sqlmodel import Session
@@ -71,8 +73,11 @@ def import_applications(*, session: Session, path: str | Path,
 def import_text(*, session: Session, text: str, handler: Handler, name: str = "上传文件",
                 folder: Path) -> list[tuple[int, str]]:
     """Import CSV text uploaded through a page (written to ``folder`` so both paths read alike)."""
-    target = folder / "application-import.csv"
-    target.write_text(text, encoding="utf-8")
+    handle, name_on_disk = tempfile.mkstemp(prefix="application-import-", suffix=".csv",
+                                            dir=folder)  # one file per upload: uploads may overlap
+    target = Path(name_on_disk)
+    with os.fdopen(handle, "w", encoding="utf-8") as fh:
+        fh.write(text)
     try:
         return import_applications(session=session, path=target, handler=handler)
     except InvalidInput as exc:

@@ -6,12 +6,13 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from kb.authoring.workflow import require_department
 from kb.clock import county_day
 from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kb.models import Department, Policy, Status, utcnow
 from kb.staff import audit
 from kb.staff.audit import SYSTEM, Actor
-from kb.staff.models import User
+from kb.staff.models import Role, User
 from push.applications.calendar import Calendar
 from push.applications.models import (
     FINAL,
@@ -142,9 +143,6 @@ def _check_staff(session: Session, handler: Handler, department_id: int | None) 
     user = handler.user
     if user is None:
         return  # the system acting for the firm (online submission, import by the platform)
-    from kb.authoring.workflow import require_department
-    from kb.staff.models import Role
-
     if not user.active or not (user.has(Role.HANDLER) or user.has(Role.ADMIN)):
         raise PermissionDenied(f"{user.name}没有“经办人”角色，不能办理申报")
     require_department(session, user, department_id)

@@ -49,11 +49,20 @@ def test_register_queue_and_batch_move(client, demo_engine):
 
 def test_other_department_and_other_roles_are_refused(client, demo_engine):
     s = seed(demo_engine)
+    csrf = login(client, "kj-clerk")
+    ref = _new(client, csrf, s.uscc, s.policy_id)
+    client.post("/admin/logout", data={"csrf_token": csrf})
     csrf = login(client, "sw-clerk")
+    res = client.get(f"/admin/applications/{ref}")
+    assert res.status_code == 403 and s.uscc not in res.text
+    assert ref not in client.get("/admin/applications").text
+    res = client.post(f"/admin/applications/{ref}/move", data={
+        "csrf_token": csrf, "to": "accepted"})
+    assert res.status_code == 403
     res = client.post("/admin/applications/new", data={
         "csrf_token": csrf, "uscc": s.uscc, "policy_id": s.policy_id})
     assert res.status_code == 403 and "只能处理本部门" in res.text
-    assert _count(demo_engine, Application) == 0
+    assert _count(demo_engine, Application) == 1
     client.post("/admin/logout", data={"csrf_token": csrf})
     login(client, "kj-writer")
     assert client.get("/admin/applications").status_code == 403
@@ -93,3 +102,31 @@ def test_statistics_page_and_csv(client, demo_engine):
     res = client.get("/admin/applications/stats.csv?by=department")
     assert res.headers["content-type"].startswith("text/csv")
     assert "县科技局" in res.text and "已提交用时中位数" in res.text
+
+
+def test_promises_and_holidays_through_the_pages(client, demo_engine):
+    from datetime import date
+
+    from tests.web.staff import make_user
+
+    s = seed(demo_engine)
+    make_user(demo_engine, "county-admin", roles=["admin"], department=None)
+    csrf = login(client, "kj-clerk")
+    res = client.post("/admin/applications/calendar/day", data={
+        "csrf_token": csrf, "day": "2026-10-01", "kind": "holiday", "name": "国庆节"})
+    assert res.status_code == 403
+    res = client.post("/admin/applications/calendar/promise", data={
+        "csrf_token": csrf, "node": "accepted", "days": "2", "policy_id": str(s.other_policy_id)})
+    assert res.status_code == 403  # another department's policy
+    res = client.post("/admin/applications/calendar/promise", data={
+        "csrf_token": csrf, "node": "accepted", "days": "2", "policy_id": ""})
+    assert "承诺2个工作日" in res.text and "部门：县科技局" in res.text
+    client.post("/admin/logout", data={"csrf_token": csrf})
+    csrf = login(client, "county-admin")
+    res = client.post("/admin/applications/calendar/day", data={
+        "csrf_token": csrf, "day": "2026-10-01", "kind": "holiday", "name": "国庆节"})
+    assert "国庆节" in res.text
+    from push.applications.calendar import Calendar
+
+    with Session(demo_engine) as session:
+        assert not Calendar.load(session).is_workday(date(2026, 10, 1))

@@ -7,19 +7,24 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from kb.errors import InvalidInput
-from kb.models import Policy, Status
+from kb.authoring.workflow import require_department
+from kb.errors import InvalidInput, PermissionDenied
+from kb.models import Department, Policy, Status
+from kb.staff import audit
 from kb.staff.models import Role, User
+from push.applications.calendar import clear_day, set_day
 from push.applications.imports import import_text
-from push.applications.models import FINAL, NODE_LABELS, Node
+from push.applications.models import FINAL, NODE_LABELS, CalendarDay, Node, NodePromise
 from push.applications.service import (
     ALLOWED,
+    DEFAULT_DAYS,
     advance,
     advance_many,
     create,
     get_application,
     handler_for,
     parse_node,
+    set_promise,
 )
 from push.applications.stats import TIMED, stats, stats_csv
 from push.applications.views import queue, track
@@ -130,10 +135,79 @@ def stats_export(session: SessionDep, user: HandlerDep, by: str = "policy") -> R
                     headers={"Content-Disposition": f'attachment; filename="applications-{by}.csv"'})
 
 
+@router.get("/calendar", response_class=HTMLResponse)
+def calendar_page(request: Request, session: SessionDep, user: HandlerDep,
+                  done: str = "") -> Response:
+    """The county's holidays and weekend working days, and the promised working days per node."""
+    days = session.exec(select(CalendarDay).order_by(CalendarDay.day)).all()
+    promises = session.exec(select(NodePromise)).all()
+    mine = _scope(user)
+    policies = [p for p in session.exec(select(Policy).where(Policy.status == Status.PUBLISHED)
+                                        .order_by(Policy.title))
+                if mine is None or p.department_id == mine]
+    names = dict(session.exec(select(Department.id, Department.name)).all())
+    return _render(request, "admin_application_calendar.html", {
+        "days": days, "promises": promises, "policies": policies, "names": names,
+        "titles": {p.id: p.title for p in policies}, "timed": TIMED, "defaults": DEFAULT_DAYS,
+        "is_admin": user.has(Role.ADMIN), "done": done})
+
+
+def _back_to_calendar(done: str) -> RedirectResponse:
+    return RedirectResponse("/admin/applications/calendar?" + urlencode({"done": done}),
+                            status_code=303)
+
+
+@router.post("/calendar/day", dependencies=[Depends(verify_csrf)])
+def calendar_day(request: Request, session: SessionDep, user: HandlerDep,
+                 day: Annotated[str, Form()], kind: Annotated[str, Form()] = "holiday",
+                 name: Annotated[str, Form()] = "") -> Response:
+    """Enter a holiday or a weekend working day, or clear one (administrators: it is county-wide)."""
+    from kb.library.policies import parse_date
+
+    if not user.has(Role.ADMIN):
+        raise PermissionDenied("节假日和调休由管理员维护")
+    when = parse_date("日期", day)
+    if when is None:
+        raise InvalidInput("请填写日期")
+    if kind == "clear":
+        clear_day(session=session, day=when)
+    else:
+        set_day(session=session, day=when, workday=kind == "workday", name=name)
+    audit.record(session=session, actor=actor_of(request, user), action="calendar.set",
+                 record_kind="calendar", detail={"day": when.isoformat(), "kind": kind,
+                                                 "name": name})
+    return _back_to_calendar(f"已更新{when.isoformat()}")
+
+
+@router.post("/calendar/promise", dependencies=[Depends(verify_csrf)])
+def calendar_promise(request: Request, session: SessionDep, user: HandlerDep,
+                     node: Annotated[str, Form()], days: Annotated[int, Form()],
+                     policy_id: Annotated[str, Form()] = "") -> Response:
+    """Set a node's promised working days for one policy, or (empty) for the user's department."""
+    target = parse_node(node)
+    if policy_id.strip():
+        policy = session.get(Policy, int(policy_id)) if policy_id.strip().isdigit() else None
+        if policy is None:
+            raise InvalidInput(f"没有编号为 {policy_id} 的政策")
+        require_department(session, user, policy.department_id)
+        set_promise(session=session, node=target, days=days, policy_id=policy.id)
+    else:
+        if user.department_id is None:
+            raise InvalidInput("管理员没有所属部门：请选择一项政策")
+        set_promise(session=session, node=target, days=days, department_id=user.department_id)
+    audit.record(session=session, actor=actor_of(request, user), action="promise.set",
+                 record_kind="policy" if policy_id.strip() else "department",
+                 record_id=int(policy_id) if policy_id.strip() else user.department_id,
+                 detail={"node": target.value, "days": days})
+    return _back_to_calendar(f"已设置“{NODE_LABELS[target]}”承诺{days}个工作日")
+
+
 @router.get("/{ref}", response_class=HTMLResponse)
 def detail_page(request: Request, session: SessionDep, user: HandlerDep, ref: str) -> Response:
     """One application with its timeline and the move form."""
-    t = track(session=session, application=get_application(session=session, ref=ref))
+    application = get_application(session=session, ref=ref)
+    require_department(session, user, application.department_id)  # another's firms stay theirs
+    t = track(session=session, application=application)
     current = t.application.node
     return _render(request, "admin_application.html", {
         "t": t, "targets": ALLOWED[current], "show_amounts": True})
