@@ -52,6 +52,9 @@ class Application(SQLModel, table=True):
 class ApplicationMove(SQLModel, table=True):
     """One step of an application; rows are only added, a wrong one is corrected by a later one."""
 
+    # Two clerks moving the same application at once cannot both become step n+1.
+    __table_args__ = (UniqueConstraint("application_id", "seq"),)
+
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
     seq: int  # 1, 2, ... within the application

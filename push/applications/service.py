@@ -292,11 +292,14 @@ def advance(*, session: Session, handler: Handler, ref: str, to: Node, note: str
     move = _add_move(session, app, policy, handler, to, at=at, note=note, amount=amount,
                      paid_on=paid_on, supply_by=supply_by,
                      correction=correction and to not in ALLOWED[current], seq=len(moves) + 1)
+    left = moves[-1]
+    late = left.due is not None and county_day(at) > left.due  # the department's lateness, on record
     audit.record(session=session, actor=handler.actor, action="application.move",
                  record_kind="application", record_id=app.id,
                  detail={"ref": app.ref, "from": current.value, "to": to.value,
                          "move_id": move.id, "correction": move.correction}
-                 | ({"amount": amount} if amount is not None else {}))
+                 | ({"amount": amount} if amount is not None else {})
+                 | ({"late": True, "due": left.due.isoformat()} if late else {}))
     return move
 
 
