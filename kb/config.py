@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     widget_origins: str = ""  # comma-separated origins, e.g. "https://www.jinhu.gov.cn"
     ask_rate_limit: int = Field(default=30, ge=1)  # questions per client per window
     ask_rate_window_s: int = Field(default=60, ge=1)
+    track_rate_limit: int = Field(default=30, ge=1)  # /track look-ups per client per window
+    track_rate_window_s: int = Field(default=600, ge=1)
     # Until staff accounts exist, staff pages answer only clients on these networks.
     staff_networks: str = "127.0.0.0/8,::1/128"
     # Staff accounts: how long a sign-in lasts, and how many wrong passwords (per account, and

@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.state.ask_limiter = SlidingWindowLimiter(limit=s.ask_rate_limit,
                                                      window_s=s.ask_rate_window_s)
+        app.state.track_limiter = SlidingWindowLimiter(limit=s.track_rate_limit,
+                                                       window_s=s.track_rate_window_s)
         app.state.client_salt = s.signing_key()  # so logged client hashes cannot be reversed
         from web import scheduler
 
@@ -71,6 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(push_pages.router)
     app.include_router(push_admin.router)
+    from web.routes import applications, applications_admin
+
+    app.include_router(applications.router)  # /track and the firm's timeline
+    app.include_router(applications_admin.router)  # staff queues, moves, import, statistics
     from web.routes import (
         admin_audit,
         admin_content,

@@ -153,6 +153,8 @@ STAFF_AREAS = (
     StaffArea("问题台账", "/admin/ledger", "答复群众问了但知识库答不好的问题"),
     StaffArea("统计", "/admin/stats", "提问量、答复率、各部门办理情况",
               (Role.ADMIN, Role.REVIEWER, Role.PUBLISHER)),
+    StaffArea("政策申报", "/admin/applications", "申报受理、审核、拨付的逐环节办理与统计",
+              (Role.HANDLER, Role.ADMIN)),
     StaffArea("坐席台", "/agent", "12345 热线坐席检索与答复口径", (Role.AGENT, Role.ADMIN)),
     StaffArea("审计日志", "/admin/audit", "谁在何时做了什么", (Role.ADMIN,)),
     StaffArea("账号", "/admin/users", "开通、停用账号，重置密码", (Role.ADMIN,)),

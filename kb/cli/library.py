@@ -39,7 +39,8 @@ def cmd_ingest(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 # Demo staff of one department, so the sign-off workflow can be tried at once.
 DEMO_STAFF = (("kj-drafter", "张明（拟稿）", ["drafter"]), ("kj-reviewer", "李华（审核）", ["reviewer"]),
-              ("kj-publisher", "王芳（发布）", ["publisher"]), ("admin", "县政务办管理员", ["admin"]))
+              ("kj-publisher", "王芳（发布）", ["publisher"]), ("kj-handler", "赵敏（经办）", ["handler"]),
+              ("admin", "县政务办管理员", ["admin"]))
 
 
 def demo_staff(ctx) -> str | None:  # noqa: ANN001
@@ -75,7 +76,11 @@ def cmd_demo(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
         print("\n演示账号（县科技局；仅供本机演示，正式使用请用 policykb user add 建号）：")
         for username, name, _ in DEMO_STAFF:
             print(f"  {username:13} {name}")
-        print(f"  密码（四个账号相同）：{password}    登录：/admin/login")
+        print(f"  密码（各账号相同）：{password}    登录：/admin/login")
+    # Packages built on the knowledge base add their own demo data (push: firms, applications);
+    # their command groups hang these on the demo parser, so kb names none of them.
+    for hook in getattr(args, "demo_hooks", ()):
+        hook(ctx)
     serve = None if args.no_serve else _server()
     if serve is None:
         print('\nTry:  policykb ask "高新技术企业认定后有什么奖励？"')

@@ -20,10 +20,11 @@ class Role(StrEnum):
     PUBLISHER = "publisher"  # 发布人: publishes approved drafts, withdraws, rolls back
     ADMIN = "admin"  # 管理员: accounts, ledger assignment, statistics, audit log
     AGENT = "agent"  # 坐席: the 12345 hotline console
+    HANDLER = "handler"  # 经办人: takes and moves firms' policy applications of their department
 
 
 ROLE_LABELS = {Role.DRAFTER: "拟稿人", Role.REVIEWER: "审核人", Role.PUBLISHER: "发布人",
-               Role.ADMIN: "管理员", Role.AGENT: "坐席"}
+               Role.ADMIN: "管理员", Role.AGENT: "坐席", Role.HANDLER: "经办人"}
 
 
 class User(SQLModel, table=True):

@@ -108,9 +108,10 @@ def cmd_funnel(args: argparse.Namespace, ctx: Any) -> int:
     if args.csv:
         sys.stdout.write(funnel_csv(rows))
         return 0
-    print("对象\t推送\t送达\t打开\t点击\t已申报")
+    print("对象\t推送\t送达\t打开\t点击\t已申报\t已核定\t已拨付")
     for r in rows:
-        print(f"{r.label}\t{r.pushed}\t{r.delivered}\t{r.opened}\t{r.clicked}\t{r.applied}")
+        print(f"{r.label}\t{r.pushed}\t{r.delivered}\t{r.opened}\t{r.clicked}\t{r.applied}"
+              f"\t{r.approved}\t{r.paid}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The reach funnel (pushed → delivered → opened → clicked → 已申报) and the staff overview."""
+"""The reach funnel (pushed → delivered → opened → clicked → 已申报 → 已核定 → 已拨付) and the overview."""
 
 import csv
 import io
@@ -7,12 +7,21 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, func, select
 
 from kb.models import Department, Policy
-from push.delivery.models import ChannelState, Digest, FirmPolicyMark, Mark, Push, PushStatus
+from push.applications.models import Application, Node
+from push.delivery.models import (
+    ChannelState,
+    Digest,
+    FirmPolicyMark,
+    Mark,
+    Push,
+    PushKind,
+    PushStatus,
+)
 from push.firms.models import Firm
 
-STAGES = ("pushed", "delivered", "opened", "clicked", "applied")
+STAGES = ("pushed", "delivered", "opened", "clicked", "applied", "approved", "paid")
 STAGE_LABELS = {"pushed": "推送", "delivered": "送达", "opened": "打开", "clicked": "点击",
-                "applied": "已申报"}
+                "applied": "已申报", "approved": "已核定", "paid": "已拨付"}
 
 
 @dataclass
@@ -39,10 +48,20 @@ def funnel(*, session: Session, by: str = "policy") -> list[FunnelRow]:
     departments = {d.id: d.name for d in session.exec(select(Department))}
     applied = {(m.firm_id, m.policy_id) for m in session.exec(
         select(FirmPolicyMark).where(FirmPolicyMark.mark == Mark.APPLIED))}
+    # An application registered with the department counts as 已申报 even without the firm's mark.
+    reached: dict[str, set[tuple[int, int]]] = {"approved": set(), "paid": set()}
+    for firm_id, policy_id, node, approved in session.exec(select(
+            Application.firm_id, Application.policy_id, Application.node,
+            Application.amount_approved)):
+        applied.add((firm_id, policy_id))
+        if node == Node.PAID:
+            reached["paid"].add((firm_id, policy_id))
+        if node == Node.PAID or approved is not None:
+            reached["approved"].add((firm_id, policy_id))
     rows: dict[int | None, FunnelRow] = {}
     query = select(Push.policy_id, Push.firm_id, Push.status, Push.opened_at, Push.clicked_at)
     for policy_id, firm_id, status, opened, clicked in session.exec(
-            query.where(Push.status != PushStatus.CANCELLED)):
+            query.where(Push.status != PushStatus.CANCELLED, Push.kind != PushKind.APPLICATION)):
         policy = policies.get(policy_id)
         if by == "department":
             key = policy.department_id if policy else None
@@ -59,6 +78,9 @@ def funnel(*, session: Session, by: str = "policy") -> list[FunnelRow]:
             row.firms["clicked"].add(firm_id)
         if (firm_id, policy_id) in applied:
             row.firms["applied"].add(firm_id)
+        for stage, pairs in reached.items():
+            if (firm_id, policy_id) in pairs:
+                row.firms[stage].add(firm_id)
     return sorted(rows.values(), key=lambda r: (-r.pushed, r.label))
 
 

@@ -20,6 +20,7 @@ class PushKind(StrEnum):
     SUPERSEDED = "superseded"  # a policy the firm was told about was replaced
     REMINDER_14 = "reminder14"  # 14 days before the application window closes
     REMINDER_3 = "reminder3"  # 3 days before
+    APPLICATION = "application"  # a firm's application moved a node (push.applications)
 
 
 class PushStatus(StrEnum):
@@ -64,7 +65,7 @@ class Push(Deliverable, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     policy_id: int = Field(foreign_key="policy.id", index=True)
-    version: int
+    version: int  # the policy version; for an application notice, the move's id (one per move)
     kind: PushKind = PushKind.NEW
     title: str = ""
     doc_number: str | None = None

@@ -112,7 +112,8 @@ def told_firms(*, session: Session, policy_id: int, before_version: int | None =
 
 def _cancel_pending(session: Session, policy_id: int, reason: str, below: int | None) -> None:
     stmt = update(Push).where(Push.policy_id == policy_id, Push.status == PushStatus.PENDING,
-                              Push.claimed_by.is_(None))
+                              Push.claimed_by.is_(None),
+                              Push.kind != PushKind.APPLICATION)  # a move's notice still holds
     if below is not None:
         stmt = stmt.where(Push.version < below)
     session.execute(stmt.values(status=PushStatus.CANCELLED, last_error=reason))

@@ -11,6 +11,7 @@ from push.firms.models import Firm
 KIND_LABELS = {
     PushKind.NEW: "政策推送", PushKind.REVISED: "政策更新", PushKind.SUPERSEDED: "政策替代",
     PushKind.REMINDER_14: "申报提醒", PushKind.REMINDER_3: "申报提醒",
+    PushKind.APPLICATION: "申报进展",
 }
 SMS_MAX = 70  # characters of text, before the short link
 
@@ -47,6 +48,8 @@ class Links:
 
 def _item_lines(push: Push, links: Links) -> list[str]:
     lines = [f"【{KIND_LABELS[push.kind]}】{push.title}"]
+    if push.kind == PushKind.APPLICATION:  # the move's lines, written when it was made
+        return [*lines, *push.reasons, f"查看办理进度：{links.firm_page()}"]
     if push.doc_number:
         lines.append(f"文号：{push.doc_number}")
     if push.kind in (PushKind.REMINDER_14, PushKind.REMINDER_3):
@@ -78,6 +81,8 @@ def _subject(pushes: list[Push], digest: Digest | None) -> str:
         return f"【政策通{period}汇总】{len(pushes)}条涉企政策消息"
     push = pushes[0]
     suffix = f"（{push.deadline.isoformat()}截止）" if push.kind.startswith("reminder") else ""
+    if push.kind == PushKind.APPLICATION and len(push.reasons) > 1:
+        suffix = f"：{push.reasons[1].removeprefix('当前节点：')}"
     return f"【{KIND_LABELS[push.kind]}】{push.title}{suffix}"
 
 
@@ -109,7 +114,8 @@ def render(
     sms_link = links.track(first) if digest is None else links.firm_page()
     payload = {
         "key": key,
-        "type": "digest" if digest else f"policy.{first.kind}",
+        "type": "digest" if digest else (
+            "application.move" if first.kind == PushKind.APPLICATION else f"policy.{first.kind}"),
         "firm": {"id": firm.id, "uscc": firm.uscc, "name": firm.name},
         "items": [{
             "push_id": p.id, "kind": p.kind, "reasons": p.reasons, "changes": p.changes,

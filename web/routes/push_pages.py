@@ -106,8 +106,11 @@ def firm_home(
     firm_id = _firm_id(request, token)
     page = firm_page(session=session, firm_id=firm_id)
     secret = webhook_secret(session=session, firm_id=firm_id) if page.firm.webhook_url else None
+    from push.applications.views import for_firm
+
     return _render(request, "push_firm.html", {
         "page": page, "token": token, "channels": CHANNELS, "secret": secret,
+        "applications": for_firm(session=session, firm_id=firm_id), "show_amounts": True,
         "frequencies": FREQUENCY_LABELS, "mark_labels": MARK_LABELS})
 
 

@@ -1,0 +1,59 @@
+"""Demo applications for ``policykb demo``: four firms at different nodes, one of them overdue."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from kb.db import session_scope
+from kb.models import Policy
+from kb.staff.models import User
+from push.applications.models import Application, Node
+from push.applications.service import SYSTEM_HANDLER, advance, create, handler_for
+from push.firms.models import Firm
+from push.matching.synthetic import make_uscc
+
+POLICY_KEY = "id:jh-2024-sci-01"  # 县科技局's 科技型企业培育奖励, handled by the demo 经办人
+HANDLER = "kj-handler"
+FIRMS = ("金湖智芯电子科技有限公司", "金湖绿源新材料有限公司", "金湖精工机械制造有限公司",
+         "金湖云帆软件有限公司")
+
+
+def load_demo(ctx) -> None:  # noqa: ANN001
+    """Add the demo firms and applications once; print their tracking numbers."""
+    with session_scope(ctx.engine) as session:
+        policy = session.exec(select(Policy).where(Policy.source_key == POLICY_KEY)).first()
+        user = session.exec(select(User).where(User.username == HANDLER)).first()
+        if policy is None or session.exec(select(Application.id)).first() is not None:
+            return
+        clerk = handler_for(user, "demo") if user is not None else SYSTEM_HANDLER
+        firms = []
+        for i, name in enumerate(FIRMS):
+            uscc = make_uscc(900 + i)
+            firm = session.exec(select(Firm).where(Firm.uscc == uscc)).first()
+            if firm is None:
+                firm = Firm(uscc=uscc, name=name, industry_code="3911", employees=60 + i,
+                            revenue=3000, channels=["inbox"])
+                session.add(firm)
+                session.flush()
+            firms.append(firm)
+        now = datetime.now(UTC)
+        days = timedelta(days=1)
+        paths = [  # (firm, submitted so many days ago, moves as (node, days later, note, amount))
+            (0, 70, [(Node.ACCEPTED, 1, "材料齐全，已受理", None),
+                     (Node.REVIEWING, 3, "", None), (Node.PUBLICITY, 20, "公示5个工作日", None),
+                     (Node.APPROVED, 28, "", 20.0), (Node.PAID, 40, "已拨付至企业基本账户", 20.0)]),
+            (1, 12, [(Node.ACCEPTED, 1, "材料齐全，已受理", None), (Node.REVIEWING, 3, "", None)]),
+            (2, 5, [(Node.RETURNED, 1, "请补充上年度研发费用专项审计报告", None)]),
+            (3, 14, [(Node.ACCEPTED, 1, "已受理，等待专家评审", None)]),  # 3 days promised: overdue
+        ]
+        lines = []
+        for index, ago, moves in paths:
+            start = now - ago * days
+            app = create(session=session, handler=SYSTEM_HANDLER, uscc=firms[index].uscc,
+                         policy_id=policy.id, at=start, amount=30.0)
+            for node, later, note, amount in moves:
+                advance(session=session, handler=clerk, ref=app.ref, to=node, note=note,
+                        amount=amount, at=start + later * days)
+            lines.append(f"  {app.ref}  {firms[index].name}  {firms[index].uscc[-6:]}")
+    print("\n演示申报（/track 用编号和信用代码后6位查询；经办人 kj-handler 在 /admin/applications 办理）：")
+    print("\n".join(lines))
