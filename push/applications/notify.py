@@ -2,10 +2,10 @@
 
 from sqlmodel import Session, select
 
+from kb.db import insert_ignore
 from kb.models import Policy
 from push.applications.models import NODE_LABELS, Application, ApplicationMove, Node
 from push.delivery.models import Push, PushKind, PushStatus, Subscription
-from push.delivery.sql import insert_ignore
 from push.delivery.subscriptions import firm_channels
 from push.firms.models import Firm
 

@@ -151,8 +151,3 @@ class FirmPublic(FirmProfile):
     id: int
     uscc: str
     name: str
-
-
-# The application tables join the schema through this module until the ``applications`` entry
-# point in pyproject.toml is installed (a reinstall); then this import can go.
-import push.applications.models  # noqa: E402, F401
