@@ -8,7 +8,7 @@ from kb.errors import InvalidInput
 from kb.library.filters import Filters
 from kb.models import FaqItem
 from kb.search.faq import FaqMatch, best_faq
-from kb.search.service import Hit, Searcher
+from kb.search.service import Candidates, Hit, Searcher
 
 MAX_QUESTION_CHARS = 500
 
@@ -120,6 +120,14 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
     if not 1 <= k <= 50:
         raise InvalidInput("k（返回条数）应在1到50之间")
     cands = searcher.candidates(q, filters=filters)
+    return decide(searcher=searcher, question=q, cands=cands, k=k, threshold=threshold,
+                  hotline=hotline, filters=filters, faq_threshold=faq_threshold)
+
+
+def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int, threshold: float,
+           hotline: str, filters: Filters | None, faq_threshold: float) -> AnswerResult:
+    """The reply to a cleaned question from its candidates (``evaluate`` reuses candidates)."""
+    q = question
     hits = searcher.group(searcher.fused(cands, limit=max(50, k * 10)), k=k, per_policy=2)
     match = best_faq(searcher, q, cands, filters=filters)
     result = AnswerResult(query=q, answer=None, confidence=0.0, hits=hits, threshold=threshold,
