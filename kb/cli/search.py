@@ -12,7 +12,8 @@ def _print_answer(result: AnswerResult) -> None:
     if result.answer is None:
         print(f"[置信度 {result.confidence:.2f}] {result.message}")
         if result.hits:
-            print("\n可能相关（仅供参考）：")
+            print("\n相关条款，仅供参考：" if result.answer_type == "related"
+                  else "\n可能相关（仅供参考）：")
     else:
         a = result.answer
         print(f"[置信度 {result.confidence:.2f}] {a['citation']}")

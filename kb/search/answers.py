@@ -1,16 +1,20 @@
 """Answers to questions: a curated FAQ answer, the best cited passage, or a hand-off to the hotline."""
 
+import re
 from dataclasses import dataclass
 
+import numpy as np
 from sqlmodel import Session
 
 from kb.errors import InvalidInput
 from kb.library.filters import Filters
 from kb.models import FaqItem
 from kb.search.faq import FaqMatch, best_faq
-from kb.search.service import Candidates, Hit, Searcher
+from kb.search.service import Candidates, Hit, Ranked, Searcher
 
 MAX_QUESTION_CHARS = 500
+RELATED_MAX = 3  # clauses in a "related" reply
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass
@@ -21,7 +25,7 @@ class AnswerResult:
     answer: dict | None
     confidence: float
     hits: list[Hit]
-    answer_type: str = "none"  # "faq" | "passage" | "none"
+    answer_type: str = "none"  # "faq" | "passage" (answers), "related", "none" (hand-off)
     message: str = ""
     threshold: float = 0.0
     faq_threshold: float = 0.0
@@ -72,11 +76,27 @@ def clean_question(question: str) -> str:
     return q
 
 
-def confidence_of(searcher: Searcher, question: str, hits: list[Hit]) -> float:
-    """How sure the top hit answers the question: the idf-weighted share of the question's terms it holds."""
-    if not hits:
+def calibrated(searcher: Searcher, question: str, ranked: Ranked, index: int = 0) -> float:
+    """How sure ranked row ``index`` answers the question: coverage × (1 + 2·margin) / 3.
+
+    Coverage is the idf-weighted share of the question's bigrams the passage holds; the margin
+    (1 − s2/s1) says how clearly it beats the best passage of a *different* policy, so a question
+    that several policies answer equally well is not answered from an arbitrary one of them.
+    """
+    if index >= len(ranked.rows):
         return 0.0
-    return round(min(1.0, searcher.coverage(question, hits[0].passage_id)), 3)
+    policy_ids = ranked.snap.table.policy_ids[ranked.rows]
+    s1 = float(ranked.scores[index])
+    others = np.nonzero(policy_ids != policy_ids[index])[0]
+    s2 = float(ranked.scores[others[0]]) if len(others) else 0.0
+    margin = min(1.0, max(0.0, 1.0 - s2 / s1)) if s1 > 0 else 0.0
+    cov = ranked.snap.lexical.coverage(question, int(ranked.rows[index]))
+    return round(min(1.0, cov * (1.0 + 2.0 * margin) / 3.0), 3)
+
+
+def coverage_of(searcher: Searcher, question: str, hits: list[Hit]) -> float:
+    """The idf-weighted share of the question's bigrams the top hit holds (0 without hits)."""
+    return searcher.coverage(question, hits[0].passage_id) if hits else 0.0
 
 
 def _validity_note(hit: Hit) -> str:
@@ -125,28 +145,52 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
 
 
 def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int, threshold: float,
-           hotline: str, filters: Filters | None, faq_threshold: float) -> AnswerResult:
-    """The reply to a cleaned question from its candidates (``evaluate`` reuses candidates)."""
+           hotline: str, filters: Filters | None, faq_threshold: float,
+           related_threshold: float | None = None) -> AnswerResult:
+    """The reply to a cleaned question from its candidates (``evaluate`` reuses candidates).
+
+    An answer (a curated FAQ answer or a clause) when the calibrated confidence reaches
+    ``threshold``; related clauses when the best one covers at least ``related_threshold`` of
+    the question; otherwise a hand-off.
+    """
     q = question
-    hits = searcher.group(searcher.fused(cands, limit=max(50, k * 10)), k=k, per_policy=2)
+    if related_threshold is None:
+        related_threshold = searcher.settings.related_threshold
+    ranked = searcher.fused(cands, limit=max(50, k * 10))
+    hits = searcher.group(ranked, k=k, per_policy=2)
     match = best_faq(searcher, q, cands, filters=filters)
     result = AnswerResult(query=q, answer=None, confidence=0.0, hits=hits, threshold=threshold,
                           faq_threshold=faq_threshold, faq_match=match,
                           ranking=searcher.setting.label() if searcher.dense else "lexical")
+    if not CJK.search(q):
+        result.hits = []
+        result.message = (f"请用中文描述您要咨询的政策问题。也可拨打{hotline}政务服务便民热线，"
+                          "或到政务服务中心“一企来”企业服务窗口咨询。")
+        return result
+    result.confidence = calibrated(searcher, q, ranked)
     if match is not None and match.score >= faq_threshold:
-        result.answer, ranked = _faq_answer(searcher, match, hits)
-        if result.answer is not None:
-            result.hits = ranked[:k]
-            result.answer_type, result.confidence = "faq", match.score
-            top = result.hits[0]
-            result.message = f"常见问题解答，依据{citation(top)}{_validity_note(top)}"
-            return result
-    result.confidence = confidence_of(searcher, q, hits)
+        # The curated answer obeys the same discipline: its passage must be clearly the answer.
+        row = ranked.snap.table.row_of(match.passage_id)
+        at = np.nonzero(ranked.rows == row)[0] if row is not None else []
+        faq_conf = calibrated(searcher, q, ranked, int(at[0])) if len(at) else 0.0
+        if faq_conf >= threshold:
+            result.answer, reordered = _faq_answer(searcher, match, hits)
+            if result.answer is not None:
+                result.hits = reordered[:k]
+                result.answer_type, result.confidence = "faq", faq_conf
+                top = result.hits[0]
+                result.message = f"常见问题解答，依据{citation(top)}{_validity_note(top)}"
+                return result
     if hits and result.confidence >= threshold:
         top = hits[0]
         result.answer = _hit_json(top) | {"citation": citation(top)}
         result.answer_type = "passage"
         result.message = f"依据{citation(top)}{_validity_note(top)}"
+    elif hits and coverage_of(searcher, q, hits) >= related_threshold:
+        result.hits = hits[:RELATED_MAX]
+        result.answer_type = "related"
+        result.message = (f"相关条款，仅供参考：未找到可以确定的答案。如需确认，请拨打{hotline}"
+                          "政务服务便民热线，或到政务服务中心“一企来”企业服务窗口咨询。")
     else:
         result.message = (f"未找到可靠的答案。建议拨打{hotline}政务服务便民热线咨询，"
                           "或到政务服务中心“一企来”企业服务窗口现场咨询。")

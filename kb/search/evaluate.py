@@ -133,7 +133,8 @@ class _Run:
         tmp = Path(self._tmp.name)
         local = Settings(home=tmp, index_dir=tmp / "indexes", embedding_model="none",
                          faq_threshold=settings.faq_threshold,
-                         answer_threshold=settings.answer_threshold)
+                         answer_threshold=settings.answer_threshold,
+                         related_threshold=settings.related_threshold)
         local.ensure_dirs()
         self.engine = make_engine(local.db_url)
         create_schema(self.engine)
