@@ -5,7 +5,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,10 +16,15 @@ class Settings(BaseSettings):
 
     home: Path = Path("var")
     database_url: str | None = None
-    index_dir: Path = Path("indexes")
+    # Derived indexes; by default inside the data folder, so they follow the database they were
+    # built from (each index's meta.json also names that database, see kb.library.index_state).
+    index_dir: Path | None = None
 
-    # Answers: below this confidence the product hands off to the hotline.
+    # Answers: below this calibrated confidence (coverage × (1 + 2·margin) / 3, see
+    # kb.search.answers) no answer is given; related clauses are offered when the best one holds
+    # at least related_threshold of the question, else the product hands off to the hotline.
     answer_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
+    related_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
     hotline: str = "12345"
 
     # A question this close to a published FAQ question gets the curated answer (question match).
@@ -63,6 +68,12 @@ class Settings(BaseSettings):
     push_max_attempts: int = Field(default=6, ge=1)  # then the push is dead-lettered
     push_backoff_s: float = Field(default=30.0, ge=0.0)  # first retry delay; doubles each time
     push_daily_cap: int = Field(default=5, ge=1)  # messages per firm per day
+
+    @model_validator(mode="after")
+    def _index_dir_follows_home(self) -> "Settings":
+        if self.index_dir is None:
+            self.index_dir = self.home / "indexes"
+        return self
 
     @property
     def db_url(self) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 from kb import plugins
 from kb.db import session_scope
 from kb.demo import demo_files
+from kb.library.index_state import database_identity
 from kb.library.ingest import IngestReport, ingest_paths
 
 
@@ -15,6 +16,7 @@ def cmd_init(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     print(f"data folder: {ctx.settings.home.resolve()}")
     print(f"database:    {ctx.settings.db_url}")
     print(f"indexes:     {ctx.settings.index_dir.resolve()}")
+    print(f"identity:    {database_identity(ctx.engine)}")
     return 0
 
 

@@ -23,10 +23,12 @@ class Context:
     def engine(self) -> Engine:
         """The database engine; creates the data folders and schema on first use."""
         from kb.db import create_schema, make_engine
+        from kb.library.index_state import database_identity
 
         self.settings.ensure_dirs()
         engine = make_engine(self.settings.db_url)
         create_schema(engine)
+        database_identity(engine)  # made with the database; every index folder records it
         return engine
 
     def searcher(self):  # noqa: ANN201

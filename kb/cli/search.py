@@ -12,7 +12,8 @@ def _print_answer(result: AnswerResult) -> None:
     if result.answer is None:
         print(f"[置信度 {result.confidence:.2f}] {result.message}")
         if result.hits:
-            print("\n可能相关（仅供参考）：")
+            print("\n相关条款，仅供参考：" if result.answer_type == "related"
+                  else "\n可能相关（仅供参考）：")
     else:
         a = result.answer
         print(f"[置信度 {result.confidence:.2f}] {a['citation']}")
@@ -52,10 +53,14 @@ def cmd_eval(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
         out = tune(sets=sets, settings=ctx.settings, k=args.k)
     elif len(sets) == 1:
         out = evaluate(corpus=sets[0][0], queries=sets[0][1], settings=ctx.settings, k=args.k,
-                       mode=args.mode)
+                       mode=args.mode, answerability=args.answerability,
+                       per_query=Path(args.per_query) if args.per_query else None)
     else:
+        if args.per_query:
+            raise InvalidInput("--per-query writes one set's queries; give one --corpus with it")
         out = {str(c): evaluate(corpus=c, queries=q, settings=ctx.settings, k=args.k,
-                                mode=args.mode) for c, q in sets}
+                                mode=args.mode, answerability=args.answerability)
+               for c, q in sets}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
@@ -104,6 +109,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tune", action="store_true",
                    help="measure lexical, dense and hybrid settings and store the best for the "
                         "configured embedding model (in KB_HOME/tuning.json)")
+    p.add_argument("--answerability", action="store_true",
+                   help="take half of the queries' documents out of the corpus (fixed by query id) "
+                        "so those queries are unanswerable, and measure the replies")
+    p.add_argument("--per-query", metavar="FILE",
+                   help="write one JSON line per query: ranking, answer_type, answer_doc, confidence")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_eval)
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from kb.clock import county_day
 from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kb.feedback.models import TOPIC_STATUS_LABELS, Feedback, LedgerTopic, QuestionLog, TopicStatus
+from kb.feedback.questions import UNANSWERED
 from kb.models import Department, FaqItem, Interpretation, Passage, Policy, Status
 from kb.search.text.question_match import JOIN_THRESHOLD, features, similarity
 from kb.staff.audit import SYSTEM, Actor, record
@@ -121,7 +122,7 @@ def _file(session: Session, question: QuestionLog, due_days: int, now: datetime)
 def note_question(*, session: Session, question: QuestionLog, due_days: int,
                   now: datetime | None = None) -> LedgerTopic | None:
     """File a question the product could not answer into the ledger; None when it was answered or filed."""
-    if question.answer_type != "none" or question.topic_id is not None:
+    if question.answer_type not in UNANSWERED or question.topic_id is not None:
         return None
     return _file(session, question, due_days, now or datetime.now(UTC))
 

@@ -18,7 +18,7 @@ class QuestionLog(SQLModel, table=True):
     channel: str = Field(default="api", max_length=20, index=True)  # "widget" | "agent" | "api"
     # sha256 of client address + day: counts distinct askers per day without keeping the address.
     client_hash: str = Field(default="", max_length=64)
-    answer_type: str = Field(default="none", max_length=10, index=True)  # "faq" | "passage" | "none"
+    answer_type: str = Field(default="none", max_length=10, index=True)  # "faq" | "passage" | "related" | "none"
     confidence: float = 0.0
     policy_id: int | None = Field(default=None, foreign_key="policy.id")
     passage_id: int | None = None  # no FK: passages are rebuilt on re-ingestion, the log stays

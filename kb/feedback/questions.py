@@ -104,11 +104,14 @@ def top_questions(texts: list[str], limit: int) -> list[tuple[str, int]]:
     return [(shown[key].most_common(1)[0][0], n) for key, n in ranked]
 
 
+UNANSWERED = ("none", "related")  # a related reply offers clauses but answers nothing
+
+
 def recent_unanswered(*, session: Session, limit: int = 20) -> list[QuestionLog]:
     """Latest questions the product could not answer or whose answer was marked unhelpful."""
     unhelpful = exists().where(Feedback.question_id == QuestionLog.id, Feedback.helpful == False)  # noqa: E712
     rows = session.exec(
-        select(QuestionLog).where((QuestionLog.answer_type == "none") | unhelpful)
+        select(QuestionLog).where(col(QuestionLog.answer_type).in_(UNANSWERED) | unhelpful)
         .order_by(col(QuestionLog.asked_at).desc(), col(QuestionLog.id).desc())
         .limit(limit * 5)).all()
     out: list[QuestionLog] = []

@@ -1,16 +1,22 @@
 """Answers to questions: a curated FAQ answer, the best cited passage, or a hand-off to the hotline."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 from sqlmodel import Session
 
 from kb.errors import InvalidInput
 from kb.library.filters import Filters
 from kb.models import FaqItem
 from kb.search.faq import FaqMatch, best_faq
-from kb.search.service import Hit, Searcher
+from kb.search.intent import asks_validity, has_chinese, is_vague, validity_topic, years
+from kb.search.service import Candidates, Hit, Ranked, Searcher
+from kb.search.validity_reply import validity_facts
 
 MAX_QUESTION_CHARS = 500
+RELATED_MAX = 3  # clauses in a "related" reply
+SUCCESSOR_RANK = 10  # a successor's clause this high in the ranking comes before the old one
+SUGGESTIONS_MAX = 3  # published FAQ questions offered with a related reply
 
 
 @dataclass
@@ -21,12 +27,13 @@ class AnswerResult:
     answer: dict | None
     confidence: float
     hits: list[Hit]
-    answer_type: str = "none"  # "faq" | "passage" | "none"
+    answer_type: str = "none"  # "faq" | "passage" (answers), "related", "none" (hand-off)
     message: str = ""
     threshold: float = 0.0
     faq_threshold: float = 0.0
     faq_match: FaqMatch | None = None
     ranking: str = "lexical"
+    suggestions: list[str] = field(default_factory=list)  # FAQ questions to ask instead
 
     def to_dict(self) -> dict:
         """The documented JSON shape."""
@@ -37,7 +44,7 @@ class AnswerResult:
             "faq_threshold": self.faq_threshold,
             "faq_match": {"passage_id": faq.passage_id, "question": faq.question,
                           "score": faq.score} if faq else None,
-            "ranking": self.ranking, "message": self.message,
+            "ranking": self.ranking, "message": self.message, "suggestions": self.suggestions,
             "hits": [_hit_json(h) for h in self.hits],
         }
 
@@ -72,11 +79,32 @@ def clean_question(question: str) -> str:
     return q
 
 
-def confidence_of(searcher: Searcher, question: str, hits: list[Hit]) -> float:
-    """How sure the top hit answers the question: the idf-weighted share of the question's terms it holds."""
-    if not hits:
+def calibrated(searcher: Searcher, question: str, ranked: Ranked, index: int = 0,
+               family: set[int] | None = None) -> float:
+    """How sure ranked row ``index`` answers the question: coverage × (1 + 2·margin) / 3.
+
+    Coverage is the idf-weighted share of the question's bigrams the passage holds; the margin
+    (1 − s2/s1) says how clearly it beats the best passage of a *different* policy, so a question
+    that several policies answer equally well is not answered from an arbitrary one of them.
+    ``family``: policies that count as the same one (a policy and the one it superseded).
+    """
+    if index >= len(ranked.rows):
         return 0.0
-    return round(min(1.0, searcher.coverage(question, hits[0].passage_id)), 3)
+    policy_ids = ranked.snap.table.policy_ids[ranked.rows]
+    s1 = float(ranked.scores[index])
+    same = family or {int(policy_ids[index])}
+    others = np.nonzero(~np.isin(policy_ids, list(same)))[0]
+    s2 = float(ranked.scores[others[0]]) if len(others) else 0.0
+    margin = min(1.0, max(0.0, 1.0 - s2 / s1)) if s1 > 0 else 0.0
+    cov = ranked.snap.lexical.coverage(question, int(ranked.rows[index]))
+    return round(min(1.0, cov * (1.0 + 2.0 * margin) / 3.0), 3)
+
+
+def coverage_of(searcher: Searcher, question: str, hits: list[Hit]) -> float:
+    """The largest idf-weighted share of the question's bigrams one of the clauses a related
+    reply would show holds (0 without hits)."""
+    return max((searcher.coverage(question, h.passage_id) for h in hits[:RELATED_MAX]),
+               default=0.0)
 
 
 def _validity_note(hit: Hit) -> str:
@@ -120,26 +148,145 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
     if not 1 <= k <= 50:
         raise InvalidInput("k（返回条数）应在1到50之间")
     cands = searcher.candidates(q, filters=filters)
-    hits = searcher.group(searcher.fused(cands, limit=max(50, k * 10)), k=k, per_policy=2)
+    return decide(searcher=searcher, question=q, cands=cands, k=k, threshold=threshold,
+                  hotline=hotline, filters=filters, faq_threshold=faq_threshold)
+
+
+def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int, threshold: float,
+           hotline: str, filters: Filters | None, faq_threshold: float,
+           related_threshold: float | None = None) -> AnswerResult:
+    """The reply to a cleaned question from its candidates (``evaluate`` reuses candidates).
+
+    An answer (a curated FAQ answer or a clause) when the calibrated confidence reaches
+    ``threshold``; related clauses when the best one covers at least ``related_threshold`` of
+    the question; otherwise a hand-off.
+    """
+    q = question
+    if related_threshold is None:
+        related_threshold = searcher.settings.related_threshold
+    ranked = searcher.fused(cands, limit=max(50, k * 10))
+    hits = searcher.group(ranked, k=k, per_policy=2)
     match = best_faq(searcher, q, cands, filters=filters)
     result = AnswerResult(query=q, answer=None, confidence=0.0, hits=hits, threshold=threshold,
                           faq_threshold=faq_threshold, faq_match=match,
                           ranking=searcher.setting.label() if searcher.dense else "lexical")
+    if not has_chinese(q):
+        result.hits = []
+        result.message = (f"请用中文描述您要咨询的政策问题。也可拨打{hotline}政务服务便民热线，"
+                          "或到政务服务中心“一企来”企业服务窗口咨询。")
+        return result
+    if hits:
+        hits = result.hits = _successor_first(searcher, q, ranked, hits, related_threshold)
+        at = np.nonzero(ranked.snap.table.passage_ids[ranked.rows] == hits[0].passage_id)[0]
+        result.confidence = calibrated(searcher, q, ranked, int(at[0]) if len(at) else 0,
+                                       _family(hits))
+    if asks_validity(q) and _validity_answer(searcher, result, q, filters, k, related_threshold):
+        return result
+    if is_vague(q):
+        # A bare subject (补贴, 高企) is never answered: the policies it names, and questions to ask.
+        result.hits = hits[:RELATED_MAX]
+        result.answer_type = "related" if hits else "none"
+        result.suggestions = suggestions(searcher, ranked)
+        result.message = (f"您的问题比较简短，以下相关条款仅供参考，可以换个更具体的问法。如需帮助，"
+                          f"请拨打{hotline}政务服务便民热线。")
+        return result
     if match is not None and match.score >= faq_threshold:
-        result.answer, ranked = _faq_answer(searcher, match, hits)
-        if result.answer is not None:
-            result.hits = ranked[:k]
-            result.answer_type, result.confidence = "faq", match.score
-            top = result.hits[0]
-            result.message = f"常见问题解答，依据{citation(top)}{_validity_note(top)}"
-            return result
-    result.confidence = confidence_of(searcher, q, hits)
+        # The curated answer obeys the same discipline: its passage must be clearly the answer.
+        row = ranked.snap.table.row_of(match.passage_id)
+        at = np.nonzero(ranked.rows == row)[0] if row is not None else []
+        faq_conf = calibrated(searcher, q, ranked, int(at[0])) if len(at) else 0.0
+        if faq_conf >= threshold:
+            result.answer, reordered = _faq_answer(searcher, match, hits)
+            if result.answer is not None:
+                result.hits = reordered[:k]
+                result.answer_type, result.confidence = "faq", faq_conf
+                top = result.hits[0]
+                result.message = f"常见问题解答，依据{citation(top)}{_validity_note(top)}"
+                return result
     if hits and result.confidence >= threshold:
         top = hits[0]
         result.answer = _hit_json(top) | {"citation": citation(top)}
         result.answer_type = "passage"
         result.message = f"依据{citation(top)}{_validity_note(top)}"
+    elif hits and coverage_of(searcher, q, hits) >= related_threshold:
+        result.hits = hits[:RELATED_MAX]
+        result.answer_type = "related"
+        result.suggestions = suggestions(searcher, ranked)
+        result.message = (f"相关条款，仅供参考：未找到可以确定的答案。如需确认，请拨打{hotline}"
+                          "政务服务便民热线，或到政务服务中心“一企来”企业服务窗口咨询。")
     else:
         result.message = (f"未找到可靠的答案。建议拨打{hotline}政务服务便民热线咨询，"
                           "或到政务服务中心“一企来”企业服务窗口现场咨询。")
     return result
+
+
+def suggestions(searcher: Searcher, ranked: Ranked) -> list[str]:
+    """Questions of published FAQ among the ranked passages, best first (at most SUGGESTIONS_MAX)."""
+    table = ranked.snap.table
+    rows = [int(r) for r in ranked.rows if table.faq[r]][:SUGGESTIONS_MAX * 2]
+    if not rows:
+        return []
+    questions = searcher.passage_headings(table.passage_ids[np.asarray(rows, dtype=np.int64)])
+    out: list[str] = []
+    for r in rows:
+        q = questions.get(int(table.passage_ids[r]))
+        if q and q not in out:
+            out.append(q)
+    return out[:SUGGESTIONS_MAX]
+
+
+def _validity_answer(searcher: Searcher, result: AnswerResult, question: str,
+                     filters: Filters | None, k: int, related_threshold: float) -> bool:
+    """Answer "还有效吗" from the named policy's own fields; False when no policy is clearly named."""
+    topic = validity_topic(question)
+    hits = searcher.group(searcher.fused(searcher.candidates(topic, filters=filters),
+                                         limit=max(50, k * 10)), k=k, per_policy=1)
+    named = years(question)
+    # "2021年那个政策": the policy of that year, among those the topic finds.
+    pick = next((h for h in hits if named and any(y in (h.doc_number or "") + h.title
+                                                  for y in named)), hits[0] if hits else None)
+    if pick is None or searcher.coverage(topic, pick.passage_id) < related_threshold:
+        return False
+    with Session(searcher.engine) as session:
+        facts = validity_facts(session=session, policy_id=pick.policy_id,
+                               public_url=searcher.settings.public_url)
+    if facts is None:
+        return False
+    result.hits = [pick] + [h for h in hits if h.passage_id != pick.passage_id][:k - 1]
+    result.answer = _hit_json(pick) | {"citation": citation(pick), "text": facts["text"],
+                                       "validity_facts": facts}
+    result.answer_type = "passage"
+    result.confidence = round(searcher.coverage(topic, pick.passage_id), 3)
+    result.message = facts["text"]
+    return True
+
+
+def _successor_first(searcher: Searcher, question: str, ranked: Ranked, hits: list[Hit],
+                     related_threshold: float) -> list[Hit]:
+    """When the top clause's policy was superseded and its successor holds a matching clause
+    (covering at least ``related_threshold`` of the question), the successor's clause comes first
+    and the superseded one, with its label, right below it."""
+    top = hits[0]
+    if not top.superseded_by:
+        return hits
+    table = ranked.snap.table
+    at = np.nonzero(table.policy_ids[ranked.rows] == top.superseded_by["policy_id"])[0]
+    for i in at[:5]:
+        row = int(ranked.rows[i])
+        # Near the top of the ranking, or holding enough of the question, counts as matching.
+        if i < SUCCESSOR_RANK or ranked.snap.lexical.coverage(question, row) >= related_threshold:
+            newer = searcher.hits([int(table.passage_ids[row])], [float(ranked.scores[i])])
+            if newer:
+                return newer + [h for h in hits if h.passage_id != newer[0].passage_id]
+    return hits
+
+
+def _family(hits: list[Hit]) -> set[int]:
+    """The top hit's policy with the policies it superseded or was superseded by."""
+    top = hits[0]
+    family = {top.policy_id}
+    if top.superseded_by:
+        family.add(top.superseded_by["policy_id"])
+    family |= {h.policy_id for h in hits
+               if h.superseded_by and h.superseded_by["policy_id"] == top.policy_id}
+    return family

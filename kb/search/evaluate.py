@@ -16,6 +16,8 @@ from kb.errors import IngestError, InvalidInput
 from kb.library.ingest import Item, ingest_items
 from kb.library.schemas import PolicyRecord
 from kb.models import Policy
+from kb.search.answerability import answerable, make_unanswerable, tally
+from kb.search.answers import clean_question, decide
 from kb.search.fusion import LEXICAL, FusionSetting
 from kb.search.service import Candidates, Searcher
 from kb.search.tuning import HYBRID_DEFAULT, effective_setting, store_setting
@@ -64,9 +66,15 @@ def load_queries(path: Path) -> list[dict]:
 
 
 def metrics(ranked: list[list[str]], queries: list[dict], latencies: list[float], k: int) -> dict:
-    """Document-level recall@1/5/10, MRR@10 and nDCG@10 (binary relevance), with latency."""
+    """Document-level recall@1/5/10, MRR@10 and nDCG@10 (binary relevance), with latency.
+
+    Unanswerable queries (no relevant document) are left out of the ranking figures.
+    """
     sums = {"recall@1": 0.0, "recall@5": 0.0, "recall@10": 0.0, "mrr@10": 0.0, "ndcg@10": 0.0}
-    for docs, q in zip(ranked, queries, strict=True):
+    pairs = [(docs, q) for docs, q in zip(ranked, queries, strict=True) if answerable(q)]
+    n_unanswerable = len(queries) - len(pairs)
+    queries = [q for _, q in pairs]
+    for docs, q in pairs:
         rel = set(map(str, q["relevant_ids"]))
         hits = [i for i, d in enumerate(docs[:10]) if d in rel]
         for cut in (1, 5, 10):
@@ -76,7 +84,7 @@ def metrics(ranked: list[list[str]], queries: list[dict], latencies: list[float]
         ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(rel), 10)))
         sums["ndcg@10"] += dcg / ideal if ideal else 0.0
     n = max(len(queries), 1)
-    out = {"n_queries": len(queries), "k": k}
+    out = {"n_queries": len(queries), "n_unanswerable": n_unanswerable, "k": k}
     out |= {name: round(value / n, 4) for name, value in sums.items()}
     lat = np.asarray(latencies or [0.0]) * 1000
     out["latency_ms"] = {"p50": round(float(np.percentile(lat, 50)), 2),
@@ -111,13 +119,22 @@ def _encoder_for(mode: str, settings: Settings):  # noqa: ANN202
 class _Run:
     """A throw-away knowledge base holding one corpus, and a searcher over it."""
 
-    def __init__(self, corpus: Path, queries: Path, encoder, settings: Settings) -> None:  # noqa: ANN001
+    def __init__(self, corpus: Path, queries: Path, encoder, settings: Settings,  # noqa: ANN001
+                 *, answerability: bool = False) -> None:
         self.items, self.queries = load_corpus(corpus), load_queries(queries)
+        for i, q in enumerate(self.queries):
+            q.setdefault("id", str(i))
+        if answerability:
+            self.items, self.queries = make_unanswerable(self.items, self.queries)
+        self.settings = settings
+        self.ranked: list[list[str]] = []  # of the last ``measure``
         self.name = corpus.parent.name or corpus.stem
         self._tmp = tempfile.TemporaryDirectory(prefix="policykb-eval-")
         tmp = Path(self._tmp.name)
         local = Settings(home=tmp, index_dir=tmp / "indexes", embedding_model="none",
-                         faq_threshold=settings.faq_threshold)
+                         faq_threshold=settings.faq_threshold,
+                         answer_threshold=settings.answer_threshold,
+                         related_threshold=settings.related_threshold)
         local.ensure_dirs()
         self.engine = make_engine(local.db_url)
         create_schema(self.engine)
@@ -162,12 +179,30 @@ class _Run:
                         break
             ranked.append(docs)
             total.append(spent + time.perf_counter() - t0)
+        self.ranked = ranked
         return metrics(ranked, self.queries, total, k)
+
+    def replies(self, cands: list[Candidates]) -> list[dict]:
+        """Each query's reply as ``ask`` gives it: its kind, the answer's document, the confidence."""
+        out = []
+        for q, c, docs in zip(self.queries, cands, self.ranked, strict=True):
+            r = decide(searcher=self.searcher, question=clean_question(q["query"][:500]), cands=c,
+                       k=5, threshold=self.settings.answer_threshold, hotline=self.settings.hotline,
+                       filters=None, faq_threshold=self.settings.faq_threshold)
+            doc = self.key_of[r.answer["policy_id"]] if r.answer else None
+            out.append({"id": q["id"], "ranked": docs, "answer_type": r.answer_type,
+                        "answer_doc": doc, "confidence": r.confidence})
+        return out
 
 
 def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
-             mode: str = "lexical") -> dict:
-    """Ingest ``corpus`` into a temporary knowledge base, run ``queries``, return the metrics."""
+             mode: str = "lexical", answerability: bool = False,
+             per_query: Path | None = None) -> dict:
+    """Ingest ``corpus`` into a temporary knowledge base, run ``queries``, return the metrics.
+
+    ``answerability`` first takes half of the queries' documents away (``make_unanswerable``);
+    ``per_query`` gets one JSON line per query (ranking, kind of reply, answer, confidence).
+    """
     encoder = _encoder_for(mode, settings)
     if mode == "auto":
         setting = effective_setting(home=settings.home,
@@ -177,12 +212,18 @@ def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
     else:
         setting = effective_setting(home=settings.home, model=encoder.name if encoder else None,
                                     mode=mode)
-    run = _Run(corpus, queries, encoder, settings)
+    run = _Run(corpus, queries, encoder, settings, answerability=answerability)
     try:
         if encoder is not None:
             run.searcher.setting = setting  # candidates only from the channels it uses
         cands, latencies = run.candidates()
         out = run.measure(cands, latencies, setting, k)
+        replies = run.replies(cands)
+        out["answerability"] = tally(run.queries, [(r["answer_type"], r["answer_doc"])
+                                                   for r in replies])
+        if per_query is not None:
+            per_query.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                         for r in replies), encoding="utf-8")
     finally:
         run.close()
     return out | {"mode": mode, "setting": setting.label(),

@@ -25,8 +25,11 @@ class LexicalConfig:
     word_weight: float = 0.5  # the bigram channel gets 1 - word_weight
     title_repeat: int = 2  # the title counts this many times (title boost)
     heading_repeat: int = 1  # the heading context counts this many times (heading boost)
-    k1: float = 1.2
-    b: float = 0.75
+    k1: float = 0.5
+    b: float = 0.9
+    # Added to the fused score: this times the idf-weighted share of the question's bigrams a
+    # passage holds, so a clause that has all of the question beats one repeating part of it.
+    coverage_bonus: float = 0.5
 
 
 @dataclass
@@ -114,6 +117,30 @@ class LexicalIndex:
             top = float(s.max()) if len(s) else 0.0
             if top > 0:
                 out += weight * (s / top)
+        if self.cfg.coverage_bonus:
+            out += self.cfg.coverage_bonus * self.coverages(query)
+            out /= 1.0 + self.cfg.coverage_bonus  # back into [0, 1]
+        return out
+
+    def coverages(self, query: str) -> np.ndarray:
+        """``coverage`` of every passage at once: one sparse product over the bigram columns."""
+        grams = list(dict.fromkeys(bigrams(canonical(query))))
+        out = np.zeros(self.n_docs, dtype=np.float32)
+        weight = self.term_weights(grams) if grams else None
+        total = float(weight.sum()) if weight is not None else 0.0
+        if total <= 0:
+            return out
+        parts = [self.channels["bigrams"]] + ([self.delta["bigrams"]] if self.delta else [])
+        start = 0
+        for bm in parts:
+            cols = [(bm.vocab[g], w) for g, w in zip(grams, weight, strict=True) if g in bm.vocab]
+            if cols:
+                ids = np.asarray([c for c, _ in cols], dtype=np.int64)
+                w = np.asarray([x for _, x in cols], dtype=np.float32)
+                held = bm.weights[:, ids]
+                held.data[:] = 1.0  # presence, not BM25 weight
+                out[start:start + bm.n_docs] = np.asarray(held @ w).ravel() / total
+            start += bm.n_docs
         return out
 
     def term_weights(self, terms: list[str]) -> np.ndarray:

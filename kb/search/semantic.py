@@ -51,8 +51,9 @@ class SemanticChannel:
     BATCH = 256
 
     def __init__(self, encoder: Encoder, index_dir: Path, part: str = "passages",
-                 queries: QueryVectors | None = None) -> None:
+                 queries: QueryVectors | None = None, database: str | None = None) -> None:
         self.encoder = encoder
+        self.database = database  # the identity of the database the vectors belong to
         self.folder = index_dir / "dense" / safe_name(encoder.name) / part
         self.index: VectorIndex | None = None
         self._unsaved = 0
@@ -64,8 +65,9 @@ class SemanticChannel:
 
     @property
     def meta(self) -> dict:
-        """What a snapshot must match to be used: the model, its dimension, normalisation."""
-        return {"model": self.encoder.name, "dim": self.encoder.dim, "normalized": True}
+        """What a snapshot must match to be used: the database, the model, its dimension."""
+        return {"model": self.encoder.name, "dim": self.encoder.dim, "normalized": True,
+                "database": self.database}
 
     def open(self, live_ids: np.ndarray, fetch: FetchTexts, *, rebuild: bool = False) -> None:
         """Load the snapshot and patch it to ``live_ids``, or build from the database."""

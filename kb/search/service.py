@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from kb.config import Settings
 from kb.library.filters import Filters
-from kb.library.index_state import current_version
+from kb.library.index_state import current_version, database_identity
 from kb.models import FaqItem, Interpretation, Passage, PassageKind, Policy, Status
 from kb.search.fusion import LEXICAL, FusionSetting, fuse
 from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, Tokens, doc_tokens
@@ -126,6 +126,7 @@ class Searcher:
         self.dense = None  # SemanticChannel over passages, when a model is loaded
         self.questions = None  # SemanticChannel over FAQ questions
         self.setting = LEXICAL
+        self._identity: str | None = None  # the database's, read when the indexes are opened
 
     # --- following the database ----------------------------------------------------------
 
@@ -144,9 +145,16 @@ class Searcher:
         """The current snapshot's lexical index."""
         return self.snap.lexical if self.snap else None
 
+    @property
+    def identity(self) -> str:
+        """The identity of the database the indexes belong to (an index of another is rebuilt)."""
+        if self._identity is None:
+            self._identity = database_identity(self.engine)
+        return self._identity
+
     def _expect(self) -> dict:
         return {"format_version": FORMAT_VERSION, "tokenizer": _tokenizer_fingerprint(),
-                "config": asdict(self.cfg)}
+                "config": asdict(self.cfg), "database": self.identity}
 
     def changed(self) -> None:
         """This process just committed a change: the next search reads the database at once."""
@@ -212,10 +220,11 @@ class Searcher:
 
         ids = _published_ids(session)
         queries = QueryVectors(encoder)
-        self.dense = SemanticChannel(encoder, self.settings.index_dir, queries=queries)
+        self.dense = SemanticChannel(encoder, self.settings.index_dir, queries=queries,
+                                     database=self.identity)
         self.dense.open(ids, self._texts, rebuild=rebuild)
         self.questions = SemanticChannel(encoder, self.settings.index_dir, part="faq-questions",
-                                         queries=queries)
+                                         queries=queries, database=self.identity)
         self.questions.open(_published_ids(session, faq=True), self._questions, rebuild=rebuild)
 
     def _sync(self, session: Session) -> None:

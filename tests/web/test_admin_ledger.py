@@ -87,7 +87,7 @@ def test_repeated_unanswered_questions_form_one_topic_on_the_ledger_page(client,
 
 
 def test_not_helpful_feedback_puts_an_answered_question_on_the_ledger(client, staff, demo_engine):
-    answered = _ask(client, "技改设备投资能补多少")
+    answered = _ask(client, "首次认定高新技术企业县里奖励多少")
     liked = _ask(client, "大学毕业生来金湖就业有生活补贴吗")
     assert answered["answer_type"] != "none" and _topics(demo_engine) == []
     assert client.post("/api/feedback", json={"question_id": liked["question_id"],
@@ -97,7 +97,7 @@ def test_not_helpful_feedback_puts_an_answered_question_on_the_ledger(client, st
                                              "helpful": False, "reason": "没说设备补贴上限"})
     assert res.status_code == 200
     [topic] = _topics(demo_engine)
-    assert topic.title == "技改设备投资能补多少" and topic.department_id is not None
+    assert topic.title == "首次认定高新技术企业县里奖励多少" and topic.department_id is not None
     detail = staff["admin"][0].get(f"/admin/ledger/{topic.id}")
     assert "没帮助：没说设备补贴上限" in detail.text
 

@@ -36,7 +36,7 @@ def _rows(res) -> list[dict]:
 
 
 def test_the_page_shows_todays_questions_rates_and_backlog(client, browsers, demo_engine):
-    for question in ("技改设备投资能补多少", "技改设备投资能补多少", "家里的宠物狗怎么办证"):
+    for question in ("首次认定高新技术企业县里奖励多少", "首次认定高新技术企业县里奖励多少", "家里的宠物狗怎么办证"):
         asked = client.post("/api/ask", json={"question": question, "channel": "widget"}).json()
     client.post("/api/feedback", json={"question_id": asked["question_id"], "helpful": False})
     page = browsers["reviewer"].get(f"/admin/stats?start={TODAY}&end={TODAY}")
@@ -44,7 +44,7 @@ def test_the_page_shows_todays_questions_rates_and_backlog(client, browsers, dem
     text = page.text
     assert 'id="questions">3<' in text and 'id="confident-rate">66.7%<' in text
     assert 'id="helpful-rate">0.0%<' in text
-    assert "技改设备投资能补多少</td><td>2<" in text  # the hot question and its count
+    assert "首次认定高新技术企业县里奖励多少</td><td>2<" in text  # the hot question and its count
     assert "<svg" in text and f"{TODAY.isoformat()}：3 问" in text  # one bar, with its tooltip
     with Session(demo_engine) as session:  # the pet question is waiting on the ledger
         [topic] = session.exec(select(LedgerTopic)).all()
@@ -63,7 +63,7 @@ def test_the_default_range_is_the_last_30_days(browsers):
 
 
 def test_per_day_csv_has_every_day_with_chinese_headers(client, browsers):
-    client.post("/api/ask", json={"question": "技改设备投资能补多少"})
+    client.post("/api/ask", json={"question": "首次认定高新技术企业县里奖励多少"})
     start = TODAY - timedelta(days=2)
     rows = _rows(browsers["admin"].get(f"/admin/stats.csv?start={start}&end={TODAY}"))
     assert [r["日期"] for r in rows] == [(start + timedelta(days=i)).isoformat() for i in range(3)]

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/admin/ledger", include_in_schema=False)
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 UserDep = Annotated[User, Depends(require_user)]
 CHANNEL_LABELS = {"widget": "网站问答", "api": "接口", "agent": "12345 坐席"}
-ANSWER_LABELS = {"faq": "常见问题", "passage": "条款", "none": "未答复"}
+ANSWER_LABELS = {"faq": "常见问题", "passage": "条款", "related": "相关条款", "none": "未答复"}
 DONE = {"assigned": "已保存责任部门和办理期限", "status": "已更新状态", "linked": "已关联答复内容"}
 MANAGERS = "管理员，或该问题责任部门的审核人、发布人"
 

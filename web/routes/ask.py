@@ -62,7 +62,7 @@ class AskOut(BaseModel):
 
     query: str
     answer: dict | None = Field(description="最佳条款及 citation；置信度不足时为 null")
-    answer_type: str = Field(description="passage / faq / none")
+    answer_type: str = Field(description="passage / faq（答复）、related（相关条款，仅供参考）、none（转热线）")
     confidence: float
     threshold: float
     message: str = Field(description="给提问人的一句话：出处，或转 12345 热线")

@@ -33,10 +33,10 @@ def session(engine):
 
 
 def test_logs_the_answer_without_the_client_address(demo_engine, settings):
-    result = ask(searcher=Searcher(demo_engine, settings), question="技改设备投资能补多少",
+    result = ask(searcher=Searcher(demo_engine, settings), question="首次认定高新技术企业县里奖励多少",
                  threshold=settings.answer_threshold)
     with session_scope(demo_engine) as session:
-        row = log_question(session=session, question="技改设备投资能补多少", result=result,
+        row = log_question(session=session, question="首次认定高新技术企业县里奖励多少", result=result,
                            channel="widget", client="10.1.2.3", now=NOON)
         rid = row.id
     with Session(demo_engine) as session:

@@ -24,14 +24,15 @@ def test_a_question_close_to_a_published_faq_gets_the_curated_answer_first(searc
     assert not a["text"].startswith("问：")  # the curated answer itself, not the passage
     assert a["doc_number"] == "金政发〔2024〕12号" and a["validity"] == "有效"
     assert result.hits[0].passage_id == a["passage_id"] and result.hits[0].kind == "faq"
-    assert result.confidence == result.faq_match.score >= 0.75
+    # The curated answer is given under the clause discipline: matched and clearly the answer.
+    assert result.faq_match.score >= 0.75 and result.confidence >= 0.3
     data = result.to_dict()
     assert data["answer_type"] == "faq" and data["faq_threshold"] == 0.75
     assert data["faq_match"]["question"] == a["question"]
 
 
 def test_a_question_unlike_any_faq_is_answered_from_a_clause(searcher):
-    result = answer(searcher, "首次通过高企认定的公司县里奖励多少钱")
+    result = answer(searcher, "首次认定高新技术企业奖励多少")
     assert result.answer_type == "passage"
     assert result.faq_match is None or result.faq_match.score < 0.75
 

@@ -23,7 +23,7 @@ def answer(searcher, question, threshold=0.3, **kw):
 
 
 def test_question_phrased_unlike_any_faq_gets_the_right_cited_clause(searcher):
-    result = answer(searcher, "首次通过高企认定的公司县里奖励多少钱")
+    result = answer(searcher, "首次认定高新技术企业县里奖励多少")
     assert result.answer_type in ("passage", "faq")
     a = result.answer
     assert a["doc_number"] == "金科发〔2024〕8号"
@@ -161,3 +161,19 @@ def test_searches_in_other_threads_survive_publishes(engine, settings, tmp_path)
             t.join()
     assert errors == []
     assert s.search("第14号作物种植补贴", k=1)[0].title == "第14号作物种植补贴办法"
+
+
+def test_a_question_several_policies_answer_alike_gets_related_clauses_not_an_answer(searcher):
+    result = answer(searcher, "首次通过高企认定的公司县里奖励多少钱")
+    assert result.answer is None and result.answer_type == "related"
+    assert 1 <= len(result.hits) <= 3
+    assert result.hits[0].doc_number == "金科发〔2024〕8号"  # the right clause is offered first
+    assert "仅供参考" in result.message and "12345" in result.message
+    assert result.to_dict()["answer_type"] == "related"
+
+
+@pytest.mark.parametrize("question", ["How do I apply for the tech subsidy?", "subsidy 2024?"])
+def test_a_question_without_chinese_gets_a_chinese_reply_asking_for_chinese(searcher, question):
+    result = answer(searcher, question)
+    assert result.answer is None and result.answer_type == "none" and result.hits == []
+    assert "请用中文" in result.message and "12345" in result.message
