@@ -35,8 +35,12 @@ class Settings(BaseSettings):
     widget_origins: str = ""  # comma-separated origins, e.g. "https://www.jinhu.gov.cn"
     ask_rate_limit: int = Field(default=30, ge=1)  # questions per client per window
     ask_rate_window_s: int = Field(default=60, ge=1)
-    # Until staff accounts exist, staff pages answer only clients on these networks.
-    staff_networks: str = "127.0.0.0/8,::1/128"
+    # Staff pages need a signed-in user with a role; when set, also a client on these networks
+    # (an extra restriction, never a grant). Empty: from anywhere.
+    staff_networks: str = ""
+    # Proxies (addresses or networks) whose X-Forwarded-For / X-Real-IP name the client; no one
+    # else's forwarding headers are believed. ``policykb serve`` gives uvicorn the same list.
+    trusted_proxies: str = ""
     # Staff accounts: how long a sign-in lasts, and how many wrong passwords (per account, and
     # four times that per address) within the window lock sign-in until the window has passed.
     session_hours: float = Field(default=8.0, gt=0)
@@ -61,6 +65,8 @@ class Settings(BaseSettings):
     push_max_attempts: int = Field(default=6, ge=1)  # then the push is dead-lettered
     push_backoff_s: float = Field(default=30.0, ge=0.0)  # first retry delay; doubles each time
     push_daily_cap: int = Field(default=5, ge=1)  # messages per firm per day
+    # Webhooks may point at this machine (tests, a local receiver); never at private networks.
+    webhook_allow_loopback: bool = False
 
     @property
     def db_url(self) -> str:

@@ -42,8 +42,9 @@ class SlidingWindowLimiter:
 
 def limit_asks(request: Request) -> None:
     """Dependency for POST /api/ask: 429 with Retry-After when this client asks too often."""
-    host = request.client.host if request.client else "unknown"
-    wait = request.app.state.ask_limiter.hit(host)
+    from web.clients import client_address
+
+    wait = request.app.state.ask_limiter.hit(client_address(request))
     if wait > 0:
         seconds = max(1, math.ceil(wait))
         hotline = request.app.state.settings.hotline

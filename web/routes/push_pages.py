@@ -18,7 +18,7 @@ from push.delivery.subscriptions import (
 from push.delivery.tokens import InvalidToken, firm_token, read_track_token, unsign
 from push.delivery.tracking import firm_page, record_click, record_open
 from push.firms.models import CHANNELS, Firm
-from web.deps import get_session
+from web.deps import get_session, get_write_session
 
 router = APIRouter()
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -69,7 +69,7 @@ def unsubscribe_apply(
 
 @router.get("/push/r/{token}")
 def tracked_redirect(
-    token: str, request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+    token: str, request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")]
 ) -> RedirectResponse:
     """Record the click-through and go to the policy page."""
     push = record_click(session=session, push_id=read_track_token(key=_key(request), token=token))
@@ -81,7 +81,7 @@ def tracked_redirect(
 
 @router.get("/push/o/{token}.gif")
 def open_pixel(
-    token: str, request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+    token: str, request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")]
 ) -> Response:
     """Record an email open; always answers the 1×1 image."""
     try:
@@ -100,7 +100,7 @@ def _firm_id(request: Request, token: str) -> int:
 
 @router.get("/push/firm", response_class=HTMLResponse)
 def firm_home(
-    request: Request, session: Annotated[Session, Depends(get_session, scope="function")], token: str = ""
+    request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")], token: str = ""
 ) -> HTMLResponse:
     """The firm's inbox (marked read on view), subscription settings and 已申报/不适用 marks."""
     firm_id = _firm_id(request, token)
