@@ -6,6 +6,7 @@ import hmac
 import json
 
 from kb.errors import KBError
+from kb.ids import parse_id
 
 
 class InvalidToken(KBError):
@@ -33,7 +34,8 @@ def sign(*, key: bytes, purpose: str, data: dict) -> str:
 def unsign(*, key: bytes, purpose: str, token: str) -> dict:
     """The data in ``token``; raises ``InvalidToken`` when the signature does not match."""
     body, _, mac = (token or "").strip().partition(".")
-    if not body or not mac or not hmac.compare_digest(mac, _mac(key, purpose, body)):
+    if (not body or not mac or not token.isascii()
+            or not hmac.compare_digest(mac.encode(), _mac(key, purpose, body).encode())):
         raise InvalidToken("链接无效或已被篡改，请使用邮件或短信中的原始链接。")
     try:
         data = json.loads(_unb64(body))
@@ -62,6 +64,8 @@ def track_token(*, key: bytes, push_id: int) -> str:
 def read_track_token(*, key: bytes, token: str) -> int:
     """The push id in a tracking token; raises ``InvalidToken``."""
     head, _, mac = (token or "").partition("-")
-    if not head.isdigit() or not hmac.compare_digest(mac, _mac(key, "track", head)[:10]):
+    push_id = parse_id(head)
+    if (push_id is None or not mac.isascii()
+            or not hmac.compare_digest(mac.encode(), _mac(key, "track", head)[:10].encode())):
         raise InvalidToken("链接无效或已被篡改。")
-    return int(head)
+    return push_id

@@ -12,6 +12,7 @@ from kb.authoring.workflow import STATUS_LABELS, Staff, require_department, star
 from kb.clock import county_today
 from kb.errors import InvalidInput, NotFound
 from kb.feedback.models import LedgerTopic
+from kb.ids import parse_id
 from kb.models import (
     KIND_LABELS,
     ContentKind,
@@ -148,8 +149,8 @@ async def new_post(request: Request, session: SessionDep, user: Drafter, kind: C
     form = await request.form()
     data = draft_data(kind, form)
     chosen = str(form.get("policy_id") or "").strip()
-    if policy_id is None and chosen.isdigit():
-        policy_id = int(chosen)
+    if policy_id is None and parse_id(chosen) is not None:
+        policy_id = parse_id(chosen)
     policy, _, title = _target(session, kind, policy_id, record_id)
     try:
         rev = start(session=session, staff=staff(request, user), kind=kind, data=data,

@@ -13,6 +13,7 @@ from kb.authoring.drafts import FIELD_LABELS
 from kb.authoring.publishing import content_of, live_record
 from kb.authoring.quality import assess
 from kb.errors import InvalidInput, NotFound
+from kb.ids import parse_id
 from kb.library.versions import list_versions
 from kb.models import ContentKind, Department, Policy, Revision, Status
 from kb.staff.accounts import local_time
@@ -145,9 +146,10 @@ async def rollback_post(request: Request, session: SessionDep, user: Publisher,
                         policy_id: int) -> Response:
     """Publish an earlier version again (as a new version)."""
     raw = str((await request.form()).get("version") or "")
-    if not raw.isdigit():
+    version = parse_id(raw)
+    if version is None:
         raise InvalidInput("请选择要回退到的版本")
     workflow.roll_back(session=session, staff=staff(request, user), policy_id=policy_id,
-                       to_version=int(raw))
+                       to_version=version)
     return RedirectResponse(f"/admin/content/policies/{policy_id}/history?done=rollback",
                             status_code=303)
