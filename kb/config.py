@@ -1,5 +1,6 @@
 """Settings for PolicyKB, read once from the environment (prefix ``KB_``)."""
 
+import os
 import secrets
 from datetime import date
 from functools import lru_cache
@@ -52,6 +53,9 @@ class Settings(BaseSettings):
     ledger_due_days: int = Field(default=7, ge=1)
     # Signs unsubscribe and firm links; generated into KB_HOME/secret.key when not set.
     secret_key: str | None = None
+    # Days a firm's own-page link works (each message carries a fresh one; staff reissue with
+    # ``policykb push link``). Unsubscribe links never expire.
+    firm_link_days: float = Field(default=90, gt=0)
 
     # Push delivery channels.
     smtp_host: str | None = None
@@ -96,9 +100,14 @@ class Settings(BaseSettings):
         path = self.home / "secret.key"
         if not path.exists():
             self.home.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_hex(32))
+            tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+            # Readable by the owner only, from the first byte: the key forges firm links.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
             tmp.replace(path)
+        elif os.name == "posix" and path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # a key made by an older version
         return path.read_text().strip().encode()
 
     def ensure_dirs(self) -> None:

@@ -51,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="政策通 PolicyKB", lifespan=lifespan)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     errors.install(app)
+    from web import security
+
+    security.install(app)  # nosniff, frame and referrer policy everywhere, a CSP on pages
     from web.auth import install as install_auth
 
     install_auth(app)  # sign-in redirect, staff navigation in templates

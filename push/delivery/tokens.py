@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 
 from kb.errors import KBError
 from kb.ids import parse_id
@@ -51,9 +52,28 @@ def unsubscribe_token(*, key: bytes, firm_id: int, theme: str | None = None) -> 
     return sign(key=key, purpose="unsubscribe", data={"f": firm_id, "t": theme})
 
 
-def firm_token(*, key: bytes, firm_id: int) -> str:
-    """The firm's own page (inbox, settings, marks) without a login."""
-    return sign(key=key, purpose="firm", data={"f": firm_id})
+FIRM_LINK_DAYS = 90
+EXPIRED = "该企业专属链接已过期：请使用最新一条推送消息中的链接，或联系县政务服务中心重新获取。"
+
+
+def firm_token(*, key: bytes, firm_id: int, days: float = FIRM_LINK_DAYS,
+               now: float | None = None) -> str:
+    """The firm's own page (inbox, settings, marks) without a login, valid for ``days``
+    (staff reissue one with ``policykb push link``; every message carries a fresh one)."""
+    expires = int((time.time() if now is None else now) + days * 86400)
+    return sign(key=key, purpose="firm", data={"f": firm_id, "x": expires})
+
+
+def read_firm_token(*, key: bytes, token: str, now: float | None = None) -> int:
+    """The firm id of a firm-page token; ``InvalidToken`` when forged or expired (a token
+    without an expiry, from before links expired, counts as expired)."""
+    data = unsign(key=key, purpose="firm", token=token)
+    firm_id, expires = data.get("f"), data.get("x")
+    if not isinstance(firm_id, int) or isinstance(firm_id, bool):
+        raise InvalidToken("链接无效。")
+    if not isinstance(expires, int) or expires < (time.time() if now is None else now):
+        raise InvalidToken(EXPIRED)
+    return firm_id
 
 
 def track_token(*, key: bytes, push_id: int) -> str:

@@ -15,7 +15,13 @@ from push.delivery.subscriptions import (
     update_subscription,
     webhook_secret,
 )
-from push.delivery.tokens import InvalidToken, firm_token, read_track_token, unsign
+from push.delivery.tokens import (
+    InvalidToken,
+    firm_token,
+    read_firm_token,
+    read_track_token,
+    unsign,
+)
 from push.delivery.tracking import firm_page, record_click, record_open
 from push.firms.models import CHANNELS, Firm
 from web.deps import get_session, get_write_session
@@ -64,7 +70,8 @@ def unsubscribe_apply(
     firm = session.get(Firm, firm_id)
     return _render(request, "push_unsubscribe.html", {
         "token": token, "theme": theme, "firm": firm, "done": True,
-        "firm_link": f"/push/firm?token={firm_token(key=_key(request), firm_id=firm_id)}"})
+        "firm_link": "/push/firm?token=" + firm_token(
+            key=_key(request), firm_id=firm_id, days=request.app.state.settings.firm_link_days)})
 
 
 @router.get("/push/r/{token}")
@@ -92,10 +99,7 @@ def open_pixel(
 
 
 def _firm_id(request: Request, token: str) -> int:
-    data = unsign(key=_key(request), purpose="firm", token=token)
-    if not isinstance(data.get("f"), int):
-        raise InvalidToken("链接无效。")
-    return data["f"]
+    return read_firm_token(key=_key(request), token=token)
 
 
 @router.get("/push/firm", response_class=HTMLResponse)
