@@ -147,5 +147,4 @@ def read_scope(engine: Engine) -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        session.close()  # ends the transaction; loaded objects stay readable (no expiry)

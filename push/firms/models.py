@@ -120,7 +120,7 @@ class FirmBase(FirmProfile):
         if self.contact_email and not _EMAIL.match(self.contact_email):
             raise ValueError(f"邮箱格式不对：{self.contact_email}")
         if self.webhook_url:
-            self.webhook_url = webhook_url(self.webhook_url)  # raises UnsafeURL (a ValueError)
+            webhook_url(self.webhook_url)  # raises UnsafeURL (a ValueError) naming why
         if "email" in self.channels and not self.contact_email:
             raise ValueError("选择了email渠道但未填写联系邮箱")
         if "webhook" in self.channels and not self.webhook_url:

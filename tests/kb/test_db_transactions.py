@@ -114,3 +114,11 @@ def test_other_dialects_get_the_same_scopes(tmp_path):
     with session_scope(engine) as session:
         assert session.get_bind().get_execution_options()["kb_write"] is True
     engine.dispose()
+
+
+def test_what_a_read_loaded_stays_readable_after_the_scope(engine):
+    with session_scope(engine) as session:
+        session.add(Department(name="县科技局"))
+    with read_scope(engine) as session:
+        found = session.exec(select(Department)).one()
+    assert found.name == "县科技局"  # a page renders after its read scope has ended
