@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.state.ask_limiter = SlidingWindowLimiter(limit=s.ask_rate_limit,
                                                      window_s=s.ask_rate_window_s)
+        app.state.feedback_limiter = SlidingWindowLimiter(limit=s.ask_rate_limit,
+                                                          window_s=s.ask_rate_window_s)
         app.state.client_salt = s.signing_key()  # so logged client hashes cannot be reversed
         from web import scheduler
 

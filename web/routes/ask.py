@@ -13,7 +13,7 @@ from kb.library.policies import search_filters
 from kb.search.answers import ask
 from web.clients import client_address
 from web.deps import get_session
-from web.ratelimit import limit_asks
+from web.ratelimit import limit_asks, limit_feedback
 
 router = APIRouter(tags=["问答"])
 
@@ -111,7 +111,8 @@ def post_ask(body: AskIn, request: Request,
     return AskOut.model_validate(result.to_dict() | {"question_id": row.id})
 
 
-@router.post("/api/feedback", responses={404: {"description": "没有这个提问记录"}})
+@router.post("/api/feedback", dependencies=[Depends(limit_feedback)], responses={
+    404: {"description": "没有这个提问记录"}, 429: {"description": "反馈过于频繁（带 Retry-After 头）"}})
 def post_feedback(body: FeedbackIn, request: Request,
                   session: Annotated[Session, Depends(get_session, scope="function")]) -> FeedbackOut:
     """Record whether an answer helped (the widget's 有用 / 没用 buttons)."""
