@@ -81,8 +81,9 @@ def record_feedback(*, session: Session, question_id: int, helpful: bool,
                       .order_by(col(Feedback.id))).first()
     if fb is None:
         fb = Feedback(question_id=question_id, helpful=helpful, reason=reason)
-    else:
-        fb.helpful, fb.reason = helpful, reason
+    else:  # the same verdict again without a reason keeps the reason given before
+        fb.reason = reason if reason or fb.helpful != helpful else fb.reason
+        fb.helpful = helpful
     session.add(fb)
     session.flush()
     return fb
