@@ -163,7 +163,6 @@ def _publish_item(session: Session, revision: Revision, names: dict[str, str],
 
 def _close_ledger(session: Session, revision: Revision, policy: Policy, actor: Actor) -> None:
     from kb.feedback.ledger import close_for_publication
-
     from kb.feedback.models import LedgerTopic
 
     question = revision.data.get("question") or revision.data.get("title") or revision.label
