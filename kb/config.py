@@ -1,5 +1,6 @@
 """Settings for PolicyKB, read once from the environment (prefix ``KB_``)."""
 
+import os
 import secrets
 from datetime import date
 from functools import lru_cache
@@ -42,8 +43,12 @@ class Settings(BaseSettings):
     ask_rate_window_s: int = Field(default=60, ge=1)
     track_rate_limit: int = Field(default=30, ge=1)  # /track look-ups per client per window
     track_rate_window_s: int = Field(default=600, ge=1)
-    # Until staff accounts exist, staff pages answer only clients on these networks.
-    staff_networks: str = "127.0.0.0/8,::1/128"
+    # Staff pages need a signed-in user with a role; when set, also a client on these networks
+    # (an extra restriction, never a grant). Empty: from anywhere.
+    staff_networks: str = ""
+    # Proxies (addresses or networks) whose X-Forwarded-For / X-Real-IP name the client; no one
+    # else's forwarding headers are believed. ``policykb serve`` gives uvicorn the same list.
+    trusted_proxies: str = ""
     # Staff accounts: how long a sign-in lasts, and how many wrong passwords (per account, and
     # four times that per address) within the window lock sign-in until the window has passed.
     session_hours: float = Field(default=8.0, gt=0)
@@ -55,6 +60,9 @@ class Settings(BaseSettings):
     ledger_due_days: int = Field(default=7, ge=1)
     # Signs unsubscribe and firm links; generated into KB_HOME/secret.key when not set.
     secret_key: str | None = None
+    # Days a firm's own-page link works (each message carries a fresh one; staff reissue with
+    # ``policykb push link``). Unsubscribe links never expire.
+    firm_link_days: float = Field(default=90, gt=0)
 
     # Push delivery channels.
     smtp_host: str | None = None
@@ -68,6 +76,8 @@ class Settings(BaseSettings):
     push_max_attempts: int = Field(default=6, ge=1)  # then the push is dead-lettered
     push_backoff_s: float = Field(default=30.0, ge=0.0)  # first retry delay; doubles each time
     push_daily_cap: int = Field(default=5, ge=1)  # messages per firm per day
+    # Webhooks may point at this machine (tests, a local receiver); never at private networks.
+    webhook_allow_loopback: bool = False
 
     @model_validator(mode="after")
     def _index_dir_follows_home(self) -> "Settings":
@@ -103,9 +113,14 @@ class Settings(BaseSettings):
         path = self.home / "secret.key"
         if not path.exists():
             self.home.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_hex(32))
+            tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+            # Readable by the owner only, from the first byte: the key forges firm links.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
             tmp.replace(path)
+        elif os.name == "posix" and path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # a key made by an older version
         return path.read_text().strip().encode()
 
     def ensure_dirs(self) -> None:

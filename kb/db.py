@@ -1,4 +1,13 @@
-"""Database engine and the one commit point for units of work."""
+"""Database engine and the one commit point for units of work.
+
+One transaction discipline for every dialect: a unit of work that may write (``session_scope``)
+says so when its transaction starts, and a read (``read_scope``) never writes. On SQLite a writer
+begins ``BEGIN IMMEDIATE``: it takes the write lock at its first statement, waiting up to the busy
+timeout for another writer, instead of reading first and failing at once ("database is locked")
+when it tries to write after another connection committed. Readers begin deferred and, in WAL
+mode, never wait for writers. Other dialects need nothing at the start (row locks wait); the
+``kb_write`` execution option is where they can hook in.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,11 +18,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
+WRITE_OPTION = "kb_write"
+BUSY_TIMEOUT_S = 30
+
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and foreign keys so it behaves like a server DB."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                    "timeout": BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
@@ -28,7 +41,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # noqa: ANN001
-            conn.exec_driver_sql("BEGIN")
+            # A writer's transaction is a write transaction from its first statement, so the
+            # busy timeout applies; reads (and connections without the option) stay deferred.
+            write = conn.get_execution_options().get(WRITE_OPTION)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -91,10 +107,30 @@ def _passage_ids_never_reused(engine: Engine) -> None:
         conn.exec_driver_sql("DROP TABLE passage_old")
 
 
+def writer(engine: Engine) -> Engine:
+    """``engine`` for units of work that write: its transactions begin as write transactions."""
+    if engine.get_execution_options().get(WRITE_OPTION):
+        return engine
+    found = engine.__dict__.get("_kb_writer")
+    if found is None:  # one option engine per engine (it shares the pool and the listeners)
+        found = engine.__dict__["_kb_writer"] = engine.execution_options(**{WRITE_OPTION: True})
+    return found
+
+
+class ReadOnlyError(RuntimeError):
+    """A read-only session was asked to write: the code must use ``session_scope``."""
+
+
+def _refuse_writes(session: Session, _context, _instances) -> None:  # noqa: ANN001
+    raise ReadOnlyError("a read-only session (read_scope) was asked to write; "
+                        "use session_scope for units of work that write")
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error; services only flush."""
-    session = Session(engine, expire_on_commit=False)
+    """A unit of work that may write: it begins as a write transaction, commits on success and
+    rolls back on error; services only flush."""
+    session = Session(writer(engine), expire_on_commit=False)
     try:
         yield session
         session.commit()
@@ -103,6 +139,17 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A session that only reads: it never takes the write lock, and refuses to flush changes."""
+    session = Session(engine, expire_on_commit=False, autoflush=False)
+    event.listen(session, "before_flush", _refuse_writes)
+    try:
+        yield session
+    finally:
+        session.close()  # ends the transaction; loaded objects stay readable (no expiry)
 
 
 def insert_ignore(session: Session, model: type, rows: list[dict]) -> int:

@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                      window_s=s.ask_rate_window_s)
         app.state.track_limiter = SlidingWindowLimiter(limit=s.track_rate_limit,
                                                        window_s=s.track_rate_window_s)
+        app.state.feedback_limiter = SlidingWindowLimiter(limit=s.ask_rate_limit,
+                                                          window_s=s.ask_rate_window_s)
         app.state.client_salt = s.signing_key()  # so logged client hashes cannot be reversed
         from web import scheduler
 
@@ -53,6 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="政策通 PolicyKB", lifespan=lifespan)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     errors.install(app)
+    from web import security
+
+    security.install(app)  # nosniff, frame and referrer policy everywhere, a CSP on pages
     from web.auth import install as install_auth
 
     install_auth(app)  # sign-in redirect, staff navigation in templates

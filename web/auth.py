@@ -1,7 +1,6 @@
 """Who is signed in, and what they may do: sessions, roles, CSRF checks, the staff navigation."""
 
 import hmac
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -15,7 +14,7 @@ from kb.errors import AuthenticationFailed, PermissionDenied
 from kb.staff.accounts import department_name, local_time, resolve_session, role_labels
 from kb.staff.audit import Actor
 from kb.staff.models import ROLE_LABELS, Role, User
-from web.routes.ask import client_address
+from web.clients import client_address, in_networks
 
 SESSION_COOKIE = "kb_session"
 LOGIN_CSRF_COOKIE = "kb_login_csrf"
@@ -106,24 +105,25 @@ def actor_of(request: Request, user: User) -> Actor:
 
 
 def is_staff_client(request: Request) -> bool:
-    """Whether the client's address lies in one of the configured staff networks."""
-    host = request.client.host if request.client else ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    networks = request.app.state.settings.staff_network_list
-    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
+    """Whether the client may use staff pages from where it is: anywhere, unless
+    ``KB_STAFF_NETWORKS`` names networks (then only from those)."""
+    networks = request.app.state.settings.staff_networks
+    return not networks.strip() or in_networks(client_address(request), networks)
 
 
-def require_staff(request: Request) -> None:
-    """Dependency for staff tools (agent console, push administration): a signed-in staff
-    member anywhere, or any client on the staff networks."""
-    user = current_user(request)
-    if user is not None and user.roles:
-        return
-    if not is_staff_client(request):
-        raise PermissionDenied("此页面仅供县政务服务工作人员使用：请先登录（/admin/login），或在政务内网访问")
+def staff_only(*roles: Role) -> Callable[..., User]:
+    """Dependency factory for staff tools (agent console, push administration): a signed-in user
+    holding one of ``roles`` (401 or sign-in otherwise, 403 without the role), on a staff
+    network when those are configured."""
+    role_check = require_role(*roles)
+
+    def dependency(request: Request, user: Annotated[User, Depends(require_user)]) -> User:
+        role_check(user)
+        if not is_staff_client(request):
+            raise PermissionDenied("此页面仅限从政务内网访问")
+        return user
+
+    return dependency
 
 
 # --- Staff navigation -------------------------------------------------------------------
@@ -156,6 +156,7 @@ STAFF_AREAS = (
     StaffArea("政策申报", "/admin/applications", "申报受理、审核、拨付的逐环节办理与统计",
               (Role.HANDLER, Role.ADMIN)),
     StaffArea("坐席台", "/agent", "12345 热线坐席检索与答复口径", (Role.AGENT, Role.ADMIN)),
+    StaffArea("推送管理", "/admin/push", "企业推送的送达、失败与转化", (Role.ADMIN,)),
     StaffArea("审计日志", "/admin/audit", "谁在何时做了什么", (Role.ADMIN,)),
     StaffArea("账号", "/admin/users", "开通、停用账号，重置密码", (Role.ADMIN,)),
 )

@@ -3,7 +3,7 @@
 import argparse
 
 PAGES = [("首页", "/"), ("政策文件", "/policies"), ("政策体检", "/checkup"),
-         ("智能问答（挂件演示）", "/demo"), ("12345 坐席工作台（限政务网）", "/agent"),
+         ("智能问答（挂件演示）", "/demo"), ("12345 坐席工作台（坐席登录）", "/agent"),
          ("部门工作人员（起草、审核、发布、台账、统计）", "/admin/login"),
          ("接口文档", "/docs")]
 
@@ -17,6 +17,15 @@ def page_urls(*, host: str, port: int) -> list[str]:
     return [f"  {url:<{width}}  {name}" for url, (name, _) in zip(urls, PAGES, strict=True)]
 
 
+def proxy_options(settings) -> dict:  # noqa: ANN001
+    """uvicorn's forwarding-header options from ``KB_TRUSTED_PROXIES``: believed only from those
+    proxies (uvicorn's own default would believe 127.0.0.1, i.e. anyone on this machine)."""
+    trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
+
+
 def serve_app(ctx, *, host: str, port: int) -> int:  # noqa: ANN001
     """Serve the app for ``ctx.settings`` until interrupted."""
     import uvicorn
@@ -25,7 +34,8 @@ def serve_app(ctx, *, host: str, port: int) -> int:  # noqa: ANN001
 
     print(f"政策通 serving on http://{host}:{port}")
     print("\n".join(page_urls(host=host, port=port)))
-    uvicorn.run(create_app(ctx.settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(ctx.settings), host=host, port=port, log_level="info",
+                **proxy_options(ctx.settings))
     return 0
 
 

@@ -5,16 +5,29 @@ from collections.abc import Iterator
 from fastapi import Request
 from sqlmodel import Session
 
-from kb.db import session_scope
+from kb.db import read_scope, session_scope
 from kb.library.index_state import BUMPED
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session that commits when the request succeeds and rolls back when it fails.
+    """The request's session: a unit of work that commits when a POST succeeds and rolls back
+    when it fails; for GET and HEAD a read-only session that never takes the write lock (a page
+    that writes on GET, such as a tracked link, depends on ``get_write_session``).
 
     Routes depend on it with ``scope="function"``: the commit then happens before the response is
     sent, so a redirect never outruns its change and a failed commit is reported as a failure.
     """
+    if request.method in SAFE_METHODS:
+        with read_scope(request.app.state.engine) as session:
+            yield session
+        return
+    yield from get_write_session(request)
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A unit of work that writes whatever the method (a write transaction from its start)."""
     with session_scope(request.app.state.engine) as session:
         yield session
     if session.info.get(BUMPED):  # published, withdrawn or rolled back: search follows at once

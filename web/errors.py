@@ -68,6 +68,11 @@ def install(app: FastAPI) -> None:
             response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
 
+    @app.exception_handler(OverflowError)
+    async def _number_too_large(request: Request, exc: OverflowError) -> Response:
+        # A record number beyond the database's 64-bit range names no record (e.g. /x/99999999999999999999).
+        return _respond(request, "编号超出范围：没有这个记录", 404)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         return _respond(request, validation_message(exc), 422)

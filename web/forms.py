@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 
+from fastapi import Request
 from starlette.datastructures import FormData
 
 from kb.authoring.drafts import FIELD_LABELS
@@ -94,3 +95,13 @@ def shown(kind: ContentKind, data: dict) -> dict:
         sections = list(data.get("sections") or [])
         out["sections"] = sections + [{"title": "", "text": ""}] * SECTION_SLOTS
     return out
+
+
+async def posted_form(request: Request) -> FormData:
+    """Dependency: the posted form, parsed on the event loop, so the route itself can be sync.
+
+    A route that writes must not be ``async def``: its blocking database calls would hold the
+    event loop while it waits for the write lock, and the request holding that lock could then
+    never commit (its commit runs on the loop too) until the busy timeout gave a 500.
+    """
+    return await request.form()  # Starlette caches it: verify_csrf's read costs nothing more

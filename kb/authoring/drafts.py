@@ -5,7 +5,8 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kb.errors import InvalidInput
-from kb.library.schemas import SectionRecord, normalise_sizes, validity_alias
+from kb.library import schemas as lim
+from kb.library.schemas import Items, SectionRecord, checked_url, normalise_sizes, validity_alias
 from kb.models import ContentKind, Level, Validity
 
 
@@ -16,33 +17,34 @@ class _Draft(BaseModel):
 class PolicyDraft(_Draft):
     """A policy as its department drafts it; ``full_text`` is the text as issued."""
 
-    title: str = Field(min_length=1, max_length=300)
-    doc_number: str | None = Field(default=None, max_length=100)
-    issuer: str | None = Field(default=None, max_length=200)
+    title: str = Field(min_length=1, max_length=lim.MAX_TITLE)
+    doc_number: str | None = Field(default=None, max_length=lim.MAX_DOC_NUMBER)
+    issuer: str | None = Field(default=None, max_length=lim.MAX_ISSUER)
     level: Level | None = None
     issue_date: date | None = None
     effective_from: date | None = None
     effective_to: date | None = None
     validity: Validity = Validity.VALID
     superseded_by_id: int | None = None
-    source_url: str | None = Field(default=None, max_length=500)
-    themes: list[str] = []
-    industries_include: list[str] = []
-    industries_exclude: list[str] = []
-    sizes: list[str] = []
-    regions: list[str] = []
-    qualifications: list[str] = []
+    source_url: str | None = Field(default=None, max_length=lim.MAX_URL)
+    themes: Items = []
+    industries_include: Items = []
+    industries_exclude: Items = []
+    sizes: Items = []
+    regions: Items = []
+    qualifications: Items = []
     apply_from: date | None = None
     apply_to: date | None = None
-    beneficiaries: str | None = Field(default=None, max_length=500)
-    conditions: str | None = Field(default=None, max_length=5000)
-    fulfil_time: str | None = Field(default=None, max_length=200)
-    address: str | None = Field(default=None, max_length=300)
-    phone: str | None = Field(default=None, max_length=100)
-    full_text: str = Field(min_length=1, max_length=200_000)
+    beneficiaries: str | None = Field(default=None, max_length=lim.MAX_BENEFICIARIES)
+    conditions: str | None = Field(default=None, max_length=lim.MAX_CONDITIONS)
+    fulfil_time: str | None = Field(default=None, max_length=lim.MAX_FULFIL_TIME)
+    address: str | None = Field(default=None, max_length=lim.MAX_ADDRESS)
+    phone: str | None = Field(default=None, max_length=lim.MAX_PHONE)
+    full_text: str = Field(min_length=1, max_length=lim.MAX_FULL_TEXT)
 
     _validity = field_validator("validity", mode="before")(validity_alias)
     _sizes = field_validator("sizes")(normalise_sizes)
+    _url = field_validator("source_url")(checked_url)
 
     @field_validator("industries_include", "industries_exclude")
     @classmethod
@@ -76,11 +78,11 @@ class PolicyDraft(_Draft):
 class InterpretationDraft(_Draft):
     """An interpretation: 背景, 目的, 主要举措 and further sections."""
 
-    title: str | None = Field(default=None, max_length=300)
-    background: str = Field(default="", max_length=20_000)
-    purpose: str = Field(default="", max_length=20_000)
-    measures: str = Field(default="", max_length=50_000)
-    sections: list[SectionRecord] = []
+    title: str | None = Field(default=None, max_length=lim.MAX_TITLE)
+    background: str = Field(default="", max_length=lim.MAX_BACKGROUND)
+    purpose: str = Field(default="", max_length=lim.MAX_PURPOSE)
+    measures: str = Field(default="", max_length=lim.MAX_MEASURES)
+    sections: list[SectionRecord] = Field(default=[], max_length=lim.MAX_LIST)
 
     @model_validator(mode="after")
     def _not_empty(self) -> "InterpretationDraft":
@@ -92,8 +94,8 @@ class InterpretationDraft(_Draft):
 class FaqDraft(_Draft):
     """A curated question and its answer."""
 
-    question: str = Field(min_length=2, max_length=500)
-    answer: str = Field(min_length=2, max_length=5000)
+    question: str = Field(min_length=2, max_length=lim.MAX_QUESTION)
+    answer: str = Field(min_length=2, max_length=lim.MAX_ANSWER)
 
 
 SHAPES: dict[ContentKind, type[_Draft]] = {
@@ -120,6 +122,8 @@ def _message(err: dict) -> str:
         return "不能为空" if ctx.get("min_length", 1) <= 1 else f"至少 {ctx['min_length']} 个字"
     if kind == "string_too_long":
         return f"过长（最多 {ctx.get('max_length')} 字）"
+    if kind == "too_long":
+        return f"过多（最多 {ctx.get('max_length')} 项）"
     if kind.startswith("date"):
         return "不是有效日期（格式 YYYY-MM-DD）"
     if kind.startswith("int"):

@@ -163,11 +163,17 @@ def _publish_item(session: Session, revision: Revision, names: dict[str, str],
 
 def _close_ledger(session: Session, revision: Revision, policy: Policy, actor: Actor) -> None:
     from kb.feedback.ledger import close_for_publication
+    from kb.feedback.models import LedgerTopic
 
     question = revision.data.get("question") or revision.data.get("title") or revision.label
+    topic_id = revision.topic_id
+    topic = session.get(LedgerTopic, topic_id) if topic_id is not None else None
+    if topic is not None and topic.department_id not in (None, revision.department_id):
+        topic_id = None  # reassigned to another department meanwhile: not this draft's to close
     close_for_publication(session=session, actor=actor, kind=revision.kind.value,
                           record_id=revision.record_id, policy_id=policy.id,
-                          question_text=question, topic_id=revision.topic_id)
+                          question_text=question, topic_id=topic_id,
+                          department_id=revision.department_id)
 
 
 def _finish(session: Session, policy: Policy, summary: str, by: str, events: list[PolicyEvent],

@@ -88,6 +88,18 @@ def _label(kind: ContentKind, data: dict) -> str:
     return text[:300]
 
 
+def _check_topic(session: Session, topic_id: int, department_id: int | None) -> None:
+    """A draft may answer a ledger topic only of its own department (or one not yet assigned):
+    publishing it closes the topic."""
+    from kb.feedback.models import LedgerTopic
+
+    topic = session.get(LedgerTopic, topic_id)
+    if topic is None:
+        raise NotFound(f"台账中没有编号为 {topic_id} 的问题")
+    if topic.department_id is not None and topic.department_id != department_id:
+        raise PermissionDenied("该台账问题由其他部门负责，只能由负责部门起草答复")
+
+
 def start(*, session: Session, staff: Staff, kind: ContentKind, data: dict,
           record_id: int | None = None, policy_id: int | None = None,
           topic_id: int | None = None) -> Revision:
@@ -105,6 +117,8 @@ def start(*, session: Session, staff: Staff, kind: ContentKind, data: dict,
     policy = _policy(session, policy_id) if policy_id is not None else None
     department_id = policy.department_id if policy else user.department_id  # a new policy: mine
     require_department(session, user, department_id)
+    if topic_id is not None:
+        _check_topic(session, topic_id, department_id)
     rev = Revision(kind=kind, record_id=record_id, policy_id=policy_id, department_id=department_id,
                    label=_label(kind, clean), data=clean, base=base, drafter_id=user.id,
                    base_version=policy.version if policy else None, topic_id=topic_id)

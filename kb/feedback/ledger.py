@@ -252,10 +252,15 @@ def link_answer(*, session: Session, actor: Actor, topic_id: int, kind: str,
     return topic
 
 
+ANY_DEPARTMENT = object()  # close_for_publication without a department restriction
+
+
 def close_for_publication(*, session: Session, actor: Actor, kind: str, record_id: int,
                           policy_id: int, question_text: str,
-                          topic_id: int | None = None) -> list[LedgerTopic]:
-    """Close the topics a newly published FAQ item or interpretation answers, linking them to it."""
+                          topic_id: int | None = None,
+                          department_id: "int | None | object" = ANY_DEPARTMENT) -> list[LedgerTopic]:
+    """Close the topics a newly published FAQ item or interpretation answers, linking them to it;
+    topics found by similarity only when they belong to ``department_id`` or to no department."""
     if kind not in ANSWER_KINDS:
         raise InvalidInput(f"答复类型应为 faq（常见问题）或 interpretation（政策解读），而不是“{kind}”")
     targets: list[LedgerTopic] = []
@@ -265,7 +270,9 @@ def close_for_publication(*, session: Session, actor: Actor, kind: str, record_i
             targets.append(topic)
     if kind == "faq" and question_text.strip():
         for _, cand in _matches(question_text, _candidates(session)):
-            if all(cand.topic.id != t.id for t in targets):
+            if (all(cand.topic.id != t.id for t in targets)
+                    and (department_id is ANY_DEPARTMENT
+                         or cand.topic.department_id in (None, department_id))):
                 targets.append(cand.topic)
     now = datetime.now(UTC)
     for topic in targets:

@@ -76,18 +76,36 @@ def record_feedback(*, session: Session, question_id: int, helpful: bool,
     reason = (reason or "").strip() or None
     if reason and len(reason) > MAX_REASON_CHARS:
         raise InvalidInput(f"reason：原因说明过长（{len(reason)} 字，最多 {MAX_REASON_CHARS} 字）")
-    fb = Feedback(question_id=question_id, helpful=helpful, reason=reason)
+    # One verdict per question: a repeat replaces it rather than piling up rows.
+    fb = session.exec(select(Feedback).where(Feedback.question_id == question_id)
+                      .order_by(col(Feedback.id))).first()
+    if fb is None:
+        fb = Feedback(question_id=question_id, helpful=helpful, reason=reason)
+    else:  # the same verdict again without a reason keeps the reason given before
+        fb.reason = reason if reason or fb.helpful != helpful else fb.reason
+        fb.helpful = helpful
     session.add(fb)
     session.flush()
     return fb
 
 
+HOT_MIN_ASKERS = 2  # one person repeating a text never puts it in front of the agents
+
+
 def hot_questions(*, session: Session, day: date, limit: int = 10) -> list[tuple[str, int]]:
-    """The most asked questions of a county day, identical normalised texts counted together."""
+    """The most asked questions of a county day: identical normalised texts counted together,
+    each asker once (by the day's client hash), and only texts at least two people asked."""
     start, end = county_day_bounds(day)
-    texts = session.exec(select(QuestionLog.question).where(
+    rows = session.exec(select(QuestionLog.question, QuestionLog.client_hash).where(
         QuestionLog.asked_at >= start, QuestionLog.asked_at < end)).all()
-    return top_questions(texts, limit)
+    seen: set[tuple[str, str]] = set()
+    texts = []
+    for text, asker in rows:
+        key = (normalise_question(text), asker)
+        if key not in seen:
+            seen.add(key)
+            texts.append(text)
+    return [(q, n) for q, n in top_questions(texts, limit * 5) if n >= HOT_MIN_ASKERS][:limit]
 
 
 def top_questions(texts: list[str], limit: int) -> list[tuple[str, int]]:

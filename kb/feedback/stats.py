@@ -1,7 +1,5 @@
 """Figures for the statistics page and the annual government-information disclosure report."""
 
-import csv
-import io
 import statistics as pystats
 from collections import Counter
 from dataclasses import dataclass, field
@@ -10,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from kb.clock import COUNTY_TZ, county_day
+from kb.csvout import dicts_csv
 from kb.errors import InvalidInput
 from kb.feedback.ledger import OPEN_STATES, is_overdue
 from kb.feedback.models import Feedback, LedgerTopic, QuestionLog
@@ -206,19 +205,6 @@ def disclosure_rows(*, session: Session, year: int) -> list[dict]:
     return [*rows, row("合计", everyone)]
 
 
-def _cell(value: object) -> object:
-    # A cell starting with = + - @ is a formula to Excel; quote it so text stays text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def to_csv(rows: list[dict]) -> str:
     """CSV text with a UTF-8 byte-order mark, so Excel shows the Chinese headers and names."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows({k: _cell(v) for k, v in r.items()} for r in rows)
-    return out.getvalue()
+    return dicts_csv(rows)

@@ -15,7 +15,7 @@ from kb.library.extract import extract_header
 from kb.library.index_state import bump_version
 from kb.library.passages import rebuild_passages
 from kb.library.readers import DOCUMENT_SUFFIXES, JSONL_SUFFIXES, decode, read_document
-from kb.library.schemas import InterpretationRecord, PolicyRecord
+from kb.library.schemas import MAX_TITLE, InterpretationRecord, PolicyRecord
 from kb.library.versions import record_version
 from kb.models import (
     ContentKind,
@@ -95,7 +95,7 @@ def load_jsonl(path: Path) -> list[Item]:
         except ValidationError as exc:
             raise IngestError(str(path), _first_error(exc), number) from exc
         if record.title is None:
-            record.title = extract_header(record.text).title or (record.id or "未命名文件")
+            record.title = (extract_header(record.text).title or (record.id or "未命名文件"))[:MAX_TITLE]
         key = f"id:{record.id}" if record.id else _derived_key(record, f"{path.resolve()}:{number}")
         items.append(Item(record, f"{path}:{number}", key))
     if not items:
@@ -112,10 +112,13 @@ def load_document(path: Path) -> Item:
     """A document file as a record, with title, 文号, issuer and date read from its text."""
     doc = read_document(path)
     header = extract_header(doc.text)
-    record = PolicyRecord(
-        title=header.title or doc.title_hint or path.stem, text=doc.text,
-        doc_number=header.doc_number, issuer=header.issuer, issue_date=header.issue_date,
-    )
+    try:
+        record = PolicyRecord(
+            title=(header.title or doc.title_hint or path.stem)[:MAX_TITLE], text=doc.text,
+            doc_number=header.doc_number, issuer=header.issuer, issue_date=header.issue_date,
+        )
+    except ValidationError as exc:
+        raise IngestError(str(path), _first_error(exc)) from exc
     return Item(record, str(path), _derived_key(record, str(path.resolve())))
 
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, func, or_, select
 
 from kb.errors import InvalidInput, PolicyNotFound
+from kb.ids import parse_id
 from kb.library.filters import Filters
 from kb.library.schemas import VALIDITY_ALIASES
 from kb.models import (
@@ -227,8 +228,10 @@ def list_policies(*, session: Session, q: str | None = None, department: str | N
 def get_policy(*, session: Session, ref: str | int) -> Policy:
     """A published policy by its number or its bulk-file id (e.g. jh-2024-sci-01)."""
     ref = str(ref).strip()
-    if ref.isdigit():
-        policy = session.exec(_published().where(Policy.id == int(ref))).first()
+    if ref.isascii() and ref.isdigit():
+        number = parse_id(ref)
+        policy = None if number is None else session.exec(
+            _published().where(Policy.id == number)).first()
     else:
         policy = session.exec(_published().where(Policy.source_key == f"id:{ref}")).first()
     if policy is None:

@@ -1,8 +1,9 @@
 """Input shapes: the documented JSONL bulk format for policies with interpretations and FAQ."""
 
 from datetime import date
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from kb.models import Level, Validity
 
@@ -10,6 +11,39 @@ SIZE_ALIASES = {"大型": "large", "中型": "medium", "小型": "small", "微�
                 "large": "large", "medium": "medium", "small": "small", "micro": "micro"}
 VALIDITY_ALIASES = {"valid": Validity.VALID, "expired": Validity.EXPIRED,
                     "repealed": Validity.REPEALED, "revised": Validity.REVISED}
+
+
+# One set of bounds for every way a record comes in (bulk files, documents, staff drafts), kept
+# at or below the columns' and the read models' limits, so nothing stored can fail to be shown.
+MAX_TITLE = 300
+MAX_DOC_NUMBER = 100  # Policy.doc_number
+MAX_ISSUER = 200  # Policy.issuer
+MAX_DEPARTMENT = 100  # Department.name
+MAX_KEY = 200  # a bulk record's id (the source key adds a prefix; the column holds 400)
+MAX_URL = 500
+MAX_BENEFICIARIES = 500
+MAX_CONDITIONS = 5000
+MAX_FULFIL_TIME = 200
+MAX_ADDRESS = 300
+MAX_PHONE = 100
+MAX_FULL_TEXT = 200_000
+MAX_BACKGROUND = MAX_PURPOSE = 20_000
+MAX_MEASURES = 50_000
+MAX_SECTION_TEXT = 50_000
+MAX_QUESTION = 500
+MAX_ANSWER = 5000
+MAX_LIST_ITEM = 100  # one theme, industry code, region or qualification
+MAX_LIST = 200  # items in one such list
+MAX_NAME = 100  # a sign-off name
+
+
+def checked_url(v):  # noqa: ANN001, ANN201
+    """A link shown on pages (原文链接): http(s), a host, no credentials (``kb.urls``)."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    from kb.urls import web_url
+
+    return web_url(str(v), what="链接")
 
 
 def validity_alias(v):  # noqa: ANN001, ANN201
@@ -28,28 +62,32 @@ def normalise_sizes(v: list[str]) -> list[str]:
 class SectionRecord(BaseModel):
     """A further interpretation section (e.g. 适用范围, 申报流程)."""
 
-    title: str = Field(min_length=1)
-    text: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    text: str = Field(min_length=1, max_length=MAX_SECTION_TEXT)
+
+
+ListItem = Annotated[str, StringConstraints(max_length=MAX_LIST_ITEM)]
+Items = Annotated[list[ListItem], Field(max_length=MAX_LIST)]
 
 
 class InterpretationRecord(BaseModel):
     """An interpretation: 背景, 目的, 主要举措, further sections and the three sign-off names."""
 
-    title: str | None = None
-    background: str = ""
-    purpose: str = ""
-    measures: str = ""
-    sections: list[SectionRecord] = []
-    drafter: str | None = None
-    reviewer: str | None = None
-    publisher: str | None = None
+    title: str | None = Field(default=None, max_length=MAX_TITLE)
+    background: str = Field(default="", max_length=MAX_BACKGROUND)
+    purpose: str = Field(default="", max_length=MAX_PURPOSE)
+    measures: str = Field(default="", max_length=MAX_MEASURES)
+    sections: list[SectionRecord] = Field(default=[], max_length=MAX_LIST)
+    drafter: str | None = Field(default=None, max_length=MAX_NAME)
+    reviewer: str | None = Field(default=None, max_length=MAX_NAME)
+    publisher: str | None = Field(default=None, max_length=MAX_NAME)
 
 
 class FaqRecord(BaseModel):
     """One curated question and answer."""
 
-    question: str = Field(min_length=1)
-    answer: str = Field(min_length=1)
+    question: str = Field(min_length=1, max_length=MAX_QUESTION)
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER)
 
 
 class PolicyRecord(BaseModel):
@@ -57,34 +95,34 @@ class PolicyRecord(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-    id: str | None = Field(default=None, max_length=200)
-    title: str | None = Field(default=None, max_length=300)
-    text: str = Field(min_length=1)
-    doc_number: str | None = None
-    issuer: str | None = None
-    department: str | None = None
+    id: str | None = Field(default=None, max_length=MAX_KEY)
+    title: str | None = Field(default=None, max_length=MAX_TITLE)
+    text: str = Field(min_length=1, max_length=MAX_FULL_TEXT)
+    doc_number: str | None = Field(default=None, max_length=MAX_DOC_NUMBER)
+    issuer: str | None = Field(default=None, max_length=MAX_ISSUER)
+    department: str | None = Field(default=None, max_length=MAX_DEPARTMENT)
     level: Level | None = None
     issue_date: date | None = None
     effective_from: date | None = None
     effective_to: date | None = None
     validity: Validity = Validity.VALID
-    superseded_by: str | None = None  # the ``id`` of the policy that replaced this one
-    source_url: str | None = None
-    themes: list[str] = []
-    industries_include: list[str] = []
-    industries_exclude: list[str] = []
-    sizes: list[str] = []
-    regions: list[str] = []
-    qualifications: list[str] = []
+    superseded_by: str | None = Field(default=None, max_length=MAX_KEY)  # the replacing ``id``
+    source_url: str | None = Field(default=None, max_length=MAX_URL)
+    themes: Items = []
+    industries_include: Items = []
+    industries_exclude: Items = []
+    sizes: Items = []
+    regions: Items = []
+    qualifications: Items = []
     apply_from: date | None = None
     apply_to: date | None = None
-    beneficiaries: str | None = None
-    conditions: str | None = None
-    fulfil_time: str | None = None
-    address: str | None = None
-    phone: str | None = None
-    interpretations: list[InterpretationRecord] = []
-    faq: list[FaqRecord] = []
+    beneficiaries: str | None = Field(default=None, max_length=MAX_BENEFICIARIES)
+    conditions: str | None = Field(default=None, max_length=MAX_CONDITIONS)
+    fulfil_time: str | None = Field(default=None, max_length=MAX_FULFIL_TIME)
+    address: str | None = Field(default=None, max_length=MAX_ADDRESS)
+    phone: str | None = Field(default=None, max_length=MAX_PHONE)
+    interpretations: list[InterpretationRecord] = Field(default=[], max_length=MAX_LIST)
+    faq: list[FaqRecord] = Field(default=[], max_length=1000)
 
     @field_validator("id", "title", "issuer", "department", "doc_number", mode="before")
     @classmethod
@@ -95,6 +133,7 @@ class PolicyRecord(BaseModel):
 
     _validity = field_validator("validity", mode="before")(validity_alias)
     _sizes = field_validator("sizes")(normalise_sizes)
+    _url = field_validator("source_url")(checked_url)
 
     @field_validator("text")
     @classmethod

@@ -1,11 +1,10 @@
 """The reach funnel (pushed → delivered → opened → clicked → 已申报 → 已核定 → 已拨付) and the overview."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, func, select
 
+from kb.csvout import csv_text
 from kb.models import Department, Policy
 from push.applications.models import Application, Node
 from push.delivery.models import (
@@ -86,12 +85,8 @@ def funnel(*, session: Session, by: str = "policy") -> list[FunnelRow]:
 
 def funnel_csv(rows: list[FunnelRow]) -> str:
     """The funnel as CSV with Chinese headers (UTF-8, opens in Excel with the BOM)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["编号", "名称", *(STAGE_LABELS[s] for s in STAGES)])
-    for r in rows:
-        writer.writerow([r.key if r.key is not None else "", r.label, *(getattr(r, s) for s in STAGES)])
-    return "\ufeff" + out.getvalue()
+    return csv_text(["编号", "名称", *(STAGE_LABELS[s] for s in STAGES)],
+                    ([r.key, r.label, *(getattr(r, s) for s in STAGES)] for r in rows))
 
 
 @dataclass

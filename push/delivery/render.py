@@ -23,6 +23,7 @@ class Links:
         self.base = settings.public_url.rstrip("/")
         self.key = settings.signing_key()
         self.firm_id = firm_id
+        self.days = settings.firm_link_days
 
     def track(self, push: Push) -> str:
         """Tracked redirect to the policy page."""
@@ -43,7 +44,8 @@ class Links:
 
     def firm_page(self) -> str:
         """The firm's own page: inbox, settings, 已申报/不适用."""
-        return f"{self.base}/push/firm?token={firm_token(key=self.key, firm_id=self.firm_id)}"
+        token = firm_token(key=self.key, firm_id=self.firm_id, days=self.days)
+        return f"{self.base}/push/firm?token={token}"
 
 
 def _item_lines(push: Push, links: Links) -> list[str]:

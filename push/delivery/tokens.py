@@ -4,8 +4,10 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 
 from kb.errors import KBError
+from kb.ids import parse_id
 
 
 class InvalidToken(KBError):
@@ -33,7 +35,8 @@ def sign(*, key: bytes, purpose: str, data: dict) -> str:
 def unsign(*, key: bytes, purpose: str, token: str) -> dict:
     """The data in ``token``; raises ``InvalidToken`` when the signature does not match."""
     body, _, mac = (token or "").strip().partition(".")
-    if not body or not mac or not hmac.compare_digest(mac, _mac(key, purpose, body)):
+    if (not body or not mac or not token.isascii()
+            or not hmac.compare_digest(mac.encode(), _mac(key, purpose, body).encode())):
         raise InvalidToken("链接无效或已被篡改，请使用邮件或短信中的原始链接。")
     try:
         data = json.loads(_unb64(body))
@@ -49,9 +52,28 @@ def unsubscribe_token(*, key: bytes, firm_id: int, theme: str | None = None) -> 
     return sign(key=key, purpose="unsubscribe", data={"f": firm_id, "t": theme})
 
 
-def firm_token(*, key: bytes, firm_id: int) -> str:
-    """The firm's own page (inbox, settings, marks) without a login."""
-    return sign(key=key, purpose="firm", data={"f": firm_id})
+FIRM_LINK_DAYS = 90
+EXPIRED = "该企业专属链接已过期：请使用最新一条推送消息中的链接，或联系县政务服务中心重新获取。"
+
+
+def firm_token(*, key: bytes, firm_id: int, days: float = FIRM_LINK_DAYS,
+               now: float | None = None) -> str:
+    """The firm's own page (inbox, settings, marks) without a login, valid for ``days``
+    (staff reissue one with ``policykb push link``; every message carries a fresh one)."""
+    expires = int((time.time() if now is None else now) + days * 86400)
+    return sign(key=key, purpose="firm", data={"f": firm_id, "x": expires})
+
+
+def read_firm_token(*, key: bytes, token: str, now: float | None = None) -> int:
+    """The firm id of a firm-page token; ``InvalidToken`` when forged or expired (a token
+    without an expiry, from before links expired, counts as expired)."""
+    data = unsign(key=key, purpose="firm", token=token)
+    firm_id, expires = data.get("f"), data.get("x")
+    if not isinstance(firm_id, int) or isinstance(firm_id, bool):
+        raise InvalidToken("链接无效。")
+    if not isinstance(expires, int) or expires < (time.time() if now is None else now):
+        raise InvalidToken(EXPIRED)
+    return firm_id
 
 
 def track_token(*, key: bytes, push_id: int) -> str:
@@ -62,6 +84,8 @@ def track_token(*, key: bytes, push_id: int) -> str:
 def read_track_token(*, key: bytes, token: str) -> int:
     """The push id in a tracking token; raises ``InvalidToken``."""
     head, _, mac = (token or "").partition("-")
-    if not head.isdigit() or not hmac.compare_digest(mac, _mac(key, "track", head)[:10]):
+    push_id = parse_id(head)
+    if (push_id is None or not mac.isascii()
+            or not hmac.compare_digest(mac.encode(), _mac(key, "track", head)[:10].encode())):
         raise InvalidToken("链接无效或已被篡改。")
-    return int(head)
+    return push_id

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 from kb.errors import KBError
 from kb.models import utcnow
 from kb.standards.industry import normalize_industry_code
+from kb.urls import webhook_url
 from push.firms.uscc import normalize_uscc
 
 CHANNELS = ("email", "webhook", "inbox", "sms")  # delivery channels a firm can opt into
@@ -118,8 +119,8 @@ class FirmBase(FirmProfile):
         """Each chosen channel needs its address, and addresses must look right."""
         if self.contact_email and not _EMAIL.match(self.contact_email):
             raise ValueError(f"邮箱格式不对：{self.contact_email}")
-        if self.webhook_url and not self.webhook_url.startswith(("http://", "https://")):
-            raise ValueError(f"webhook地址应以http://或https://开头：{self.webhook_url}")
+        if self.webhook_url:
+            webhook_url(self.webhook_url)  # raises UnsafeURL (a ValueError) naming why
         if "email" in self.channels and not self.contact_email:
             raise ValueError("选择了email渠道但未填写联系邮箱")
         if "webhook" in self.channels and not self.webhook_url:

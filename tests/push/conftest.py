@@ -16,6 +16,17 @@ from tests.utils import databases
 TODAY = date(2025, 6, 1)
 
 
+@pytest.fixture(autouse=True)
+def loopback_webhooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The test receivers listen on loopback: allow it (also for workers started as processes)."""
+    from kb.config import get_settings
+
+    monkeypatch.setenv("KB_WEBHOOK_ALLOW_LOOPBACK", "true")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def engine(tmp_path) -> Iterator[Engine]:
     """A new database file with every table."""

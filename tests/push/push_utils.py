@@ -24,6 +24,7 @@ def make_settings(tmp_path: Path, **fields) -> Settings:
     """Settings for a test folder (fast retries unless given)."""
     fields.setdefault("push_backoff_s", 30.0)
     fields.setdefault("public_url", "http://policykb.test")
+    fields.setdefault("webhook_allow_loopback", True)  # the receivers listen on loopback
     return Settings(home=tmp_path / "var", index_dir=tmp_path / "indexes",
                     embedding_model="none", secret_key="test-secret", **fields)
 

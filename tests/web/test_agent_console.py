@@ -1,19 +1,39 @@
 """The 12345 agent console: staff only, search with highlighted clauses and ready scripts, side panels."""
 
+import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from kb.feedback.models import QuestionLog
+from tests.web.conftest import STAFF
+from tests.web.staff import login, make_user
 
 
-def test_console_is_for_staff_only(client, public):
+@pytest.fixture(autouse=True)
+def agent(client, demo_engine):
+    """``client`` signed in as a hotline agent (staff tools need a sign-in with a role)."""
+    make_user(demo_engine, "agent1", roles=["agent"], department="县政务服务中心")
+    login(client, "agent1")
+
+
+def test_console_is_for_staff_only(app, client, public, demo_engine):
     page = client.get("/agent")
     assert page.status_code == 200
     assert 'id="agent-q"' in page.text and "autofocus" in page.text
     assert '<option value="县科技局">' in page.text and '<option value="技术改造">' in page.text
-    assert public.get("/agent").status_code == 403
+    anonymous = public.get("/agent", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/admin/login")
     res = public.get("/api/agent/search", params={"q": "高企奖励"})
-    assert res.status_code == 403 and "工作人员" in res.json()["detail"]
-    assert public.get("/api/agent/panels").status_code == 403
+    assert res.status_code == 401 and "登录" in res.json()["detail"]
+    assert public.get("/api/agent/panels").status_code == 401
+    # Loopback is no longer staff: an anonymous client there is asked to sign in as well.
+    local = TestClient(app, client=STAFF)
+    assert local.get("/api/agent/panels").status_code == 401
+    assert local.get("/api/agent/panels", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 401
+    # A signed-in drafter has no agent role.
+    make_user(demo_engine, "drafter9", roles=["drafter"])
+    login(local, "drafter9")
+    assert local.get("/api/agent/panels").status_code == 403
 
 
 def test_console_script_is_served(client):
@@ -61,9 +81,10 @@ def test_typing_a_question_out_is_logged_once_as_agent(client, demo_engine):
                                                        ("外贸出口信用保险补贴", "agent")]
 
 
-def test_side_panels_show_hot_and_unanswered_questions(client):
-    for _ in range(3):
-        client.post("/api/ask", json={"question": "高企认定奖励多少？"})
+def test_side_panels_show_hot_and_unanswered_questions(app, client):
+    for i in range(3):  # four people ask it (each asker counts once)
+        TestClient(app, client=(f"198.51.100.{i}", 5000)).post(
+            "/api/ask", json={"question": "高企认定奖励多少？"})
     client.post("/api/ask", json={"question": "高企认定奖励多少"})
     client.post("/api/ask", json={"question": "养猪场环评怎么办理"})  # nothing in the KB about it
     qid = client.post("/api/ask", json={"question": "大学毕业生生活补贴"}).json()["question_id"]

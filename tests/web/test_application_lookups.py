@@ -10,6 +10,7 @@ from push.applications.models import Node
 from push.applications.service import advance, create, handler_for
 from push.delivery.tokens import firm_token
 from tests.push.applications.app_utils import seed
+from tests.web.staff import login, make_user
 
 
 def _application(engine, s, *, days_ago: int = 40) -> str:
@@ -34,6 +35,8 @@ def test_firm_page_shows_the_timeline_with_overdue(client, app, demo_engine):
 
 def test_hotline_looks_up_by_ref_and_by_credit_code(client, public, demo_engine):
     s = seed(demo_engine)
+    make_user(demo_engine, "agent1", roles=["agent"], department="县政务服务中心")
+    login(client, "agent1")  # the hotline signs in: staff tools need a role
     ref = _application(demo_engine, s)
     by_ref = client.get("/api/agent/applications", params={"q": ref.lower()}).json()["items"]
     assert [i["ref"] for i in by_ref] == [ref]
@@ -44,4 +47,4 @@ def test_hotline_looks_up_by_ref_and_by_credit_code(client, public, demo_engine)
     assert client.get("/api/agent/applications", params={"q": "nothing"}).json()["items"] == []
     page = client.get("/agent/applications", params={"q": s.uscc})
     assert page.status_code == 200 and "答复口径" in page.text and ref in page.text
-    assert public.get("/api/agent/applications", params={"q": ref}).status_code == 403
+    assert public.get("/api/agent/applications", params={"q": ref}).status_code == 401

@@ -208,11 +208,23 @@ def test_a_role_is_required_and_named(probe, client, demo_engine):
 def test_staff_tools_open_to_signed_in_staff_anywhere(app, client, demo_engine):
     make_user(demo_engine, "agent7", roles=[Role.AGENT])
     outside = TestClient(app, client=PUBLIC)
-    assert outside.get("/agent").status_code == 403
+    assert outside.get("/agent", follow_redirects=False).status_code == 303
     login(outside, "agent7")
     assert outside.get("/agent").status_code == 200
     assert outside.get("/api/agent/search", params={"q": "高企奖励"}).status_code == 200
-    assert client.get("/agent").status_code == 200  # the staff network still works without one
+    # The staff network grants nothing without a sign-in.
+    assert client.get("/agent", follow_redirects=False).status_code == 303
+
+
+def test_staff_networks_are_an_extra_restriction_never_a_grant(demo_engine, web_settings):
+    app = create_app(web_settings.model_copy(update={"staff_networks": "10.0.0.0/8"}))
+    make_user(demo_engine, "agent8", roles=[Role.AGENT])
+    with TestClient(app, client=("10.1.2.3", 5000)) as inside:
+        assert inside.get("/api/agent/panels").status_code == 401  # on the network, not signed in
+        login(inside, "agent8")
+        assert inside.get("/api/agent/panels").status_code == 200
+        outside = TestClient(app, client=PUBLIC, cookies=dict(inside.cookies))
+        assert outside.get("/api/agent/panels").status_code == 403  # signed in, off the network
 
 
 def test_navigation_follows_roles(client, demo_engine):

@@ -46,11 +46,11 @@ def test_bad_industry_code_is_a_422_page_with_the_reason(client):
     assert "99" in page.text and "GB/T 4754" in page.text
 
 
-def test_unknown_credit_code_is_404(client):
+def test_a_credit_code_alone_is_refused_whether_known_or_not(client):
     from push.matching.synthetic import make_uscc
 
     res = client.post("/api/checkup", json={"uscc": make_uscc(424242)})
-    assert res.status_code == 404 and res.json()["detail"]
+    assert res.status_code == 422 and "企业专属链接" in res.json()["detail"]
 
 
 def test_api_checkup_json(client):

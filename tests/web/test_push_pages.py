@@ -8,6 +8,7 @@ from push.delivery.models import FirmPolicyMark, InboxMessage, Push, Subscriptio
 from push.delivery.subscriptions import suspend_channel
 from push.delivery.tokens import firm_token, track_token, unsubscribe_token
 from tests.push.push_utils import NOW, add_firms, make_worker, publish
+from tests.web.staff import login, make_user
 
 
 @pytest.fixture
@@ -113,8 +114,11 @@ def test_admin_page_is_staff_only_and_shows_funnel_failures_and_suspensions(
         push.status, push.attempts, push.last_error = "dead", 6, "第6次失败：HTTP 500 boom"
         session.add(push)
         suspend_channel(session=session, firm_id=firm, channel="email", reason="硬退信：550 no user")
-    public_res = public.get("/admin/push")
-    assert public_res.status_code == 403
+    public_res = public.get("/admin/push", follow_redirects=False)
+    assert public_res.status_code == 303  # to sign-in, loopback or not
+    assert client.get("/admin/push", follow_redirects=False).status_code == 303
+    make_user(demo_engine, "pushadmin", roles=["admin"], department=None)
+    login(client, "pushadmin")
     page = client.get("/admin/push")
     assert page.status_code == 200
     assert "推送页面测试政策" in page.text and "HTTP 500 boom" in page.text
@@ -124,7 +128,7 @@ def test_admin_page_is_staff_only_and_shows_funnel_failures_and_suspensions(
     assert "推送,送达,打开,点击,已申报" in csv.text and "推送页面测试政策,2,1,0,0,0" in csv.text
     by_department = client.get("/admin/push/funnel.csv?by=department")
     assert by_department.status_code == 200 and "未指定部门,2,1,0,0,0" in by_department.text
-    assert public.get("/admin/push/funnel.csv").status_code == 403
+    assert public.get("/admin/push/funnel.csv", follow_redirects=False).status_code == 303
 
 
 def test_firm_page_shows_the_webhook_secret_generated_on_first_use(public, demo_engine, web_settings):

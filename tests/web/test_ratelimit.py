@@ -74,3 +74,16 @@ def test_concurrent_hits_never_exceed_the_limit():
     for t in threads:
         t.join()
     assert len(allowed) == 50
+
+
+def test_feedback_is_rate_limited_per_client(demo_engine, web_settings):
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    app = create_app(web_settings.model_copy(update={"ask_rate_limit": 2}))
+    with TestClient(app, client=("203.0.113.50", 5000)) as c:
+        qid = c.post("/api/ask", json={"question": "高企奖励多少"}).json()["question_id"]
+        codes = [c.post("/api/feedback", json={"question_id": qid, "helpful": True}).status_code
+                 for _ in range(3)]
+    assert codes == [200, 200, 429]

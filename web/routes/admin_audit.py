@@ -1,7 +1,5 @@
 """The audit log viewer (管理员 only): newest first, filters, paging, CSV export."""
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from typing import Annotated
@@ -10,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from kb.csvout import csv_text
 from kb.errors import InvalidInput
 from kb.staff.accounts import local_time
 from kb.staff.audit import entries
@@ -82,26 +81,19 @@ def audit_page(request: Request, session: SessionDep, admin: AdminDep,
         "seconds": SECONDS})
 
 
-def _cell(value: object) -> str:
-    # Excel runs a cell that starts with = + - @ as a formula; typed usernames reach this log.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @router.get("/audit.csv")
 def audit_csv(session: SessionDep, admin: AdminDep,
               filters: Annotated[AuditFilter, Depends()]) -> Response:
     """Every matching entry as CSV, UTF-8 with a BOM so Excel shows the Chinese."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["编号", "时间（北京时间）", "账号", "操作", "记录类型", "记录编号", "详情", "来源"])
-    before_id = None
-    while batch := filters.select(session, limit=EXPORT_BATCH, before_id=before_id):
-        for e in batch:
-            writer.writerow([e.id, local_time(e.at, fmt=SECONDS), _cell(e.actor),
-                             ACTION_LABELS.get(e.action, e.action), _cell(e.record_kind),
-                             e.record_id if e.record_id is not None else "",
-                             _cell(_detail(e)), _cell(e.client)])
-        before_id = batch[-1].id
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+    def rows():  # noqa: ANN202
+        before_id = None
+        while batch := filters.select(session, limit=EXPORT_BATCH, before_id=before_id):
+            for e in batch:
+                yield [e.id, local_time(e.at, fmt=SECONDS), e.actor,
+                       ACTION_LABELS.get(e.action, e.action), e.record_kind, e.record_id,
+                       _detail(e), e.client]
+            before_id = batch[-1].id
+
+    header = ["编号", "时间（北京时间）", "账号", "操作", "记录类型", "记录编号", "详情", "来源"]
+    return Response(csv_text(header, rows()), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})

@@ -6,12 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
+from starlette.datastructures import FormData
 
 from kb.authoring.publishing import content_of, live_record
 from kb.authoring.workflow import STATUS_LABELS, Staff, require_department, start, unpublish
 from kb.clock import county_today
 from kb.errors import InvalidInput, NotFound
 from kb.feedback.models import LedgerTopic
+from kb.ids import parse_id
 from kb.models import (
     KIND_LABELS,
     ContentKind,
@@ -26,7 +28,9 @@ from kb.models import (
 from kb.staff.models import Role, User
 from web.auth import actor_of, require_role, verify_csrf
 from web.deps import get_session
-from web.forms import FORMS, draft_data, shown
+from web.forms import FORMS, draft_data, posted_form, shown
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -141,15 +145,14 @@ def new_form(request: Request, session: SessionDep, user: Drafter, kind: Content
 
 
 @router.post("/content/new/{kind}", dependencies=[Depends(verify_csrf)])
-async def new_post(request: Request, session: SessionDep, user: Drafter, kind: ContentKind,
-                   policy_id: int | None = None, record_id: int | None = None,
-                   topic_id: int | None = None) -> Response:
+def new_post(request: Request, form: PostedForm, session: SessionDep, user: Drafter,
+             kind: ContentKind, policy_id: int | None = None, record_id: int | None = None,
+             topic_id: int | None = None) -> Response:
     """Save a new draft; invalid input comes back in the form with the message, nothing lost."""
-    form = await request.form()
     data = draft_data(kind, form)
     chosen = str(form.get("policy_id") or "").strip()
-    if policy_id is None and chosen.isdigit():
-        policy_id = int(chosen)
+    if policy_id is None and parse_id(chosen) is not None:
+        policy_id = parse_id(chosen)
     policy, _, title = _target(session, kind, policy_id, record_id)
     try:
         rev = start(session=session, staff=staff(request, user), kind=kind, data=data,
@@ -162,10 +165,9 @@ async def new_post(request: Request, session: SessionDep, user: Drafter, kind: C
 
 
 @router.post("/content/{kind}/{record_id}/withdraw", dependencies=[Depends(verify_csrf)])
-async def withdraw_post(request: Request, session: SessionDep, user: Publisher, kind: ContentKind,
-                        record_id: int) -> Response:
+def withdraw_post(request: Request, form: PostedForm, session: SessionDep, user: Publisher,
+                  kind: ContentKind, record_id: int) -> Response:
     """Take a published record off the site and out of search."""
-    form = await request.form()
     record = live_record(session=session, kind=kind, record_id=record_id)
     policy_id = record.id if kind == ContentKind.POLICY else record.policy_id
     unpublish(session=session, staff=staff(request, user), kind=kind, record_id=record_id,

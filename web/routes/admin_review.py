@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
+from starlette.datastructures import FormData
 
 from kb.authoring import workflow
 from kb.authoring.diff import field_diffs, snapshot_diff
@@ -13,14 +14,17 @@ from kb.authoring.drafts import FIELD_LABELS
 from kb.authoring.publishing import content_of, live_record
 from kb.authoring.quality import assess
 from kb.errors import InvalidInput, NotFound
+from kb.ids import parse_id
 from kb.library.versions import list_versions
 from kb.models import ContentKind, Department, Policy, Revision, Status
 from kb.staff.accounts import local_time
 from kb.staff.models import Role, User
 from web.auth import require_role, verify_csrf
 from web.deps import get_session
-from web.forms import FORMS, draft_data, shown
+from web.forms import FORMS, draft_data, posted_form, shown
 from web.routes.admin_content import render, staff
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -91,11 +95,11 @@ def revision_edit(request: Request, session: SessionDep, user: Writer, revision_
 
 
 @router.post("/revisions/{revision_id}/edit", dependencies=[Depends(verify_csrf)])
-async def revision_edit_post(request: Request, session: SessionDep, user: Writer,
-                             revision_id: int) -> Response:
+def revision_edit_post(request: Request, form: PostedForm, session: SessionDep, user: Writer,
+                       revision_id: int) -> Response:
     """Save changes to a draft; invalid input comes back in the form, nothing lost."""
     rev = _revision(session, user, revision_id)
-    data = draft_data(rev.kind, await request.form())
+    data = draft_data(rev.kind, form)
     try:
         workflow.edit(session=session, staff=staff(request, user), revision_id=rev.id, data=data)
     except InvalidInput as exc:
@@ -109,13 +113,12 @@ async def revision_edit_post(request: Request, session: SessionDep, user: Writer
 
 
 @router.post("/revisions/{revision_id}/{action}", dependencies=[Depends(verify_csrf)])
-async def revision_action(request: Request, session: SessionDep, user: Writer, revision_id: int,
-                          action: str) -> Response:
+def revision_action(request: Request, form: PostedForm, session: SessionDep, user: Writer,
+                    revision_id: int, action: str) -> Response:
     """Submit, approve, return (with a comment), publish or discard a revision."""
     if action not in ACTIONS:
         raise NotFound(f"未知的操作“{action}”")
     _revision(session, user, revision_id)
-    form = await request.form()
     kwargs = {"comment": str(form.get("comment") or "")} if action in ("approve", "return") else {}
     ACTIONS[action](session=session, staff=staff(request, user), revision_id=revision_id, **kwargs)
     return RedirectResponse(f"/admin/revisions/{revision_id}?done={action}", status_code=303)
@@ -141,13 +144,14 @@ def history(request: Request, session: SessionDep, user: Writer, policy_id: int)
 
 
 @router.post("/content/policies/{policy_id}/rollback", dependencies=[Depends(verify_csrf)])
-async def rollback_post(request: Request, session: SessionDep, user: Publisher,
-                        policy_id: int) -> Response:
+def rollback_post(request: Request, form: PostedForm, session: SessionDep, user: Publisher,
+                  policy_id: int) -> Response:
     """Publish an earlier version again (as a new version)."""
-    raw = str((await request.form()).get("version") or "")
-    if not raw.isdigit():
+    raw = str(form.get("version") or "")
+    version = parse_id(raw)
+    if version is None:
         raise InvalidInput("请选择要回退到的版本")
     workflow.roll_back(session=session, staff=staff(request, user), policy_id=policy_id,
-                       to_version=int(raw))
+                       to_version=version)
     return RedirectResponse(f"/admin/content/policies/{policy_id}/history?done=rollback",
                             status_code=303)

@@ -8,16 +8,19 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from kb.clock import county_day
+from kb.db import read_scope
 from kb.feedback.console import console_view
 from kb.feedback.questions import hot_questions, log_question, recent_unanswered
 from kb.library.policies import facet_options, search_filters
 from kb.search.answers import ask
-from web.auth import require_staff
-from web.deps import get_session
-from web.routes.ask import client_address
+from kb.staff.models import Role
+from web.auth import staff_only
+from web.clients import client_address
+from web.deps import get_session, get_write_session
 
-router = APIRouter(dependencies=[Depends(require_staff)])
+router = APIRouter(dependencies=[Depends(staff_only(Role.AGENT, Role.ADMIN))])
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]  # logs the search
 # Typing 高, 高企, 高企奖励 within this many seconds is logged as one question.
 REFINE_WITHIN_S = 30.0
 
@@ -30,16 +33,16 @@ def _panels(session: Session) -> dict:
 
 @router.get("/agent", response_class=HTMLResponse, include_in_schema=False)
 def agent_page(request: Request, session: SessionDep) -> HTMLResponse:
-    """The console page (staff networks only)."""
+    """The console page (signed-in agents and admins)."""
     return request.app.state.templates.TemplateResponse(request, "agent.html", {
         "options": facet_options(session=session), **_panels(session)})
 
 
 @router.get("/api/agent/search", tags=["坐席"], responses={
-    403: {"description": "仅限政务网内的坐席使用"}, 422: {"description": "空问题或未知的筛选值"}})
+    401: {"description": "请先登录"}, 403: {"description": "需要坐席或管理员角色"}, 422: {"description": "空问题或未知的筛选值"}})
 def agent_search(
     request: Request,
-    session: SessionDep,
+    session: WriteSessionDep,
     q: Annotated[str, Query(description="问题或关键词")] = "",
     department: Annotated[str, Query()] = "",
     validity: Annotated[list[str] | None, Query()] = None,
@@ -48,7 +51,9 @@ def agent_search(
 ) -> dict:
     """The answer object plus, per hit, the text with the query's words in <mark> and a script."""
     s = request.app.state.settings
-    filters = search_filters(session=session, validity=validity, department=department, theme=theme)
+    with read_scope(request.app.state.engine) as reader:  # the write lock only for the log line
+        filters = search_filters(session=reader, validity=validity, department=department,
+                                 theme=theme)
     result = ask(searcher=request.app.state.searcher, question=q, k=k,
                  threshold=s.answer_threshold, hotline=s.hotline, filters=filters)
     row = log_question(session=session, question=q, result=result, channel="agent",

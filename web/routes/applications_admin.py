@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
+from starlette.datastructures import FormData
 
 from kb.authoring.workflow import require_department
 from kb.errors import InvalidInput, PermissionDenied
@@ -30,6 +31,9 @@ from push.applications.stats import TIMED, stats, stats_csv
 from push.applications.views import queue, track
 from web.auth import actor_of, require_role, verify_csrf
 from web.deps import get_session
+from web.forms import posted_form
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 router = APIRouter(prefix="/admin/applications", include_in_schema=False)
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -88,10 +92,10 @@ def new_application(request: Request, session: SessionDep, user: HandlerDep,
 
 
 @router.post("/import", dependencies=[Depends(verify_csrf)])
-async def import_csv(request: Request, session: SessionDep, user: HandlerDep,
-                     file: UploadFile) -> Response:
+def import_csv(request: Request, session: SessionDep, user: HandlerDep,
+               file: UploadFile) -> Response:
     """Register every line of a CSV file, or none (the page lists each bad line)."""
-    raw = await file.read(MAX_UPLOAD_BYTES + 1)
+    raw = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(raw) > MAX_UPLOAD_BYTES:
         raise InvalidInput("文件过大（最多2MB）")
     try:
@@ -106,9 +110,8 @@ async def import_csv(request: Request, session: SessionDep, user: HandlerDep,
 
 
 @router.post("/move", dependencies=[Depends(verify_csrf)])
-async def move_batch(request: Request, session: SessionDep, user: HandlerDep) -> Response:
+def move_batch(request: Request, form: PostedForm, session: SessionDep, user: HandlerDep) -> Response:
     """Move the ticked applications to one node; all of them or, if any is refused, none."""
-    form = await request.form()
     refs = [str(r) for r in form.getlist("ref")]
     to = parse_node(str(form.get("to") or ""))
     moves = advance_many(session=session, handler=handler_for(user, actor_of(request, user).client),

@@ -6,12 +6,14 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
+from kb.db import read_scope
 from kb.feedback import ledger
 from kb.feedback.questions import log_question, record_feedback
 from kb.library.policies import search_filters
 from kb.search.answers import ask
+from web.clients import client_address
 from web.deps import get_session
-from web.ratelimit import limit_asks
+from web.ratelimit import limit_asks, limit_feedback
 
 router = APIRouter(tags=["问答"])
 
@@ -85,11 +87,6 @@ class FeedbackOut(BaseModel):
     feedback_id: int
 
 
-def client_address(request: Request) -> str:
-    """The client's address as the server saw it (behind a proxy, run uvicorn with --proxy-headers)."""
-    return request.client.host if request.client else "unknown"
-
-
 @router.post("/api/ask", dependencies=[Depends(limit_asks)], responses={
     422: {"description": "空问题、超过 500 字的问题或未知的筛选值"},
     429: {"description": "提问过于频繁（带 Retry-After 头）"}})
@@ -98,8 +95,11 @@ def post_ask(body: AskIn, request: Request,
     """Answer a question with cited passages, or hand off to the hotline; the reply carries ``question_id``."""
     s = request.app.state.settings
     f = body.filters
-    filters = search_filters(session=session, validity=f.validity, department=f.department,
-                             theme=f.theme) if f else None
+    # Read apart from the request's unit of work, which writes: its write lock is then held
+    # for the log lines only, never while searching.
+    with read_scope(request.app.state.engine) as reader:
+        filters = search_filters(session=reader, validity=f.validity, department=f.department,
+                                 theme=f.theme) if f else None
     result = ask(searcher=request.app.state.searcher, question=body.question, k=body.k,
                  threshold=s.answer_threshold, hotline=s.hotline, filters=filters)
     row = log_question(session=session, question=body.question, result=result,
@@ -111,7 +111,8 @@ def post_ask(body: AskIn, request: Request,
     return AskOut.model_validate(result.to_dict() | {"question_id": row.id})
 
 
-@router.post("/api/feedback", responses={404: {"description": "没有这个提问记录"}})
+@router.post("/api/feedback", dependencies=[Depends(limit_feedback)], responses={
+    404: {"description": "没有这个提问记录"}, 429: {"description": "反馈过于频繁（带 Retry-After 头）"}})
 def post_feedback(body: FeedbackIn, request: Request,
                   session: Annotated[Session, Depends(get_session, scope="function")]) -> FeedbackOut:
     """Record whether an answer helped (the widget's 有用 / 没用 buttons)."""

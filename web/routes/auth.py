@@ -24,8 +24,8 @@ from web.auth import (
     staff_areas,
     verify_csrf,
 )
+from web.clients import client_address
 from web.deps import get_session
-from web.routes.ask import client_address
 
 router = APIRouter(include_in_schema=False)
 # Committed before the response leaves, so the page a redirect leads to sees the change.
@@ -116,10 +116,10 @@ def logout(request: Request, session: SessionDep,
 def admin_home(request: Request, user: Annotated[User, Depends(require_user)]) -> Response:
     """The staff home page: a greeting, what waits for the user, and what their roles open."""
     from kb.authoring.workflow import queue
-    from kb.db import session_scope
+    from kb.db import read_scope
 
     areas = [a for a in staff_areas(user) if a.href != HOME]
-    with session_scope(request.app.state.engine) as session:
+    with read_scope(request.app.state.engine) as session:
         work = queue(session=session, user=user)
     return request.app.state.templates.TemplateResponse(request, "admin_home.html",
                                                         {"areas": areas, "work": work})

@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 from kb.errors import InvalidInput
 from push.firms.models import FirmProfile
-from push.firms.registry import get_firm
 from push.matching.checkup import checkup
 from web.deps import get_session
 
@@ -27,9 +26,16 @@ def _profile(data: dict) -> FirmProfile:
         raise InvalidInput(f"{field}: {err['msg'].removeprefix('Value error, ')}") from None
 
 
-def _report(session: Session, uscc: str | None, data: dict, today: date | None):  # noqa: ANN202
-    profile = get_firm(session=session, uscc=uscc.strip()) if uscc and uscc.strip() else _profile(data)
-    return checkup(session=session, profile=profile, today=today)
+BY_LINK = ("按统一社会信用代码查看已登记企业的体检结果，请使用推送消息中的企业专属链接；"
+           "此处请填写企业的行业、人数、营收等情况")
+
+
+def _report(session: Session, uscc: object, data: dict, today: date | None):  # noqa: ANN202
+    # Anonymous: from the profile entered only. A credit code alone would show a registered
+    # firm's data to anyone, and a different answer for unknown codes would tell which are.
+    if uscc not in (None, "") and not any(v not in (None, "", []) for v in data.values()):
+        raise InvalidInput(BY_LINK)
+    return checkup(session=session, profile=_profile(data), today=today)
 
 
 @router.get("/checkup", response_class=HTMLResponse)
@@ -67,9 +73,10 @@ def checkup_page(
         request, "checkup.html", {"report": report, "form": form, "qualifications": QUALIFICATIONS})
 
 
-@router.post("/api/checkup")
+@router.post("/api/checkup", responses={422: {"description": "企业情况有误，或只给了信用代码"}})
 def checkup_api(body: dict, session: Annotated[Session, Depends(get_session, scope="function")]) -> dict:
-    """The 政策体检 report as JSON: ``{"uscc"}`` or a profile, optional ``"today"``."""
+    """The 政策体检 report as JSON for a profile (industry_code, employees, revenue, assets,
+    region, qualifications, business_scope), optional ``"today"``."""
     today = body.pop("today", None)
     try:
         when = date.fromisoformat(today) if today else None

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from kb.staff.models import Role
 from push.delivery.funnel import STAGE_LABELS, STAGES, funnel, funnel_csv, overview
-from web.auth import require_staff
+from web.auth import staff_only
 from web.deps import get_session
 
-router = APIRouter(dependencies=[Depends(require_staff)])
+router = APIRouter(dependencies=[Depends(staff_only(Role.ADMIN))])
 
 
 @router.get("/admin/push", response_class=HTMLResponse)

@@ -15,10 +15,16 @@ from push.delivery.subscriptions import (
     update_subscription,
     webhook_secret,
 )
-from push.delivery.tokens import InvalidToken, firm_token, read_track_token, unsign
+from push.delivery.tokens import (
+    InvalidToken,
+    firm_token,
+    read_firm_token,
+    read_track_token,
+    unsign,
+)
 from push.delivery.tracking import firm_page, record_click, record_open
 from push.firms.models import CHANNELS, Firm
-from web.deps import get_session
+from web.deps import get_session, get_write_session
 
 router = APIRouter()
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -64,12 +70,13 @@ def unsubscribe_apply(
     firm = session.get(Firm, firm_id)
     return _render(request, "push_unsubscribe.html", {
         "token": token, "theme": theme, "firm": firm, "done": True,
-        "firm_link": f"/push/firm?token={firm_token(key=_key(request), firm_id=firm_id)}"})
+        "firm_link": "/push/firm?token=" + firm_token(
+            key=_key(request), firm_id=firm_id, days=request.app.state.settings.firm_link_days)})
 
 
 @router.get("/push/r/{token}")
 def tracked_redirect(
-    token: str, request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+    token: str, request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")]
 ) -> RedirectResponse:
     """Record the click-through and go to the policy page."""
     push = record_click(session=session, push_id=read_track_token(key=_key(request), token=token))
@@ -81,7 +88,7 @@ def tracked_redirect(
 
 @router.get("/push/o/{token}.gif")
 def open_pixel(
-    token: str, request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+    token: str, request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")]
 ) -> Response:
     """Record an email open; always answers the 1×1 image."""
     try:
@@ -92,15 +99,12 @@ def open_pixel(
 
 
 def _firm_id(request: Request, token: str) -> int:
-    data = unsign(key=_key(request), purpose="firm", token=token)
-    if not isinstance(data.get("f"), int):
-        raise InvalidToken("链接无效。")
-    return data["f"]
+    return read_firm_token(key=_key(request), token=token)
 
 
 @router.get("/push/firm", response_class=HTMLResponse)
 def firm_home(
-    request: Request, session: Annotated[Session, Depends(get_session, scope="function")], token: str = ""
+    request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")], token: str = ""
 ) -> HTMLResponse:
     """The firm's inbox (marked read on view), subscription settings and 已申报/不适用 marks."""
     firm_id = _firm_id(request, token)

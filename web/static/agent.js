@@ -8,6 +8,8 @@
   var filters = ["department", "validity", "theme"].map(function (n) {
     return document.getElementById("agent-" + n);
   });
+  var form = document.getElementById("agent-form");
+  if (form) form.addEventListener("submit", function (e) { e.preventDefault(); });  // no inline handlers (CSP)
   var timer = null;
   var seq = 0;  // only the latest request may paint, whatever order replies arrive in
 

@@ -18,6 +18,6 @@ def build_channels(*, settings: Settings, engine: Engine) -> dict[str, Channel]:
     return {
         "inbox": InboxChannel(engine=engine),
         "email": EmailChannel(settings=settings),
-        "webhook": WebhookChannel(),
+        "webhook": WebhookChannel(allow_loopback=settings.webhook_allow_loopback),
         "sms": SmsChannel(settings=settings),
     }

@@ -13,9 +13,22 @@ import time
 import httpx
 
 from kb.errors import KBError
+from kb.urls import UnsafeURL, webhook_url
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
 
 TOLERANCE_S = 300  # signatures older than five minutes are replays
+MAX_DETAIL = 200  # characters of a receiver's answer kept with the push
+
+
+def shown(text: str, limit: int = MAX_DETAIL) -> str:
+    """A receiver's text as stored and shown: one line, at most ``limit`` characters, without
+    control characters or markup (it reaches staff pages and exports)."""
+    text = "".join(c if c.isprintable() else " " for c in text[: limit * 4])
+    text = " ".join(text.split()).translate(_MARKUP)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_MARKUP = str.maketrans({"<": "‹", ">": "›", "&": "＆", '"': "＂", "'": "＇", "`": "｀"})
 
 
 class InvalidSignature(KBError):
@@ -53,17 +66,25 @@ class WebhookChannel(Channel):
 
     name = "webhook"
 
-    def __init__(self, *, timeout: float = 10.0, clock=time.time) -> None:  # noqa: ANN001
+    def __init__(self, *, timeout: float = 10.0, clock=time.time,  # noqa: ANN001
+                 allow_loopback: bool | None = None) -> None:
         # TCP_NODELAY: headers and body go out at once instead of waiting on a delayed ACK.
         nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-        self.client = httpx.Client(timeout=timeout,
+        # Redirects are not followed: a receiver could otherwise send the request anywhere.
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False,
                                    transport=httpx.HTTPTransport(socket_options=nodelay))
         self.clock = clock
+        self.allow_loopback = allow_loopback
 
     def send(self, push: Outgoing) -> DeliveryResult:
         """2xx delivers; 408, 429 and 5xx retry; other 4xx are permanent."""
         if not push.webhook_url or not push.webhook_secret:
             return DeliveryResult(ok=False, permanent=True, detail="企业未配置webhook地址")
+        try:  # again at send time: the name may resolve elsewhere now than at import
+            url = webhook_url(push.webhook_url, allow_loopback=self.allow_loopback,
+                              must_resolve=True)
+        except UnsafeURL as exc:
+            return DeliveryResult(ok=False, permanent=True, detail=str(exc))
         body = json.dumps(push.payload, ensure_ascii=False).encode()
         headers = {
             "Content-Type": "application/json; charset=utf-8",
@@ -73,10 +94,11 @@ class WebhookChannel(Channel):
             "User-Agent": "PolicyKB-Webhook/1",
         }
         try:
-            res = self.client.post(push.webhook_url, content=body, headers=headers)
+            res = self.client.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            return DeliveryResult(ok=False, detail=f"webhook请求失败：{type(exc).__name__} {exc}")
-        detail = f"HTTP {res.status_code} {res.text[:200]}".strip()
+            return DeliveryResult(ok=False,
+                                  detail=f"webhook请求失败：{type(exc).__name__} {shown(str(exc))}")
+        detail = f"HTTP {res.status_code} {shown(res.text)}".strip()
         if res.is_success:
             return DeliveryResult(ok=True, detail=f"HTTP {res.status_code}")
         permanent = 400 <= res.status_code < 500 and res.status_code not in (408, 429)

@@ -186,3 +186,33 @@ def test_a_bad_policy_draft_is_refused_when_drafted(engine, people, field, value
     data = {"title": "金湖县测试政策", "full_text": TEXT, field: value}
     with session_scope(engine) as session, pytest.raises(InvalidInput, match=message):
         wf.start(session=session, staff=people["drafter"], kind=ContentKind.POLICY, data=data)
+
+
+
+def test_a_drafter_cannot_close_another_departments_ledger_topic(engine, people):
+    from kb.feedback.models import LedgerTopic, TopicStatus
+
+    with session_scope(engine) as session:
+        pid = _new_policy(session, people)
+        outsider_dept = people["outsider"].user.department_id
+        theirs = LedgerTopic(title="外贸企业出口信用保险有补贴吗", department_id=outsider_dept)
+        mine = LedgerTopic(title="集成电路设备投资补助怎么申请",
+                           department_id=people["drafter"].user.department_id)
+        session.add_all([theirs, mine])
+        session.flush()
+        theirs_id, mine_id = theirs.id, mine.id
+    faq = {"question": "外贸企业出口信用保险有补贴吗", "answer": "有，按保费的一半补贴。"}
+    with session_scope(engine) as session, pytest.raises(PermissionDenied, match="其他部门"):
+        wf.start(session=session, staff=people["drafter"], kind=ContentKind.FAQ, data=faq,
+                 policy_id=pid, topic_id=theirs_id)
+    with session_scope(engine) as session:
+        # Published by its own department for its own topic; the other department's topic of
+        # the very same question stays open.
+        rev = wf.start(session=session, staff=people["drafter"], kind=ContentKind.FAQ, data=faq,
+                       policy_id=pid, topic_id=mine_id)
+        wf.submit(session=session, staff=people["drafter"], revision_id=rev.id)
+        wf.approve(session=session, staff=people["reviewer"], revision_id=rev.id)
+        wf.publish(session=session, staff=people["publisher"], revision_id=rev.id)
+    with Session(engine) as session:
+        assert session.get(LedgerTopic, mine_id).status == TopicStatus.CLOSED
+        assert session.get(LedgerTopic, theirs_id).status == TopicStatus.OPEN

@@ -98,9 +98,9 @@ def test_hot_questions_group_identical_questions_of_the_county_day(session):
              ("外贸补贴", datetime(2026, 11, 25, 23, 30, tzinfo=UTC)),
              # 16:30 UTC on the 26th is already the 27th in the county: does not count.
              ("贴息比例", datetime(2026, 11, 26, 16, 30, tzinfo=UTC))]
-    for q, when in asked:
+    for i, (q, when) in enumerate(asked):
         log_question(session=session, question=q, result=unanswered(q), channel="widget",
-                     client="c", now=when)
+                     client=f"c{i}", now=when)
     hot = hot_questions(session=session, day=date(2026, 11, 26))
     assert hot[0][1] == 3 and normalise_question(hot[0][0]) in {"高企认定奖励多少", "外贸补贴"}
     assert sorted(n for _, n in hot) == [2, 3, 3]
@@ -126,3 +126,25 @@ def test_recent_unanswered_lists_no_answer_and_unhelpful_once_each(session):
     rows = recent_unanswered(session=session)
     assert [r.question for r in rows] == ["养猪场环评？", "高企奖励"]
     assert [r.question for r in recent_unanswered(session=session, limit=1)] == ["养猪场环评？"]
+
+
+def test_one_asker_repeating_a_text_never_makes_it_hot(session):
+    for _ in range(5):
+        log_question(session=session, question="请拨打 400-000 领取补贴", result=unanswered("q"),
+                     channel="api", client="203.0.113.9", now=NOON)
+    log_question(session=session, question="贴息比例", result=unanswered("q"), channel="api",
+                 client="a", now=NOON)
+    log_question(session=session, question="贴息比例", result=unanswered("q"), channel="api",
+                 client="b", now=NOON)
+    assert hot_questions(session=session, day=date(2026, 11, 26)) == [("贴息比例", 2)]
+
+
+def test_repeated_feedback_on_one_question_keeps_one_row(session):
+    from kb.feedback.models import Feedback
+
+    row = log_question(session=session, question="q", result=unanswered("q"), channel="api",
+                       client="x")
+    for i in range(5):
+        record_feedback(session=session, question_id=row.id, helpful=bool(i % 2), reason=f"r{i}")
+    rows = session.exec(select(Feedback)).all()
+    assert len(rows) == 1 and rows[0].reason == "r4" and rows[0].helpful is False

@@ -48,12 +48,12 @@ def ask(session, text: str, when: datetime, answer_type: str = "none"):
 
 
 def test_statistics_of_a_range_of_county_days(session):
-    ask(session, "高企奖励多少？", at(D1, 0), "passage")  # 00:00 county = previous UTC day
+    first = ask(session, "高企奖励多少？", at(D1, 0), "passage")  # 00:00 county = previous UTC day
     ask(session, "高企奖励多少", at(D1, 9), "faq")
     ask(session, "宠物狗怎么办证", at(D1, 10))
     bad = ask(session, "贴息比例", at(D3, 23), "passage")
     ask(session, "高企奖励多少", at(D3, 23) + timedelta(hours=2))  # the day after the range
-    fb_ok = record_feedback(session=session, question_id=bad.id, helpful=True)
+    fb_ok = record_feedback(session=session, question_id=first.id, helpful=True)  # one per question
     fb_bad = record_feedback(session=session, question_id=bad.id, helpful=False, reason="没说比例")
     fb_ok.created_at, fb_bad.created_at = at(D1, 12), at(D3, 12)
     sci = policy_of(session, "县科技局")

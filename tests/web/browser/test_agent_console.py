@@ -3,13 +3,18 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.browser.test_admin_workflow import sign_in
+from tests.web.staff import make_user
+
 pytestmark = pytest.mark.browser
 
 
 def test_search_arrow_down_enter_copies_the_script(site, new_page, shot):
     page = new_page(viewport={"width": 1280, "height": 800},
                     permissions=["clipboard-read", "clipboard-write"])
-    page.goto(site.api + "/agent")  # the test client is 127.0.0.1, a staff network
+    make_user(site.engine, "agent1", roles=["agent"], department="县政务服务中心")
+    sign_in(page, site.api, "agent1")  # staff tools need a sign-in, loopback or not
+    page.goto(site.api + "/agent")
     box = page.locator("#agent-q")
     box.focus()
     page.keyboard.type("高企奖励")

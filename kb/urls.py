@@ -1,0 +1,113 @@
+"""The one URL policy: which links may be stored and shown, and which hosts the product may call.
+
+``web_url`` is for every link a page renders (a policy's 原文链接, from ingestion or a draft):
+http or https, a host, no credentials, nothing a browser would read as script. ``webhook_url``
+adds what a server-side request needs (firms' webhooks, checked when imported and again before
+each send): every address the host resolves to must be a public one; loopback is allowed only
+with ``KB_WEBHOOK_ALLOW_LOOPBACK`` (tests, a receiver on the same machine), private, link-local,
+multicast, reserved and unspecified addresses never, also when spelt as IPv4-mapped IPv6, as an
+integer (``http://2130706433/``) or in hex or octal.
+"""
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+MAX_URL = 500
+SCHEMES = ("http", "https")
+
+
+class UnsafeURL(ValueError):
+    """A URL the policy refuses; the message says why, in Chinese."""
+
+
+def web_url(value: str, *, what: str = "链接") -> str:
+    """``value`` stripped, if it is an http(s) URL with a host and no credentials."""
+    url = value.strip()
+    if len(url) > MAX_URL:
+        raise UnsafeURL(f"{what}过长（最多 {MAX_URL} 字）")
+    if any(ord(c) < 33 or ord(c) == 127 for c in url):
+        raise UnsafeURL(f"{what}不能含空格或控制字符")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        raise UnsafeURL(f"{what}格式不对：{url[:100]}") from None
+    if parts.scheme.lower() not in SCHEMES:
+        raise UnsafeURL(f"{what}应以 http:// 或 https:// 开头")
+    if not host:
+        raise UnsafeURL(f"{what}缺少主机名")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise UnsafeURL(f"{what}不能包含用户名或密码")
+    return url
+
+
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host names literally, in any spelling a resolver accepts (1.2.3.4,
+    2130706433, 0x7f.1, 017700000001, [::ffff:a.b.c.d]); None for a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:  # inet_aton takes the legacy forms: integers, hex, octal, fewer than four parts
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
+def refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *,
+            allow_loopback: bool) -> str | None:
+    """Why the product must not call ``address``; None when it may."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if inner is not None:
+            return refusal(inner, allow_loopback=allow_loopback)
+    if address.is_loopback:
+        return None if allow_loopback else "本机（回环地址）"
+    for test, reason in (("is_link_local", "链路本地地址（如云元数据服务）"),
+                         ("is_unspecified", "未指定地址"), ("is_multicast", "组播地址"),
+                         ("is_private", "内网地址"), ("is_reserved", "保留地址")):
+        if getattr(address, test):
+            return reason
+    if not address.is_global:
+        return "非公网地址"
+    return None
+
+
+def resolve(host: str, port: int | None) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address ``host`` resolves to (OSError when it does not resolve)."""
+    found = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in found]
+
+
+def webhook_url(value: str, *, allow_loopback: bool | None = None,
+                must_resolve: bool = False) -> str:
+    """``value`` if the product may POST to it; ``UnsafeURL`` otherwise.
+
+    ``allow_loopback`` None reads ``KB_WEBHOOK_ALLOW_LOOPBACK``. A name that does not resolve
+    passes unless ``must_resolve`` (at import the network may be elsewhere; before a send it must
+    resolve, and to public addresses only).
+    """
+    if allow_loopback is None:
+        from kb.config import get_settings
+
+        allow_loopback = get_settings().webhook_allow_loopback
+    url = web_url(value, what="webhook地址")
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = _literal_address(host)
+    if literal is not None:
+        addresses = [literal]
+    else:
+        try:
+            addresses = resolve(host, parts.port)
+        except (OSError, UnicodeError):
+            if must_resolve:
+                raise UnsafeURL(f"webhook地址的主机名无法解析：{host}") from None
+            return url
+    for address in addresses:
+        reason = refusal(address, allow_loopback=allow_loopback)
+        if reason:
+            raise UnsafeURL(f"webhook地址不能指向{reason}：{host}")
+    return url
