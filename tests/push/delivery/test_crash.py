@@ -1,39 +1,17 @@
 """Kill -9 the worker mid-batch, restart it: every key arrives, none is accepted twice."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from kb.config import Settings
 from kb.db import create_schema, make_engine, session_scope
-from push.delivery.models import Push, PushStatus, Subscription
+from push.delivery.models import Push, Subscription
+from tests.push.crash_utils import kill_mid_batch_then_drain, worker_env
 from tests.push.push_utils import add_firms, publish
 from tests.push.receivers import SmtpReceiver, WebhookReceiver
 
-ROOT = Path(__file__).resolve().parents[3]
 FIRMS = 1000  # half by email, half by webhook
 SECRET = "whsec_crash_test"
-
-
-def _wait(predicate, timeout: float, what: str) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-def _worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "push", "worker", "--id", "crash-test", "--poll", "0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
 
 @pytest.mark.slow
 def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(tmp_path):
@@ -54,31 +32,13 @@ def test_sigkill_mid_batch_loses_nothing_and_doubles_nothing(tmp_path):
             keys = set(session.exec(select(Push.key)).all())
         assert len(keys) == FIRMS
 
-        env = {**os.environ, "KB_HOME": str(settings.home), "KB_INDEX_DIR": str(tmp_path / "idx"),
-               "KB_EMBEDDING_MODEL": "none", "KB_SMTP_HOST": "127.0.0.1",
-               "KB_SMTP_PORT": str(smtp.controller.port), "KB_SECRET_KEY": "crash",
-               "KB_PUSH_DAILY_CAP": "50", "KB_DATABASE_URL": settings.db_url}
+        env = worker_env(settings, smtp.controller.port)
 
         def received() -> int:
             return len(smtp.keys) + len(hook.keys)
 
-        first = _worker(env)
-        _wait(lambda: received() >= FIRMS // 4, 60, "the first quarter of the batch")
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-        at_kill = received()
-        assert at_kill < FIRMS, "the worker finished before it was killed; raise FIRMS"
-
-        def pending() -> int:
-            with Session(engine) as session:
-                return session.exec(select(func.count()).select_from(Push).where(
-                    Push.status != PushStatus.DELIVERED)).one()
-
-        second = _worker(env)
-        _wait(lambda: pending() == 0, 120, "the outbox to drain")
-        second.send_signal(signal.SIGTERM)  # graceful: finishes its unit, closes, exits 0
-        out, _ = second.communicate(timeout=20)
-        assert second.returncode == 0 and "push worker 退出" in out
+        at_kill = kill_mid_batch_then_drain(engine=engine, env=env, worker_id="crash-test",
+                                            received=received, total=FIRMS)
 
         got = set(smtp.keys) | set(hook.keys)
         resent = smtp.duplicates + hook.duplicates
