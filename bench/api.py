@@ -54,12 +54,14 @@ def load_demo(env: dict[str, str]) -> None:
                    env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    """uvicorn serving the app in its own process, ready to answer."""
+def start_server(env: dict[str, str], port: int, workers: int = 1,
+                 wait_s: float = 60) -> subprocess.Popen:
+    """uvicorn serving the app in its own process(es), ready to answer."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"], env=env, cwd=ROOT)
-    deadline = time.monotonic() + 60
+         "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+         "--no-access-log"], env=env, cwd=ROOT)
+    deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"the server exited with status {proc.returncode}")
@@ -69,7 +71,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
         except httpx.TransportError:
             time.sleep(0.1)
     proc.terminate()
-    raise SystemExit("the server did not start within 60 s")
+    raise SystemExit(f"the server did not start within {wait_s:.0f} s")
 
 
 def percentile(values: list[float], p: float) -> float:

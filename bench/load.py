@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
 from bench.api import QUESTIONS, free_port, load_demo, percentile  # noqa: E402
+from bench.api import start_server as start_api_server  # noqa: E402
 
 PASSWORD = "load-bench-password-9"
 STAFF = {"ld-drafter": "drafter", "ld-reviewer": "reviewer", "ld-publisher": "publisher"}
@@ -85,22 +86,8 @@ def prepare(env: dict[str, str]) -> None:
 
 
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    """uvicorn with ``workers`` processes, ready to answer."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-         "--no-access-log"], env=env, cwd=ROOT)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited with status {proc.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/policies", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise SystemExit("the server did not start within 90 s")
+    """uvicorn with ``workers`` processes, ready to answer (more workers take longer to start)."""
+    return start_api_server(env, port, workers=workers, wait_s=90)
 
 
 def sign_in(base: str, username: str) -> tuple[httpx.Client, str]:
