@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -201,7 +201,8 @@ class IndexState(SQLModel, table=True):
     """A version counter per derived index; every process reloads when it moves."""
 
     name: str = Field(primary_key=True, max_length=50)
-    version: int = 0
+    # 64-bit: the database identity is a 62-bit random number (INTEGER is 32-bit on PostgreSQL).
+    version: int = Field(default=0, sa_type=BigInteger)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
