@@ -1,26 +1,41 @@
 """Databases made by ``create_all`` before migrations: the in-place fixes earlier versions made.
 
-Run once, inside the adopting transaction, before such a database is compared with the baseline and
-stamped (kb.schema._adopt); valid while the head revision is the baseline, whose tables are the
-models'. A difference these cannot fix is reported to the operator, never guessed at.
+Run once, inside the adopting transaction (foreign keys deferred), before such a SQLite database is
+compared with the baseline revision's tables and stamped (kb.schema._adopt). A difference these
+cannot fix is reported to the operator, never guessed at.
 """
 
-from sqlalchemy import inspect
+from sqlalchemy import CheckConstraint, MetaData, inspect
 from sqlalchemy.engine import Connection
 
 from kb.migrations import audit_guards
 
 
-def bring_forward(conn: Connection) -> None:
-    """Create missing tables, add optional columns, keep passage ids unique, guard the audit log."""
-    from kb.schema import models_metadata
-
-    metadata = models_metadata()
+def bring_forward(conn: Connection, metadata: MetaData) -> None:
+    """Create missing tables, add optional columns and plain indexes, keep passage ids unique, add
+    the enum CHECKs create_all never made, guard the audit log (``metadata``: the baseline's)."""
     metadata.create_all(conn, checkfirst=True)  # tables a later version added
     _add_optional_columns(conn, metadata)
     _add_plain_indexes(conn, metadata)
     _passage_ids_never_reused(conn, metadata)
+    _add_checks(conn, metadata)
     audit_guards.install(conn)
+
+
+def _add_checks(conn: Connection, metadata: MetaData) -> None:
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    ops = Operations(MigrationContext.configure(conn))
+    found = inspect(conn)
+    for table in metadata.sorted_tables:
+        have = {c["name"] for c in found.get_check_constraints(table.name)}
+        wanted = [c for c in table.constraints
+                  if isinstance(c, CheckConstraint) and c.name and c.name not in have]
+        if wanted:  # SQLite adds a CHECK only by rebuilding the table (rows copied, checked)
+            with ops.batch_alter_table(table.name, recreate="always") as batch:
+                for check in wanted:
+                    batch.create_check_constraint(check.name, str(check.sqltext))
 
 
 def _add_optional_columns(conn: Connection, metadata) -> None:  # noqa: ANN001
@@ -49,7 +64,9 @@ def _passage_ids_never_reused(conn: Connection, metadata) -> None:  # noqa: ANN0
     """Give a SQLite passage table made before AUTOINCREMENT the keyword (ids must not be reused)."""
     if conn.dialect.name != "sqlite":
         return
-    table = metadata.tables["passage"]
+    table = metadata.tables["passage"]  # reflected: carries no AUTOINCREMENT, so say it
+    table.kwargs["sqlite_autoincrement"] = True
+    table.dialect_kwargs["sqlite_autoincrement"] = True
     ddl = conn.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type='table' AND name='passage'").scalar() or ""
     if "AUTOINCREMENT" in ddl.upper():

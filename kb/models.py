@@ -206,6 +206,16 @@ class IndexState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class JobLease(SQLModel, table=True):
+    """Who runs a scheduled job in this period; one row per job, shared by every process."""
+
+    name: str = Field(primary_key=True, max_length=50)
+    period: str = Field(default="", max_length=40)  # the last period the job completed
+    holder: str | None = Field(default=None, max_length=100)  # process running it now
+    until: datetime | None = None  # the holder's lease ends here; a dead holder's lapses
+    done_at: datetime | None = None
+
+
 # --- Sign-off revisions -----------------------------------------------------------------
 
 

@@ -233,18 +233,24 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def _adopt(conn: Connection, engine: Engine) -> str:
-    """Stamp a database made by ``create_all`` before migrations when it is the baseline schema
-    (after the in-place fixes earlier versions made); otherwise say what differs."""
+    """Stamp a database made by ``create_all`` before migrations when, after the in-place fixes
+    earlier versions made, it is the baseline schema; otherwise say what differs."""
     from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
 
     from kb import legacy
 
-    if BASELINE != head():  # only the baseline's tables can be compared to the models
+    if conn.dialect.name != "sqlite":
         raise SchemaError(
-            f"the database at {_where(engine)} was made before migrations: upgrade it with a "
-            f"PolicyKB whose head revision is {BASELINE} first, then with this one")
-    legacy.bring_forward(conn)
-    found = differences(conn)
+            f"the database at {_where(engine)} was made before migrations (PostgreSQL with native "
+            "enum types): make a new database with `policykb db upgrade` and copy the data over "
+            "(README, Deployment)")
+    target = baseline_metadata()
+    legacy.bring_forward(conn, target)
+    options = configure_options() | {"target_metadata": target}
+    found = [_describe(d) for d in compare_metadata(MigrationContext.configure(conn, opts=options),
+                                                     target)]
     if found:
         raise SchemaError(
             f"the database at {_where(engine)} was made before migrations and differs from the "
@@ -252,6 +258,27 @@ def _adopt(conn: Connection, engine: Engine) -> str:
             "new location and load the data again")
     command.stamp(config(conn), BASELINE)
     return BASELINE
+
+
+@cache
+def baseline_metadata() -> MetaData:
+    """The baseline revision's tables as SQLite holds them (a scratch database, reflected)."""
+    import shutil
+    import tempfile
+
+    from kb.db import make_engine
+
+    folder = tempfile.mkdtemp(prefix="policykb-baseline-")
+    scratch = make_engine(f"sqlite:///{folder}/baseline.db")
+    try:
+        upgrade(scratch, BASELINE)
+        found = MetaData()
+        found.reflect(scratch)
+        found.remove(found.tables[VERSION_TABLE])
+        return found
+    finally:
+        scratch.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- Comparison with the models ---------------------------------------------------------

@@ -80,9 +80,8 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KB_HOME", str(home))
     monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "cliindexes"))
     monkeypatch.setenv("KB_EMBEDDING_MODEL", "none")
-    if not databases.on_postgres():
+    if not databases.on_postgres():  # on PostgreSQL the CLI uses this test's database
         monkeypatch.delenv("KB_DATABASE_URL", raising=False)
-        databases.seed_sqlite(home / "policykb.db")
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()

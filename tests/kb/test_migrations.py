@@ -21,8 +21,8 @@ SECOND = '''"""A test revision: a note on policies (recreates the table on SQLit
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9001"
+down_revision = "{previous}"
 branch_labels = None
 depends_on = None
 
@@ -54,14 +54,17 @@ def empty_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def two_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The shipped revisions plus a second one, as the next release would ship them."""
+def two_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The shipped revisions plus one more (9001), as the next release would ship them; returns
+    the shipped head."""
+    previous = schema.head()
     folder = tmp_path / "migrations"
     shutil.copytree(schema.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "versions" / "0002_note.py").write_text(SECOND, encoding="utf-8")
+    text = SECOND.replace("{previous}", previous)
+    (folder / "versions" / "9001_note.py").write_text(text, encoding="utf-8")
     monkeypatch.setattr(schema, "MIGRATIONS", folder)
     schema.head.cache_clear()
-    yield folder
+    yield previous
     schema.head.cache_clear()
 
 
@@ -103,16 +106,19 @@ def test_a_forgotten_migration_is_named(engine):
 
 def test_a_database_at_the_baseline_upgrades_with_its_data(empty_url, two_revisions):
     engine = make_engine(empty_url)
-    schema.upgrade(engine, "0001")
+    schema.upgrade(engine, schema.BASELINE)
+    load_demo(engine)  # data made at the baseline, then every later revision up to 9001
+    with pytest.raises(SchemaError, match=f"at revision {schema.BASELINE}, but this PolicyKB "
+                                          "needs 9001"):
+        create_schema(engine)  # behind: refused, not silently changed
+    schema.upgrade(engine, two_revisions)
     load_demo(engine)
     with Session(engine) as session:
         policies = session.exec(select(func.count()).select_from(Policy)).one()
         passages = session.exec(select(func.count()).select_from(Passage)).one()
         titles = sorted(session.exec(select(Policy.title)).all())
-    with pytest.raises(SchemaError, match="at revision 0001, but this PolicyKB needs 0002"):
-        create_schema(engine)  # behind: refused, not silently changed
     create_schema(engine, upgrade=True)
-    assert schema.current(engine) == "0002"
+    assert schema.current(engine) == "9001"
     assert "note" in {c["name"] for c in inspect(engine).get_columns("policy")}
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Policy)).one() == policies
@@ -120,7 +126,7 @@ def test_a_database_at_the_baseline_upgrades_with_its_data(empty_url, two_revisi
         assert sorted(session.exec(select(Policy.title)).all()) == titles
         joined = session.exec(select(func.count()).select_from(Passage).join(Policy)).one()
         assert joined == passages  # every passage still points at its policy
-    schema.downgrade(engine, "0001")
+    schema.downgrade(engine, two_revisions)
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Passage)).one() == passages
     engine.dispose()
@@ -128,18 +134,18 @@ def test_a_database_at_the_baseline_upgrades_with_its_data(empty_url, two_revisi
 
 def test_db_check_exits_0_after_init_and_1_with_a_message_when_behind(cli_env, two_revisions,
                                                                      capsys):
-    assert main(["db", "upgrade", "--to", "0001"]) == 0
-    assert main(["db", "check"]) == 1
+    assert main(["db", "check"]) == 1  # the database as the previous release made it
     err = capsys.readouterr().err
-    assert "at revision 0001, but this PolicyKB needs 0002" in err and "policykb db upgrade" in err
+    assert f"at revision {two_revisions}, but this PolicyKB needs 9001" in err
+    assert "policykb db upgrade" in err
     assert main(["init"]) == 2  # refuses to start on a database that is behind
     assert "policykb db upgrade" in capsys.readouterr().err
     assert main(["init", "--upgrade"]) == 0
     capsys.readouterr()
     assert main(["db", "check"]) == 1  # at the head now, but the test revision is not in the models
-    assert "models differ from the migrations at 0002" in capsys.readouterr().err
+    assert "models differ from the migrations at 9001" in capsys.readouterr().err
     assert main(["db", "current"]) == 0
-    assert "database: 0002" in capsys.readouterr().out
+    assert "database: 9001" in capsys.readouterr().out
 
 
 def test_db_check_after_init(cli_env, capsys):
