@@ -29,6 +29,9 @@ def _add_checks(conn: Connection, metadata: MetaData) -> None:
     ops = Operations(MigrationContext.configure(conn))
     found = inspect(conn)
     for table in metadata.sorted_tables:
+        columns = {c["name"] for c in found.get_columns(table.name)}
+        if any(c.name not in columns for c in table.columns):
+            continue  # a column is missing: reported by the comparison, not rebuilt around
         have = {c["name"] for c in found.get_check_constraints(table.name)}
         wanted = [c for c in table.constraints
                   if isinstance(c, CheckConstraint) and c.name and c.name not in have]
@@ -55,8 +58,10 @@ def _add_plain_indexes(conn: Connection, metadata) -> None:  # noqa: ANN001
     found = inspect(conn)
     for table in metadata.sorted_tables:
         have = {i["name"] for i in found.get_indexes(table.name)}
+        columns = {c["name"] for c in found.get_columns(table.name)}
         for index in table.indexes:
-            if index.name not in have and not index.unique:
+            if (index.name not in have and not index.unique
+                    and all(c.name in columns for c in index.columns)):
                 index.create(conn)
 
 

@@ -26,6 +26,21 @@ def proxy_options(settings) -> dict:  # noqa: ANN001
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
+def log_config() -> dict:
+    """uvicorn's logging, plus the product's own ``policykb`` logger (scheduled jobs, workers)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["policykb"] = {"format": "%(asctime)s %(levelname)s [%(process)d] "
+                                                  "%(name)s: %(message)s"}
+    config["handlers"]["policykb"] = {"formatter": "policykb", "class": "logging.StreamHandler",
+                                      "stream": "ext://sys.stderr"}
+    config["loggers"]["policykb"] = {"handlers": ["policykb"], "level": "INFO", "propagate": False}
+    return config
+
+
 def serve_app(ctx, *, host: str, port: int, workers: int = 1) -> int:  # noqa: ANN001
     """Serve the app for ``ctx.settings`` until interrupted (``workers`` processes share the port)."""
     import uvicorn
@@ -35,7 +50,8 @@ def serve_app(ctx, *, host: str, port: int, workers: int = 1) -> int:  # noqa: A
     ctx.engine  # noqa: B018  (migrates an empty database once, here, before any worker starts)
     print(f"政策通 serving on http://{host}:{port}" + (f" ({workers} workers)" if workers > 1 else ""))
     print("\n".join(page_urls(host=host, port=port)))
-    options = {"host": host, "port": port, "log_level": "info", **proxy_options(ctx.settings)}
+    options = {"host": host, "port": port, "log_level": "info", "log_config": log_config(),
+               **proxy_options(ctx.settings)}
     if workers > 1:  # each worker process builds its app from the environment's settings
         uvicorn.run("web.asgi:create", factory=True, workers=workers, **options)
     else:
@@ -45,6 +61,10 @@ def serve_app(ctx, *, host: str, port: int, workers: int = 1) -> int:  # noqa: A
 
 def _cmd_serve(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Serve the web application."""
+    if args.workers < 1:
+        from kb.errors import InvalidInput
+
+        raise InvalidInput(f"--workers must be at least 1 (got {args.workers})")
     return serve_app(ctx, host=args.host, port=args.port, workers=args.workers)
 
 
