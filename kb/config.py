@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     login_window_s: int = Field(default=900, ge=1)
     # The day the validity job treats as today (demos and tests pin it; empty: the county's date).
     validity_today: date | None = None
+    # Run the validity job every this many seconds instead of daily at 00:01 (tests, demos; 0: daily).
+    validity_every_s: float = Field(default=0, ge=0)
     # Unanswered-question ledger: days a department has to answer a new topic.
     ledger_due_days: int = Field(default=7, ge=1)
     # Signs unsubscribe and firm links; generated into KB_HOME/secret.key when not set.

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 WRITE_OPTION = "kb_write"
 BUSY_TIMEOUT_S = 30
@@ -24,6 +24,9 @@ BUSY_TIMEOUT_S = 30
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and foreign keys so it behaves like a server DB."""
+    from kb.schema import models_metadata
+
+    models_metadata()  # every model's enums as checked strings before anything binds a value
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False,
                                                     "timeout": BUSY_TIMEOUT_S})
@@ -50,61 +53,12 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every table that is not there yet."""
-    from kb import plugins
+def create_schema(engine: Engine, *, upgrade: bool = False) -> None:
+    """Make the schema of an empty database by migrating it to the head revision; refuse one that
+    is behind (or upgrade it when ``upgrade``) or unknown, with a message (see kb.schema)."""
+    from kb import schema
 
-    modules = plugins.load("tables")  # every module with tables in the one schema, push's too
-    SQLModel.metadata.create_all(engine)
-    _check_columns(engine)
-    _passage_ids_never_reused(engine)
-    for module in modules:  # e.g. the audit table's append-only triggers
-        if hook := getattr(module, "after_create", None):
-            hook(engine)
-
-
-def _check_columns(engine: Engine) -> None:
-    """Add columns a newer version made optional; refuse, with a message, any other older schema."""
-    from sqlalchemy import inspect
-
-    from kb.errors import KBError
-
-    found = inspect(engine)
-    for table in SQLModel.metadata.sorted_tables:
-        have = {c["name"] for c in found.get_columns(table.name)}
-        absent = [c for c in table.columns if c.name not in have]
-        addable = [c for c in absent if c.nullable and not c.primary_key and not c.foreign_keys
-                   and not c.unique]
-        with engine.begin() as conn:
-            for column in addable:
-                kind = column.type.compile(dialect=engine.dialect)
-                conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
-        missing = [c.name for c in absent if c not in addable]
-        if missing:
-            raise KBError(
-                f"the database at {engine.url.render_as_string(hide_password=True)} was made by an "
-                f"older PolicyKB (table {table.name} lacks {', '.join(missing)}); there are no "
-                "migrations yet: point KB_HOME (or KB_DATABASE_URL) at a new location and ingest again")
-
-
-def _passage_ids_never_reused(engine: Engine) -> None:
-    """Give a SQLite passage table made before AUTOINCREMENT the keyword (ids must not be reused)."""
-    if engine.dialect.name != "sqlite":
-        return
-    table = SQLModel.metadata.tables["passage"]
-    with engine.begin() as conn:
-        ddl = conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type='table' AND name='passage'").scalar() or ""
-        if "AUTOINCREMENT" in ddl.upper():
-            return
-        for row in conn.exec_driver_sql("PRAGMA index_list('passage')").all():
-            if not row[1].startswith("sqlite_autoindex"):
-                conn.exec_driver_sql(f'DROP INDEX "{row[1]}"')
-        conn.exec_driver_sql("ALTER TABLE passage RENAME TO passage_old")
-        table.create(conn)
-        cols = ", ".join(f'"{c.name}"' for c in table.columns)
-        conn.exec_driver_sql(f"INSERT INTO passage ({cols}) SELECT {cols} FROM passage_old")
-        conn.exec_driver_sql("DROP TABLE passage_old")
+    schema.prepare(engine, upgrade=upgrade)
 
 
 def writer(engine: Engine) -> Engine:

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -201,8 +201,19 @@ class IndexState(SQLModel, table=True):
     """A version counter per derived index; every process reloads when it moves."""
 
     name: str = Field(primary_key=True, max_length=50)
-    version: int = 0
+    # 64-bit: the database identity is a 62-bit random number (INTEGER is 32-bit on PostgreSQL).
+    version: int = Field(default=0, sa_type=BigInteger)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class JobLease(SQLModel, table=True):
+    """Who runs a scheduled job in this period; one row per job, shared by every process."""
+
+    name: str = Field(primary_key=True, max_length=50)
+    period: str = Field(default="", max_length=40)  # the last period the job completed
+    holder: str | None = Field(default=None, max_length=100)  # process running it now
+    until: datetime | None = None  # the holder's lease ends here; a dead holder's lapses
+    done_at: datetime | None = None
 
 
 # --- Sign-off revisions -----------------------------------------------------------------

@@ -25,6 +25,13 @@ def pytest_configure(config: pytest.Config) -> None:
         time.monotonic = lambda: real() - offset
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the migrated templates this process made."""
+    databases.drop_sqlite_template()
+    if databases.on_postgres():
+        databases.drop_templates()
+
+
 @pytest.fixture(autouse=True)
 def _database_server(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
     """With KB_TEST_DATABASE_URL, every test (and every process it starts) gets a fresh database."""
@@ -45,12 +52,14 @@ def settings(tmp_path: Path) -> Settings:
     s = Settings(home=tmp_path / "var", index_dir=tmp_path / "indexes", embedding_model="none",
                  validity_today=TODAY)
     s.ensure_dirs()
+    if not databases.on_postgres():  # a copy of the migrated template, not a migration per test
+        databases.seed_sqlite(s.home / "policykb.db")
     return s
 
 
 @pytest.fixture
 def engine(settings: Settings) -> Engine:
-    """A real SQLite file database with the schema created."""
+    """A real database (a SQLite file, or this test's PostgreSQL database) at the head revision."""
     eng = make_engine(settings.db_url)
     create_schema(eng)
     yield eng
@@ -71,7 +80,8 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KB_HOME", str(home))
     monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "cliindexes"))
     monkeypatch.setenv("KB_EMBEDDING_MODEL", "none")
-    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    if not databases.on_postgres():  # on PostgreSQL the CLI uses this test's database
+        monkeypatch.delenv("KB_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()

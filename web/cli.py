@@ -26,22 +26,46 @@ def proxy_options(settings) -> dict:  # noqa: ANN001
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
-def serve_app(ctx, *, host: str, port: int) -> int:  # noqa: ANN001
-    """Serve the app for ``ctx.settings`` until interrupted."""
+def log_config() -> dict:
+    """uvicorn's logging, plus the product's own ``policykb`` logger (scheduled jobs, workers)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["policykb"] = {"format": "%(asctime)s %(levelname)s [%(process)d] "
+                                                  "%(name)s: %(message)s"}
+    config["handlers"]["policykb"] = {"formatter": "policykb", "class": "logging.StreamHandler",
+                                      "stream": "ext://sys.stderr"}
+    config["loggers"]["policykb"] = {"handlers": ["policykb"], "level": "INFO", "propagate": False}
+    return config
+
+
+def serve_app(ctx, *, host: str, port: int, workers: int = 1) -> int:  # noqa: ANN001
+    """Serve the app for ``ctx.settings`` until interrupted (``workers`` processes share the port)."""
     import uvicorn
 
     from web.app import create_app
 
-    print(f"政策通 serving on http://{host}:{port}")
+    ctx.engine  # noqa: B018  (migrates an empty database once, here, before any worker starts)
+    print(f"政策通 serving on http://{host}:{port}" + (f" ({workers} workers)" if workers > 1 else ""))
     print("\n".join(page_urls(host=host, port=port)))
-    uvicorn.run(create_app(ctx.settings), host=host, port=port, log_level="info",
-                **proxy_options(ctx.settings))
+    options = {"host": host, "port": port, "log_level": "info", "log_config": log_config(),
+               **proxy_options(ctx.settings)}
+    if workers > 1:  # each worker process builds its app from the environment's settings
+        uvicorn.run("web.asgi:create", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(ctx.settings), **options)
     return 0
 
 
 def _cmd_serve(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Serve the web application."""
-    return serve_app(ctx, host=args.host, port=args.port)
+    if args.workers < 1:
+        from kb.errors import InvalidInput
+
+        raise InvalidInput(f"--workers must be at least 1 (got {args.workers})")
+    return serve_app(ctx, host=args.host, port=args.port, workers=args.workers)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,4 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="serve the web API and pages")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    p.add_argument("--upgrade", action="store_true",
+                   help="migrate a database made by an older version instead of refusing to start")
     p.set_defaults(handler=_cmd_serve)

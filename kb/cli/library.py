@@ -105,6 +105,8 @@ def _server():  # noqa: ANN202
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the knowledge-base commands to the ``policykb`` parser."""
     p = sub.add_parser("init", help="create the data folder, database and index folder")
+    p.add_argument("--upgrade", action="store_true",
+                   help="migrate a database made by an older version instead of refusing it")
     p.set_defaults(handler=cmd_init)
 
     p = sub.add_parser("ingest", help="ingest .txt .md .html .docx .pdf files, folders or JSONL")

@@ -18,6 +18,7 @@ class Context:
     """What a command needs: settings, and the database created on first use."""
 
     settings: Settings = field(default_factory=get_settings)
+    upgrade: bool = False  # migrate a database that is behind instead of refusing it
 
     @cached_property
     def engine(self) -> Engine:
@@ -27,7 +28,7 @@ class Context:
 
         self.settings.ensure_dirs()
         engine = make_engine(self.settings.db_url)
-        create_schema(engine)
+        create_schema(engine, upgrade=self.upgrade)
         database_identity(engine)  # made with the database; every index folder records it
         return engine
 
@@ -48,9 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    from kb.cli import library, search, users, validity
+    from kb.cli import db, library, search, users, validity
 
-    for register in (library.register, search.register, users.register, validity.register,
+    for register in (db.register, library.register, search.register, users.register, validity.register,
                      *plugins.load("commands")):  # push's groups and ``serve``, by entry point
         register(sub)
     return parser
@@ -62,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
-        return int(handler(args, Context()) or 0)
+        return int(handler(args, Context(upgrade=getattr(args, "upgrade", False))) or 0)
     except KBError as exc:
         print(f"policykb: error: {exc.message}", file=sys.stderr)
         return 2

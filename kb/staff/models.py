@@ -4,7 +4,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column
-from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from kb.models import utcnow
@@ -85,22 +84,5 @@ class AuditEntry(SQLModel, table=True):
     client: str = Field(default="", max_length=64)
 
 
-# The database itself refuses to change history, so no code path (or hand-typed SQL) can.
-_SQLITE_GUARDS = (
-    "CREATE TRIGGER IF NOT EXISTS auditentry_no_update BEFORE UPDATE ON auditentry "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-    "CREATE TRIGGER IF NOT EXISTS auditentry_no_delete BEFORE DELETE ON auditentry "
-    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-)
-_POSTGRES_GUARDS = (
-    "CREATE OR REPLACE RULE auditentry_no_update AS ON UPDATE TO auditentry DO INSTEAD NOTHING",
-    "CREATE OR REPLACE RULE auditentry_no_delete AS ON DELETE TO auditentry DO INSTEAD NOTHING",
-)
-
-
-def after_create(engine: Engine) -> None:
-    """Make the audit table append-only in the database (kb.db.create_schema runs this)."""
-    guards = {"sqlite": _SQLITE_GUARDS, "postgresql": _POSTGRES_GUARDS}.get(engine.dialect.name, ())
-    with engine.begin() as conn:
-        for ddl in guards:
-            conn.exec_driver_sql(ddl)
+# The database itself refuses to change history (UPDATE, DELETE, TRUNCATE raise an error): the
+# guards are made by the baseline revision (kb/migrations/audit_guards.py), not here.

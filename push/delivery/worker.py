@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from kb.config import Settings
 from kb.db import session_scope
+from kb.leases import run_once as run_job
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
 from push.delivery.clock import to_utc
 from push.delivery.gates import Verdict, assemble_digests, judge
@@ -37,6 +38,7 @@ from push.delivery.subscriptions import (
 
 SUSPEND_AFTER = 5  # consecutive webhook failures before the channel is suspended
 REMINDER_EVERY_S = 60.0
+REMINDER_JOB = "push-reminders"  # one worker of the cluster makes them each period (kb/leases.py)
 RECORD_TRIES = 5
 
 
@@ -241,6 +243,10 @@ class Worker:
                 break
         return report
 
+    def _make_reminders(self) -> int:
+        with session_scope(self.engine) as session:
+            return create_reminders(session=session)
+
     def run(self, *, stop: threading.Event, poll_s: float = 2.0,
             on_pass: Callable[[PassReport], None] | None = None) -> PassReport:
         """Poll until ``stop`` is set; the unit in flight is finished first (graceful SIGTERM)."""
@@ -249,8 +255,10 @@ class Worker:
         while not stop.is_set():
             if next_reminders is None or time.monotonic() >= next_reminders:
                 try:
-                    with session_scope(self.engine) as session:
-                        report.reminders += create_reminders(session=session)
+                    _, made = run_job(self.engine, job=REMINDER_JOB, work=self._make_reminders,
+                                      period=str(int(time.time() // REMINDER_EVERY_S)),
+                                      lease_s=REMINDER_EVERY_S * 5)
+                    report.reminders += made or 0  # another worker's turn this period: 0
                     next_reminders = time.monotonic() + REMINDER_EVERY_S
                 except OperationalError as exc:
                     report.errors.append(f"生成提醒失败：{exc}")

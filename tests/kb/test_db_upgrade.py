@@ -1,12 +1,14 @@
-"""Databases made by an earlier version are brought forward where that is safe."""
+"""Databases made by create_all before migrations are brought forward and stamped where that is safe."""
 
 import sqlite3
 
 import pytest
 from sqlmodel import Session, select
 
+from kb import schema
 from kb.db import create_schema, make_engine
 from kb.models import Passage, Policy
+from kb.schema import SchemaError
 from tests.utils.builders import load_demo
 from tests.utils.databases import on_postgres
 
@@ -15,7 +17,12 @@ sqlite_file = pytest.mark.skipif(on_postgres(), reason="edits a SQLite database 
 
 
 def _strip(path, sql_edit) -> None:
+    """Make the file look as an earlier version left it: no revision table, and ``sql_edit``."""
     con = sqlite3.connect(path)
+    con.execute("DROP TABLE alembic_version")
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+        if name not in schema.baseline_metadata().tables and not name.startswith("sqlite_"):
+            con.execute(f'DROP TABLE "{name}"')  # added by a revision after the baseline
     sql_edit(con)
     con.commit()
     con.close()
@@ -42,7 +49,9 @@ def test_passage_ids_are_not_reused_after_upgrade(settings):
 
     _strip(path, old_table)
     engine = make_engine(settings.db_url)
-    create_schema(engine)
+    with pytest.raises(SchemaError, match="policykb db upgrade"):
+        create_schema(engine)  # adopted as the baseline, which is behind: the operator decides
+    create_schema(engine, upgrade=True)
     with Session(engine) as session:
         top = max(session.exec(select(Passage.id)).all())
         count = len(session.exec(select(Passage.id)).all())
@@ -66,11 +75,27 @@ def test_an_optional_column_added_later_is_added_in_place(settings):
     _strip(path, lambda con: (con.execute("DROP INDEX ix_questionlog_topic_id"),
                         con.execute("ALTER TABLE questionlog DROP COLUMN topic_id")))
     engine = make_engine(settings.db_url)
-    create_schema(engine)
+    create_schema(engine, upgrade=True)
     with Session(engine) as session:
         assert session.exec(select(Policy)).first() is not None
     cols = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(questionlog)")]
     assert "topic_id" in cols
+    assert schema.current(engine) == schema.head() and schema.check(engine) == []
+
+
+@sqlite_file
+def test_an_old_database_that_differs_is_refused_with_a_message_and_left_alone(settings):
+    engine = make_engine(settings.db_url)
+    load_demo(engine)
+    engine.dispose()
+    path = settings.home / "policykb.db"
+    _strip(path, lambda con: con.execute("DROP INDEX ix_firm_uscc"))  # lost a UNIQUE index
+    engine = make_engine(settings.db_url)
+    with pytest.raises(SchemaError, match="made before migrations and differs from the baseline"):
+        create_schema(engine, upgrade=True)
+    assert schema.current(engine) is None  # nothing stamped, nothing half-done
+    with Session(engine) as session:
+        assert session.exec(select(Policy)).first() is not None
 
 
 def test_policies_without_versions_get_a_first_one(demo_engine):

@@ -1,7 +1,11 @@
 """Per-test databases: a SQLite file by default, a fresh PostgreSQL database with KB_TEST_DATABASE_URL."""
 
 import os
+import shutil
+import tempfile
 import uuid
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -18,16 +22,73 @@ def _admin():  # noqa: ANN202
     return create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
 
 
-def create_database() -> str:
-    """A new empty database on the server; returns its URL."""
+def create_database(*, migrated: bool = True) -> str:
+    """A new database on the server, at the head revision (copied from one migrated template per
+    test process) or, with ``migrated=False``, empty; returns its URL."""
     name = f"t_{uuid.uuid4().hex[:16]}"
+    template = _postgres_template() if migrated else "template0"
+    admin = _admin()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    finally:
+        admin.dispose()
+    return _url(name)
+
+
+def _url(name: str) -> str:
+    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@cache
+def _postgres_template() -> str:
+    """A database migrated once for this test process (CREATE DATABASE … TEMPLATE copies it)."""
+    from kb.db import create_schema, make_engine
+
+    name = f"tmpl_{uuid.uuid4().hex[:16]}"
     admin = _admin()
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
     finally:
         admin.dispose()
-    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(_url(name))
+    create_schema(engine)
+    engine.dispose()  # a template must have no connections when it is copied
+    return name
+
+
+def drop_templates() -> None:
+    """Drop this process's template database (end of the session)."""
+    if _postgres_template.cache_info().currsize:
+        drop_database(_url(_postgres_template()))
+        _postgres_template.cache_clear()
+
+
+@cache
+def _sqlite_template() -> Path:
+    """A SQLite file migrated once for this test process."""
+    from kb.db import create_schema, make_engine
+
+    path = Path(tempfile.mkdtemp(prefix="policykb-template-")) / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
+def seed_sqlite(path: Path) -> None:
+    """Put a migrated database at ``path`` (a copy of the template: no migration run per test)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_sqlite_template(), path)
+
+
+def drop_sqlite_template() -> None:
+    """Remove this process's SQLite template (end of the session)."""
+    if _sqlite_template.cache_info().currsize:
+        shutil.rmtree(_sqlite_template().parent, ignore_errors=True)
+        _sqlite_template.cache_clear()
 
 
 def drop_database(url: str) -> None:

@@ -12,6 +12,7 @@ from kb.library.index_state import database_identity
 from kb.models import Passage
 from kb.search.answers import ask
 from kb.search.service import Searcher
+from tests.utils import databases
 from tests.utils.builders import ingest, load_demo, write_notice
 
 
@@ -28,7 +29,10 @@ def test_a_second_knowledge_base_in_the_same_index_folder_gets_its_own_index(tmp
     engine_a = _kb(a)
     load_demo(engine_a)
     Searcher(engine_a, a).ensure_fresh()
-    b = Settings(home=tmp_path / "b", index_dir=shared, embedding_model="none")
+    # On PostgreSQL the environment names this test's database: B needs one of its own.
+    other = databases.create_database() if databases.on_postgres() else None
+    b = Settings(home=tmp_path / "b", index_dir=shared, embedding_model="none",
+                 database_url=other)
     engine_b = _kb(b)
     ingest(engine_b, write_notice(tmp_path / "notice.txt"))
     searcher = Searcher(engine_b, b)
@@ -42,6 +46,8 @@ def test_a_second_knowledge_base_in_the_same_index_folder_gets_its_own_index(tmp
     assert meta["database"] == database_identity(engine_b) != database_identity(engine_a)
     engine_a.dispose()
     engine_b.dispose()
+    if other:
+        databases.drop_database(other)
 
 
 def test_identity_is_made_once_and_kept(engine):

@@ -1,0 +1,1 @@
+"""The schema's history: alembic revisions, the only way a database's tables are made or changed."""

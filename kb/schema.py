@@ -1,0 +1,343 @@
+"""The schema, made and changed only by the alembic revisions in ``kb/migrations``.
+
+Every process that opens a database passes ``prepare``: an empty database is brought to the head
+revision, one at the head is used as it is, and one that is behind (or from a newer PolicyKB, or
+made before migrations and different from the baseline) is refused with a message saying what to
+do. Migrating happens in one transaction under a lock (``BEGIN IMMEDIATE`` on SQLite, an advisory
+lock on PostgreSQL), so workers starting together migrate once and the others find the head.
+"""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    Integer,
+    MetaData,
+    String,
+    inspect,
+    text,
+    type_coerce,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from kb.errors import KBError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+BASELINE = "0001"  # today's schema when migrations began; databases made before it are stamped
+VERSION_TABLE = "alembic_version"
+LOCK_KEY = 4754_2017  # the PostgreSQL advisory lock held while migrating (any fixed number)
+
+
+class SchemaError(KBError):
+    """The database's schema is not the one this code needs; the message says what to do."""
+
+
+# --- The models' schema -----------------------------------------------------------------
+
+
+def enum_constraint_name(table: str, column: str) -> str:
+    """The CHECK constraint that keeps an enum column to its values."""
+    return f"ck_{table}_{column}"
+
+
+def models_metadata() -> MetaData:
+    """Every table of every ``policykb.tables`` module, enums stored as checked strings."""
+    from kb import plugins
+
+    plugins.load("tables")
+    metadata = SQLModel.metadata
+    for table in metadata.tables.values():
+        for column in table.columns:
+            kind = column.type
+            if isinstance(kind, Enum) and kind.native_enum:
+                _string_enum(table, column, kind)
+    return metadata
+
+
+def _string_enum(table, column, kind: Enum) -> None:  # noqa: ANN001
+    """Store ``column``'s enum as a string with a CHECK, never a native type that needs its own
+    migration for every new value (SQLModel makes native enums; this runs once for all models)."""
+    kind.native_enum = False
+    kind.create_constraint = False  # the one CHECK is added here, with a name migrations can drop
+    kind.name = None
+    table.append_constraint(CheckConstraint(
+        type_coerce(column, String()).in_(kind.enums),
+        name=enum_constraint_name(table.name, column.name)))
+
+
+def configure_options() -> dict:
+    """How alembic compares and renders against the models (env.py and ``differences`` agree)."""
+    return {"target_metadata": models_metadata(), "render_as_batch": True,  # SQLite's ALTER
+            "compare_type": _compare_type, "version_table": VERSION_TABLE,
+            "include_name": _include_name}
+
+
+def _compare_type(context, _inspected_column, _metadata_column, inspected, metadata):  # noqa: ANN001, ANN202
+    # SQLite stores every integer as up to 64 bits: INTEGER and BIGINT are one type there (a
+    # database made before migrations has INTEGER where the baseline says BIGINT).
+    if (context.dialect.name == "sqlite" and isinstance(inspected, Integer)
+            and isinstance(metadata, Integer)):
+        return False
+    return None  # alembic's own comparison
+
+
+def _include_name(name, kind, _parent) -> bool:  # noqa: ANN001
+    # SQLite's own bookkeeping is not part of the schema.
+    return not (kind == "table" and name is not None and name.startswith("sqlite_"))
+
+
+# --- Revisions ---------------------------------------------------------------------------
+
+
+def config(connection: Connection | None = None):  # noqa: ANN201
+    """An alembic configuration over the shipped revisions (no alembic.ini)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+@cache
+def head() -> str:
+    """The revision this code needs."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(config()).get_current_head()
+
+
+def _known() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory.from_config(config()).walk_revisions()}
+
+
+def current(engine: Engine) -> str | None:
+    """The revision the database is at (None: not made by migrations)."""
+    with engine.connect() as conn:
+        return _current(conn)
+
+
+def _current(conn: Connection) -> str | None:
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return None
+    return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+
+
+def _tables(conn: Connection) -> set[str]:
+    return {t for t in inspect(conn).get_table_names() if not t.startswith("sqlite_")}
+
+
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+# --- Start-up gate and upgrade -----------------------------------------------------------
+
+
+def prepare(engine: Engine, *, upgrade: bool = False) -> None:
+    """Make an empty database, accept one at the head; refuse (or with ``upgrade``, upgrade)
+    one that is behind; refuse one this code does not know."""
+    from kb.db import writer
+
+    models_metadata()
+    with writer(engine).connect() as conn:
+        at = _current(conn)
+        conn.rollback()
+    if at == head():
+        return
+    _migrate(engine, allow_behind=upgrade)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (under the migration lock)."""
+    _migrate(engine, allow_behind=True, target=revision)
+
+
+def _migrate(engine: Engine, *, allow_behind: bool, target: str = "head") -> None:
+    from alembic import command
+
+    from kb.db import writer
+
+    with writer(engine).connect() as conn, _foreign_keys_deferred(conn), conn.begin():
+        _lock(conn)  # whoever waited here finds the work done
+        at = _current(conn)
+        if at is None and _tables(conn):
+            at = _adopt(conn, engine)
+        if at is not None and at not in _known():
+            raise SchemaError(
+                f"the database at {_where(engine)} is at revision {at}, which this PolicyKB does "
+                f"not know (it needs {head()}): it was made by a newer version; run that version")
+        if at == (head() if target == "head" else target):
+            return
+        if at is not None and not allow_behind:
+            raise SchemaError(behind_message(engine, at))
+        command.upgrade(config(conn), target)
+        _foreign_keys_hold(conn)
+
+
+def _foreign_keys_hold(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite" and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+        raise SchemaError("a migration left rows whose foreign keys point nowhere; nothing changed")
+
+
+@contextmanager
+def _foreign_keys_deferred(conn: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while migrating (a batch migration recreates a table, and dropping
+    the old one must not cascade to the rows that refer to it), checked before commit, then on."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection  # autocommit: the PRAGMA runs outside a transaction
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _lock(conn: Connection) -> None:
+    # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs a lock of its own
+    # (CREATE TABLE takes no lock another migrator's CREATE TABLE would wait for).
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+
+
+def behind_message(engine: Engine, at: str) -> str:
+    """What the operator reads when the database is older than the code."""
+    return (f"the database at {_where(engine)} is at revision {at}, but this PolicyKB needs "
+            f"{head()}: back it up, then run `policykb db upgrade` (or start with --upgrade)")
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to ``revision`` (tests and operators undoing a release)."""
+    from alembic import command
+
+    from kb.db import writer
+
+    with writer(engine).connect() as conn, _foreign_keys_deferred(conn), conn.begin():
+        _lock(conn)
+        command.downgrade(config(conn), revision)
+
+
+# --- Databases made before migrations ---------------------------------------------------
+
+
+def _adopt(conn: Connection, engine: Engine) -> str:
+    """Stamp a database made by ``create_all`` before migrations when, after the in-place fixes
+    earlier versions made, it is the baseline schema; otherwise say what differs."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from kb import legacy
+
+    if conn.dialect.name != "sqlite":
+        raise SchemaError(
+            f"the database at {_where(engine)} was made before migrations (PostgreSQL with native "
+            "enum types): make a new database with `policykb db upgrade` and copy the data over "
+            "(README, Deployment)")
+    target = baseline_metadata()
+    legacy.bring_forward(conn, target)
+    options = configure_options() | {"target_metadata": target}
+    found = [_describe(d) for d in compare_metadata(MigrationContext.configure(conn, opts=options),
+                                                     target)]
+    if found:
+        raise SchemaError(
+            f"the database at {_where(engine)} was made before migrations and differs from the "
+            f"baseline schema ({'; '.join(found[:5])}): point KB_HOME (or KB_DATABASE_URL) at a "
+            "new location and load the data again")
+    command.stamp(config(conn), BASELINE)
+    return BASELINE
+
+
+@cache
+def baseline_metadata() -> MetaData:
+    """The baseline revision's tables as SQLite holds them (a scratch database, reflected)."""
+    import shutil
+    import tempfile
+
+    from kb.db import make_engine
+
+    folder = tempfile.mkdtemp(prefix="policykb-baseline-")
+    scratch = make_engine(f"sqlite:///{folder}/baseline.db")
+    try:
+        upgrade(scratch, BASELINE)
+        found = MetaData()
+        found.reflect(scratch)
+        found.remove(found.tables[VERSION_TABLE])
+        return found
+    finally:
+        scratch.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- Comparison with the models ---------------------------------------------------------
+
+
+def differences(conn: Connection) -> list[str]:
+    """How the database's schema differs from the models (empty: they agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    context = MigrationContext.configure(conn, opts=configure_options())
+    found = [_describe(diff) for diff in compare_metadata(context, models_metadata())]
+    return found + _enum_value_differences(conn)
+
+
+def _describe(diff) -> str:  # noqa: ANN001
+    if isinstance(diff, list):  # column changes come as a list of modifications
+        return ", ".join(_describe(d) for d in diff)
+    kind, *rest = diff
+    names = [getattr(r, "name", None) or str(r) for r in rest if r is not None][:3]
+    return f"{kind} {' '.join(str(n) for n in names)}"
+
+
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _enum_value_differences(conn: Connection) -> list[str]:
+    """Enum values added to (or dropped from) a model but not to its CHECK (autogenerate does not
+    compare CHECK constraints)."""
+    found = inspect(conn)
+    tables = set(found.get_table_names())
+    out = []
+    for table in models_metadata().tables.values():
+        if table.name not in tables:
+            continue
+        checks = {c["name"]: c["sqltext"] for c in found.get_check_constraints(table.name)}
+        for column in table.columns:
+            if not isinstance(column.type, Enum):
+                continue
+            name = enum_constraint_name(table.name, column.name)
+            values = set(_QUOTED.findall(checks.get(name, "")))
+            if values != set(column.type.enums):
+                out.append(f"check {name} allows {sorted(values)}, the model "
+                           f"{sorted(column.type.enums)}")
+    return out
+
+
+def check(engine: Engine) -> list[str]:
+    """Problems that make the database unfit for this code (empty: at the head, as the models)."""
+    with engine.connect() as conn:
+        at = _current(conn)
+        if at is None:
+            made = "empty" if not _tables(conn) else "made before migrations"
+            return [f"the database at {_where(engine)} is {made}: run `policykb db upgrade`"]
+        if at != head():
+            if at not in _known():
+                return [f"the database at {_where(engine)} is at revision {at}, unknown to this "
+                        f"PolicyKB (it needs {head()})"]
+            return [behind_message(engine, at)]
+        found = differences(conn)
+    return [f"the models differ from the migrations at {head()} (a forgotten "
+            f"`policykb db revision`?): {d}" for d in found]

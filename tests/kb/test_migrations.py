@@ -1,0 +1,162 @@
+"""The migrations are the schema: they make exactly the models' tables, on SQLite and PostgreSQL,
+and a database made at an earlier revision upgrades with its data intact."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, text
+from sqlmodel import Session, select
+
+from kb import schema
+from kb.cli.main import main
+from kb.db import create_schema, make_engine
+from kb.models import Passage, Policy
+from kb.schema import SchemaError
+from tests.utils import databases
+from tests.utils.builders import load_demo
+
+SECOND = '''"""A test revision: a note on policies (recreates the table on SQLite)."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9001"
+down_revision = "{previous}"
+branch_labels = None
+depends_on = None
+
+
+def _recreate() -> str:
+    return "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("policy", recreate=_recreate()) as batch:
+        batch.add_column(sa.Column("note", sa.String(20), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("policy", recreate=_recreate()) as batch:
+        batch.drop_column("note")
+'''
+
+
+@pytest.fixture
+def empty_url(tmp_path: Path) -> str:
+    """A database with no tables at all: a new SQLite file, or a new PostgreSQL database."""
+    if databases.on_postgres():
+        url = databases.create_database(migrated=False)
+        yield url
+        databases.drop_database(url)
+    else:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+
+
+@pytest.fixture
+def two_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The shipped revisions plus one more (9001), as the next release would ship them; returns
+    the shipped head."""
+    previous = schema.head()
+    folder = tmp_path / "migrations"
+    shutil.copytree(schema.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    text = SECOND.replace("{previous}", previous)
+    (folder / "versions" / "9001_note.py").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(schema, "MIGRATIONS", folder)
+    schema.head.cache_clear()
+    yield previous
+    schema.head.cache_clear()
+
+
+def test_the_migrations_make_exactly_the_models_schema(empty_url):
+    engine = make_engine(empty_url)
+    create_schema(engine)
+    assert schema.current(engine) == schema.head()
+    with engine.connect() as conn:
+        assert schema.differences(conn) == []  # alembic's autogenerate comparison, plus CHECKs
+    assert schema.check(engine) == []
+    checks = {c["name"] for c in inspect(engine).get_check_constraints("policy")}
+    assert {"ck_policy_validity", "ck_policy_status", "ck_policy_level"} <= checks
+    if engine.dialect.name == "postgresql":  # strings with a CHECK, never native enum types
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pg_type WHERE typtype = 'e'")).scalar() == 0
+    engine.dispose()
+
+
+def test_a_value_out_of_an_enum_is_refused_by_the_database(engine):
+    load_demo(engine)
+    with pytest.raises(Exception, match="(?i)check"), engine.begin() as conn:
+        conn.execute(text("UPDATE policy SET validity = 'MAYBE'"))
+
+
+def test_a_forgotten_migration_is_named(engine):
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    with engine.begin() as conn:  # the database as a migration that forgot an index and a value
+        ops = Operations(MigrationContext.configure(conn, opts={"render_as_batch": True}))
+        ops.drop_index("ix_firm_region", table_name="firm")
+        with ops.batch_alter_table("ledgertopic") as batch:
+            batch.drop_constraint("ck_ledgertopic_status", type_="check")
+            batch.create_check_constraint("ck_ledgertopic_status", "status IN ('OPEN')")
+    problems = schema.check(engine)
+    assert any("ix_firm_region" in p for p in problems), problems
+    assert any("ck_ledgertopic_status" in p and "CLOSED" in p for p in problems), problems
+
+
+def test_a_database_at_the_baseline_upgrades_with_its_data(empty_url, two_revisions):
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, schema.BASELINE)
+    load_demo(engine)  # data made at the baseline, then every later revision up to 9001
+    with pytest.raises(SchemaError, match=f"at revision {schema.BASELINE}, but this PolicyKB "
+                                          "needs 9001"):
+        create_schema(engine)  # behind: refused, not silently changed
+    schema.upgrade(engine, two_revisions)
+    load_demo(engine)
+    with Session(engine) as session:
+        policies = session.exec(select(func.count()).select_from(Policy)).one()
+        passages = session.exec(select(func.count()).select_from(Passage)).one()
+        titles = sorted(session.exec(select(Policy.title)).all())
+    create_schema(engine, upgrade=True)
+    assert schema.current(engine) == "9001"
+    assert "note" in {c["name"] for c in inspect(engine).get_columns("policy")}
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Policy)).one() == policies
+        assert session.exec(select(func.count()).select_from(Passage)).one() == passages
+        assert sorted(session.exec(select(Policy.title)).all()) == titles
+        joined = session.exec(select(func.count()).select_from(Passage).join(Policy)).one()
+        assert joined == passages  # every passage still points at its policy
+    schema.downgrade(engine, two_revisions)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Passage)).one() == passages
+    engine.dispose()
+
+
+def test_db_check_exits_0_after_init_and_1_with_a_message_when_behind(cli_env, two_revisions,
+                                                                     capsys):
+    assert main(["db", "upgrade", "--to", two_revisions]) == 0  # as the previous release made it
+    assert main(["db", "check"]) == 1
+    err = capsys.readouterr().err
+    assert f"at revision {two_revisions}, but this PolicyKB needs 9001" in err
+    assert "policykb db upgrade" in err
+    assert main(["init"]) == 2  # refuses to start on a database that is behind
+    assert "policykb db upgrade" in capsys.readouterr().err
+    assert main(["init", "--upgrade"]) == 0
+    capsys.readouterr()
+    assert main(["db", "check"]) == 1  # at the head now, but the test revision is not in the models
+    assert "models differ from the migrations at 9001" in capsys.readouterr().err
+    assert main(["db", "current"]) == 0
+    assert "database: 9001" in capsys.readouterr().out
+
+
+def test_db_check_after_init(cli_env, capsys):
+    assert main(["init"]) == 0
+    assert main(["db", "check"]) == 0
+    assert f"database at {schema.head()}" in capsys.readouterr().out
+
+
+def test_a_database_from_a_newer_version_is_refused(engine):
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(SchemaError, match="made by a newer version"):
+        create_schema(engine)
