@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     # ``policykb push link``). Unsubscribe links never expire.
     firm_link_days: float = Field(default=90, gt=0)
 
+    # Ingestion refuses, naming the file: files larger than this, packages (.docx) or PDF pages
+    # expanding beyond this, JSONL records longer than this, documents cut into more passages.
+    ingest_max_file_mb: float = Field(default=32, gt=0)
+    ingest_max_unpacked_mb: float = Field(default=32, gt=0)
+    ingest_max_line_chars: int = Field(default=1_000_000, ge=1)
+    ingest_max_passages: int = Field(default=2000, ge=1)
+
     # Push delivery channels.
     smtp_host: str | None = None
     smtp_port: int = 25
