@@ -55,6 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="政策通 PolicyKB", lifespan=lifespan)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     errors.install(app)
+    from web import openapi
+
+    openapi.install(app)  # the /api/ contract, with the error bodies really sent
     from web import security
 
     security.install(app)  # nosniff, frame and referrer policy everywhere, a CSP on pages
