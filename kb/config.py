@@ -49,11 +49,14 @@ class Settings(BaseSettings):
     # Proxies (addresses or networks) whose X-Forwarded-For / X-Real-IP name the client; no one
     # else's forwarding headers are believed. ``policykb serve`` gives uvicorn the same list.
     trusted_proxies: str = ""
-    # Staff accounts: how long a sign-in lasts, and how many wrong passwords (per account, and
-    # four times that per address) within the window lock sign-in until the window has passed.
+    # Staff accounts: how long a sign-in lasts; wrong passwords per account and address within
+    # the window before each further one doubles a pause starting at login_backoff_s (at most
+    # the window); four times that many per address, or per account from addresses it never
+    # signed in from, lock sign-in (kb.staff.accounts._throttle_wait).
     session_hours: float = Field(default=8.0, gt=0)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_s: int = Field(default=900, ge=1)
+    login_backoff_s: float = Field(default=30.0, gt=0)
     # The day the validity job treats as today (demos and tests pin it; empty: the county's date).
     validity_today: date | None = None
     # Unanswered-question ledger: days a department has to answer a new topic.
