@@ -49,11 +49,14 @@ class Settings(BaseSettings):
     # Proxies (addresses or networks) whose X-Forwarded-For / X-Real-IP name the client; no one
     # else's forwarding headers are believed. ``policykb serve`` gives uvicorn the same list.
     trusted_proxies: str = ""
-    # Staff accounts: how long a sign-in lasts, and how many wrong passwords (per account, and
-    # four times that per address) within the window lock sign-in until the window has passed.
+    # Staff accounts: how long a sign-in lasts; wrong passwords per account and address within
+    # the window before each further one doubles a pause starting at login_backoff_s (at most
+    # the window); four times that many per address, or per account from addresses it never
+    # signed in from, lock sign-in (kb.staff.accounts._throttle_wait).
     session_hours: float = Field(default=8.0, gt=0)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_s: int = Field(default=900, ge=1)
+    login_backoff_s: float = Field(default=30.0, gt=0)
     # The day the validity job treats as today (demos and tests pin it; empty: the county's date).
     validity_today: date | None = None
     # Run the validity job every this many seconds instead of daily at 00:01 (tests, demos; 0: daily).
@@ -65,6 +68,13 @@ class Settings(BaseSettings):
     # Days a firm's own-page link works (each message carries a fresh one; staff reissue with
     # ``policykb push link``). Unsubscribe links never expire.
     firm_link_days: float = Field(default=90, gt=0)
+
+    # Ingestion refuses, naming the file: files larger than this, packages (.docx) or PDF pages
+    # expanding beyond this, JSONL records longer than this, documents cut into more passages.
+    ingest_max_file_mb: float = Field(default=32, gt=0)
+    ingest_max_unpacked_mb: float = Field(default=32, gt=0)
+    ingest_max_line_chars: int = Field(default=1_000_000, ge=1)
+    ingest_max_passages: int = Field(default=2000, ge=1)
 
     # Push delivery channels.
     smtp_host: str | None = None

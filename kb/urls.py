@@ -6,12 +6,16 @@ adds what a server-side request needs (firms' webhooks, checked when imported an
 each send): every address the host resolves to must be a public one; loopback is allowed only
 with ``KB_WEBHOOK_ALLOW_LOOPBACK`` (tests, a receiver on the same machine), private, link-local,
 multicast, reserved and unspecified addresses never, also when spelt as IPv4-mapped IPv6, as an
-integer (``http://2130706433/``) or in hex or octal.
+integer (``http://2130706433/``) or in hex or octal. ``webhook_target`` is the check made just
+before a send: it returns the checked address, and the sender connects to that address (the name
+goes in the Host header and TLS SNI), so a second resolution cannot lead elsewhere (DNS rebinding).
 """
 
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 MAX_URL = 500
 SCHEMES = ("http", "https")
@@ -81,6 +85,76 @@ def resolve(host: str, port: int | None) -> list[ipaddress.IPv4Address | ipaddre
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in found]
 
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a webhook is sent: the URL as configured and the checked address to connect to."""
+
+    url: str
+    host: str  # the name (or literal) in the URL: the Host header and the TLS server name
+    address: Address
+
+    @property
+    def pinned_url(self) -> str:
+        """The URL with its host replaced by the checked address (port, path and query kept)."""
+        parts = urlsplit(self.url)
+        ip = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+        netloc = f"{ip}:{parts.port}" if parts.port else ip
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+    @property
+    def host_header(self) -> str:
+        """The Host header the receiver expects: the URL's host and port."""
+        return urlsplit(self.url).netloc
+
+    @property
+    def is_name(self) -> bool:
+        """Whether the URL names a host (TLS then verifies that name, not the address)."""
+        return _literal_address(self.host) is None
+
+
+def _checked(url: str, *, allow_loopback: bool, must_resolve: bool,
+             resolver: Callable[[str, int | None], list[Address]]) -> list[Address]:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = _literal_address(host)
+    if literal is not None:
+        addresses = [literal]
+    else:
+        try:
+            addresses = resolver(host, parts.port)
+        except (OSError, UnicodeError):
+            if must_resolve:
+                raise UnsafeURL(f"webhook地址的主机名无法解析：{host}") from None
+            return []
+        if not addresses and must_resolve:
+            raise UnsafeURL(f"webhook地址的主机名无法解析：{host}")
+    for address in addresses:
+        reason = refusal(address, allow_loopback=allow_loopback)
+        if reason:
+            raise UnsafeURL(f"webhook地址不能指向{reason}：{host}")
+    return addresses
+
+
+def _allow_loopback(value: bool | None) -> bool:
+    if value is None:
+        from kb.config import get_settings
+
+        return get_settings().webhook_allow_loopback
+    return value
+
+
+def webhook_target(value: str, *, allow_loopback: bool | None = None,
+                   resolver: Callable[[str, int | None], list[Address]] = resolve) -> Target:
+    """The checked address to send ``value``'s webhook to, resolved now; ``UnsafeURL`` otherwise."""
+    url = web_url(value, what="webhook地址")
+    addresses = _checked(url, allow_loopback=_allow_loopback(allow_loopback), must_resolve=True,
+                         resolver=resolver)
+    return Target(url=url, host=urlsplit(url).hostname or "", address=addresses[0])
+
+
 def webhook_url(value: str, *, allow_loopback: bool | None = None,
                 must_resolve: bool = False) -> str:
     """``value`` if the product may POST to it; ``UnsafeURL`` otherwise.
@@ -89,25 +163,7 @@ def webhook_url(value: str, *, allow_loopback: bool | None = None,
     passes unless ``must_resolve`` (at import the network may be elsewhere; before a send it must
     resolve, and to public addresses only).
     """
-    if allow_loopback is None:
-        from kb.config import get_settings
-
-        allow_loopback = get_settings().webhook_allow_loopback
     url = web_url(value, what="webhook地址")
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    literal = _literal_address(host)
-    if literal is not None:
-        addresses = [literal]
-    else:
-        try:
-            addresses = resolve(host, parts.port)
-        except (OSError, UnicodeError):
-            if must_resolve:
-                raise UnsafeURL(f"webhook地址的主机名无法解析：{host}") from None
-            return url
-    for address in addresses:
-        reason = refusal(address, allow_loopback=allow_loopback)
-        if reason:
-            raise UnsafeURL(f"webhook地址不能指向{reason}：{host}")
+    _checked(url, allow_loopback=_allow_loopback(allow_loopback), must_resolve=must_resolve,
+             resolver=resolve)
     return url

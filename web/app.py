@@ -36,14 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.searcher = Searcher(engine, s)
         app.state.searcher.ensure_fresh()
-        from web.ratelimit import SlidingWindowLimiter
+        from web.ratelimit import limiters
 
-        app.state.ask_limiter = SlidingWindowLimiter(limit=s.ask_rate_limit,
-                                                     window_s=s.ask_rate_window_s)
-        app.state.track_limiter = SlidingWindowLimiter(limit=s.track_rate_limit,
-                                                       window_s=s.track_rate_window_s)
-        app.state.feedback_limiter = SlidingWindowLimiter(limit=s.ask_rate_limit,
-                                                          window_s=s.ask_rate_window_s)
+        limiters(app)  # in the database: one limit for every worker
         app.state.client_salt = s.signing_key()  # so logged client hashes cannot be reversed
         from web import scheduler
 
@@ -55,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="政策通 PolicyKB", lifespan=lifespan)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     errors.install(app)
+    from web import openapi
+
+    openapi.install(app)  # the /api/ contract, with the error bodies really sent
     from web import security
 
     security.install(app)  # nosniff, frame and referrer policy everywhere, a CSP on pages

@@ -1,43 +1,21 @@
-"""A per-client sliding-window rate limit, in process, thread-safe and bounded in memory."""
+"""The HTTP side of rate limits: 429 with Retry-After; the counting is ``kb.ratelimit``'s."""
 
 import math
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
 
 from fastapi import HTTPException, Request
 
+from kb.ratelimit.service import RateLimiter
 
-class SlidingWindowLimiter:
-    """At most ``limit`` events per ``window_s`` seconds per key; least recently seen keys are dropped."""
 
-    def __init__(self, *, limit: int, window_s: float, max_keys: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self.max_keys = max_keys
-        self.clock = clock
-        self._events: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> float:
-        """Count one event for ``key``: 0 if allowed, else the seconds until one would be."""
-        now = self.clock()
-        with self._lock:
-            events = self._events.get(key)
-            if events is None:
-                events = self._events[key] = deque(maxlen=self.limit)
-                if len(self._events) > self.max_keys:
-                    # Forgetting the stalest client can only let it ask a little early: a safe loss.
-                    self._events.popitem(last=False)
-            self._events.move_to_end(key)
-            while events and events[0] <= now - self.window_s:
-                events.popleft()
-            if len(events) >= self.limit:
-                return events[0] + self.window_s - now
-            events.append(now)
-            return 0.0
+def limiters(app) -> None:  # noqa: ANN001
+    """Put the ask, feedback and /track limiters on ``app.state``, shared by all workers."""
+    s, engine = app.state.settings, app.state.engine
+    app.state.ask_limiter = RateLimiter(engine=engine, scope="ask", limit=s.ask_rate_limit,
+                                        window_s=s.ask_rate_window_s)
+    app.state.feedback_limiter = RateLimiter(engine=engine, scope="feedback",
+                                             limit=s.ask_rate_limit, window_s=s.ask_rate_window_s)
+    app.state.track_limiter = RateLimiter(engine=engine, scope="track", limit=s.track_rate_limit,
+                                          window_s=s.track_rate_window_s)
 
 
 def limit_asks(request: Request) -> None:

@@ -8,6 +8,7 @@ from kb.db import session_scope
 from kb.demo import demo_files
 from kb.library.index_state import database_identity
 from kb.library.ingest import IngestReport, ingest_paths
+from kb.library.limits import IngestLimits
 
 
 def cmd_init(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
@@ -32,7 +33,8 @@ def _print_report(report: IngestReport) -> None:
 def cmd_ingest(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Ingest documents and JSONL files; nothing is written if any input is bad."""
     with session_scope(ctx.engine) as session:
-        report = ingest_paths(session=session, paths=[Path(p) for p in args.paths])
+        report = ingest_paths(session=session, paths=[Path(p) for p in args.paths],
+                              limits=IngestLimits.from_settings(ctx.settings))
     if report.changed:
         ctx.searcher().ensure_fresh()  # build the index now, not on the first question
     _print_report(report)

@@ -13,6 +13,7 @@ from kb.errors import IngestError
 from kb.events import EventKind, PolicyEvent, emit
 from kb.library.extract import extract_header
 from kb.library.index_state import bump_version
+from kb.library.limits import DEFAULT_LIMITS, IngestLimits
 from kb.library.passages import rebuild_passages
 from kb.library.readers import DOCUMENT_SUFFIXES, JSONL_SUFFIXES, decode, read_document
 from kb.library.schemas import MAX_TITLE, InterpretationRecord, PolicyRecord
@@ -74,8 +75,9 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}" if where else err["msg"]
 
 
-def load_jsonl(path: Path) -> list[Item]:
+def load_jsonl(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> list[Item]:
     """Parse and validate every line of a JSONL file; the first bad line raises, naming file and line."""
+    limits.check_file(path)
     try:
         text = decode(path.read_bytes(), path)
     except OSError as exc:
@@ -84,6 +86,9 @@ def load_jsonl(path: Path) -> list[Item]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if len(line) > limits.max_line_chars:
+            raise IngestError(str(path), f"the line is too long ({len(line)} characters; at most "
+                              f"{limits.max_line_chars}, KB_INGEST_MAX_LINE_CHARS)", number)
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -108,9 +113,9 @@ def _derived_key(record: PolicyRecord, location: str) -> str:
     return f"doc:{record.doc_number}" if record.doc_number else f"file:{location}"
 
 
-def load_document(path: Path) -> Item:
+def load_document(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> Item:
     """A document file as a record, with title, 文号, issuer and date read from its text."""
-    doc = read_document(path)
+    doc = read_document(path, limits)
     header = extract_header(doc.text)
     try:
         record = PolicyRecord(
@@ -122,14 +127,14 @@ def load_document(path: Path) -> Item:
     return Item(record, str(path), _derived_key(record, str(path.resolve())))
 
 
-def load_items(paths: Iterable[Path]) -> list[Item]:
+def load_items(paths: Iterable[Path], limits: IngestLimits = DEFAULT_LIMITS) -> list[Item]:
     """Read and validate everything first, so that bad input writes nothing."""
     items: list[Item] = []
     for path in expand_paths(paths):
         if path.suffix.lower() in JSONL_SUFFIXES:
-            items += load_jsonl(path)
+            items += load_jsonl(path, limits)
         else:
-            items.append(load_document(path))
+            items.append(load_document(path, limits))
     keys: dict[str, str] = {}
     for item in items:
         if item.source_key in keys:
@@ -195,7 +200,8 @@ def _interpretation_records(session: Session, policy_id: int) -> list[dict]:
     ).model_dump() for i in rows]
 
 
-def write_policy(*, session: Session, item: Item) -> tuple[Policy, str]:
+def write_policy(*, session: Session, item: Item,
+                 limits: IngestLimits = DEFAULT_LIMITS) -> tuple[Policy, str]:
     """Create or update one policy with its interpretations, FAQ and passages; returns the action."""
     record, digest = item.record, _fingerprint(item.record)
     policy = session.exec(select(Policy).where(Policy.source_key == item.source_key)).first()
@@ -220,7 +226,10 @@ def write_policy(*, session: Session, item: Item) -> tuple[Policy, str]:
     session.flush()
     _write_interpretations(session, policy.id, record.interpretations)
     _write_faq(session, policy.id, record.faq)
-    rebuild_passages(session=session, policy=policy)
+    passages = rebuild_passages(session=session, policy=policy)
+    if passages > limits.max_passages:  # the caller's session rolls the whole batch back
+        raise IngestError(item.origin, f"the document is cut into {passages} passages (at most "
+                          f"{limits.max_passages}, KB_INGEST_MAX_PASSAGES); split it")
     record_version(session=session, policy=policy, published_by=IMPORTER,
                    summary="批量导入" if action == "created" else "批量导入（更新）")
     _pending(session).append(PolicyEvent(kind=event[0], policy_id=policy.id,
@@ -301,11 +310,12 @@ def _link_supersessions(session: Session, items: list[Item]) -> None:
                 changes=["已被新政策替代"], successor_id=newer.id))
 
 
-def ingest_items(*, session: Session, items: list[Item]) -> IngestReport:
+def ingest_items(*, session: Session, items: list[Item],
+                 limits: IngestLimits = DEFAULT_LIMITS) -> IngestReport:
     """Write validated items; the caller's session commits once, or rolls everything back."""
     report = IngestReport()
     for item in items:
-        policy, action = write_policy(session=session, item=item)
+        policy, action = write_policy(session=session, item=item, limits=limits)
         getattr(report, action).append(policy.title)
     _link_supersessions(session, items)
     session.flush()
@@ -317,6 +327,7 @@ def ingest_items(*, session: Session, items: list[Item]) -> IngestReport:
     return report
 
 
-def ingest_paths(*, session: Session, paths: Iterable[Path]) -> IngestReport:
+def ingest_paths(*, session: Session, paths: Iterable[Path],
+                 limits: IngestLimits = DEFAULT_LIMITS) -> IngestReport:
     """Ingest files and folders: all are read and validated before anything is written."""
-    return ingest_items(session=session, items=load_items(paths))
+    return ingest_items(session=session, items=load_items(paths, limits), limits=limits)

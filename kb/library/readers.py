@@ -6,6 +6,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from kb.errors import IngestError
+from kb.library.limits import DEFAULT_LIMITS, IngestLimits
+from kb.library.schemas import MAX_FULL_TEXT
 
 DOCUMENT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -93,9 +95,10 @@ def _markdown_to_text(md: str) -> tuple[str, str | None]:
     return "\n".join(lines), title
 
 
-def _docx_text(path: Path) -> str:
+def _docx_text(path: Path, limits: IngestLimits) -> str:
     import docx  # python-docx
 
+    limits.check_archive(path)
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types for a damaged package
@@ -107,28 +110,59 @@ def _docx_text(path: Path) -> str:
     return "\n".join(parts)
 
 
-def _pdf_text(path: Path) -> str:
+def _pdf_text(path: Path, limits: IngestLimits) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
+    parts: list[str] = []
+    unpacked = chars = 0
     try:
         reader = PdfReader(str(path))
-        return "\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, ValueError, KeyError) as exc:
+        for page in reader.pages:
+            # Expand the page's content streams before parsing them, so a bomb is refused by
+            # its size rather than by the time its operators take to parse.
+            unpacked += _content_size(page)
+            limits.check_unpacked(path, unpacked)
+            parts.append(page.extract_text() or "")
+            chars += len(parts[-1])
+            _check_length(path, chars)
+    except LimitReachedError as exc:  # pypdf's own bounds on one stream or object
+        raise IngestError(str(path), f"the PDF expands beyond what can be read ({exc}); "
+                          "refused as a possible decompression bomb") from exc
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
         raise IngestError(str(path), f"not a readable PDF ({exc})") from exc
+    return "\n".join(parts)
 
 
-def read_document(path: Path) -> RawDocument:
+def _content_size(page) -> int:  # noqa: ANN001
+    from pypdf.generic import ArrayObject
+
+    contents = page.get("/Contents")
+    if contents is None:
+        return 0
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, ArrayObject) else [contents]
+    return sum(len(s.get_object().get_data()) for s in streams)
+
+
+def _check_length(path: Path, chars: int) -> None:
+    if chars > MAX_FULL_TEXT:
+        raise IngestError(str(path), f"the text is too long (more than {MAX_FULL_TEXT} characters; "
+                          "split the document)")
+
+
+def read_document(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> RawDocument:
     """Text of one document file; raises IngestError naming the file when it cannot be used."""
     suffix = path.suffix.lower()
     if suffix not in DOCUMENT_SUFFIXES:
         raise IngestError(str(path), f"unsupported file type {suffix or '(none)'}; "
                           f"supported: {', '.join(sorted(DOCUMENT_SUFFIXES | JSONL_SUFFIXES))}")
+    limits.check_file(path)
     try:
         if suffix == ".docx":
-            text, title = _docx_text(path), None
+            text, title = _docx_text(path, limits), None
         elif suffix == ".pdf":
-            text, title = _pdf_text(path), None
+            text, title = _pdf_text(path, limits), None
         else:
             raw = decode(path.read_bytes(), path)
             if suffix in (".html", ".htm"):
@@ -139,6 +173,7 @@ def read_document(path: Path) -> RawDocument:
                 text, title = raw, None
     except OSError as exc:
         raise IngestError(str(path), f"cannot be read: {exc.strerror or exc}") from exc
+    _check_length(path, len(text))
     if not text.strip():
         raise IngestError(str(path), "the document is empty (no text could be extracted)")
     return RawDocument(path=path, text=text, title_hint=title)

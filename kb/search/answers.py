@@ -14,6 +14,7 @@ from kb.search.service import Candidates, Hit, Ranked, Searcher
 from kb.search.validity_reply import validity_facts
 
 MAX_QUESTION_CHARS = 500
+MAX_K = 50  # passages one reply may hold
 RELATED_MAX = 3  # clauses in a "related" reply
 SUCCESSOR_RANK = 10  # a successor's clause this high in the ranking comes before the old one
 SUGGESTIONS_MAX = 3  # published FAQ questions offered with a related reply
@@ -145,8 +146,8 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
     q = clean_question(question)
     if faq_threshold is None:
         faq_threshold = searcher.settings.faq_threshold
-    if not 1 <= k <= 50:
-        raise InvalidInput("k（返回条数）应在1到50之间")
+    if not 1 <= k <= MAX_K:
+        raise InvalidInput(f"k（返回条数）应在1到{MAX_K}之间")
     cands = searcher.candidates(q, filters=filters)
     return decide(searcher=searcher, question=q, cands=cands, k=k, threshold=threshold,
                   hotline=hotline, filters=filters, faq_threshold=faq_threshold)

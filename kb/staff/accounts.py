@@ -215,11 +215,19 @@ def enable_user(*, session: Session, actor: Actor, user: User) -> User:
 # --- Sign-in ----------------------------------------------------------------------------
 
 
-def _failures(session: Session, since: datetime, *, by_client: bool, value: str) -> list[datetime]:
-    column = LoginAttempt.client if by_client else LoginAttempt.username
-    stmt = (select(LoginAttempt.at).where(column == value)
-            .where(col(LoginAttempt.ok).is_(False)).where(col(LoginAttempt.at) > since))
+def _failures(session: Session, since: datetime, **match: str) -> list[datetime]:
+    stmt = (select(LoginAttempt.at).where(col(LoginAttempt.ok).is_(False))
+            .where(col(LoginAttempt.at) > since))
+    for name, value in match.items():
+        stmt = stmt.where(getattr(LoginAttempt, name) == value)
     return sorted(_utc(at) for at in session.exec(stmt))
+
+
+def _known_client(session: Session, username: str, client: str) -> bool:
+    """Whether this account has signed in from this address before."""
+    return session.exec(select(LoginAttempt.id).where(
+        LoginAttempt.username == username, LoginAttempt.client == client,
+        col(LoginAttempt.ok).is_(True)).limit(1)).first() is not None
 
 
 def _wait_message(seconds: int) -> str:
@@ -227,22 +235,44 @@ def _wait_message(seconds: int) -> str:
     return f"登录失败次数过多，已暂时锁定，请 {wait}后再试；忘记密码请联系管理员重置"
 
 
+def _seconds(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds())) if moment > now else 0
+
+
 def _throttle_wait(session: Session, username: str, client: str, settings: Settings,
                    now: datetime) -> int:
-    """Seconds until sign-in may be tried again; 0 when it is not locked."""
-    since = now - timedelta(seconds=settings.login_window_s)
+    """Seconds until this address may try this account again; 0 when it is not locked.
+
+    Three counts, each within the window. Per account and address: after the allowed failures
+    each further one doubles the pause (from ``login_backoff_s`` up to the window), so guessing
+    from one place stays slow while the real user elsewhere is untouched. Per address, over all
+    accounts: four times the failures lock it (one place guessing many accounts). Per account,
+    over all addresses: four times the failures lock it for addresses it never signed in from
+    (guessing spread over many places), never for the user's own.
+    """
+    window = timedelta(seconds=settings.login_window_s)
+    since, limit = now - window, settings.login_max_failures
+    # Failures before this address's last good sign-in to the account are forgiven (typos).
+    good = session.exec(select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.client == client,
+        col(LoginAttempt.ok).is_(True))).one()
+    pair = _failures(session, max(since, _utc(good)) if good else since,
+                     username=username, client=client)
     wait = 0
-    for failures, limit in (
-            (_failures(session, since, by_client=False, value=username),
-             settings.login_max_failures),
-            (_failures(session, since, by_client=True, value=client),
-             settings.login_max_failures * CLIENT_FACTOR)):
-        if len(failures) >= limit:
-            # This refused try counts as a failure too (a script that keeps guessing stays
-            # locked), so the lock lifts when enough of the oldest failures have left the window.
+    if len(pair) >= limit:
+        pause = settings.login_backoff_s * 2 ** (len(pair) - limit)
+        if now < pair[-1] + min(window, timedelta(seconds=pause)):
+            # This refused try counts too (a script that keeps guessing stays locked): the
+            # pause it answers with is the doubled one that starts now.
+            wait = _seconds(now + min(window, timedelta(seconds=pause * 2)), now)
+    wide = [_failures(session, since, client=client)]
+    if not _known_client(session, username, client):
+        wide.append(_failures(session, since, username=username))
+    for failures in wide:
+        if len(failures) >= limit * CLIENT_FACTOR:
             failures.append(now)
-            freed_at = failures[len(failures) - limit] + timedelta(seconds=settings.login_window_s)
-            wait = max(wait, math.ceil((freed_at - now).total_seconds()), 1)
+            freed_at = failures[len(failures) - limit * CLIENT_FACTOR] + window
+            wait = max(wait, _seconds(freed_at, now))
     return wait
 
 

@@ -122,6 +122,16 @@ def test_repeated_failures_lock_sign_in_until_the_window_passes(demo_engine, web
         assert len(entries(session=s, action="login.fail")) == 5
 
 
+def test_wrong_passwords_from_elsewhere_do_not_lock_the_real_user_out(demo_engine, web_settings):
+    make_user(demo_engine, "zhang", roles=[Role.DRAFTER])
+    app = create_app(web_settings)
+    with TestClient(app, client=PUBLIC) as attacker, TestClient(app, client=STAFF) as user:
+        for _ in range(5):
+            assert post_login(attacker, "zhang", password="wrong-password").status_code == 401
+        assert post_login(attacker, "zhang").status_code == 429  # that address must wait
+        assert post_login(user, "zhang").status_code == 303  # the user, from their own desk
+
+
 def test_sign_out_needs_the_csrf_token_and_ends_the_session(client, demo_engine):
     make_user(demo_engine, "zhang", roles=[Role.DRAFTER])
     token = login(client, "zhang")

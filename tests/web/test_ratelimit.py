@@ -1,12 +1,15 @@
-"""Rate limiting of POST /api/ask: per client, 429 with Retry-After, memory bounded."""
+"""Rate limiting of POST /api/ask: per client, 429 with Retry-After, shared by workers, bounded."""
 
 import threading
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
 
+from kb.db import session_scope
+from kb.ratelimit.models import RateCounter
+from kb.ratelimit.service import RateLimiter
 from web.app import create_app
-from web.ratelimit import SlidingWindowLimiter
 
 
 class Clock:
@@ -39,34 +42,70 @@ def test_over_the_limit_is_429_with_retry_after_and_others_are_unaffected(limite
     assert first.get("/api/policies").status_code == 200
 
 
-def test_window_slides():
-    clock = Clock()
-    limiter = SlidingWindowLimiter(limit=2, window_s=10, clock=clock)
-    assert limiter.hit("a") == 0
+def limiter(engine, limit: int, window_s: int = 60, clock=None) -> RateLimiter:
+    return RateLimiter(engine=engine, scope="ask", limit=limit, window_s=window_s,
+                       clock=clock or Clock())
+
+
+def rows(engine) -> int:
+    with Session(engine) as s:
+        return s.exec(select(func.count()).select_from(RateCounter)).one()
+
+
+def test_windows_are_fixed_and_refused_hits_count(engine):
+    clock = Clock()  # 1000.0: the 60-second window 960–1020
+    limit = limiter(engine, 2, clock=clock)
+    assert limit.hit("a") == 0
     clock.now += 3
-    assert limiter.hit("a") == 0
-    clock.now += 1
-    assert limiter.hit("a") == pytest.approx(6)  # the first event leaves the window in 6 s
-    clock.now += 6
-    assert limiter.hit("a") == 0  # its slot is free again
-    assert limiter.hit("a") == pytest.approx(3)  # the second leaves 3 s later
+    assert limit.hit("a") == 0
+    assert limit.hit("a") == pytest.approx(17)  # until the window ends at 1020
+    clock.now = 1019
+    assert limit.hit("a") == pytest.approx(1)
+    clock.now = 1020
+    assert limit.hit("a") == 0  # a new window
+    assert limit.hit("b") == 0  # and keys are apart
 
 
-def test_memory_is_bounded_by_forgetting_the_stalest_client():
-    limiter = SlidingWindowLimiter(limit=1, window_s=60, max_keys=100, clock=Clock())
-    assert limiter.hit("first") == 0
+def test_a_blocked_client_stays_blocked_whatever_other_keys_arrive(engine):
+    clock = Clock()
+    limit = limiter(engine, 1, clock=clock)
+    assert limit.hit("blocked") == 0
+    assert limit.hit("blocked") > 0
+    # More keys than the old in-process limiter kept (10,000): most written at once, as other
+    # workers' hits would leave them, the last hundred counted one by one.
+    with session_scope(engine) as s:
+        s.add_all(RateCounter(key=f"ask:other-{i}", window_start=960, expires_at=1020, hits=1)
+                  for i in range(12_000))
     for i in range(100):
-        limiter.hit(f"client-{i}")
-    assert len(limiter._events) == 100
-    assert limiter.hit("first") == 0  # forgotten, so allowed again
+        assert limit.hit(f"client-{i}") == 0
+    assert limit.hit("blocked") > 0
+    assert rows(engine) == 12_101
 
 
-def test_concurrent_hits_never_exceed_the_limit():
-    limiter = SlidingWindowLimiter(limit=50, window_s=60)
+def test_expired_rows_are_purged_so_the_table_stays_small(engine):
+    clock = Clock()
+    limit = limiter(engine, 5, clock=clock)
+    for i in range(100):
+        limit.hit(f"client-{i}")
+    assert rows(engine) == 100
+    clock.now += 60
+    assert limit.hit("late") == 0
+    assert rows(engine) == 1
+
+
+def test_limiters_of_two_apps_share_the_count(engine):
+    # Two processes' limiters are two objects over one database: together they allow the limit.
+    first, second = limiter(engine, 3), limiter(engine, 3)
+    assert [first.hit("a"), second.hit("a"), first.hit("a")] == [0, 0, 0]
+    assert second.hit("a") > 0
+
+
+def test_concurrent_hits_never_exceed_the_limit(engine):
+    limit = RateLimiter(engine=engine, scope="ask", limit=50, window_s=3600)
     allowed = []
 
     def worker() -> None:
-        allowed.extend(1 for _ in range(20) if limiter.hit("same") == 0)
+        allowed.extend(1 for _ in range(20) if limit.hit("same") == 0)
 
     threads = [threading.Thread(target=worker) for _ in range(10)]
     for t in threads:
@@ -87,3 +126,26 @@ def test_feedback_is_rate_limited_per_client(demo_engine, web_settings):
         codes = [c.post("/api/feedback", json={"question_id": qid, "helpful": True}).status_code
                  for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_uvicorn_workers_share_one_limit(tmp_path):
+    import httpx
+
+    from bench.api import free_port, start_server
+    from bench.load import environment, prepare
+
+    env = environment(tmp_path) | {"KB_ASK_RATE_LIMIT": "5", "KB_ASK_RATE_WINDOW_S": "3600"}
+    prepare(env)
+    port = free_port()
+    server = start_server(env, port, workers=3, wait_s=120)
+    try:
+        codes = []
+        for _ in range(24):  # a new connection each time, so the workers share the questions
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
+                codes.append(c.post("/api/ask", json={"question": "高企奖励多少"}).status_code)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert codes.count(200) == 5 and codes.count(429) == 19, codes

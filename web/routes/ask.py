@@ -10,7 +10,7 @@ from kb.db import read_scope
 from kb.feedback import ledger
 from kb.feedback.questions import log_question, record_feedback
 from kb.library.policies import search_filters
-from kb.search.answers import ask
+from kb.search.answers import MAX_K, MAX_QUESTION_CHARS, ask
 from web.clients import client_address
 from web.deps import get_session
 from web.ratelimit import limit_asks, limit_feedback
@@ -30,9 +30,13 @@ class AskFilters(BaseModel):
 class AskIn(BaseModel):
     """A question from the widget, the agent console or any client."""
 
-    # No max_length here: the domain's check says how long is too long, in words a user reads.
-    question: str = Field(examples=["首次认定高企的公司县里奖励多少钱"], description="问题，最多 500 字")
-    k: int = Field(default=5, description="返回的条款数，1–50")
+    # The limits are declared, not enforced here: the domain's check says what is wrong in words
+    # a user reads (kb.search.answers).
+    question: str = Field(examples=["首次认定高企的公司县里奖励多少钱"],
+                          description=f"问题，最多 {MAX_QUESTION_CHARS} 字",
+                          json_schema_extra={"maxLength": MAX_QUESTION_CHARS, "pattern": r"\S"})
+    k: int = Field(default=5, description=f"返回的条款数，1–{MAX_K}",
+                   json_schema_extra={"minimum": 1, "maximum": MAX_K})
     filters: AskFilters | None = None
     channel: Literal["widget", "agent", "api"] = "api"
 

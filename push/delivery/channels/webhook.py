@@ -8,16 +8,19 @@ import hashlib
 import hmac
 import json
 import socket
+import ssl
 import time
+from collections import OrderedDict
 
 import httpx
 
 from kb.errors import KBError
-from kb.urls import UnsafeURL, webhook_url
+from kb.urls import Target, UnsafeURL, resolve, webhook_target
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
 
 TOLERANCE_S = 300  # signatures older than five minutes are replays
 MAX_DETAIL = 200  # characters of a receiver's answer kept with the push
+MAX_TLS_POOLS = 32  # kept-open clients for https webhooks, one per server name
 
 
 def shown(text: str, limit: int = MAX_DETAIL) -> str:
@@ -67,22 +70,41 @@ class WebhookChannel(Channel):
     name = "webhook"
 
     def __init__(self, *, timeout: float = 10.0, clock=time.time,  # noqa: ANN001
-                 allow_loopback: bool | None = None) -> None:
+                 allow_loopback: bool | None = None, resolver=resolve,  # noqa: ANN001
+                 verify: ssl.SSLContext | bool = True) -> None:
+        self.timeout, self.verify = timeout, verify
+        self.client = self._new_client()
+        self._tls: OrderedDict[str, httpx.Client] = OrderedDict()  # one pool per TLS server name
+        self.clock = clock
+        self.allow_loopback = allow_loopback
+        self.resolver = resolver
+
+    def _new_client(self) -> httpx.Client:
         # TCP_NODELAY: headers and body go out at once instead of waiting on a delayed ACK.
         nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
         # Redirects are not followed: a receiver could otherwise send the request anywhere.
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False,
-                                   transport=httpx.HTTPTransport(socket_options=nodelay))
-        self.clock = clock
-        self.allow_loopback = allow_loopback
+        return httpx.Client(timeout=self.timeout, follow_redirects=False,
+                            transport=httpx.HTTPTransport(socket_options=nodelay,
+                                                          verify=self.verify))
+
+    def _client_for(self, target: Target) -> httpx.Client:
+        if not (target.is_name and target.url.lower().startswith("https")):
+            return self.client
+        # Pools are keyed by address: a TLS connection verified for one name must never carry
+        # a request for another name served at the same address.
+        client = self._tls.pop(target.host, None) or self._new_client()
+        self._tls[target.host] = client
+        if len(self._tls) > MAX_TLS_POOLS:
+            self._tls.popitem(last=False)[1].close()
+        return client
 
     def send(self, push: Outgoing) -> DeliveryResult:
         """2xx delivers; 408, 429 and 5xx retry; other 4xx are permanent."""
         if not push.webhook_url or not push.webhook_secret:
             return DeliveryResult(ok=False, permanent=True, detail="企业未配置webhook地址")
         try:  # again at send time: the name may resolve elsewhere now than at import
-            url = webhook_url(push.webhook_url, allow_loopback=self.allow_loopback,
-                              must_resolve=True)
+            target = webhook_target(push.webhook_url, allow_loopback=self.allow_loopback,
+                                    resolver=self.resolver)
         except UnsafeURL as exc:
             return DeliveryResult(ok=False, permanent=True, detail=str(exc))
         body = json.dumps(push.payload, ensure_ascii=False).encode()
@@ -92,9 +114,14 @@ class WebhookChannel(Channel):
             "X-PolicyKB-Signature": sign_body(secret=push.webhook_secret, body=body,
                                               timestamp=int(self.clock())),
             "User-Agent": "PolicyKB-Webhook/1",
+            "Host": target.host_header,
         }
+        # Connect to the address just checked, never to a second resolution of the name (DNS
+        # rebinding); the name still goes in the Host header and as the TLS server name.
+        extensions = {"sni_hostname": target.host} if target.is_name else {}
         try:
-            res = self.client.post(url, content=body, headers=headers)
+            res = self._client_for(target).post(target.pinned_url, content=body, headers=headers,
+                                                extensions=extensions)
         except httpx.HTTPError as exc:
             return DeliveryResult(ok=False,
                                   detail=f"webhook请求失败：{type(exc).__name__} {shown(str(exc))}")
@@ -105,5 +132,7 @@ class WebhookChannel(Channel):
         return DeliveryResult(ok=False, permanent=permanent, detail=detail)
 
     def close(self) -> None:
-        """Close the HTTP client."""
+        """Close the HTTP clients."""
         self.client.close()
+        while self._tls:
+            self._tls.popitem()[1].close()

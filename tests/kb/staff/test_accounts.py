@@ -132,32 +132,61 @@ def test_disabled_account_cannot_sign_in_until_enabled(engine, settings):
     assert isinstance(sign_in(engine, settings), User)
 
 
-def test_failures_lock_the_account_even_for_the_right_password(engine, settings):
+def test_failures_pause_that_address_even_for_the_right_password_and_no_other(engine, settings):
     add(engine)
     for i in range(settings.login_max_failures):
         assert isinstance(sign_in(engine, settings, password="guess-guess",
                                   now=T0 + timedelta(seconds=i)), AuthenticationFailed)
     locked = sign_in(engine, settings, now=T0 + timedelta(seconds=10))
     assert isinstance(locked, TooManyAttempts)
-    # The refused try counts too; the lock lifts when the second-oldest failure (T0+1s) ages out.
-    assert locked.retry_after_s == settings.login_window_s + 1 - 10
-    assert "分钟后再试" in locked.message
-    other = sign_in(engine, settings, client="10.0.0.2", now=T0 + timedelta(seconds=11))
-    assert isinstance(other, TooManyAttempts)  # the account is locked, not just the address
-    later = T0 + timedelta(seconds=10 + locked.retry_after_s + 1)
-    assert isinstance(sign_in(engine, settings, now=later), User)
-    with Session(engine) as s:
-        assert len(entries(session=s, action="login.throttled")) == 2
-
-
-def test_retry_after_is_exact_when_nobody_keeps_trying(engine, settings):
-    add(engine)
-    for _ in range(settings.login_max_failures):
-        sign_in(engine, settings, password="guess-guess", now=T0)
-    locked = sign_in(engine, settings, now=T0 + timedelta(seconds=100))
-    assert locked.retry_after_s == settings.login_window_s - 100
+    # The refused try counts too: the pause doubles and starts with it.
+    assert locked.retry_after_s == 2 * settings.login_backoff_s
+    assert "后再试" in locked.message
+    # Five wrong passwords from one place do not lock the real user out elsewhere.
+    assert isinstance(sign_in(engine, settings, client="10.0.0.2",
+                              now=T0 + timedelta(seconds=11)), User)
     assert isinstance(sign_in(engine, settings, now=T0 + timedelta(
-        seconds=100 + locked.retry_after_s)), User)
+        seconds=10 + locked.retry_after_s)), User)
+    with Session(engine) as s:
+        assert len(entries(session=s, action="login.throttled")) == 1
+
+
+def test_guessing_from_one_address_stays_slow(engine, settings):
+    add(engine)
+    checked = 0  # passwords actually tried, by a script that tries again as soon as it may
+    moment = T0
+    while moment < T0 + timedelta(seconds=settings.login_window_s):
+        answer = sign_in(engine, settings, password="guess-guess", client="198.51.100.9",
+                         now=moment)
+        if isinstance(answer, AuthenticationFailed):
+            checked += 1
+            moment += timedelta(seconds=1)
+        else:
+            moment += timedelta(seconds=answer.retry_after_s)
+    # 5 free tries, then pauses of 30, 60, 120, 240, 480 s: a handful per window, not hundreds.
+    assert settings.login_max_failures < checked <= settings.login_max_failures + 5
+    assert isinstance(sign_in(engine, settings, now=moment), User)  # the user, elsewhere
+
+
+def test_a_good_sign_in_forgives_earlier_typos(engine, settings):
+    add(engine)
+    for i in range(settings.login_max_failures - 1):
+        sign_in(engine, settings, password="guess-guess", now=T0 + timedelta(seconds=i))
+    assert isinstance(sign_in(engine, settings, now=T0 + timedelta(seconds=5)), User)
+    sign_in(engine, settings, password="guess-guess", now=T0 + timedelta(seconds=6))
+    assert isinstance(sign_in(engine, settings, now=T0 + timedelta(seconds=7)), User)
+
+
+def test_guessing_spread_over_many_addresses_spares_the_users_own(engine, settings):
+    add(engine)
+    assert isinstance(sign_in(engine, settings, client="10.0.0.1", now=T0), User)
+    for i in range(settings.login_max_failures * 4):  # one try from each of many addresses
+        sign_in(engine, settings, password="guess-guess", client=f"198.51.100.{i}",
+                now=T0 + timedelta(seconds=1))
+    stranger = sign_in(engine, settings, client="203.0.113.5", now=T0 + timedelta(seconds=2))
+    assert isinstance(stranger, TooManyAttempts)
+    assert isinstance(sign_in(engine, settings, client="10.0.0.1",
+                              now=T0 + timedelta(seconds=3)), User)
 
 
 def test_one_address_guessing_many_accounts_is_locked(engine, settings):
