@@ -205,6 +205,14 @@ class IndexState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class IndexChange(SQLModel, table=True):
+    """Which policy's passages or ranking facts a version of the index changed (None: anything)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(index=True)
+    policy_id: int | None = None
+
+
 # --- Sign-off revisions -----------------------------------------------------------------
 
 
