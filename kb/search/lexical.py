@@ -9,6 +9,7 @@ compaction (dropping dead rows, merging segments) only saves time and memory.
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -215,6 +216,31 @@ class LexicalIndex:
         """The bigram channel's live idf of each term (unseen terms count as maximally specific)."""
         return self._weights(self._gather("bigrams", list(terms)).df)
 
+    def question_similarities(self, query: str, questions: list[str]) -> np.ndarray:
+        """idf-weighted Dice overlap of the query's bigrams with each question's, in [0, 1].
+
+        The same figure as comparing question by question, with one weight look-up for all.
+        """
+        q = question_grams(query)
+        fs = [question_grams(x) for x in questions]
+        out = np.zeros(len(questions), dtype=np.float64)
+        if not q or not any(fs):
+            return out
+        terms = sorted(q.union(*fs))
+        at = {t: i for i, t in enumerate(terms)}
+        w = self.term_weights(terms)
+        in_q = np.zeros(len(terms), dtype=bool)
+        in_q[[at[t] for t in q]] = True
+        flat = np.fromiter((at[t] for f in fs for t in f), dtype=np.int64)
+        which = np.repeat(np.arange(len(fs)), [len(f) for f in fs])
+        wf = w[flat]
+        sum_f = np.bincount(which, weights=wf, minlength=len(fs))
+        both = np.bincount(which, weights=wf * in_q[flat], minlength=len(fs))
+        total = float(w[in_q].sum()) + sum_f
+        ok = (sum_f > 0) & (total > 0)
+        out[ok] = 2 * both[ok] / total[ok]
+        return out
+
     # --- saving ----------------------------------------------------------------------------
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -234,6 +260,12 @@ class LexicalIndex:
             seg[name] = Postings.from_arrays(
                 {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
         return cls([seg], cfg)
+
+
+@lru_cache(maxsize=8192)
+def question_grams(text: str) -> frozenset[str]:
+    """The bigrams of a question (colloquial terms made written), cached: FAQ questions recur."""
+    return frozenset(bigrams(canonical(text)))
 
 
 def tokens_of(docs: Iterable[DocText], cfg: LexicalConfig) -> list[Tokens]:

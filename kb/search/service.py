@@ -20,6 +20,7 @@ from importlib import resources
 
 import numpy as np
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from kb.config import Settings
@@ -388,36 +389,37 @@ class Searcher:
                          [float(ranked.scores[i]) for i in picked])
 
     def hits(self, passage_ids: list[int], scores: list[float]) -> list[Hit]:
-        """Hits with citations for passage ids (passages deleted meanwhile are skipped)."""
+        """Hits with citations for passage ids (passages deleted meanwhile are skipped).
+
+        One Core query per call, read from the database (a publish shows in the next answer).
+        """
         if not passage_ids:
             return []
-        with Session(self.engine) as session:
-            found = {p.id: (p, pol) for p, pol in session.exec(
-                select(Passage, Policy).join(Policy, Passage.policy_id == Policy.id)
-                .where(Passage.id.in_(passage_ids)))}
-            newer_ids = {pol.superseded_by_id for _, pol in found.values() if pol.superseded_by_id}
-            newer = {p.id: p for p in session.exec(select(Policy).where(Policy.id.in_(newer_ids)))}
-            signers = _signers(session, [p for p, _ in found.values()])
+        with self.engine.connect() as conn:
+            found = {row.id: row for row in conn.execute(_citations(passage_ids))}
         hits = []
         for pid, score in zip(passage_ids, scores, strict=True):
-            if pid not in found:
+            r = found.get(pid)
+            if r is None:
                 continue  # deleted since the index was loaded; the next refresh drops it
-            p, pol = found[pid]
-            sup = newer.get(pol.superseded_by_id)
             hits.append(Hit(
-                passage_id=p.id, policy_id=pol.id, title=pol.title, doc_number=pol.doc_number,
-                section=p.section, heading=p.heading, kind=p.kind, text=p.text,
-                score=round(score, 4), validity=pol.validity,
-                superseded_by={"policy_id": sup.id, "title": sup.title, "doc_number": sup.doc_number}
-                if sup else None, meta=p.meta, faq_id=p.faq_id,
-                signoff=signers.get(("faq", p.faq_id)) or signers.get(("interp", p.interpretation_id))
-                or _names(pol)))
+                passage_id=r.id, policy_id=r.policy_id, title=r.title, doc_number=r.doc_number,
+                section=r.section, heading=r.heading, kind=r.kind, text=r.text,
+                score=round(score, 4), validity=r.validity,
+                superseded_by={"policy_id": r.newer_id, "title": r.newer_title,
+                               "doc_number": r.newer_doc_number} if r.newer_id else None,
+                meta=r.meta, faq_id=r.faq_id, signoff=_signoff(r)))
         return hits
 
     def passage_headings(self, passage_ids: np.ndarray) -> dict[int, str]:
-        """Headings (for FAQ passages: the question) by passage id."""
-        with Session(self.engine) as session:
-            return {p.id: p.heading for p, _ in _fetch(session, passage_ids)}
+        """Headings (for FAQ passages: the question) of published passages, by passage id."""
+        out: dict[int, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(passage_ids), 900):  # SQLite's bound-parameter limit
+                chunk = [int(i) for i in passage_ids[start:start + 900]]
+                stmt = _published(select(Passage.id, Passage.heading)).where(Passage.id.in_(chunk))
+                out.update((pid, heading) for pid, heading in conn.execute(stmt))
+        return out
 
     def coverage(self, query: str, passage_id: int) -> float:
         """How much of the query's specific vocabulary a passage contains, in [0, 1]."""
@@ -427,22 +429,35 @@ class Searcher:
         return 0.0 if row is None else snap.lexical.coverage(query, row)
 
 
-def _names(record) -> dict | None:  # noqa: ANN001
-    names = {k: getattr(record, k) for k in ("drafter", "reviewer", "publisher")}
-    return names if any(names.values()) else None
+SIGNOFF = ("drafter", "reviewer", "publisher")
+_NEWER = aliased(Policy)
 
 
-def _signers(session: Session, passages: list[Passage]) -> dict[tuple[str, int], dict]:
-    """Sign-off names of the interpretations and FAQ items the passages were cut from."""
-    out: dict[tuple[str, int], dict] = {}
-    faq_ids = {p.faq_id for p in passages if p.faq_id}
-    interp_ids = {p.interpretation_id for p in passages if p.interpretation_id and not p.faq_id}
-    for key, model, ids in (("faq", FaqItem, faq_ids), ("interp", Interpretation, interp_ids)):
-        if ids:
-            for row in session.exec(select(model).where(model.id.in_(ids))):
-                if names := _names(row):
-                    out[(key, row.id)] = names
-    return out
+def _citations(passage_ids: list[int]):  # noqa: ANN202
+    """Passages with their policy's citation, its successor and the sign-off names, in one query."""
+    return (select(Passage.id, Passage.policy_id, Passage.section, Passage.heading, Passage.kind,
+                   Passage.text, Passage.meta, Passage.faq_id, Policy.title, Policy.doc_number,
+                   Policy.validity, _NEWER.id.label("newer_id"), _NEWER.title.label("newer_title"),
+                   _NEWER.doc_number.label("newer_doc_number"),
+                   *(getattr(FaqItem, k).label(f"faq_{k}") for k in SIGNOFF),
+                   *(getattr(Interpretation, k).label(f"interp_{k}") for k in SIGNOFF),
+                   *(getattr(Policy, k).label(f"policy_{k}") for k in SIGNOFF))
+            .join(Policy, Passage.policy_id == Policy.id)
+            .outerjoin(_NEWER, Policy.superseded_by_id == _NEWER.id)
+            .outerjoin(FaqItem, Passage.faq_id == FaqItem.id)
+            .outerjoin(Interpretation, Passage.interpretation_id == Interpretation.id)
+            .where(Passage.id.in_(passage_ids)))
+
+
+def _signoff(row) -> dict | None:  # noqa: ANN001
+    """拟稿人 / 审核人 / 发布人 of the FAQ item, else the interpretation, else the policy."""
+    for source in ("faq", "interp", "policy"):
+        if source == "interp" and row.faq_id:
+            continue  # a FAQ passage is signed off as the FAQ item (or, without names, the policy)
+        names = {k: getattr(row, f"{source}_{k}") for k in SIGNOFF}
+        if any(names.values()):
+            return names
+    return None
 
 
 def _published(stmt):  # noqa: ANN001, ANN202
