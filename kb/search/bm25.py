@@ -52,18 +52,31 @@ class Postings:
         tf.sort_indices()
         return cls(vocab, tf, np.frombuffer(lens, dtype=np.int64))
 
-    def gather(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(term index, row, tf) of every posting of ``terms``, term by term."""
+    def gather(self, terms: Sequence[str], dead: np.ndarray, *, postings: bool = True) -> "Part":
+        """Postings of ``terms`` (term index, local row, tf), with each term's live frequency.
+
+        ``dead``: this segment's dead rows, sorted; a term's live frequency is its column length
+        less the dead rows in the column (searched, not scanned: dead rows are few).
+        """
         tf = self.tf
         spans = [(j, tf.indptr[c], tf.indptr[c + 1]) for j, t in enumerate(terms)
                  if (c := self.vocab.get(t)) is not None]
-        if not spans:
-            return _EMPTY_I, _EMPTY_I, _EMPTY_F
-        rows = np.concatenate([tf.indices[s:e] for _, s, e in spans])
-        tfs = np.concatenate([tf.data[s:e] for _, s, e in spans])
+        df = np.zeros(len(terms), dtype=np.int64)
+        if not spans or not postings:
+            for j, s, e in spans:
+                df[j] = e - s - _dead_in(tf.indices[s:e], dead)
+            return Part(_EMPTY_I, _EMPTY_I32, _EMPTY_F, df)
+        for j, s, e in spans:
+            df[j] = e - s - _dead_in(tf.indices[s:e], dead)
+        if len(spans) == 1:
+            _, s, e = spans[0]
+            rows, tfs = tf.indices[s:e], tf.data[s:e]
+        else:
+            rows = np.concatenate([tf.indices[s:e] for _, s, e in spans])
+            tfs = np.concatenate([tf.data[s:e] for _, s, e in spans])
         which = np.repeat(np.fromiter((j for j, _, _ in spans), dtype=np.int64, count=len(spans)),
                           [e - s for _, s, e in spans])
-        return which, rows, tfs
+        return Part(which, rows, tfs, df)
 
     def select(self, keep: np.ndarray, vocab: dict[str, int]) -> sparse.coo_matrix:
         """The rows ``keep`` as COO with columns renumbered into ``vocab`` (terms added as needed)."""
@@ -109,31 +122,59 @@ class Postings:
 
 
 _EMPTY_I = np.zeros(0, dtype=np.int64)
+_EMPTY_I32 = np.zeros(0, dtype=np.int32)
 _EMPTY_F = np.zeros(0, dtype=np.float32)
 
 
 @dataclass(frozen=True)
-class Gathered:
-    """The postings of a query's terms over every segment, as global rows."""
+class Part:
+    """The postings of a query's terms in one segment (rows local to the segment)."""
 
     which: np.ndarray  # term index of each posting
     rows: np.ndarray
     tf: np.ndarray
-    live: np.ndarray  # the posting's row is alive
-    df: np.ndarray  # live document frequency of each term
+    df: np.ndarray  # live document frequency of each term in this segment
 
 
-def gather(segments: Sequence[Postings], offsets: Sequence[int], alive: np.ndarray,
-           terms: Sequence[str]) -> Gathered:
-    """Postings of ``terms`` in all segments, with live document frequencies."""
-    parts = [(seg.gather(terms), off) for seg, off in zip(segments, offsets, strict=True)]
-    which = np.concatenate([w for (w, _, _), _ in parts]) if parts else _EMPTY_I
-    rows = (np.concatenate([r.astype(np.int64) + off for (_, r, _), off in parts])
-            if parts else _EMPTY_I)
-    tf = np.concatenate([t for (_, _, t), _ in parts]) if parts else _EMPTY_F
-    live = alive[rows]
-    df = np.bincount(which[live], minlength=len(terms))
-    return Gathered(which, rows, tf, live, df)
+@dataclass(frozen=True)
+class Gathered:
+    """The postings of a query's terms in every segment, with live document frequencies."""
+
+    parts: list[tuple[int, int, Part]]  # (offset, rows, part) per segment
+    df: np.ndarray
+
+
+def _dead_in(col: np.ndarray, dead: np.ndarray) -> int:
+    """How many of the sorted ``dead`` rows the sorted column ``col`` holds."""
+    if len(dead) == 0 or len(col) == 0:
+        return 0
+    at = np.minimum(np.searchsorted(col, dead), len(col) - 1)
+    return int(np.count_nonzero(col[at] == dead))
+
+
+def gather(segments: Sequence[Postings], offsets: Sequence[int], dead: Sequence[np.ndarray],
+           terms: Sequence[str], *, postings: bool = True) -> Gathered:
+    """Postings of ``terms`` in all segments; document frequencies count live rows only."""
+    parts = [(off, seg.n_docs, seg.gather(terms, d, postings=postings))
+             for seg, off, d in zip(segments, offsets, dead, strict=True)]
+    df = np.zeros(len(terms), dtype=np.int64)
+    for _, _, part in parts:
+        df += part.df
+    return Gathered(parts, df)
+
+
+def accumulate(g: Gathered, term_w: np.ndarray, n_rows: int,
+               per_posting=None) -> np.ndarray:  # noqa: ANN001
+    """Sum over terms of ``term_w[term]`` (times ``per_posting(offset, part)``) for every row."""
+    out = np.zeros(n_rows, dtype=np.float64)
+    for off, n, part in g.parts:
+        if len(part.rows) == 0:
+            continue
+        w = term_w[part.which]
+        if per_posting is not None:
+            w = per_posting(off, part) * w
+        out[off:off + n] += np.bincount(part.rows, weights=w, minlength=n)
+    return out
 
 
 def bm25_scores(g: Gathered, qw: np.ndarray, norm: np.ndarray, n_live: int, n_rows: int,
@@ -142,11 +183,9 @@ def bm25_scores(g: Gathered, qw: np.ndarray, norm: np.ndarray, n_live: int, n_ro
 
     ``norm`` is k1 (1 − b + b · length / avgdl) of each row, infinite for dead rows (they score 0).
     """
-    if len(g.rows) == 0:
-        return np.zeros(n_rows, dtype=np.float64)
     term_w = bm25_idf(n_live, g.df) * qw * (k1 + 1)
-    contrib = g.tf / (g.tf + norm[g.rows]) * term_w[g.which]
-    return np.bincount(g.rows, weights=contrib, minlength=n_rows)
+    return accumulate(g, term_w, n_rows,
+                      lambda off, p: p.tf / (p.tf + norm[off:][p.rows]))
 
 
 def length_norm(lengths: np.ndarray, alive: np.ndarray, *, k1: float, b: float
@@ -155,6 +194,6 @@ def length_norm(lengths: np.ndarray, alive: np.ndarray, *, k1: float, b: float
     n_live = int(alive.sum())
     total = int(lengths[alive].sum())
     avgdl = total / n_live if n_live and total else 1.0
-    norm = (k1 * (1 - b + b * lengths / avgdl)).astype(np.float32)
+    norm = k1 * (1 - b + b * lengths / avgdl)  # float64: scores agree with the textbook formula
     norm[~alive] = np.inf
     return norm, n_live

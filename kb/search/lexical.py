@@ -13,7 +13,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from kb.search.bm25 import Gathered, Postings, bm25_idf, bm25_scores, gather, length_norm
+from kb.search.bm25 import (
+    Gathered,
+    Postings,
+    accumulate,
+    bm25_idf,
+    bm25_scores,
+    gather,
+    length_norm,
+)
 from kb.search.text.synonyms import canonical, expand
 from kb.search.text.tokenize import bigrams, words
 
@@ -85,6 +93,9 @@ class LexicalIndex:
         assert len(self.alive) == n
         self._norm: dict[str, np.ndarray] = {}
         self._n_live = int(self.alive.sum())
+        # Each segment's dead rows, local and sorted: document frequencies leave them out.
+        self._dead = [np.nonzero(~self.alive[off:off + n])[0].astype(np.int32)
+                      for off, n in zip(self.offsets, sizes, strict=True)]
         for name in CHANNELS:
             lengths = (np.concatenate([s[name].lengths for s in segments]) if segments
                        else np.zeros(0, np.int64))
@@ -148,33 +159,41 @@ class LexicalIndex:
 
     # --- scoring ---------------------------------------------------------------------------
 
-    def _gather(self, name: str, terms: list[str]) -> Gathered:
-        return gather([s[name] for s in self.segments], self.offsets, self.alive, terms)
-
-    def _channel(self, name: str, tokens: list[str]) -> np.ndarray:
-        counts = Counter(tokens)
-        terms = list(counts)
-        # Saturate query term frequency: a term repeated in a question matters, but not linearly.
-        qw = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-        return bm25_scores(self._gather(name, terms), qw, self._norm[name], self._n_live,
-                           self.n_docs, self.cfg.k1)
+    def _gather(self, name: str, terms: list[str], *, postings: bool = True) -> Gathered:
+        return gather([s[name] for s in self.segments], self.offsets, self._dead, terms,
+                      postings=postings)
 
     def stats(self, query: str) -> QueryStats:
-        """Scores and coverages of ``query``, computed once per snapshot and kept for a while."""
+        """Scores and coverages of ``query``, computed once per snapshot and kept for a while.
+
+        The query is tokenised once per channel, and the bigram postings are read once for both
+        the BM25 channel and the coverage.
+        """
         found = self._cache.get(query)
         if found is not None:
             return found
-        out = np.zeros(self.n_docs, dtype=np.float64)
         expanded = expand(query)
-        for name, weight, tokens in (
-            ("words", self.cfg.word_weight, words(expanded)),
-            ("bigrams", 1.0 - self.cfg.word_weight, bigrams(expanded)),
+        word_counts, gram_counts = Counter(words(expanded)), Counter(bigrams(expanded))
+        grams = list(dict.fromkeys(bigrams(canonical(query))))
+        bterms = list(dict.fromkeys([*gram_counts, *grams]))
+        # Saturate query term frequency: a term repeated in a question matters, but not linearly.
+        qw_words = 1.0 + np.log(np.fromiter(word_counts.values(), dtype=np.float64,
+                                            count=len(word_counts)))
+        qw_grams = np.zeros(len(bterms), dtype=np.float64)
+        qw_grams[:len(gram_counts)] = 1.0 + np.log(np.fromiter(
+            gram_counts.values(), dtype=np.float64, count=len(gram_counts)))
+        gb = self._gather("bigrams", bterms)
+        out = np.zeros(self.n_docs, dtype=np.float64)
+        for name, weight, g, qw in (
+            ("words", self.cfg.word_weight, self._gather("words", list(word_counts)), qw_words),
+            ("bigrams", 1.0 - self.cfg.word_weight, gb, qw_grams),
         ):
-            s = self._channel(name, tokens)
+            s = bm25_scores(g, qw, self._norm[name], self._n_live, self.n_docs, self.cfg.k1)
             top = float(s.max()) if len(s) else 0.0
             if top > 0:
                 out += weight * (s / top)
-        cov = self._coverages(query)
+        at = {t: i for i, t in enumerate(bterms)}
+        cov = self._coverages(gb, np.asarray([at[t] for t in grams], dtype=np.int64))
         if self.cfg.coverage_bonus:
             out += self.cfg.coverage_bonus * cov
             out /= 1.0 + self.cfg.coverage_bonus  # back into [0, 1]
@@ -184,21 +203,21 @@ class LexicalIndex:
         self._cache[query] = found
         return found
 
-    def scores(self, query: str) -> np.ndarray:
-        """Fused score in [0, 1] of every row for ``query`` (dead rows 0)."""
-        return self.stats(query).scores
-
-    def _coverages(self, query: str) -> np.ndarray:
-        grams = list(dict.fromkeys(bigrams(canonical(query))))
-        if not grams:
+    def _coverages(self, g: Gathered, grams: np.ndarray) -> np.ndarray:
+        """Share of the query's bigram weight each row holds; ``grams``: their places in ``g``."""
+        if len(grams) == 0:
             return np.zeros(self.n_docs, dtype=np.float64)
-        g = self._gather("bigrams", grams)
-        weight = self._weights(g.df)
+        weight = self._weights(g.df[grams])
         total = float(weight.sum())
         if total <= 0:
             return np.zeros(self.n_docs, dtype=np.float64)
-        return np.bincount(g.rows, weights=np.where(g.live, weight[g.which], 0.0),
-                           minlength=self.n_docs) / total
+        held = np.zeros(len(g.df), dtype=np.float64)
+        held[grams] = weight
+        return accumulate(g, held, self.n_docs) / total
+
+    def scores(self, query: str) -> np.ndarray:
+        """Fused score in [0, 1] of every row for ``query`` (dead rows 0)."""
+        return self.stats(query).scores
 
     def coverages(self, query: str) -> np.ndarray:
         """Share of the query's bigram weight (idf) each row contains, in [0, 1]."""
@@ -214,7 +233,7 @@ class LexicalIndex:
 
     def term_weights(self, terms: list[str]) -> np.ndarray:
         """The bigram channel's live idf of each term (unseen terms count as maximally specific)."""
-        return self._weights(self._gather("bigrams", list(terms)).df)
+        return self._weights(self._gather("bigrams", list(terms), postings=False).df)
 
     def question_similarities(self, query: str, questions: list[str]) -> np.ndarray:
         """idf-weighted Dice overlap of the query's bigrams with each question's, in [0, 1].
