@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from importlib import resources
 
 import numpy as np
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
@@ -396,7 +397,7 @@ class Searcher:
         if not passage_ids:
             return []
         with self.engine.connect() as conn:
-            found = {row.id: row for row in conn.execute(_citations(passage_ids))}
+            found = {row.id: row for row in conn.execute(_CITATIONS, {"ids": list(passage_ids)})}
         hits = []
         for pid, score in zip(passage_ids, scores, strict=True):
             r = found.get(pid)
@@ -417,8 +418,7 @@ class Searcher:
         with self.engine.connect() as conn:
             for start in range(0, len(passage_ids), 900):  # SQLite's bound-parameter limit
                 chunk = [int(i) for i in passage_ids[start:start + 900]]
-                stmt = _published(select(Passage.id, Passage.heading)).where(Passage.id.in_(chunk))
-                out.update((pid, heading) for pid, heading in conn.execute(stmt))
+                out.update((pid, h) for pid, h in conn.execute(_HEADINGS, {"ids": chunk}))
         return out
 
     def coverage(self, query: str, passage_id: int) -> float:
@@ -433,9 +433,9 @@ SIGNOFF = ("drafter", "reviewer", "publisher")
 _NEWER = aliased(Policy)
 
 
-def _citations(passage_ids: list[int]):  # noqa: ANN202
-    """Passages with their policy's citation, its successor and the sign-off names, in one query."""
-    return (select(Passage.id, Passage.policy_id, Passage.section, Passage.heading, Passage.kind,
+# Passages with their policy's citation, its successor and the sign-off names, in one query;
+# built once, so SQLAlchemy compiles it once (building a select costs more than running it).
+_CITATIONS = (select(Passage.id, Passage.policy_id, Passage.section, Passage.heading, Passage.kind,
                    Passage.text, Passage.meta, Passage.faq_id, Policy.title, Policy.doc_number,
                    Policy.validity, _NEWER.id.label("newer_id"), _NEWER.title.label("newer_title"),
                    _NEWER.doc_number.label("newer_doc_number"),
@@ -446,7 +446,7 @@ def _citations(passage_ids: list[int]):  # noqa: ANN202
             .outerjoin(_NEWER, Policy.superseded_by_id == _NEWER.id)
             .outerjoin(FaqItem, Passage.faq_id == FaqItem.id)
             .outerjoin(Interpretation, Passage.interpretation_id == Interpretation.id)
-            .where(Passage.id.in_(passage_ids)))
+            .where(Passage.id.in_(bindparam("ids", expanding=True))))
 
 
 def _signoff(row) -> dict | None:  # noqa: ANN001
@@ -463,6 +463,10 @@ def _signoff(row) -> dict | None:  # noqa: ANN001
 def _published(stmt):  # noqa: ANN001, ANN202
     return (stmt.join(Policy, Passage.policy_id == Policy.id)
             .where(Policy.status == Status.PUBLISHED).order_by(Passage.id))
+
+
+_HEADINGS = _published(select(Passage.id, Passage.heading)).where(
+    Passage.id.in_(bindparam("ids", expanding=True)))
 
 
 def _published_ids(session: Session, *, faq: bool = False,
@@ -512,13 +516,14 @@ def _policy_facts(session: Session, policies: np.ndarray | None = None
 
 
 def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    scores = np.where(mask, scores, 0.0)
-    limit = min(limit, len(scores))
-    if limit == 0:
+    """The ``limit`` best rows with a score, best first (ties by row), by partial sort."""
+    if limit <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    top = np.argpartition(-scores, limit - 1)[:limit]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    top = top[scores[top] > 0]
+    scores = np.where(mask, scores, 0.0)
+    found = np.flatnonzero(scores > 0)
+    if len(found) > limit:
+        found = found[np.argpartition(-scores[found], limit - 1)[:limit]]
+    top = found[np.lexsort((found, -scores[found]))]
     return top.astype(np.int64), scores[top].astype(np.float32)
 
 
