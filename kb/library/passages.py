@@ -2,6 +2,7 @@
 
 from sqlmodel import Session, col, delete, select
 
+from kb.library.index_state import mark_changed
 from kb.library.segment import segment
 from kb.models import FaqItem, Interpretation, Passage, PassageKind, Policy, Status
 
@@ -58,6 +59,7 @@ def faq_passage(faq: FaqItem) -> Passage:
 def rebuild_passages(*, session: Session, policy: Policy) -> int:
     """Cut a policy's passages anew from its published text, interpretations and FAQ."""
     session.exec(delete(Passage).where(Passage.policy_id == policy.id))
+    mark_changed(session, policy.id)  # searchers patch this policy at the next version
     if policy.status != Status.PUBLISHED:
         return 0
     if policy.source_text is None:  # written before the text as ingested was kept

@@ -47,5 +47,5 @@ def expire_overdue(*, session: Session, today: date,
                                                   "title": policy.title,
                                                   "version": policy.version})
     if expired:
-        bump_version(session=session)  # once: every process reloads the validity it ranks by
+        bump_version(session=session, policy_ids=[p.id for p in expired])  # once: every process reloads the validity it ranks by
     return expired

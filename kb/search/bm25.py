@@ -1,8 +1,14 @@
-"""A BM25 index over pre-tokenised documents, as a sparse matrix of precomputed term weights."""
+"""BM25 postings (term frequencies and lengths) scored at query time with live collection statistics.
+
+Nothing here freezes a document count, a document frequency or an average length into the
+index: a query combines the postings of every segment with the statistics of the rows alive now,
+so an index patched by any sequence of changes scores exactly as one rebuilt from scratch.
+"""
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -10,35 +16,28 @@ from scipy import sparse
 
 def bm25_idf(n_docs: int, df: np.ndarray | float) -> np.ndarray:
     """BM25+ style idf, never negative."""
-    return np.log1p((n_docs - np.asarray(df, dtype=np.float32) + 0.5)
-                    / (np.asarray(df, dtype=np.float32) + 0.5)).astype(np.float32)
+    df = np.asarray(df, dtype=np.float64)
+    return np.log1p((n_docs - df + 0.5) / (df + 0.5))
 
 
-class BM25:
-    """Okapi BM25 with weights precomputed per (document, term), so a query is a column sum."""
+class Postings:
+    """One segment of one channel: term frequencies per (document, term), CSC, and lengths."""
 
-    def __init__(self, vocab: dict[str, int], weights: sparse.csc_matrix, idf: np.ndarray,
-                 avgdl: float = 1.0) -> None:
+    def __init__(self, vocab: dict[str, int], tf: sparse.csc_matrix, lengths: np.ndarray) -> None:
         self.vocab = vocab
-        self.weights = weights  # shape (n_docs, n_terms), CSC: one column per term
-        self.idf = idf
-        self.avgdl = avgdl
+        self.tf = tf  # shape (n_docs, n_terms), one column per term
+        self.lengths = lengths.astype(np.int64)
 
     @property
     def n_docs(self) -> int:
-        """Number of documents indexed."""
-        return self.weights.shape[0]
+        """Documents (rows) in this segment, alive or not."""
+        return self.tf.shape[0]
 
     @classmethod
-    def build(cls, docs: Iterable[Sequence[str]], *, k1: float = 1.2, b: float = 0.75,
-              idf_of: Callable[[str], float] | None = None, avgdl: float | None = None) -> "BM25":
-        """Index tokenised documents, streaming (memory grows with postings, not with tokens).
-
-        ``idf_of`` and ``avgdl`` freeze the statistics to another index's, so that a small
-        segment of new documents scores on the same scale as the index it extends.
-        """
+    def build(cls, docs: Iterable[Sequence[str]]) -> "Postings":
+        """Index tokenised documents, streaming (memory grows with postings, not with tokens)."""
         vocab: dict[str, int] = {}
-        rows, cols, tfs, lens = array("i"), array("i"), array("f"), array("f")
+        rows, cols, tfs, lens = array("i"), array("i"), array("f"), array("q")
         for d, tokens in enumerate(docs):
             lens.append(len(tokens))
             for term, tf in Counter(tokens).items():
@@ -46,66 +45,155 @@ class BM25:
                 cols.append(vocab.setdefault(term, len(vocab)))
                 tfs.append(tf)
         n = len(lens)
-        tf = np.frombuffer(tfs, dtype=np.float32)
-        col = np.frombuffer(cols, dtype=np.int32)
-        row = np.frombuffer(rows, dtype=np.int32)
-        lengths = np.frombuffer(lens, dtype=np.float32)
-        if idf_of is None:
-            idf = bm25_idf(max(n, 1), np.bincount(col, minlength=len(vocab)))
+        tf = sparse.csc_matrix((np.frombuffer(tfs, dtype=np.float32),
+                                (np.frombuffer(rows, dtype=np.int32),
+                                 np.frombuffer(cols, dtype=np.int32))),
+                               shape=(n, len(vocab)), dtype=np.float32)
+        tf.sort_indices()
+        return cls(vocab, tf, np.frombuffer(lens, dtype=np.int64))
+
+    def gather(self, terms: Sequence[str], dead: np.ndarray, *, postings: bool = True) -> "Part":
+        """Postings of ``terms`` (term index, local row, tf), with each term's live frequency.
+
+        ``dead``: this segment's dead rows, sorted; a term's live frequency is its column length
+        less the dead rows in the column (searched, not scanned: dead rows are few).
+        """
+        tf = self.tf
+        spans = [(j, tf.indptr[c], tf.indptr[c + 1]) for j, t in enumerate(terms)
+                 if (c := self.vocab.get(t)) is not None]
+        df = np.zeros(len(terms), dtype=np.int64)
+        if not spans or not postings:
+            for j, s, e in spans:
+                df[j] = e - s - _dead_in(tf.indices[s:e], dead)
+            return Part(_EMPTY_I, _EMPTY_I32, _EMPTY_F, df)
+        for j, s, e in spans:
+            df[j] = e - s - _dead_in(tf.indices[s:e], dead)
+        if len(spans) == 1:
+            _, s, e = spans[0]
+            rows, tfs = tf.indices[s:e], tf.data[s:e]
         else:
-            idf = np.fromiter((idf_of(t) for t in vocab), dtype=np.float32, count=len(vocab))
-        if avgdl is None:
-            avgdl = float(lengths.mean()) if n else 1.0
-        norm = k1 * (1 - b + b * lengths[row] / max(avgdl, 1e-9))
-        data = idf[col] * tf * (k1 + 1) / (tf + norm)
-        weights = sparse.csc_matrix((data, (row, col)), shape=(n, len(vocab)), dtype=np.float32)
-        return cls(vocab, weights, idf, avgdl)
+            rows = np.concatenate([tf.indices[s:e] for _, s, e in spans])
+            tfs = np.concatenate([tf.data[s:e] for _, s, e in spans])
+        which = np.repeat(np.fromiter((j for j, _, _ in spans), dtype=np.int64, count=len(spans)),
+                          [e - s for _, s, e in spans])
+        return Part(which, rows, tfs, df)
 
-    def idf_of(self, term: str) -> float:
-        """The idf of ``term``; a term never seen counts as appearing in one document."""
-        i = self.vocab.get(term)
-        return float(self.idf[i]) if i is not None else float(bm25_idf(max(self.n_docs, 1), 1.0))
-
-    def term_ids(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Known query terms as column ids with their query counts."""
-        counts = Counter(t for t in tokens if t in self.vocab)
-        ids = np.fromiter((self.vocab[t] for t in counts), dtype=np.int64, count=len(counts))
-        qtf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-        return ids, qtf
-
-    def scores(self, tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every document for the query tokens (repeated query terms count once more each)."""
-        ids, qtf = self.term_ids(tokens)
-        if len(ids) == 0:
-            return np.zeros(self.n_docs, dtype=np.float32)
-        # Saturate query term frequency: a term repeated in a question matters, but not linearly.
-        qw = (1.0 + np.log(qtf)).astype(np.float32)
-        return np.asarray(self.weights[:, ids] @ qw).ravel()
-
-    def contains(self, row: int, tokens: Sequence[str]) -> np.ndarray:
-        """For each of ``tokens``, whether document ``row`` holds it."""
-        out = np.zeros(len(tokens), dtype=bool)
-        for i, t in enumerate(tokens):
-            col = self.vocab.get(t)
-            if col is not None:
-                start, end = self.weights.indptr[col], self.weights.indptr[col + 1]
-                rows = self.weights.indices[start:end]
-                j = np.searchsorted(rows, row)
-                out[i] = j < len(rows) and rows[j] == row
-        return out
-
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        """The index as plain arrays, for saving."""
-        w = self.weights
-        terms = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=str)
-        return {"data": w.data, "indices": w.indices, "indptr": w.indptr,
-                "shape": np.asarray(w.shape), "idf": self.idf, "terms": terms,
-                "avgdl": np.asarray([self.avgdl], dtype=np.float64)}
+    def select(self, keep: np.ndarray, vocab: dict[str, int]) -> sparse.coo_matrix:
+        """The rows ``keep`` as COO with columns renumbered into ``vocab`` (terms added as needed)."""
+        part = self.tf[keep, :].tocoo()
+        terms = sorted(self.vocab, key=self.vocab.__getitem__)
+        remap = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), dtype=np.int64,
+                            count=len(terms))
+        return sparse.coo_matrix((part.data, (part.row, remap[part.col] if len(terms) else part.col)),
+                                 shape=(len(keep), len(vocab)))
 
     @classmethod
-    def from_arrays(cls, a: dict[str, np.ndarray]) -> "BM25":
-        """Rebuild an index saved with ``to_arrays``."""
+    def merge(cls, parts: list[tuple["Postings", np.ndarray]]) -> "Postings":
+        """One segment holding rows ``keep`` of each part, in order (a compaction)."""
+        vocab: dict[str, int] = {}
+        coos = [p.select(keep, vocab) for p, keep in parts]
+        n = sum(len(keep) for _, keep in parts)
+        rows, cols, data, start = [], [], [], 0
+        for coo, (_, keep) in zip(coos, parts, strict=True):
+            rows.append(coo.row.astype(np.int64) + start)
+            cols.append(coo.col.astype(np.int64))
+            data.append(coo.data)
+            start += len(keep)
+        tf = sparse.csc_matrix((np.concatenate(data) if data else _EMPTY_F,
+                                (np.concatenate(rows) if rows else _EMPTY_I,
+                                 np.concatenate(cols) if cols else _EMPTY_I)),
+                               shape=(n, len(vocab)), dtype=np.float32)
+        tf.sort_indices()
+        lengths = np.concatenate([p.lengths[keep] for p, keep in parts]) if parts else _EMPTY_I
+        return cls(vocab, tf, lengths)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The segment as plain arrays, for saving."""
+        terms = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=str)
+        return {"data": self.tf.data, "indices": self.tf.indices, "indptr": self.tf.indptr,
+                "shape": np.asarray(self.tf.shape), "terms": terms, "lengths": self.lengths}
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> "Postings":
+        """A segment saved with ``to_arrays``."""
         shape = tuple(int(x) for x in a["shape"])
-        weights = sparse.csc_matrix((a["data"], a["indices"], a["indptr"]), shape=shape)
-        vocab = {str(t): i for i, t in enumerate(a["terms"])}
-        return cls(vocab, weights, a["idf"], float(a["avgdl"][0]))
+        tf = sparse.csc_matrix((a["data"], a["indices"], a["indptr"]), shape=shape)
+        return cls({str(t): i for i, t in enumerate(a["terms"])}, tf, a["lengths"])
+
+
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+_EMPTY_I32 = np.zeros(0, dtype=np.int32)
+_EMPTY_F = np.zeros(0, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Part:
+    """The postings of a query's terms in one segment (rows local to the segment)."""
+
+    which: np.ndarray  # term index of each posting
+    rows: np.ndarray
+    tf: np.ndarray
+    df: np.ndarray  # live document frequency of each term in this segment
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """The postings of a query's terms in every segment, with live document frequencies."""
+
+    parts: list[tuple[int, int, Part]]  # (offset, rows, part) per segment
+    df: np.ndarray
+
+
+def _dead_in(col: np.ndarray, dead: np.ndarray) -> int:
+    """How many of the sorted ``dead`` rows the sorted column ``col`` holds."""
+    if len(dead) == 0 or len(col) == 0:
+        return 0
+    at = np.minimum(np.searchsorted(col, dead), len(col) - 1)
+    return int(np.count_nonzero(col[at] == dead))
+
+
+def gather(segments: Sequence[Postings], offsets: Sequence[int], dead: Sequence[np.ndarray],
+           terms: Sequence[str], *, postings: bool = True) -> Gathered:
+    """Postings of ``terms`` in all segments; document frequencies count live rows only."""
+    parts = [(off, seg.n_docs, seg.gather(terms, d, postings=postings))
+             for seg, off, d in zip(segments, offsets, dead, strict=True)]
+    df = np.zeros(len(terms), dtype=np.int64)
+    for _, _, part in parts:
+        df += part.df
+    return Gathered(parts, df)
+
+
+def accumulate(g: Gathered, term_w: np.ndarray, n_rows: int,
+               per_posting=None) -> np.ndarray:  # noqa: ANN001
+    """Sum over terms of ``term_w[term]`` (times ``per_posting(offset, part)``) for every row."""
+    out = np.zeros(n_rows, dtype=np.float64)
+    for off, n, part in g.parts:
+        if len(part.rows) == 0:
+            continue
+        w = term_w[part.which]
+        if per_posting is not None:
+            w = per_posting(off, part) * w
+        out[off:off + n] += np.bincount(part.rows, weights=w, minlength=n)
+    return out
+
+
+def bm25_scores(g: Gathered, qw: np.ndarray, norm: np.ndarray, n_live: int, n_rows: int,
+                k1: float) -> np.ndarray:
+    """BM25 of every row: sum over terms of idf · tf (k1 + 1) / (tf + norm[row]) · query weight.
+
+    ``norm`` is k1 (1 − b + b · length / avgdl) of each row, infinite for dead rows (they score 0).
+    """
+    term_w = bm25_idf(n_live, g.df) * qw * (k1 + 1)
+    return accumulate(g, term_w, n_rows,
+                      lambda off, p: p.tf / (p.tf + norm[off:][p.rows]))
+
+
+def length_norm(lengths: np.ndarray, alive: np.ndarray, *, k1: float, b: float
+                ) -> tuple[np.ndarray, int]:
+    """Each row's BM25 length normaliser under the live rows' average length, and the live count."""
+    n_live = int(alive.sum())
+    total = int(lengths[alive].sum())
+    avgdl = total / n_live if n_live and total else 1.0
+    norm = k1 * (1 - b + b * lengths / avgdl)  # float64: scores agree with the textbook formula
+    norm[~alive] = np.inf
+    return norm, n_live

@@ -57,8 +57,7 @@ def best_faq(searcher, query: str, cands, *,  # noqa: ANN001
         ids = ids[keep]
         if not rows:
             return None
-    lex = np.asarray([question_similarity(lexical.term_weights, query, questions[int(i)])
-                      for i in ids], dtype=np.float32)
+    lex = lexical.question_similarities(query, [questions[int(i)] for i in ids]).astype(np.float32)
     setting, score = searcher.setting, lex
     if dense:
         w = 1.0 if setting.mode == "dense" else setting.weight

@@ -1,21 +1,32 @@
 """Lexical retrieval for Chinese: BM25 over jieba words and over character bigrams, fused.
 
-An index is a large base segment plus a small delta segment of passages published since the
-base was built. The delta scores with the base's idf and average length, so scores compare
-across segments; it is rebuilt from cached tokens on every change, the base only when the
-delta grows large.
+An index is a base segment plus small delta segments of passages published since, and a mask
+of the rows alive. Document count, document frequencies and average length are taken from the
+alive rows of all segments at query time, so a patched index ranks exactly as a rebuilt one;
+compaction (dropping dead rows, merging segments) only saves time and memory.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from kb.search.bm25 import BM25
+from kb.search.bm25 import (
+    Gathered,
+    Postings,
+    accumulate,
+    bm25_idf,
+    bm25_scores,
+    gather,
+    length_norm,
+)
 from kb.search.text.synonyms import canonical, expand
 from kb.search.text.tokenize import bigrams, words
 
 CHANNELS = ("words", "bigrams")
+QUERY_CACHE = 8  # queries whose statistics a snapshot keeps (ask reads one question many times)
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,7 @@ class DocText:
 
 
 Tokens = tuple[list[str], list[str]]  # (words, bigrams) of one passage
+Segment = dict[str, Postings]  # one Postings per channel, over the same rows
 
 
 def doc_tokens(doc: DocText, cfg: LexicalConfig) -> Tokens:
@@ -55,132 +67,226 @@ def doc_tokens_one(doc: DocText, cfg: LexicalConfig, tokenize) -> list[str]:  # 
             + tokenize(doc.text))
 
 
-def _channels(streams: dict[str, Iterable[list[str]]], cfg: LexicalConfig,
-              base: dict[str, BM25] | None = None) -> dict[str, BM25]:
-    """One BM25 per channel; with ``base``, scored on the base's idf and average length."""
-    return {name: BM25.build(stream, k1=cfg.k1, b=cfg.b, **(
-        {} if base is None else {"idf_of": base[name].idf_of, "avgdl": base[name].avgdl}))
-        for name, stream in streams.items()}
-
-
 def _tokenised(docs: list[DocText], cfg: LexicalConfig, tokenize) -> Iterator[list[str]]:  # noqa: ANN001
     return (doc_tokens_one(d, cfg, tokenize) for d in docs)
+
+
+@dataclass
+class QueryStats:
+    """What one query needs from one snapshot, computed once: fused scores and coverages."""
+
+    scores: np.ndarray
+    coverages: np.ndarray
 
 
 class LexicalIndex:
     """Two BM25 channels over the same passages; scores are max-normalised per query and summed."""
 
-    def __init__(self, channels: dict[str, BM25], cfg: LexicalConfig,
-                 delta: dict[str, BM25] | None = None) -> None:
-        self.channels = channels
-        self.delta = delta
+    def __init__(self, segments: list[Segment], cfg: LexicalConfig,
+                 alive: np.ndarray | None = None) -> None:
+        self.segments = segments
         self.cfg = cfg
+        sizes = [s["bigrams"].n_docs for s in segments]
+        self.offsets = list(np.cumsum([0] + sizes[:-1]).tolist()) if sizes else []
+        n = int(sum(sizes))
+        self.alive = np.ones(n, dtype=bool) if alive is None else alive
+        assert len(self.alive) == n
+        self._norm: dict[str, np.ndarray] = {}
+        self._n_live = int(self.alive.sum())
+        # Each segment's dead rows, local and sorted: document frequencies leave them out.
+        self._dead = [np.nonzero(~self.alive[off:off + n])[0].astype(np.int32)
+                      for off, n in zip(self.offsets, sizes, strict=True)]
+        for name in CHANNELS:
+            lengths = (np.concatenate([s[name].lengths for s in segments]) if segments
+                       else np.zeros(0, np.int64))
+            self._norm[name], _ = length_norm(lengths, self.alive, k1=cfg.k1, b=cfg.b)
+        self._cache: dict[str, QueryStats] = {}
 
     @property
     def n_base(self) -> int:
-        """Passages in the base segment (rows 0..n_base-1)."""
-        return self.channels["bigrams"].n_docs
+        """Rows in the base segment (rows 0..n_base-1)."""
+        return self.segments[0]["bigrams"].n_docs if self.segments else 0
 
     @property
     def n_docs(self) -> int:
-        """Passages indexed, base and delta."""
-        return self.n_base + (self.delta["bigrams"].n_docs if self.delta else 0)
+        """Rows indexed, every segment, alive or not."""
+        return len(self.alive)
+
+    @property
+    def n_live(self) -> int:
+        """Rows alive: the document count of the statistics."""
+        return self._n_live
+
+    @property
+    def delta_rows(self) -> int:
+        """Rows outside the base segment."""
+        return self.n_docs - self.n_base
 
     @classmethod
     def build(cls, docs: list[DocText], cfg: LexicalConfig | None = None) -> "LexicalIndex":
         """Tokenise and index every passage (channel by channel, so tokens are never all held)."""
         cfg = cfg or LexicalConfig()
-        return cls(_channels({"words": _tokenised(docs, cfg, words),
-                              "bigrams": _tokenised(docs, cfg, bigrams)}, cfg), cfg)
+        return cls([{"words": Postings.build(_tokenised(docs, cfg, words)),
+                     "bigrams": Postings.build(_tokenised(docs, cfg, bigrams))}], cfg)
 
-    def with_delta(self, tokens: list[Tokens]) -> "LexicalIndex":
-        """This base with a delta segment of already tokenised passages (rows n_base onwards)."""
-        delta = _channels({"words": (t[0] for t in tokens), "bigrams": (t[1] for t in tokens)},
-                          self.cfg, base=self.channels) if tokens else None
-        return LexicalIndex(self.channels, self.cfg, delta)
+    def extend(self, tokens: list[Tokens]) -> "LexicalIndex":
+        """This index with one more segment of tokenised passages (new rows, alive)."""
+        if not tokens:
+            return self
+        seg = {"words": Postings.build(t[0] for t in tokens),
+               "bigrams": Postings.build(t[1] for t in tokens)}
+        return LexicalIndex(self.segments + [seg], self.cfg,
+                            np.concatenate([self.alive, np.ones(len(tokens), dtype=bool)]))
 
-    def _channel_scores(self, name: str, tokens: list[str]) -> np.ndarray:
-        s = self.channels[name].scores(tokens)
-        if self.delta:
-            s = np.concatenate([s, self.delta[name].scores(tokens)])
-        return s
+    def with_alive(self, alive: np.ndarray) -> "LexicalIndex":
+        """The same segments with another set of rows alive (statistics follow)."""
+        return LexicalIndex(self.segments, self.cfg, alive)
 
-    def scores(self, query: str) -> np.ndarray:
-        """Fused score in [0, 1] of every passage for ``query``."""
-        out = np.zeros(self.n_docs, dtype=np.float32)
-        query = expand(query)
-        for name, weight, tokens in (
-            ("words", self.cfg.word_weight, words(query)),
-            ("bigrams", 1.0 - self.cfg.word_weight, bigrams(query)),
+    def compacted(self, upto: int | None = None) -> tuple["LexicalIndex", np.ndarray]:
+        """One segment of the rows alive in segments[:upto], and those rows' old numbers."""
+        segs = self.segments[:upto]
+        parts: dict[str, list[tuple[Postings, np.ndarray]]] = {name: [] for name in CHANNELS}
+        kept = []
+        for seg, off in zip(segs, self.offsets, strict=False):
+            n = seg["bigrams"].n_docs
+            keep = np.nonzero(self.alive[off:off + n])[0]
+            kept.append(keep + off)
+            for name in CHANNELS:
+                parts[name].append((seg[name], keep))
+        merged = {name: Postings.merge(parts[name]) for name in CHANNELS}
+        return LexicalIndex([merged], self.cfg), (np.concatenate(kept) if kept
+                                                  else np.zeros(0, np.int64))
+
+    # --- scoring ---------------------------------------------------------------------------
+
+    def _gather(self, name: str, terms: list[str], *, postings: bool = True) -> Gathered:
+        return gather([s[name] for s in self.segments], self.offsets, self._dead, terms,
+                      postings=postings)
+
+    def stats(self, query: str) -> QueryStats:
+        """Scores and coverages of ``query``, computed once per snapshot and kept for a while.
+
+        The query is tokenised once per channel, and the bigram postings are read once for both
+        the BM25 channel and the coverage.
+        """
+        found = self._cache.get(query)
+        if found is not None:
+            return found
+        expanded = expand(query)
+        word_counts, gram_counts = Counter(words(expanded)), Counter(bigrams(expanded))
+        grams = list(dict.fromkeys(bigrams(canonical(query))))
+        bterms = list(dict.fromkeys([*gram_counts, *grams]))
+        # Saturate query term frequency: a term repeated in a question matters, but not linearly.
+        qw_words = 1.0 + np.log(np.fromiter(word_counts.values(), dtype=np.float64,
+                                            count=len(word_counts)))
+        qw_grams = np.zeros(len(bterms), dtype=np.float64)
+        qw_grams[:len(gram_counts)] = 1.0 + np.log(np.fromiter(
+            gram_counts.values(), dtype=np.float64, count=len(gram_counts)))
+        gb = self._gather("bigrams", bterms)
+        out = np.zeros(self.n_docs, dtype=np.float64)
+        for name, weight, g, qw in (
+            ("words", self.cfg.word_weight, self._gather("words", list(word_counts)), qw_words),
+            ("bigrams", 1.0 - self.cfg.word_weight, gb, qw_grams),
         ):
-            s = self._channel_scores(name, tokens)
+            s = bm25_scores(g, qw, self._norm[name], self._n_live, self.n_docs, self.cfg.k1)
             top = float(s.max()) if len(s) else 0.0
             if top > 0:
                 out += weight * (s / top)
+        at = {t: i for i, t in enumerate(bterms)}
+        cov = self._coverages(gb, np.asarray([at[t] for t in grams], dtype=np.int64))
         if self.cfg.coverage_bonus:
-            out += self.cfg.coverage_bonus * self.coverages(query)
+            out += self.cfg.coverage_bonus * cov
             out /= 1.0 + self.cfg.coverage_bonus  # back into [0, 1]
-        return out
+        found = QueryStats(out, cov)
+        if len(self._cache) >= QUERY_CACHE:
+            self._cache.pop(next(iter(self._cache)), None)
+        self._cache[query] = found
+        return found
+
+    def _coverages(self, g: Gathered, grams: np.ndarray) -> np.ndarray:
+        """Share of the query's bigram weight each row holds; ``grams``: their places in ``g``."""
+        if len(grams) == 0:
+            return np.zeros(self.n_docs, dtype=np.float64)
+        weight = self._weights(g.df[grams])
+        total = float(weight.sum())
+        if total <= 0:
+            return np.zeros(self.n_docs, dtype=np.float64)
+        held = np.zeros(len(g.df), dtype=np.float64)
+        held[grams] = weight
+        return accumulate(g, held, self.n_docs) / total
+
+    def scores(self, query: str) -> np.ndarray:
+        """Fused score in [0, 1] of every row for ``query`` (dead rows 0)."""
+        return self.stats(query).scores
 
     def coverages(self, query: str) -> np.ndarray:
-        """``coverage`` of every passage at once: one sparse product over the bigram columns."""
-        grams = list(dict.fromkeys(bigrams(canonical(query))))
-        out = np.zeros(self.n_docs, dtype=np.float32)
-        weight = self.term_weights(grams) if grams else None
-        total = float(weight.sum()) if weight is not None else 0.0
-        if total <= 0:
-            return out
-        parts = [self.channels["bigrams"]] + ([self.delta["bigrams"]] if self.delta else [])
-        start = 0
-        for bm in parts:
-            cols = [(bm.vocab[g], w) for g, w in zip(grams, weight, strict=True) if g in bm.vocab]
-            if cols:
-                ids = np.asarray([c for c, _ in cols], dtype=np.int64)
-                w = np.asarray([x for _, x in cols], dtype=np.float32)
-                held = bm.weights[:, ids]
-                held.data[:] = 1.0  # presence, not BM25 weight
-                out[start:start + bm.n_docs] = np.asarray(held @ w).ravel() / total
-            start += bm.n_docs
-        return out
-
-    def term_weights(self, terms: list[str]) -> np.ndarray:
-        """The bigram channel's idf of each term (unseen terms count as maximally specific)."""
-        bm = self.channels["bigrams"]
-        top = float(bm.idf.max()) if len(bm.idf) else 1.0
-        seen = [t in bm.vocab or (self.delta is not None and t in self.delta["bigrams"].vocab)
-                for t in terms]
-        return np.asarray([bm.idf_of(t) if s else top for t, s in zip(terms, seen, strict=True)],
-                          dtype=np.float32)
+        """Share of the query's bigram weight (idf) each row contains, in [0, 1]."""
+        return self.stats(query).coverages
 
     def coverage(self, query: str, row: int) -> float:
-        """Share of the query's bigram weight (idf) that passage ``row`` contains, in [0, 1]."""
-        grams = list(dict.fromkeys(bigrams(canonical(query))))
-        if not grams:
-            return 0.0
-        weight = self.term_weights(grams)
-        if row < self.n_base:
-            present = self.channels["bigrams"].contains(row, grams)
-        elif self.delta is not None:
-            present = self.delta["bigrams"].contains(row - self.n_base, grams)
-        else:
-            return 0.0
-        total = float(weight.sum())
-        return float(weight[present].sum() / total) if total > 0 else 0.0
+        """Share of the query's bigram weight (idf) that row ``row`` contains, in [0, 1]."""
+        return float(self.stats(query).coverages[row])
+
+    def _weights(self, df: np.ndarray) -> np.ndarray:
+        # A term no live passage holds counts as held by one: maximally specific.
+        return bm25_idf(max(self._n_live, 1), np.maximum(df, 1))
+
+    def term_weights(self, terms: list[str]) -> np.ndarray:
+        """The bigram channel's live idf of each term (unseen terms count as maximally specific)."""
+        return self._weights(self._gather("bigrams", list(terms), postings=False).df)
+
+    def question_similarities(self, query: str, questions: list[str]) -> np.ndarray:
+        """idf-weighted Dice overlap of the query's bigrams with each question's, in [0, 1].
+
+        The same figure as comparing question by question, with one weight look-up for all.
+        """
+        q = question_grams(query)
+        fs = [question_grams(x) for x in questions]
+        out = np.zeros(len(questions), dtype=np.float64)
+        if not q or not any(fs):
+            return out
+        terms = sorted(q.union(*fs))
+        at = {t: i for i, t in enumerate(terms)}
+        w = self.term_weights(terms)
+        in_q = np.zeros(len(terms), dtype=bool)
+        in_q[[at[t] for t in q]] = True
+        flat = np.fromiter((at[t] for f in fs for t in f), dtype=np.int64)
+        which = np.repeat(np.arange(len(fs)), [len(f) for f in fs])
+        wf = w[flat]
+        sum_f = np.bincount(which, weights=wf, minlength=len(fs))
+        both = np.bincount(which, weights=wf * in_q[flat], minlength=len(fs))
+        total = float(w[in_q].sum()) + sum_f
+        ok = (sum_f > 0) & (total > 0)
+        out[ok] = 2 * both[ok] / total[ok]
+        return out
+
+    # --- saving ----------------------------------------------------------------------------
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """The base segment as arrays (the delta is rebuilt from the database on load)."""
+        """A one-segment index as arrays (compact first; the delta is rebuilt from the database)."""
+        assert len(self.segments) == 1 and self.alive.all(), "save a compacted index"
         out = {}
-        for name, bm in self.channels.items():
-            out |= {f"{name}.{k}": v for k, v in bm.to_arrays().items()}
+        for name, p in self.segments[0].items():
+            out |= {f"{name}.{k}": v for k, v in p.to_arrays().items()}
         return out
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], cfg: LexicalConfig) -> "LexicalIndex":
         """Load from ``to_arrays`` output."""
-        channels = {}
+        seg = {}
         for name in CHANNELS:
             prefix = f"{name}."
-            channels[name] = BM25.from_arrays(
-                {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
-            )
-        return cls(channels, cfg)
+            seg[name] = Postings.from_arrays(
+                {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+        return cls([seg], cfg)
+
+
+@lru_cache(maxsize=8192)
+def question_grams(text: str) -> frozenset[str]:
+    """The bigrams of a question (colloquial terms made written), cached: FAQ questions recur."""
+    return frozenset(bigrams(canonical(text)))
+
+
+def tokens_of(docs: Iterable[DocText], cfg: LexicalConfig) -> list[Tokens]:
+    """Both channels' tokens of passages (for a delta segment)."""
+    return [doc_tokens(d, cfg) for d in docs]

@@ -87,8 +87,12 @@ class RowTable:
             if row is not None:
                 self.alive[row] = False
 
-    def set_policies(self, facts: dict[int, PolicyFacts]) -> None:
-        """Refresh per-row policy facts (validity can change without the passages changing)."""
+    def set_policies(self, facts: dict[int, PolicyFacts], *,
+                     only: np.ndarray | None = None) -> None:
+        """Refresh per-row policy facts (validity can change without the passages changing).
+
+        ``only``: the policies whose facts changed (the rest keep theirs); None: all of them.
+        """
         pol_ids = np.fromiter(facts, dtype=np.int64, count=len(facts))
         codes = np.fromiter((VALIDITY_CODES.index(f.validity) for f in facts.values()),
                             dtype=np.int8, count=len(facts))
@@ -98,10 +102,33 @@ class RowTable:
         pol_ids, codes, depts = pol_ids[order], codes[order], depts[order]
         where = np.clip(np.searchsorted(pol_ids, self.policy_ids), 0, max(len(pol_ids) - 1, 0))
         known = (pol_ids[where] == self.policy_ids) if len(pol_ids) else np.zeros(len(self), bool)
-        self.validity = np.where(known, codes[where] if len(codes) else 0, 0).astype(np.int8)
-        self.department = np.where(known, depts[where] if len(depts) else 0, 0)
+        validity = np.where(known, codes[where] if len(codes) else 0, 0).astype(np.int8)
+        department = np.where(known, depts[where] if len(depts) else 0, 0)
+        if only is not None:  # rows appended since the facts were last set have none yet
+            n = len(self.validity)
+            keep = ~np.isin(self.policy_ids[:n], only)
+            validity[:n][keep] = self.validity[keep]
+            department[:n][keep] = self.department[keep]
+        self.validity, self.department = validity, department
         self.factor = np.where(self.alive, FACTORS[self.validity], 0.0).astype(np.float32)
         self._themes = None
+
+    def compacted(self, kept: np.ndarray, tail_from: int) -> "RowTable":
+        """Rows ``kept`` (a compaction's survivors) then rows from ``tail_from`` on, renumbered."""
+        pick = np.concatenate([kept.astype(np.int64), np.arange(tail_from, len(self))])
+        other = RowTable()
+        other.passage_ids = self.passage_ids[pick]
+        other.policy_ids = self.policy_ids[pick]
+        other.alive = self.alive[pick].copy()
+        other.faq = self.faq[pick]
+        other.validity = self.validity[pick]
+        other.department = self.department[pick]
+        other.factor = self.factor[pick]
+        other.themes_loader = self.themes_loader
+        alive_rows = np.nonzero(other.alive)[0]
+        other._row_of = dict(zip(other.passage_ids[alive_rows].tolist(), alive_rows.tolist(),
+                                 strict=True))
+        return other
 
     def mask(self, filters: Filters | None) -> np.ndarray:
         """Rows a search may return: live and passing ``filters``."""

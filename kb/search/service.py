@@ -1,10 +1,12 @@
 """The searcher every process holds: follows the database's index version, ranks, filters, groups.
 
-Each process patches its indexes from the database when the index version moves: passages that
-appeared are tokenised (and embedded) and go into a small delta segment, passages that went
-are marked dead. The lexical base is rebuilt only when the delta grows large; the dense index
-is patched by passage id. So a publish is searchable in every process within ``CHECK_EVERY_S``
-plus the time to index the new passages.
+Each process patches its indexes from the database when the index version moves: the change log
+names the policies changed, their passages that appeared are tokenised (and embedded) into a
+small delta segment, those that went are marked dead, and ranking statistics are taken from the
+rows alive, so a patched index ranks exactly as a rebuilt one. Segments are merged (dead rows
+dropped, the base saved) in a background thread and swapped in; a question never waits for it.
+So a publish is searchable in every process within ``CHECK_EVERY_S`` plus the time to index the
+new passages.
 """
 
 import hashlib
@@ -17,15 +19,17 @@ from datetime import UTC, datetime
 from importlib import resources
 
 import numpy as np
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from kb.config import Settings
 from kb.library.filters import Filters
-from kb.library.index_state import current_version, database_identity
+from kb.library.index_state import changes_since, current_version, database_identity
 from kb.models import FaqItem, Interpretation, Passage, PassageKind, Policy, Status
 from kb.search.fusion import LEXICAL, FusionSetting, fuse
-from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, Tokens, doc_tokens
+from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, doc_tokens
 from kb.search.rows import VALIDITY_CODES, PolicyFacts, RowTable
 from kb.search.store import read_folder, write_folder
 
@@ -33,7 +37,7 @@ __all__ = ["Hit", "Searcher", "VALIDITY_CODES"]
 
 log = logging.getLogger("policykb")
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: term frequencies and lengths, statistics at query time
 CANDIDATES = 200  # per channel, before fusion
 
 
@@ -43,6 +47,7 @@ class Snapshot:
 
     table: RowTable
     lexical: LexicalIndex
+    generation: int = 0  # a new base (a rebuild or a compaction) starts a new generation
 
 
 @dataclass
@@ -104,8 +109,10 @@ class Searcher:
     """Lexical (+ dense) search over published passages, following the database."""
 
     CHECK_EVERY_S = 0.2  # how often a process asks the database for the index version
-    DELTA_MIN = 2000  # the lexical base is rebuilt once the delta exceeds this ...
-    DELTA_FRACTION = 0.1  # ... or this share of the base, whichever is larger
+    DELTA_MIN = 2000  # segments are merged into a new base once the delta exceeds this ...
+    DELTA_FRACTION = 0.1  # ... or this share of the base, whichever is larger ...
+    MAX_SEGMENTS = 8  # ... or there are more segments than this (each costs a little per query)
+    COMPACT_IN_BACKGROUND = True  # tests set False to merge at once
 
     def __init__(self, engine: Engine, settings: Settings, cfg: LexicalConfig | None = None, *,
                  encoder=None, setting: FusionSetting | None = None) -> None:  # noqa: ANN001
@@ -120,7 +127,8 @@ class Searcher:
         # like 0.0 would not do: a machine's monotonic clock reads seconds after boot.
         self._checked: float | None = None
         self._lock = threading.Lock()
-        self._delta: list[Tokens] = []
+        self._compactor: threading.Thread | None = None
+        self._generation = 0
         self._encoder = encoder
         self._setting = setting
         self.dense = None  # SemanticChannel over passages, when a model is loaded
@@ -172,39 +180,44 @@ class Searcher:
                 self._checked = time.monotonic()
                 if not force and version == self.version and self.snap is not None:
                     return
-                if self.snap is None or force:
+                full = self.snap is None or force
+                if full:
                     self._open(session, rebuild=force)
-                self._sync(session)
+                self._sync(session, version, full=full)
                 self.version = version
+        self._maybe_compact()
 
     def _open(self, session: Session, *, rebuild: bool) -> None:
         """Load the lexical base from disk (or build it), and the dense channels."""
-        self._delta = []
         loaded = None if rebuild else read_folder(self.folder, self._expect())
+        self._generation += 1
         if loaded is not None:
             arrays = loaded[0]
             table = RowTable()
             table.append(arrays["passage_ids"], arrays["policy_ids"], arrays["faq"])
-            self.snap = Snapshot(table, LexicalIndex.from_arrays(arrays, self.cfg))
+            self.snap = Snapshot(table, LexicalIndex.from_arrays(arrays, self.cfg),
+                                 self._generation)
         else:
             self.snap = self._rebuild_base(session)
         self._open_dense(session, rebuild=rebuild)
 
     def _rebuild_base(self, session: Session) -> Snapshot:
-        """Index every published passage anew and save it; the delta starts empty."""
+        """Index every published passage anew and save it."""
         t0 = time.perf_counter()
         rows = list(session.exec(_published(select(Passage, Policy.title))).all())
         index = LexicalIndex.build([DocText(title, p.heading, p.text) for p, title in rows],
                                    self.cfg)
         table = RowTable()
         table.append(*_columns([p for p, _ in rows]))
+        self._save(index, table, t0)
+        return Snapshot(table, index, self._generation)
+
+    def _save(self, index: LexicalIndex, table: RowTable, started: float) -> None:
         arrays = index.to_arrays() | {"passage_ids": table.passage_ids,
                                       "policy_ids": table.policy_ids, "faq": table.faq}
         write_folder(self.folder, arrays, self._expect() | {
-            "count": len(rows), "built_at": datetime.now(UTC).isoformat(),
-            "build_seconds": round(time.perf_counter() - t0, 2)})
-        self._delta = []
-        return Snapshot(table, index)
+            "count": len(table), "built_at": datetime.now(UTC).isoformat(),
+            "build_seconds": round(time.perf_counter() - started, 2)})
 
     def _open_dense(self, session: Session, *, rebuild: bool) -> None:
         from kb.search.tuning import effective_setting
@@ -227,31 +240,85 @@ class Searcher:
                                          queries=queries, database=self.identity)
         self.questions.open(_published_ids(session, faq=True), self._questions, rebuild=rebuild)
 
-    def _sync(self, session: Session) -> None:
-        """Bring rows, lexical delta and dense vectors in step with the published passages."""
-        assert self.snap is not None
-        ids = _published_ids(session)
-        table, lexical = self.snap.table.copy(), self.snap.lexical
-        live = table.live_ids
+    def _sync(self, session: Session, version: int, *, full: bool) -> None:
+        """Bring rows, lexical segments and dense vectors in step with the published passages.
+
+        Only the policies the change log names are compared (all of them when it cannot say).
+        """
+        snap = self.snap
+        assert snap is not None
+        changed = None if full or self.version < 0 else changes_since(
+            session=session, since=self.version, until=version)
+        table, lexical = snap.table.copy(), snap.lexical
+        if changed is None:
+            only = None
+            ids = _published_ids(session)
+            live = table.live_ids
+        else:
+            only = np.fromiter(sorted(changed), dtype=np.int64, count=len(changed))
+            ids = _published_ids(session, policies=only)
+            live = np.sort(table.passage_ids[table.alive & np.isin(table.policy_ids, only)])
         added = np.setdiff1d(ids, live, assume_unique=True)
         removed = np.setdiff1d(live, ids, assume_unique=True)
         table.kill(removed)
         if len(added):
             rows = _fetch(session, added)
             table.append(*_columns([p for p, _ in rows]))
-            self._delta += [doc_tokens(DocText(t, p.heading, p.text), self.cfg) for p, t in rows]
-            limit = max(self.DELTA_MIN, self.DELTA_FRACTION * lexical.n_base)
-            if len(self._delta) > limit:
-                rebuilt = self._rebuild_base(session)
-                table, lexical = rebuilt.table, rebuilt.lexical
-            else:
-                lexical = lexical.with_delta(self._delta)
-        if self.dense is not None and (len(added) or len(removed)):
-            self.dense.sync(ids, self._texts)
-            self.questions.sync(table.live_faq_ids, self._questions)
-        table.set_policies(_policy_facts(session))
+            lexical = lexical.extend([doc_tokens(DocText(t, p.heading, p.text), self.cfg)
+                                      for p, t in rows])
+        if len(added) or len(removed):
+            lexical = lexical.with_alive(table.alive)  # the statistics follow the live rows
+            if self.dense is not None:
+                if only is None:  # the dense index may hold another set than the base
+                    self.dense.sync(table.live_ids, self._texts)
+                else:
+                    self.dense.apply(added, removed, self._texts)
+                self.questions.sync(table.live_faq_ids, self._questions)
+        table.set_policies(_policy_facts(session, only), only=only)
         table.themes_loader = self._themes
-        self.snap = Snapshot(table, lexical)
+        self.snap = Snapshot(table, lexical, snap.generation)
+
+    # --- compaction ----------------------------------------------------------------------
+
+    def _needs_compaction(self, lexical: LexicalIndex) -> bool:
+        if len(lexical.segments) <= 1 and lexical.n_live == lexical.n_docs:
+            return False
+        limit = max(self.DELTA_MIN, self.DELTA_FRACTION * lexical.n_base)
+        return (len(lexical.segments) > self.MAX_SEGMENTS or lexical.delta_rows > limit
+                or lexical.n_docs - lexical.n_live > limit)
+
+    def _maybe_compact(self) -> None:
+        """Merge the segments into a new base when they have grown, off the question path."""
+        snap = self.snap
+        if snap is None or not self._needs_compaction(snap.lexical):
+            return
+        if self._compactor is not None and self._compactor.is_alive():
+            return
+        if not self.COMPACT_IN_BACKGROUND:
+            self._compact(snap)
+            return
+        self._compactor = threading.Thread(target=self._compact, args=(snap,),
+                                           name="policykb-compact", daemon=True)
+        self._compactor.start()
+
+    def _compact(self, snap: Snapshot) -> None:
+        """Merge ``snap``'s segments, then swap the result in with whatever came after ``snap``."""
+        t0 = time.perf_counter()
+        try:
+            merged, kept = snap.lexical.compacted()
+            with self._lock:
+                now = self.snap
+                if now is None or now.generation != snap.generation:
+                    return  # rebuilt meanwhile: this merge is stale
+                self._generation += 1
+                table = now.table.compacted(kept, len(snap.table))
+                later = now.lexical.segments[len(snap.lexical.segments):]
+                lexical = LexicalIndex(merged.segments + later, self.cfg, table.alive)
+                self.snap = Snapshot(table, lexical, self._generation)
+            base = snap.table.compacted(kept, len(snap.table))
+            self._save(merged, base, t0)
+        except Exception:  # a failed merge costs speed only: the segments still answer exactly
+            log.exception("merging the lexical index segments failed")
 
     def _texts(self, ids: np.ndarray) -> list[str]:
         with Session(self.engine) as session:
@@ -323,36 +390,36 @@ class Searcher:
                          [float(ranked.scores[i]) for i in picked])
 
     def hits(self, passage_ids: list[int], scores: list[float]) -> list[Hit]:
-        """Hits with citations for passage ids (passages deleted meanwhile are skipped)."""
+        """Hits with citations for passage ids (passages deleted meanwhile are skipped).
+
+        One Core query per call, read from the database (a publish shows in the next answer).
+        """
         if not passage_ids:
             return []
-        with Session(self.engine) as session:
-            found = {p.id: (p, pol) for p, pol in session.exec(
-                select(Passage, Policy).join(Policy, Passage.policy_id == Policy.id)
-                .where(Passage.id.in_(passage_ids)))}
-            newer_ids = {pol.superseded_by_id for _, pol in found.values() if pol.superseded_by_id}
-            newer = {p.id: p for p in session.exec(select(Policy).where(Policy.id.in_(newer_ids)))}
-            signers = _signers(session, [p for p, _ in found.values()])
+        with self.engine.connect() as conn:
+            found = {row.id: row for row in conn.execute(_CITATIONS, {"ids": list(passage_ids)})}
         hits = []
         for pid, score in zip(passage_ids, scores, strict=True):
-            if pid not in found:
+            r = found.get(pid)
+            if r is None:
                 continue  # deleted since the index was loaded; the next refresh drops it
-            p, pol = found[pid]
-            sup = newer.get(pol.superseded_by_id)
             hits.append(Hit(
-                passage_id=p.id, policy_id=pol.id, title=pol.title, doc_number=pol.doc_number,
-                section=p.section, heading=p.heading, kind=p.kind, text=p.text,
-                score=round(score, 4), validity=pol.validity,
-                superseded_by={"policy_id": sup.id, "title": sup.title, "doc_number": sup.doc_number}
-                if sup else None, meta=p.meta, faq_id=p.faq_id,
-                signoff=signers.get(("faq", p.faq_id)) or signers.get(("interp", p.interpretation_id))
-                or _names(pol)))
+                passage_id=r.id, policy_id=r.policy_id, title=r.title, doc_number=r.doc_number,
+                section=r.section, heading=r.heading, kind=r.kind, text=r.text,
+                score=round(score, 4), validity=r.validity,
+                superseded_by={"policy_id": r.newer_id, "title": r.newer_title,
+                               "doc_number": r.newer_doc_number} if r.newer_id else None,
+                meta=r.meta, faq_id=r.faq_id, signoff=_signoff(r)))
         return hits
 
     def passage_headings(self, passage_ids: np.ndarray) -> dict[int, str]:
-        """Headings (for FAQ passages: the question) by passage id."""
-        with Session(self.engine) as session:
-            return {p.id: p.heading for p, _ in _fetch(session, passage_ids)}
+        """Headings (for FAQ passages: the question) of published passages, by passage id."""
+        out: dict[int, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(passage_ids), 900):  # SQLite's bound-parameter limit
+                chunk = [int(i) for i in passage_ids[start:start + 900]]
+                out.update((pid, h) for pid, h in conn.execute(_HEADINGS, {"ids": chunk}))
+        return out
 
     def coverage(self, query: str, passage_id: int) -> float:
         """How much of the query's specific vocabulary a passage contains, in [0, 1]."""
@@ -362,22 +429,35 @@ class Searcher:
         return 0.0 if row is None else snap.lexical.coverage(query, row)
 
 
-def _names(record) -> dict | None:  # noqa: ANN001
-    names = {k: getattr(record, k) for k in ("drafter", "reviewer", "publisher")}
-    return names if any(names.values()) else None
+SIGNOFF = ("drafter", "reviewer", "publisher")
+_NEWER = aliased(Policy)
 
 
-def _signers(session: Session, passages: list[Passage]) -> dict[tuple[str, int], dict]:
-    """Sign-off names of the interpretations and FAQ items the passages were cut from."""
-    out: dict[tuple[str, int], dict] = {}
-    faq_ids = {p.faq_id for p in passages if p.faq_id}
-    interp_ids = {p.interpretation_id for p in passages if p.interpretation_id and not p.faq_id}
-    for key, model, ids in (("faq", FaqItem, faq_ids), ("interp", Interpretation, interp_ids)):
-        if ids:
-            for row in session.exec(select(model).where(model.id.in_(ids))):
-                if names := _names(row):
-                    out[(key, row.id)] = names
-    return out
+# Passages with their policy's citation, its successor and the sign-off names, in one query;
+# built once, so SQLAlchemy compiles it once (building a select costs more than running it).
+_CITATIONS = (select(Passage.id, Passage.policy_id, Passage.section, Passage.heading, Passage.kind,
+                   Passage.text, Passage.meta, Passage.faq_id, Policy.title, Policy.doc_number,
+                   Policy.validity, _NEWER.id.label("newer_id"), _NEWER.title.label("newer_title"),
+                   _NEWER.doc_number.label("newer_doc_number"),
+                   *(getattr(FaqItem, k).label(f"faq_{k}") for k in SIGNOFF),
+                   *(getattr(Interpretation, k).label(f"interp_{k}") for k in SIGNOFF),
+                   *(getattr(Policy, k).label(f"policy_{k}") for k in SIGNOFF))
+            .join(Policy, Passage.policy_id == Policy.id)
+            .outerjoin(_NEWER, Policy.superseded_by_id == _NEWER.id)
+            .outerjoin(FaqItem, Passage.faq_id == FaqItem.id)
+            .outerjoin(Interpretation, Passage.interpretation_id == Interpretation.id)
+            .where(Passage.id.in_(bindparam("ids", expanding=True))))
+
+
+def _signoff(row) -> dict | None:  # noqa: ANN001
+    """拟稿人 / 审核人 / 发布人 of the FAQ item, else the interpretation, else the policy."""
+    for source in ("faq", "interp", "policy"):
+        if source == "interp" and row.faq_id:
+            continue  # a FAQ passage is signed off as the FAQ item (or, without names, the policy)
+        names = {k: getattr(row, f"{source}_{k}") for k in SIGNOFF}
+        if any(names.values()):
+            return names
+    return None
 
 
 def _published(stmt):  # noqa: ANN001, ANN202
@@ -385,12 +465,24 @@ def _published(stmt):  # noqa: ANN001, ANN202
             .where(Policy.status == Status.PUBLISHED).order_by(Passage.id))
 
 
-def _published_ids(session: Session, *, faq: bool = False) -> np.ndarray:
+_HEADINGS = _published(select(Passage.id, Passage.heading)).where(
+    Passage.id.in_(bindparam("ids", expanding=True)))
+
+
+def _published_ids(session: Session, *, faq: bool = False,
+                   policies: np.ndarray | None = None) -> np.ndarray:
     stmt = _published(select(Passage.id))
     if faq:
         stmt = stmt.where(Passage.kind == PassageKind.FAQ)
-    # Core rows, not ORM objects: this runs on every publish, over every passage.
-    return np.fromiter((row[0] for row in session.connection().execute(stmt)), dtype=np.int64)
+    if policies is None:
+        # Core rows, not ORM objects: this runs over every passage.
+        return np.fromiter((row[0] for row in session.connection().execute(stmt)), dtype=np.int64)
+    out = []
+    for start in range(0, len(policies), 900):  # stay under SQLite's bound-parameter limit
+        chunk = [int(i) for i in policies[start:start + 900]]
+        out += [row[0] for row in session.connection().execute(
+            stmt.where(Passage.policy_id.in_(chunk)))]
+    return np.sort(np.asarray(out, dtype=np.int64))
 
 
 def _fetch(session: Session, ids: np.ndarray) -> list[tuple[Passage, str]]:
@@ -409,20 +501,29 @@ def _columns(passages: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarra
             np.fromiter((p.kind == PassageKind.FAQ for p in passages), dtype=bool, count=n))
 
 
-def _policy_facts(session: Session) -> dict[int, PolicyFacts]:
+def _policy_facts(session: Session, policies: np.ndarray | None = None
+                  ) -> dict[int, PolicyFacts]:
     stmt = select(Policy.id, Policy.validity, Policy.department_id).where(
         Policy.status == Status.PUBLISHED)
-    return {pid: PolicyFacts(v, d) for pid, v, d in session.connection().execute(stmt)}
+    if policies is None:
+        return {pid: PolicyFacts(v, d) for pid, v, d in session.connection().execute(stmt)}
+    out = {}
+    for start in range(0, len(policies), 900):  # stay under SQLite's bound-parameter limit
+        chunk = [int(p) for p in policies[start:start + 900]]
+        out |= {pid: PolicyFacts(v, d) for pid, v, d
+                in session.connection().execute(stmt.where(Policy.id.in_(chunk)))}
+    return out
 
 
 def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    scores = np.where(mask, scores, 0.0)
-    limit = min(limit, len(scores))
-    if limit == 0:
+    """The ``limit`` best rows with a score, best first (ties by row), by partial sort."""
+    if limit <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    top = np.argpartition(-scores, limit - 1)[:limit]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    top = top[scores[top] > 0]
+    scores = np.where(mask, scores, 0.0)
+    found = np.flatnonzero(scores > 0)
+    if len(found) > limit:
+        found = found[np.argpartition(-scores[found], limit - 1)[:limit]]
+    top = found[np.lexsort((found, -scores[found]))]
     return top.astype(np.int64), scores[top].astype(np.float32)
 
 

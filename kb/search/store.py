@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def write_folder(target: Path, arrays: dict[str, np.ndarray], meta: dict) -> Non
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
         old = None
         if target.exists():
-            old = target.with_name(f".{target.name}-old-{os.getpid()}")
+            old = target.with_name(f".{target.name}-old-{os.getpid()}-{threading.get_ident()}")
             os.replace(target, old)
         os.replace(tmp, target)
         if old is not None:
