@@ -2,7 +2,7 @@
 
 The features say how much of the question the clause holds (idf-weighted bigrams and words, its
 content trigrams verbatim), how clearly it beats the best clause of a *different* policy (margin
-1 − s2/s1 and the coverage gap), how much of the question the knowledge base has never seen, and
+1 − s2/s1, which weighs the coverages), how much of the question the knowledge base has never seen, and
 its length. The weights were fitted by ``bench/train_confidence.py`` on the two dev sets (each
 also checked on the other) and ship in ``confidence.json`` with the threshold that fit chose
 (``KB_ANSWER_THRESHOLD``'s default); the confidence estimates the chance the clause is right.
@@ -21,7 +21,7 @@ from kb.search.text.question_match import _FILLER_RE
 from kb.search.text.synonyms import canonical
 from kb.search.text.tokenize import bigrams, normalize, words
 
-FEATURES = ("calibrated", "unseen", "trigrams", "gap_margin", "words_margin", "length")
+FEATURES = ("calibrated", "unseen", "trigrams", "words_margin", "length")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
@@ -95,9 +95,6 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
     s1 = float(ev.scores[index])
     s2 = float(ev.scores[others[0]]) if len(others) else 0.0
     margin = min(1.0, max(0.0, 1.0 - s2 / s1)) if s1 > 0 else 0.0
-    # How much more of the question this clause holds than the best clause of another policy.
-    gap = coverage - (_share(w, _present(lexical, "bigrams", int(ev.rows[others[0]]), grams))
-                      if len(others) else 0.0)
     word_cov = 0.0
     if terms:
         wk = _known(lexical, "words", terms)
@@ -106,7 +103,6 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
     out["calibrated"] = coverage * (1.0 + 2.0 * margin) / 3.0
     out["unseen"] = _share(w, ~known)  # what the knowledge base has never seen
     out["trigrams"] = _trigrams(question, text)
-    out["gap_margin"] = gap * margin
     out["words_margin"] = word_cov * margin
     out["length"] = math.log1p(len(grams))
     return out
