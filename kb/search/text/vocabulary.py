@@ -75,8 +75,11 @@ class Correction:
 class Vocabulary:
     """Words of a knowledge base with the number of passages holding each."""
 
-    def __init__(self, df: dict[str, int]) -> None:
+    def __init__(self, df: dict[str, int], *, layers: "list[Vocabulary] | None" = None) -> None:
         self.df = df
+        # A base segment's vocabulary plus a delta's: looked up in each, never copied together,
+        # so a publish costs only the delta's words.
+        self._layers = layers or [self]
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> "Vocabulary":
@@ -91,17 +94,15 @@ class Vocabulary:
         """The vocabulary of a lexical index's word channel (base and delta), cached per segment."""
         parts = [lexical.channels["words"]] + ([lexical.delta["words"]] if lexical.delta else [])
         vocabs = [_of_bm25(bm) for bm in parts]
-        if len(vocabs) == 1:
-            return vocabs[0]
-        df = dict(vocabs[0].df)
-        for v in vocabs[1:]:
-            for t, n in v.df.items():
-                df[t] = df.get(t, 0) + n
-        return cls(df)
+        return vocabs[0] if len(vocabs) == 1 else cls({}, layers=vocabs)
+
+    def count(self, term: str) -> int:
+        """How many passages hold ``term``."""
+        return sum(v.df.get(term, 0) for v in self._layers)
 
     def knows(self, term: str) -> bool:
         """Whether some passage holds ``term``."""
-        return term in self.df
+        return any(term in v.df for v in self._layers)
 
     @cached_property
     def _terms(self) -> list[str]:
@@ -121,9 +122,15 @@ class Vocabulary:
             out.setdefault(t[0], []).append(t)
         return out
 
+    def _sounding(self, key: str) -> list[str]:
+        return [t for v in self._layers for t in v._by_sound.get(key, ())]
+
+    def _starting(self, char: str) -> list[str]:
+        return [t for v in self._layers for t in v._by_first.get(char, ())]
+
     def _best(self, terms: Iterable[str]) -> list[str]:
         # The most used word first, then the shorter, then a fixed order.
-        return sorted(set(terms), key=lambda t: (-self.df[t], len(t), t))
+        return sorted(set(terms), key=lambda t: (-self.count(t), len(t), t))
 
     def expand(self, term: str) -> list[tuple[str, str]]:
         """Known words for ``term``, best first, each with how it matched (``WAYS``).
@@ -136,7 +143,7 @@ class Vocabulary:
         if not _CJK_WORD.match(term) or len(term) > MAX_TERM:
             return []
         # A word of the language is what the asker meant; only a non-word is a typo.
-        out = [(t, "pinyin") for t in self._best(self._by_sound.get(sound(term), []))
+        out = [(t, "pinyin") for t in self._best(self._sounding(sound(term)))
                if t != term and len(term) >= PINYIN_MIN and not _word_freq(term)]
         if (ABBREVIATION_CHARS[0] <= len(term) <= ABBREVIATION_CHARS[1]
                 and _word_freq(term) < COMMON):
@@ -146,7 +153,7 @@ class Vocabulary:
         if (len(term) >= 4 and self.knows(term[2:]) and not self.knows(head)
                 and not _word_freq(head)):
             out += [(t, "sibling") for t in self._best(
-                t for t in self._by_first.get(term[0], ())
+                t for t in self._starting(term[0])
                 if len(t) == len(term) and t[:2] == term[:2] and t != term)]
         seen: set[str] = set()
         return [(t, how) for t, how in out if not (t in seen or seen.add(t))]
@@ -154,7 +161,7 @@ class Vocabulary:
     def _abbreviated(self, short: str) -> list[str]:
         """Known words whose words begin with the characters of ``short``, in order."""
         found = []
-        for t in self._by_first.get(short[0], ()):
+        for t in self._starting(short[0]):
             if not len(short) < len(t) <= ABBREVIATION_RATIO * len(short):
                 continue
             starts, at = _starts(t), 0

@@ -58,7 +58,7 @@ def test_the_vocabulary_of_an_index_is_its_word_channel(engine, settings, tmp_pa
     s.ensure_fresh()
     vocab = Vocabulary.of_index(s.lexical)
     assert vocab.knows("电子商务") and not vocab.knows("电商")
-    assert vocab.df["电子商务"] == 1  # one passage holds it
+    assert vocab.count("电子商务") == 1  # one passage holds it
     assert Vocabulary.of_index(s.lexical) is vocab  # cached with the segment it describes
 
 
@@ -101,3 +101,16 @@ def test_a_correctly_written_question_is_searched_as_written(searcher):
                  threshold=searcher.settings.answer_threshold)
     assert result.corrections == [] and result.hits[0].section == "一、"
     assert result.answer_type == "passage"  # clearly the answer, at the default threshold
+
+
+def test_words_of_a_policy_published_after_the_index_was_built_are_known(searcher, engine,
+                                                                       tmp_path):
+    searcher.ensure_fresh()
+    ingest(engine, write_jsonl(tmp_path / "more.jsonl", [
+        {"id": "agri", "title": "金湖县农产品加工园区建设办法", "text": "对农产品加工企业给予补助。"}]))
+    searcher.changed()
+    searcher.ensure_fresh()
+    assert searcher.lexical.delta is not None  # the new policy sits in the delta segment
+    vocab = Vocabulary.of_index(searcher.lexical)
+    assert vocab.knows("农产品") and vocab.knows("电子商务")
+    assert vocab.expand("农产拼")[0] == ("农产品", "pinyin")
