@@ -12,6 +12,8 @@ from kb.search.confidence import Evidence, confidence
 from kb.search.faq import FaqMatch, best_faq
 from kb.search.intent import asks_validity, has_chinese, is_vague, validity_topic, years
 from kb.search.service import Candidates, Hit, Ranked, Searcher
+from kb.search.text.synonyms import canonical
+from kb.search.text.tokenize import bigrams
 from kb.search.text.vocabulary import Correction, Vocabulary
 from kb.search.validity_reply import validity_facts
 
@@ -19,6 +21,7 @@ MAX_QUESTION_CHARS = 500
 RELATED_MAX = 3  # clauses in a "related" reply
 SUCCESSOR_RANK = 10  # a successor's clause this high in the ranking comes before the old one
 SUGGESTIONS_MAX = 3  # published FAQ questions offered with a related reply
+TITLE_SHARE = 0.5  # a validity question's topic this much in a title names that policy
 
 
 @dataclass
@@ -261,9 +264,13 @@ def _validity_answer(searcher: Searcher, result: AnswerResult, question: str,
     hits = searcher.group(searcher.fused(searcher.candidates(topic, filters=filters),
                                          limit=max(50, k * 10)), k=k, per_policy=1)
     named = years(question)
-    # "2021年那个政策": the policy of that year, among those the topic finds.
+    # "2021年那个政策": the policy of that year, among those the topic finds; else the first
+    # policy whose title names the topic (稳岗返还还有吗: the 稳岗返还 policy, not one that
+    # mentions it in passing), else the first found.
+    titled = next((h for h in hits if _title_share(topic, h.title) >= TITLE_SHARE), None)
     pick = next((h for h in hits if named and any(y in (h.doc_number or "") + h.title
-                                                  for y in named)), hits[0] if hits else None)
+                                                  for y in named)),
+                titled or (hits[0] if hits else None))
     if pick is None or searcher.coverage(topic, pick.passage_id) < related_threshold:
         return False
     with Session(searcher.engine) as session:
@@ -278,6 +285,12 @@ def _validity_answer(searcher: Searcher, result: AnswerResult, question: str,
     result.confidence = round(searcher.coverage(topic, pick.passage_id), 3)
     result.message = facts["text"]
     return True
+
+
+def _title_share(topic: str, title: str) -> float:
+    """Share of the topic's bigrams that the title holds."""
+    grams = set(bigrams(canonical(topic)))
+    return len(grams & set(bigrams(canonical(title)))) / len(grams) if grams else 0.0
 
 
 def _successor_first(searcher: Searcher, question: str, ranked: Ranked, hits: list[Hit],
