@@ -54,12 +54,14 @@ def cmd_eval(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     elif len(sets) == 1:
         out = evaluate(corpus=sets[0][0], queries=sets[0][1], settings=ctx.settings, k=args.k,
                        mode=args.mode, answerability=args.answerability,
-                       per_query=Path(args.per_query) if args.per_query else None)
+                       per_query=Path(args.per_query) if args.per_query else None,
+                       correct=not args.no_correction)
     else:
         if args.per_query:
             raise InvalidInput("--per-query writes one set's queries; give one --corpus with it")
         out = {str(c): evaluate(corpus=c, queries=q, settings=ctx.settings, k=args.k,
-                                mode=args.mode, answerability=args.answerability)
+                                mode=args.mode, answerability=args.answerability,
+                                correct=not args.no_correction)
                for c, q in sets}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
@@ -114,6 +116,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "so those queries are unanswerable, and measure the replies")
     p.add_argument("--per-query", metavar="FILE",
                    help="write one JSON line per query: ranking, answer_type, answer_doc, confidence")
+    p.add_argument("--no-correction", action="store_true",
+                   help="search questions as typed: no pinyin or abbreviation matching of words "
+                        "the corpus does not know (to measure what that matching does)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_eval)
 

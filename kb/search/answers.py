@@ -8,9 +8,13 @@ from sqlmodel import Session
 from kb.errors import InvalidInput
 from kb.library.filters import Filters
 from kb.models import FaqItem
+from kb.search.confidence import Evidence, confidence
 from kb.search.faq import FaqMatch, best_faq
 from kb.search.intent import asks_validity, has_chinese, is_vague, validity_topic, years
 from kb.search.service import Candidates, Hit, Ranked, Searcher
+from kb.search.text.synonyms import canonical
+from kb.search.text.tokenize import bigrams
+from kb.search.text.vocabulary import Correction, Vocabulary
 from kb.search.validity_reply import validity_facts
 
 MAX_QUESTION_CHARS = 500
@@ -18,6 +22,7 @@ MAX_K = 50  # passages one reply may hold
 RELATED_MAX = 3  # clauses in a "related" reply
 SUCCESSOR_RANK = 10  # a successor's clause this high in the ranking comes before the old one
 SUGGESTIONS_MAX = 3  # published FAQ questions offered with a related reply
+TITLE_SHARE = 0.5  # a validity question's topic this much in a title names that policy
 
 
 @dataclass
@@ -35,6 +40,7 @@ class AnswerResult:
     faq_match: FaqMatch | None = None
     ranking: str = "lexical"
     suggestions: list[str] = field(default_factory=list)  # FAQ questions to ask instead
+    corrections: list[Correction] = field(default_factory=list)  # words searched as others
 
     def to_dict(self) -> dict:
         """The documented JSON shape."""
@@ -46,6 +52,8 @@ class AnswerResult:
             "faq_match": {"passage_id": faq.passage_id, "question": faq.question,
                           "score": faq.score} if faq else None,
             "ranking": self.ranking, "message": self.message, "suggestions": self.suggestions,
+            "corrections": [{"word": c.word, "known": c.known, "how": c.how}
+                            for c in self.corrections],
             "hits": [_hit_json(h) for h in self.hits],
         }
 
@@ -82,23 +90,20 @@ def clean_question(question: str) -> str:
 
 def calibrated(searcher: Searcher, question: str, ranked: Ranked, index: int = 0,
                family: set[int] | None = None) -> float:
-    """How sure ranked row ``index`` answers the question: coverage × (1 + 2·margin) / 3.
+    """How sure ranked row ``index`` answers the question (kb/search/confidence.py).
 
-    Coverage is the idf-weighted share of the question's bigrams the passage holds; the margin
-    (1 − s2/s1) says how clearly it beats the best passage of a *different* policy, so a question
-    that several policies answer equally well is not answered from an arbitrary one of them.
-    ``family``: policies that count as the same one (a policy and the one it superseded).
+    It weighs how much of the question the clause holds against how clearly it beats the best
+    passage of a *different* policy, so a question several policies answer equally well is not
+    answered from an arbitrary one. ``family``: policies that count as the same one (a policy
+    and the one it superseded).
     """
     if index >= len(ranked.rows):
         return 0.0
-    policy_ids = ranked.snap.table.policy_ids[ranked.rows]
-    s1 = float(ranked.scores[index])
-    same = family or {int(policy_ids[index])}
-    others = np.nonzero(~np.isin(policy_ids, list(same)))[0]
-    s2 = float(ranked.scores[others[0]]) if len(others) else 0.0
-    margin = min(1.0, max(0.0, 1.0 - s2 / s1)) if s1 > 0 else 0.0
-    cov = ranked.snap.lexical.coverage(question, int(ranked.rows[index]))
-    return round(min(1.0, cov * (1.0 + 2.0 * margin) / 3.0), 3)
+    table = ranked.snap.table
+    shown = searcher.hits([int(table.passage_ids[ranked.rows[index]])], [1.0])
+    text = "\n".join((shown[0].title, shown[0].heading, shown[0].text)) if shown else ""
+    ev = Evidence(ranked.rows, ranked.scores, table.policy_ids, ranked.snap.lexical)
+    return confidence(question, ev, index, family, text)
 
 
 def coverage_of(searcher: Searcher, question: str, hits: list[Hit]) -> float:
@@ -148,15 +153,31 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
         faq_threshold = searcher.settings.faq_threshold
     if not 1 <= k <= MAX_K:
         raise InvalidInput(f"k（返回条数）应在1到{MAX_K}之间")
-    cands = searcher.candidates(q, filters=filters)
-    return decide(searcher=searcher, question=q, cands=cands, k=k, threshold=threshold,
-                  hotline=hotline, filters=filters, faq_threshold=faq_threshold)
+    fixed, fixes = corrected(searcher, q)
+    cands = searcher.candidates(fixed, filters=filters)
+    result = decide(searcher=searcher, question=fixed, cands=cands, k=k, threshold=threshold,
+                    hotline=hotline, filters=filters, faq_threshold=faq_threshold, asked=q)
+    result.corrections = fixes
+    return result
+
+
+def corrected(searcher: Searcher, question: str) -> tuple[str, list[Correction]]:
+    """The question as searched: words the knowledge base does not know replaced by the ones
+    it does that sound alike or that they abbreviate (kb/search/text/vocabulary.py)."""
+    searcher.ensure_fresh()
+    if searcher.snap is None:
+        return question, []
+    fixed, fixes = Vocabulary.of_index(searcher.snap.lexical).correct(question)
+    return (fixed, fixes) if fixes else (question, [])
 
 
 def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int, threshold: float,
            hotline: str, filters: Filters | None, faq_threshold: float,
-           related_threshold: float | None = None) -> AnswerResult:
+           related_threshold: float | None = None, asked: str | None = None) -> AnswerResult:
     """The reply to a cleaned question from its candidates (``evaluate`` reuses candidates).
+
+    ``asked``: the question as typed when ``question`` is its corrected form (``corrected``);
+    whether it is vague or has any Chinese is judged on what was typed.
 
     An answer (a curated FAQ answer or a clause) when the calibrated confidence reaches
     ``threshold``; related clauses when the best one covers at least ``related_threshold`` of
@@ -168,10 +189,11 @@ def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int, thre
     ranked = searcher.fused(cands, limit=max(50, k * 10))
     hits = searcher.group(ranked, k=k, per_policy=2)
     match = best_faq(searcher, q, cands, filters=filters)
-    result = AnswerResult(query=q, answer=None, confidence=0.0, hits=hits, threshold=threshold,
+    asked = asked or q
+    result = AnswerResult(query=asked, answer=None, confidence=0.0, hits=hits, threshold=threshold,
                           faq_threshold=faq_threshold, faq_match=match,
                           ranking=searcher.setting.label() if searcher.dense else "lexical")
-    if not has_chinese(q):
+    if not has_chinese(asked):
         result.hits = []
         result.message = (f"请用中文描述您要咨询的政策问题。也可拨打{hotline}政务服务便民热线，"
                           "或到政务服务中心“一企来”企业服务窗口咨询。")
@@ -183,7 +205,7 @@ def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int, thre
                                        _family(hits))
     if asks_validity(q) and _validity_answer(searcher, result, q, filters, k, related_threshold):
         return result
-    if is_vague(q):
+    if is_vague(asked):
         # A bare subject (补贴, 高企) is never answered: the policies it names, and questions to ask.
         result.hits = hits[:RELATED_MAX]
         result.answer_type = "related" if hits else "none"
@@ -243,9 +265,13 @@ def _validity_answer(searcher: Searcher, result: AnswerResult, question: str,
     hits = searcher.group(searcher.fused(searcher.candidates(topic, filters=filters),
                                          limit=max(50, k * 10)), k=k, per_policy=1)
     named = years(question)
-    # "2021年那个政策": the policy of that year, among those the topic finds.
+    # "2021年那个政策": the policy of that year, among those the topic finds; else the first
+    # policy whose title names the topic (稳岗返还还有吗: the 稳岗返还 policy, not one that
+    # mentions it in passing), else the first found.
+    titled = next((h for h in hits if _title_share(topic, h.title) >= TITLE_SHARE), None)
     pick = next((h for h in hits if named and any(y in (h.doc_number or "") + h.title
-                                                  for y in named)), hits[0] if hits else None)
+                                                  for y in named)),
+                titled or (hits[0] if hits else None))
     if pick is None or searcher.coverage(topic, pick.passage_id) < related_threshold:
         return False
     with Session(searcher.engine) as session:
@@ -260,6 +286,12 @@ def _validity_answer(searcher: Searcher, result: AnswerResult, question: str,
     result.confidence = round(searcher.coverage(topic, pick.passage_id), 3)
     result.message = facts["text"]
     return True
+
+
+def _title_share(topic: str, title: str) -> float:
+    """Share of the topic's bigrams that the title holds."""
+    grams = set(bigrams(canonical(topic)))
+    return len(grams & set(bigrams(canonical(title)))) / len(grams) if grams else 0.0
 
 
 def _successor_first(searcher: Searcher, question: str, ranked: Ranked, hits: list[Hit],

@@ -17,7 +17,7 @@ from kb.library.ingest import Item, ingest_items
 from kb.library.schemas import PolicyRecord
 from kb.models import Policy
 from kb.search.answerability import answerable, make_unanswerable, tally
-from kb.search.answers import clean_question, decide
+from kb.search.answers import clean_question, corrected, decide
 from kb.search.fusion import LEXICAL, FusionSetting
 from kb.search.service import Candidates, Searcher
 from kb.search.tuning import HYBRID_DEFAULT, effective_setting, store_setting
@@ -120,7 +120,7 @@ class _Run:
     """A throw-away knowledge base holding one corpus, and a searcher over it."""
 
     def __init__(self, corpus: Path, queries: Path, encoder, settings: Settings,  # noqa: ANN001
-                 *, answerability: bool = False) -> None:
+                 *, answerability: bool = False, correct: bool = True) -> None:
         self.items, self.queries = load_corpus(corpus), load_queries(queries)
         for i, q in enumerate(self.queries):
             q.setdefault("id", str(i))
@@ -128,6 +128,8 @@ class _Run:
             self.items, self.queries = make_unanswerable(self.items, self.queries)
         self.settings = settings
         self.ranked: list[list[str]] = []  # of the last ``measure``
+        self.correct = correct  # False: questions searched as typed (before/after figures)
+        self._fixed: dict[str, str] = {}
         self.name = corpus.parent.name or corpus.stem
         self._tmp = tempfile.TemporaryDirectory(prefix="policykb-eval-")
         tmp = Path(self._tmp.name)
@@ -158,9 +160,16 @@ class _Run:
         out, latencies = [], []
         for q in self.queries:
             t0 = time.perf_counter()
-            out.append(self.searcher.candidates(q["query"]))
+            out.append(self.searcher.candidates(self.asked(q)[0]))
             latencies.append(time.perf_counter() - t0)
         return out, latencies
+
+    def asked(self, query: dict) -> tuple[str, str]:
+        """(what is searched, what was typed) for a query line, as ``ask`` corrects it."""
+        typed = clean_question(query["query"][:500])
+        if typed not in self._fixed:
+            self._fixed[typed] = corrected(self.searcher, typed)[0] if self.correct else typed
+        return self._fixed[typed], typed
 
     def measure(self, cands: list[Candidates], latencies: list[float], setting: FusionSetting,
                 k: int) -> dict:
@@ -186,8 +195,8 @@ class _Run:
         """Each query's reply as ``ask`` gives it: its kind, the answer's document, the confidence."""
         out = []
         for q, c, docs in zip(self.queries, cands, self.ranked, strict=True):
-            r = decide(searcher=self.searcher, question=clean_question(q["query"][:500]), cands=c,
-                       k=5, threshold=self.settings.answer_threshold, hotline=self.settings.hotline,
+            fixed, typed = self.asked(q)
+            r = decide(searcher=self.searcher, question=fixed, cands=c, asked=typed, k=5, threshold=self.settings.answer_threshold, hotline=self.settings.hotline,
                        filters=None, faq_threshold=self.settings.faq_threshold)
             doc = self.key_of[r.answer["policy_id"]] if r.answer else None
             out.append({"id": q["id"], "ranked": docs, "answer_type": r.answer_type,
@@ -197,11 +206,12 @@ class _Run:
 
 def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
              mode: str = "lexical", answerability: bool = False,
-             per_query: Path | None = None) -> dict:
+             per_query: Path | None = None, correct: bool = True) -> dict:
     """Ingest ``corpus`` into a temporary knowledge base, run ``queries``, return the metrics.
 
     ``answerability`` first takes half of the queries' documents away (``make_unanswerable``);
-    ``per_query`` gets one JSON line per query (ranking, kind of reply, answer, confidence).
+    ``per_query`` gets one JSON line per query (ranking, kind of reply, answer, confidence);
+    ``correct=False`` searches the questions as typed (no vocabulary matching).
     """
     encoder = _encoder_for(mode, settings)
     if mode == "auto":
@@ -212,7 +222,7 @@ def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
     else:
         setting = effective_setting(home=settings.home, model=encoder.name if encoder else None,
                                     mode=mode)
-    run = _Run(corpus, queries, encoder, settings, answerability=answerability)
+    run = _Run(corpus, queries, encoder, settings, answerability=answerability, correct=correct)
     try:
         if encoder is not None:
             run.searcher.setting = setting  # candidates only from the channels it uses

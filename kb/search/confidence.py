@@ -1,0 +1,141 @@
+"""How sure a clause answers a question: a small logistic model over a few lexical features.
+
+The features say how much of the question the clause holds (idf-weighted bigrams and words, its
+content trigrams verbatim), how clearly it beats the best clause of a *different* policy (margin
+1 − s2/s1, which weighs the coverages), how much of the question the knowledge base has never seen, and
+its length. The weights were fitted by ``bench/train_confidence.py`` on the two dev sets (each
+also checked on the other) and ship in ``confidence.json`` with the threshold that fit chose
+(``KB_ANSWER_THRESHOLD``'s default); the confidence estimates the chance the clause is right.
+"""
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from kb.search.text.question_match import _FILLER_RE
+from kb.search.text.synonyms import canonical
+from kb.search.text.tokenize import bigrams, normalize, words
+
+FEATURES = ("calibrated", "unseen", "trigrams", "words_margin", "length")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The ranking a clause was found in: its rows and scores, best first, and their index."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+    policy_ids: np.ndarray  # of every row of the snapshot
+    lexical: object  # LexicalIndex of the snapshot
+
+
+def _present(lexical, channel: str, row: int, terms: list[str]) -> np.ndarray:  # noqa: ANN001
+    """Which of ``terms`` passage ``row`` holds in ``channel`` (base or delta segment)."""
+    if row < lexical.n_base:
+        return lexical.channels[channel].contains(row, terms)
+    if lexical.delta is not None:
+        return lexical.delta[channel].contains(row - lexical.n_base, terms)
+    return np.zeros(len(terms), dtype=bool)
+
+
+def _known(lexical, channel: str, terms: list[str]) -> np.ndarray:  # noqa: ANN001
+    parts = [lexical.channels[channel]] + ([lexical.delta[channel]] if lexical.delta else [])
+    return np.asarray([any(t in p.vocab for p in parts) for t in terms], dtype=bool)
+
+
+def _idf(lexical, channel: str, terms: list[str], known: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    bm = lexical.channels[channel]
+    top = float(bm.idf.max()) if len(bm.idf) else 1.0
+    # Unseen terms count as maximally specific: a question about what the base lacks.
+    return np.asarray([bm.idf_of(t) if k else top for t, k in zip(terms, known, strict=True)],
+                      dtype=np.float64)
+
+
+def _share(weight: np.ndarray, mask: np.ndarray) -> float:
+    total = float(weight.sum())
+    return float(weight[mask].sum() / total) if total > 0 else 0.0
+
+
+def _trigrams(question: str, text: str) -> float:
+    """Share of the question's content trigrams (fillers cut) found verbatim in the text."""
+    runs = _CJK_RUN.findall(_FILLER_RE.sub(" ", canonical(normalize(question))))
+    grams = [run[i:i + 3] for run in runs for i in range(len(run) - 2)]
+    if not grams:
+        return 0.0
+    text = normalize(text)
+    return sum(g in text for g in grams) / len(grams)
+
+
+def features(question: str, ev: Evidence, index: int, family: set[int] | None = None,
+             text: str = "") -> dict:
+    """The model's inputs for ranked row ``index`` as the answer to ``question``.
+
+    ``text``: the clause as shown (title, heading, text), for the verbatim trigram share.
+    """
+    lexical = ev.lexical
+    canon = canonical(question)
+    grams = list(dict.fromkeys(bigrams(canon)))
+    terms = list(dict.fromkeys(words(canon)))
+    out = dict.fromkeys(FEATURES, 0.0)
+    if not grams or index >= len(ev.rows):
+        return out
+    row = int(ev.rows[index])
+    known = _known(lexical, "bigrams", grams)
+    w = _idf(lexical, "bigrams", grams, known)
+    coverage = _share(w, _present(lexical, "bigrams", row, grams))
+    policy_ids = ev.policy_ids[ev.rows]
+    same = family or {int(policy_ids[index])}
+    others = np.nonzero(~np.isin(policy_ids, list(same)))[0]
+    s1 = float(ev.scores[index])
+    s2 = float(ev.scores[others[0]]) if len(others) else 0.0
+    margin = min(1.0, max(0.0, 1.0 - s2 / s1)) if s1 > 0 else 0.0
+    word_cov = 0.0
+    if terms:
+        wk = _known(lexical, "words", terms)
+        word_cov = _share(_idf(lexical, "words", terms, wk),
+                          _present(lexical, "words", row, terms))
+    out["calibrated"] = coverage * (1.0 + 2.0 * margin) / 3.0
+    out["unseen"] = _share(w, ~known)  # what the knowledge base has never seen
+    out["trigrams"] = _trigrams(question, text)
+    out["words_margin"] = word_cov * margin
+    out["length"] = math.log1p(len(grams))
+    return out
+
+
+@dataclass(frozen=True)
+class Model:
+    """Logistic weights over ``FEATURES`` (on raw feature values) and an intercept."""
+
+    weights: dict
+    intercept: float
+
+    def probability(self, x: dict) -> float:
+        """P(the clause is the right answer) for one feature dict."""
+        z = self.intercept + sum(self.weights.get(k, 0.0) * x[k] for k in FEATURES)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def to_dict(self) -> dict:
+        """The shipped JSON form."""
+        return {"features": list(FEATURES), "weights": self.weights, "intercept": self.intercept}
+
+
+@lru_cache(maxsize=1)
+def shipped() -> Model:
+    """The model fitted by ``bench/train_confidence.py`` (kb/search/confidence.json)."""
+    data = json.loads(resources.files("kb.search").joinpath("confidence.json").read_text("utf-8"))
+    return Model({k: float(v) for k, v in data["weights"].items()}, float(data["intercept"]))
+
+
+def confidence(question: str, ev: Evidence, index: int = 0, family: set[int] | None = None,
+               text: str = "", model: Model | None = None) -> float:
+    """The calibrated confidence that ranked row ``index`` answers ``question``, in [0, 1]."""
+    if index >= len(ev.rows):
+        return 0.0
+    x = features(question, ev, index, family, text)
+    return round((model or shipped()).probability(x), 3)

@@ -1,0 +1,48 @@
+"""The calibrated confidence at the default threshold, and validity questions naming a topic."""
+
+import pytest
+
+from kb.search.answers import ask
+from kb.search.confidence import FEATURES, shipped
+from kb.search.service import Searcher
+from tests.utils.builders import ingest, write_jsonl
+
+RECORDS = [
+    {"id": "jobs", "title": "金湖县失业保险稳岗返还实施办法", "doc_number": "金人社发〔2022〕5号",
+     "validity": "失效", "effective_from": "2022-01-01", "effective_to": "2022-12-31",
+     "text": "一、返还对象\n上年度未裁员或裁员率低于规定比例的参保企业，可申请稳岗返还。\n"
+             "二、返还标准\n按企业上年度实际缴纳失业保险费的百分之五十返还。"},
+    {"id": "svc", "title": "金湖县涉企服务改革实施方案", "doc_number": "金审批发〔2024〕4号",
+     "text": "一、免申即享\n可以通过部门数据共享确定对象的政策，如稳岗返还、研发奖励，由部门直接兑现。\n"
+             "二、一企来窗口\n在政务服务中心设立一企来综合窗口，集中受理涉企政策咨询。"},
+]
+
+
+@pytest.fixture
+def searcher(engine, settings, tmp_path) -> Searcher:
+    ingest(engine, write_jsonl(tmp_path / "p.jsonl", RECORDS))
+    return Searcher(engine, settings)
+
+
+def answer(searcher, question):
+    return ask(searcher=searcher, question=question, threshold=searcher.settings.answer_threshold)
+
+
+def test_the_shipped_model_rises_with_how_much_of_the_question_a_clause_holds():
+    model = shipped()
+    low = dict.fromkeys(FEATURES, 0.0) | {"calibrated": 0.2, "words_margin": 0.2}
+    high = low | {"calibrated": 0.8, "words_margin": 0.8}
+    assert model.probability(low) < 0.62 <= model.probability(high)
+
+
+def test_a_clear_question_is_answered_at_the_default_threshold(searcher):
+    result = answer(searcher, "企业上年度没有裁员，稳岗返还按失业保险费的多少比例返还？")
+    assert result.answer_type == "passage" and result.hits[0].section == "二、"
+    assert result.confidence >= searcher.settings.answer_threshold
+
+
+def test_a_validity_question_answers_for_the_policy_its_title_names(searcher):
+    # The service plan mentions 稳岗返还 in passing and is valid; the question is about the policy.
+    result = answer(searcher, "稳岗返还现在还有吗")
+    assert result.answer_type == "passage"
+    assert result.answer["doc_number"] == "金人社发〔2022〕5号" and "失效" in result.message
