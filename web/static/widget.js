@@ -71,16 +71,16 @@
     ".pkb-loading{color:#6b7280}",
     ".pkb-error{background:#fff7ed;border-color:#fdba74;color:#9a3412}",
     ".pkb-meta{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:center;margin-bottom:6px;white-space:normal}",
-    ".pkb-title{font-weight:600;color:#111827}",
-    ".pkb-docno,.pkb-section{color:#4b5563;font-size:13px}",
-    ".pkb-badge{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;line-height:20px;",
+    ".pkb-title,.pkb-rtitle{font-weight:600;color:#111827}",
+    ".pkb-docno,.pkb-section,.pkb-rdocno,.pkb-rsection{color:#4b5563;font-size:13px}",
+    ".pkb-badge,.pkb-rbadge{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;line-height:20px;",
     "  background:#d1fae5;color:#065f46}",
     ".pkb-badge-old{background:#fee2e2;color:#991b1b}",
     ".pkb-signoff{margin-top:6px;font-size:12px;color:#6b7280}",
     ".pkb-badge-revised{background:#fef3c7;color:#92400e}",
     ".pkb-note{margin:4px 0;color:#92400e;font-size:13px;white-space:normal}",
     ".pkb-text{margin:6px 0}",
-    ".pkb-link,.pkb-tel{color:#1d4ed8;text-decoration:underline;font-size:13px}",
+    ".pkb-link,.pkb-ref,.pkb-tel{color:#1d4ed8;text-decoration:underline;font-size:13px}",
     ".pkb-fb{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-top:8px;white-space:normal;",
     "  font-size:13px;color:#4b5563}",
     ".pkb-fb button{border:1px solid #d1d5db;background:#fff;border-radius:14px;padding:2px 10px;",
@@ -340,20 +340,22 @@
       });
     }
 
-    function badge(validity) {
-      var cls = "pkb-badge";
+    function badge(validity, ref) {
+      var cls = ref ? "pkb-rbadge" : "pkb-badge";
       if (validity === "已修订") cls += " pkb-badge-revised";
       else if (validity !== "有效") cls += " pkb-badge-old";
       return el("span", { "class": cls, title: "政策状态" }, validity);
     }
 
     // 《title》 文号 clause [validity]: the citation every kind of reply shows for a clause.
-    function citeMeta(hit) {
+    // A listed clause (ref) has its own class names, so the answer's citation stays one of a kind.
+    function citeMeta(hit, ref) {
+      var p = ref ? "pkb-r" : "pkb-";
       var meta = el("div", { "class": "pkb-meta" });
-      meta.appendChild(el("span", { "class": "pkb-title" }, "《" + (hit.title || "") + "》"));
-      if (hit.doc_number) meta.appendChild(el("span", { "class": "pkb-docno" }, hit.doc_number));
-      if (hit.section) meta.appendChild(el("span", { "class": "pkb-section" }, hit.section));
-      meta.appendChild(badge(hit.validity || "有效"));
+      meta.appendChild(el("span", { "class": p + "title" }, "《" + (hit.title || "") + "》"));
+      if (hit.doc_number) meta.appendChild(el("span", { "class": p + "docno" }, hit.doc_number));
+      if (hit.section) meta.appendChild(el("span", { "class": p + "section" }, hit.section));
+      meta.appendChild(badge(hit.validity || "有效", ref));
       return meta;
     }
 
@@ -365,8 +367,9 @@
       return HOST + "/policies/" + encodeURIComponent(hit.policy_id) + "#" + anchor;
     }
 
-    function sourceLink(hit, text) {
-      return el("a", { "class": "pkb-link", href: hrefOf(hit), target: "_blank", rel: "noopener" }, text);
+    // "pkb-link" is the answer's own source; listed clauses link with "pkb-ref".
+    function sourceLink(hit, text, cls) {
+      return el("a", { "class": cls || "pkb-link", href: hrefOf(hit), target: "_blank", rel: "noopener" }, text);
     }
 
     function snippet(text) {
@@ -377,9 +380,9 @@
     // A cited clause in a list (further clauses under an answer, a related reply).
     function listItem(hit) {
       var li = el("li", { "class": "pkb-item" });
-      li.appendChild(citeMeta(hit));
+      li.appendChild(citeMeta(hit, true));
       li.appendChild(el("div", { "class": "pkb-text" }, snippet(hit.text)));
-      li.appendChild(sourceLink(hit, "查看原文"));
+      li.appendChild(sourceLink(hit, "查看原文", "pkb-ref"));
       return li;
     }
 
