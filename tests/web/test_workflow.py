@@ -336,3 +336,30 @@ def test_the_api_keeps_json_for_a_refusal(client, staff):
     res = browser.get("/api/agent/search", params={"q": "高企"})
     assert res.status_code == 403 and res.headers["content-type"].startswith("application/json")
     assert "坐席" in res.json()["detail"]
+
+
+def test_any_two_revisions_of_a_record_can_be_compared(staff, demo_engine):
+    pid = _policy_id(demo_engine, "jh-2024-sci-01")
+    with Session(demo_engine) as session:
+        from kb.models import FaqItem
+
+        faq = session.exec(select(FaqItem).where(FaqItem.policy_id == pid)).first()
+    first = _revision_id(_post(staff["zhang"], f"/admin/content/new/faq?record_id={faq.id}",
+                               question=faq.question, answer="第一稿：奖励20万元。"))
+    second = _revision_id(_post(staff["chen"], f"/admin/content/new/faq?record_id={faq.id}",
+                                question=faq.question, answer="第二稿：奖励30万元。"))
+    browser = staff["li"][0]
+    page = browser.get(f"/admin/revisions/{second}").text
+    assert f'<option value="{first}">稿件 {first}' in page  # offered for comparison
+    assert "与已发布版本对比" in page
+    compared = browser.get(f"/admin/revisions/{second}", params={"against": str(first)}).text
+    assert f"与稿件 {first}" in compared
+    diff = compared[compared.index('id="diff"'):]
+    assert "第<del>一</del><ins>二</ins>稿：奖励<del>20</del><ins>30</ins>万元。" in diff
+    # Another kind of content or a number that is no revision: a 422 saying why.
+    other = _revision_id(_post(staff["zhang"], f"/admin/content/new/interpretation?policy_id={pid}",
+                               title="另一份解读", background=BACKGROUND, purpose=PURPOSE,
+                               measures=MEASURES))
+    for bad in (str(other), "99999", "abc"):
+        res = browser.get(f"/admin/revisions/{second}", params={"against": bad})
+        assert res.status_code == 422 and "对比" in res.text
