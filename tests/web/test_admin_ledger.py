@@ -243,3 +243,14 @@ def test_a_malformed_pick_is_refused_and_changes_nothing(staff, demo_engine):
     assert res.status_code == 422 and "请从列表中选择" in res.text
     with Session(demo_engine) as session:
         assert session.get(LedgerTopic, tid).status == "open"
+
+
+def test_the_topic_page_says_how_its_department_was_chosen(client, staff, demo_engine):
+    _ask(client, "宠物狗办证在哪里办")  # nothing to route by
+    (topic,) = _topics(demo_engine)
+    page = staff["admin"][0].get(f"/admin/ledger/{topic.id}").text
+    assert "未能推断，待分派" in page[page.index('id="department"'):]
+    assert _post(staff["admin"], f"/admin/ledger/{topic.id}/assign",
+                 department_id=str(_dept_id(demo_engine, "县人社局")), due_date=FAR).status_code == 303
+    page = staff["admin"][0].get(f"/admin/ledger/{topic.id}").text
+    assert "县人社局 <small class=\"meta\" id=\"routed-by\">（人工指定）</small>" in page

@@ -13,6 +13,7 @@ from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.feedback import ledger
 from kb.feedback.answer_choices import answer_choices, parse_choice
 from kb.feedback.models import TOPIC_STATUS_LABELS, TopicStatus
+from kb.feedback.routing import ROUTED_BY_LABELS
 from kb.models import Department
 from kb.staff.models import Role, User
 from web.auth import actor_of, require_user, verify_csrf
@@ -60,6 +61,7 @@ def _detail_page(request: Request, session: Session, user: User, topic_id: int, 
     return request.app.state.templates.TemplateResponse(request, "admin_topic.html", {
         "t": detail, "topic": detail.topic, "departments": _departments(session),
         "answers": answer_choices(session=session, department_id=detail.topic.department_id),
+        "routed_by_labels": ROUTED_BY_LABELS,
         "status_labels": TOPIC_STATUS_LABELS, "channel_labels": CHANNEL_LABELS,
         "answer_labels": ANSWER_LABELS, "notice": notice, "error": error,
         "can_manage": ledger.may_manage(user=user, topic=detail.topic),
