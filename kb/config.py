@@ -38,6 +38,10 @@ class Settings(BaseSettings):
 
     # Web: where links in messages point, who may embed the widget, how often a client may ask.
     public_url: str = "http://127.0.0.1:8000"
+    # The site's name in every page header, and its footer: parts separated by "|"
+    # (主办单位, 联系方式, 备案号 as the county's portal rules require).
+    site_name: str = "政策通 · 金湖县涉企政策服务"
+    site_footer: str = "主办单位：金湖县人民政府办公室|联系方式：12345 政务服务便民热线"
     widget_origins: str = ""  # comma-separated origins, e.g. "https://www.jinhu.gov.cn"
     ask_rate_limit: int = Field(default=30, ge=1)  # questions per client per window
     ask_rate_window_s: int = Field(default=60, ge=1)
@@ -107,6 +111,11 @@ class Settings(BaseSettings):
     @staticmethod
     def _split(value: str) -> list[str]:
         return [v.strip() for v in value.split(",") if v.strip()]
+
+    @property
+    def site_footer_lines(self) -> list[str]:
+        """The footer's parts, in order."""
+        return [part.strip() for part in self.site_footer.split("|") if part.strip()]
 
     @property
     def widget_origin_list(self) -> list[str]:

@@ -47,8 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await scheduler.stop(app)
         engine.dispose()
 
-    app = FastAPI(title="政策通 PolicyKB", lifespan=lifespan)
+    # /docs and /redoc come from web.routes.docs, with packaged assets instead of a CDN.
+    app = FastAPI(title="政策通 PolicyKB", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
+    site = settings or get_settings()
+    app.state.templates.env.globals.update(site_name=site.site_name,
+                                           site_footer=site.site_footer_lines)
     errors.install(app)
     from web import openapi
 
@@ -63,8 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=(settings or get_settings()).widget_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    from web.routes import ask, checkup, widget
+    from web.routes import ask, checkup, docs, public, widget
 
+    docs.install(app)
+    app.include_router(public.router)
     app.include_router(ask.router)
     app.include_router(checkup.router)
     app.include_router(widget.router)

@@ -179,3 +179,6 @@ def install(app: FastAPI) -> None:
     env.globals["staff_areas"] = staff_areas
     env.globals["role_labels"] = role_labels
     env.globals["local_time"] = local_time
+    from kb.authoring.workflow import may
+
+    env.globals["may"] = may  # which sign-off buttons a page shows

@@ -51,11 +51,18 @@ def validation_message(exc: RequestValidationError) -> str:
     return "请求有误：" + "；".join(parts)
 
 
+STAFF_PAGES = ("/admin", "/agent")
+
+
 def _respond(request: Request, message: str, status: int) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"detail": message}, status_code=status)
+    # A signed-in member of staff refused an action stays in the admin layout and its navigation.
+    staff = getattr(request.state, "user", None) is not None
+    template = ("admin_forbidden.html" if status == 403 and staff
+                and request.url.path.startswith(STAFF_PAGES) else "error.html")
     return request.app.state.templates.TemplateResponse(
-        request, "error.html", {"message": message, "status": status}, status_code=status)
+        request, template, {"message": message, "status": status}, status_code=status)
 
 
 def install(app: FastAPI) -> None:

@@ -8,7 +8,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "form-action 'self'; frame-ancestors 'none'")
 HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
            "Referrer-Policy": "strict-origin-when-cross-origin"}
-# FastAPI's own API pages load Swagger UI / ReDoc from a CDN with inline script: no CSP there.
+# Swagger UI / ReDoc (served from packaged assets) start with inline script: no CSP there.
 NO_CSP = ("/docs", "/redoc")
 
 

@@ -43,6 +43,17 @@ class Staff:
         return Actor.of(self.user, self.client)
 
 
+# The role each sign-off step needs; pages show a step's button only to those who hold it.
+ACTION_ROLES = {"draft": Role.DRAFTER, "approve": Role.REVIEWER, "return_submitted": Role.REVIEWER,
+                "publish": Role.PUBLISHER, "return_approved": Role.PUBLISHER,
+                "withdraw": Role.PUBLISHER, "rollback": Role.PUBLISHER}
+
+
+def may(user: User | None, action: str) -> bool:
+    """Whether ``user`` holds the role sign-off step ``action`` needs (department aside)."""
+    return user is not None and user.active and user.has(ACTION_ROLES[action])
+
+
 def require_role(user: User, role: Role) -> None:
     """PermissionDenied unless ``user`` holds ``role``."""
     if not user.active or not user.has(role):

@@ -11,7 +11,8 @@ from kb.clock import county_day
 from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kb.feedback.models import TOPIC_STATUS_LABELS, Feedback, LedgerTopic, QuestionLog, TopicStatus
 from kb.feedback.questions import UNANSWERED
-from kb.models import Department, FaqItem, Interpretation, Passage, Policy, Status
+from kb.feedback.routing import BY_HAND, route
+from kb.models import Department, FaqItem, Interpretation, Status
 from kb.search.text.question_match import JOIN_THRESHOLD, features, similarity
 from kb.staff.audit import SYSTEM, Actor, record
 from kb.staff.models import Role, User
@@ -73,25 +74,6 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-# Below this, the best hit is more likely noise than the right policy: the topic waits for an
-# administrator to assign it rather than landing on an unrelated department.
-SUGGEST_MIN_CONFIDENCE = 0.15
-
-
-def _department_of_hits(session: Session, question: QuestionLog) -> int | None:
-    if question.confidence < SUGGEST_MIN_CONFIDENCE:
-        return None
-    for passage_id in question.hits[:1]:
-        passage = session.get(Passage, passage_id)  # passages are rebuilt, so it may be gone
-        policy = session.get(Policy, passage.policy_id) if passage else None
-        if policy is not None:
-            return policy.department_id
-    if question.policy_id is not None:
-        policy = session.get(Policy, question.policy_id)
-        return policy.department_id if policy else None
-    return None
-
-
 def _file(session: Session, question: QuestionLog, due_days: int, now: datetime) -> LedgerTopic:
     """Put a question into the closest open topic, or a new one."""
     asked = _aware(question.asked_at)
@@ -101,8 +83,9 @@ def _file(session: Session, question: QuestionLog, due_days: int, now: datetime)
         topic.question_count += 1
         topic.last_asked_at = max(_aware(topic.last_asked_at), asked)
     else:
-        topic = LedgerTopic(title=question.question,
-                            department_id=_department_of_hits(session, question),
+        department_id, routed_by = route(session, question)
+        topic = LedgerTopic(title=question.question, department_id=department_id,
+                            routed_by=routed_by,
                             due_date=county_day(now) + timedelta(days=due_days),
                             question_count=1, first_asked_at=asked, last_asked_at=asked,
                             created_at=now)
@@ -112,6 +95,7 @@ def _file(session: Session, question: QuestionLog, due_days: int, now: datetime)
         record(session=session, actor=SYSTEM, action="ledger.create", record_kind=RECORD_KIND,
                record_id=topic.id, detail={"question_id": question.id, "title": topic.title,
                                            "department_id": topic.department_id,
+                                           "routed_by": routed_by,
                                            "due_date": topic.due_date.isoformat()})
     question.topic_id = topic.id
     session.add_all([topic, question])
@@ -177,6 +161,7 @@ def assign(*, session: Session, actor: Actor, topic_id: int, department_id: int,
     before = {"department_id": topic.department_id,
               "due_date": topic.due_date.isoformat() if topic.due_date else None}
     topic.department_id, topic.due_date = department.id, due_date
+    topic.routed_by = BY_HAND
     if note:
         topic.note = note
     session.add(topic)

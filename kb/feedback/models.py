@@ -55,6 +55,8 @@ class LedgerTopic(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(sa_column=Column(Text, nullable=False))  # a representative question
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    # How the department was chosen: "policy" (the matched policy's), "keyword", "manual", None.
+    routed_by: str | None = Field(default=None, max_length=10)
     due_date: date | None = None
     status: TopicStatus = Field(default=TopicStatus.OPEN, index=True)
     answer_kind: str | None = Field(default=None, max_length=20)  # "faq" | "interpretation"

@@ -4,10 +4,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from kb.library.docnumber import CLOSE, OPEN
+
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "O": 0, "○": 0}
 
 DOC_NUMBER = re.compile(
-    r"([\u4e00-\u9fa5]{1,12})\s*[〔\[［【(（]\s*(\d{4})\s*[〕\]］】)）]\s*(\d{1,4})\s*号"
+    rf"([\u4e00-\u9fa5]{{1,12}})\s*[{re.escape(OPEN)}]\s*(\d{{4}})\s*[{re.escape(CLOSE)}]\s*(\d{{1,4}})\s*号"
 )
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _CN_DATE = re.compile(r"([〇零○O一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日")

@@ -8,6 +8,8 @@ from sqlmodel import Session, col, func, or_, select
 
 from kb.errors import InvalidInput, PolicyNotFound
 from kb.ids import parse_id
+from kb.library.clauses import clause_body, clause_context
+from kb.library.docnumber import normalise_doc_brackets
 from kb.library.filters import Filters
 from kb.library.schemas import VALIDITY_ALIASES
 from kb.models import (
@@ -47,6 +49,8 @@ class Clause(BaseModel):
     section: str
     heading: str
     text: str
+    context: str = ""  # parent headings to print above it (第一章 总则), not its own heading
+    body: str = ""  # the text without the section label in front (the page prints the label once)
 
 
 class InterpretationOut(BaseModel):
@@ -135,14 +139,19 @@ def department_id(*, session: Session, name: str) -> int:
 
 
 def search_filters(*, session: Session, validity: list[str] | None = None,
-                   department: str | None = None, theme: str | None = None) -> Filters | None:
-    """The search filters a request asked for, or None when it asked for none."""
+                   department: str | None = None, theme: str | None = None,
+                   policy: str | int | None = None) -> Filters | None:
+    """The search filters a request asked for, or None when it asked for none.
+
+    ``policy`` (a number or bulk-file id) must name a published policy, else PolicyNotFound.
+    """
     vals = parse_validity(validity or [])
     dept_ids = [department_id(session=session, name=department)] if department and department.strip() else []
     theme = (theme or "").strip() or None
-    if not (vals or dept_ids or theme):
+    policy_ids = [get_policy(session=session, ref=policy).id] if str(policy or "").strip() else []
+    if not (vals or dept_ids or theme or policy_ids):
         return None
-    return Filters(validity=vals, department_ids=dept_ids, theme=theme)
+    return Filters(validity=vals, department_ids=dept_ids, theme=theme, policy_ids=policy_ids)
 
 
 def parse_date(name: str, value: str | None) -> date | None:
@@ -201,7 +210,8 @@ def list_policies(*, session: Session, q: str | None = None, department: str | N
         raise InvalidInput("issued_from：起始日期晚于截止日期")
     stmt = _published()
     if q and q.strip():
-        like = f"%{q.strip()}%"
+        # 文号 are stored with 〔〕 (ingestion normalises them); a query typed with [] 【】 （） matches.
+        like = f"%{normalise_doc_brackets(q.strip())}%"
         stmt = stmt.where(or_(col(Policy.title).like(like), col(Policy.doc_number).like(like)))
     if department and department.strip():
         stmt = stmt.where(Policy.department_id == department_id(session=session, name=department))
@@ -266,7 +276,9 @@ def policy_detail(*, session: Session, ref: str | int) -> PolicyDetail:
         .order_by(col(FaqItem.ordinal), col(FaqItem.id))).all()
     summary = _summaries(session, [policy])[0]
     return PolicyDetail.model_validate(summary.model_dump() | {
-        "clauses": [Clause(passage_id=c.id, section=c.section, heading=c.heading, text=c.text)
+        "clauses": [Clause(passage_id=c.id, section=c.section, heading=c.heading, text=c.text,
+                           context=clause_context(c.section, c.heading),
+                           body=clause_body(c.section, c.text))
                     for c in clauses],
         "interpretations": [InterpretationOut.model_validate(i.model_dump()) for i in interps],
         "drafter": policy.drafter, "reviewer": policy.reviewer, "publisher": policy.publisher,

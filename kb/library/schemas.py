@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from kb.library.docnumber import normalise_doc_brackets
 from kb.models import Level, Validity
 
 SIZE_ALIASES = {"大型": "large", "中型": "medium", "小型": "small", "微型": "micro",
@@ -130,6 +131,11 @@ class PolicyRecord(BaseModel):
         if isinstance(v, str) and not v.strip():
             return None
         return str(v) if isinstance(v, int) else v
+
+    @field_validator("doc_number")
+    @classmethod
+    def _doc_number(cls, v: str | None) -> str | None:
+        return normalise_doc_brackets(v) if v else v
 
     _validity = field_validator("validity", mode="before")(validity_alias)
     _sizes = field_validator("sizes")(normalise_sizes)

@@ -1,9 +1,11 @@
 """The append-only audit log: who did what to which record, when, from which address."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, col, select
 
+from kb.clock import county_day_bounds
 from kb.staff.models import AuditEntry, User
 
 
@@ -38,9 +40,14 @@ def record(*, session: Session, actor: Actor, action: str, record_kind: str = ""
 
 def entries(*, session: Session, actor: str | None = None, action: str | None = None,
             record_kind: str | None = None, record_id: int | None = None,
+            since: date | None = None, until: date | None = None,
             limit: int = 200, before_id: int | None = None) -> list[AuditEntry]:
-    """The newest entries first, optionally narrowed."""
+    """The newest entries first, optionally narrowed (``since`` / ``until``: county days, inclusive)."""
     stmt = select(AuditEntry)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= county_day_bounds(since)[0])
+    if until is not None:
+        stmt = stmt.where(AuditEntry.at < county_day_bounds(until)[1])
     if actor:
         stmt = stmt.where(AuditEntry.actor == actor)
     if action:

@@ -40,7 +40,9 @@ def test_entries_newest_first_with_filters(client, demo_engine, admin):
     page = client.get("/admin/audit").text
     ids = ids_on(page)
     assert ids == sorted(ids, reverse=True) and len(ids) == 4  # 2 accounts, 1 department, 1 login
-    assert "新建账号 <code>user.create</code>" in page and "登录 <code>login.ok</code>" in page
+    assert "<td>新建账号</td>" in page and "<td>登录</td>" in page  # what happened, in words
+    assert "username：zhang" in page and '{"' not in page  # details read as fields, not JSON
+    assert '<option value="user.create">新建账号</option>' in page  # 操作 picked from a list
 
     only_root = client.get("/admin/audit", params={"actor": "root"}).text
     assert len(ids_on(only_root)) == 1 and 'name="actor" value="root"' in only_root
@@ -78,6 +80,29 @@ def test_csv_export_opens_in_excel_and_defuses_formulas(client, demo_engine, adm
     failed = next(r for r in rows if r[3] == "登录失败")
     assert failed[2] == "'=hyperlink(\"http://x\")"
     created = next(r for r in rows if r[3] == "新建账号")
-    assert created[2] == "system" and '"username": "root"' in created[6]
+    assert created[2] == "system" and "username：root" in created[6]
     narrowed = client.get("/admin/audit.csv", params={"action": "login.ok"}).content
     assert len(list(csv.reader(io.StringIO(narrowed.decode("utf-8-sig"))))) == 2
+
+
+def test_filter_by_day(client, demo_engine, admin):
+    from datetime import UTC, datetime
+
+    from kb.staff.models import AuditEntry
+
+    with session_scope(demo_engine) as s:
+        # 23:30 UTC on 1 March is 07:30 on 2 March in the county: the county's day counts.
+        s.add(AuditEntry(actor="system", action="test.old", at=datetime(2025, 3, 1, 23, 30, tzinfo=UTC)))
+    on_day = client.get("/admin/audit", params={"since": "2025-03-02", "until": "2025-03-02"}).text
+    assert len(ids_on(on_day)) == 1 and "test.old" in on_day
+    assert 'name="since" value="2025-03-02"' in on_day
+    before = client.get("/admin/audit", params={"until": "2025-03-01"}).text
+    assert ids_on(before) == []
+    later = client.get("/admin/audit", params={"since": "2025-03-03"}).text
+    assert "test.old" not in later and len(ids_on(later)) == 2  # root created, root signed in
+    narrowed = client.get("/admin/audit.csv", params={"since": "2025-03-02", "until": "2025-03-02"})
+    assert len(list(csv.reader(io.StringIO(narrowed.content.decode("utf-8-sig"))))) == 2
+    bad = client.get("/admin/audit", params={"since": "2025-02-30"})
+    assert bad.status_code == 422 and "since" in bad.text
+    backwards = client.get("/admin/audit", params={"since": "2025-03-05", "until": "2025-03-01"})
+    assert backwards.status_code == 422 and "起始日期晚于截止日期" in backwards.text

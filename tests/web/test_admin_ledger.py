@@ -215,3 +215,42 @@ def test_overdue_topics_are_highlighted_and_filtered(client, staff, demo_engine)
     bad = browser.get("/admin/ledger?department=abc")
     assert bad.status_code == 422 and "abc" in bad.text
     assert browser.get("/admin/ledger/99999").status_code == 404
+
+
+def test_an_answer_is_picked_from_the_department_s_published_content(staff, demo_engine, policy_ids):
+    tid = _sci_topic(demo_engine)
+    page = staff["li"][0].get(f"/admin/ledger/{tid}").text
+    picker = page[page.index('id="answer-picker"'):page.index("</select>", page.index('id="answer-picker"'))]
+    assert 'type="number"' not in page[page.index("关联已发布的答复"):]  # no typed id any more
+    with Session(demo_engine) as session:
+        from kb.models import FaqItem
+
+        faq = session.exec(select(FaqItem).where(
+            FaqItem.policy_id == policy_ids["jh-2024-sci-01"])).first()
+        other = session.exec(select(FaqItem).where(
+            FaqItem.policy_id == policy_ids["jh-2024-biz-01"])).first()
+    assert f'<option value="faq:{faq.id}">常见问题：{faq.question}' in picker
+    assert f"faq:{other.id}" not in picker  # another department's FAQ is not offered
+    assert _post(staff["li"], f"/admin/ledger/{tid}/link", answer=f"faq:{faq.id}").status_code == 303
+    with Session(demo_engine) as session:
+        topic = session.get(LedgerTopic, tid)
+    assert (topic.status, topic.answer_kind, topic.answer_id) == ("answered", "faq", faq.id)
+
+
+def test_a_malformed_pick_is_refused_and_changes_nothing(staff, demo_engine):
+    tid = _sci_topic(demo_engine)
+    res = _post(staff["li"], f"/admin/ledger/{tid}/link", answer="faq:abc")
+    assert res.status_code == 422 and "请从列表中选择" in res.text
+    with Session(demo_engine) as session:
+        assert session.get(LedgerTopic, tid).status == "open"
+
+
+def test_the_topic_page_says_how_its_department_was_chosen(client, staff, demo_engine):
+    _ask(client, "宠物狗办证在哪里办")  # nothing to route by
+    (topic,) = _topics(demo_engine)
+    page = staff["admin"][0].get(f"/admin/ledger/{topic.id}").text
+    assert "未能推断，待分派" in page[page.index('id="department"'):]
+    assert _post(staff["admin"], f"/admin/ledger/{topic.id}/assign",
+                 department_id=str(_dept_id(demo_engine, "县人社局")), due_date=FAR).status_code == 303
+    page = staff["admin"][0].get(f"/admin/ledger/{topic.id}").text
+    assert "县人社局 <small class=\"meta\" id=\"routed-by\">（人工指定）</small>" in page

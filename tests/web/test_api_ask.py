@@ -89,7 +89,7 @@ def test_openapi_page_documents_the_api(client):
     assert {"/api/ask", "/api/feedback", "/api/policies", "/api/policies/{policy_id}"} <= paths.keys()
 
 
-def test_reply_is_exactly_the_answer_object_plus_question_id(client, web_settings):
+def test_reply_is_exactly_the_answer_object_plus_question_id_and_scope(client, web_settings):
     import json
 
     from kb.search.answers import ask
@@ -98,4 +98,30 @@ def test_reply_is_exactly_the_answer_object_plus_question_id(client, web_setting
                    threshold=web_settings.answer_threshold, hotline=web_settings.hotline).to_dict()
     got = client.post("/api/ask", json={"question": "技改设备投资能补多少"}).json()
     assert isinstance(got.pop("question_id"), int)
+    assert got.pop("scope") == "all"  # no policy filter: searched everywhere
     assert got == json.loads(json.dumps(expected, ensure_ascii=False))
+
+
+def test_policy_filter_searches_that_policy_first_then_everywhere(client):
+    from sqlmodel import Session, select
+
+    from kb.models import Policy
+
+    with Session(client.app.state.engine) as session:
+        tech = session.exec(select(Policy).where(Policy.doc_number == "金科发〔2024〕8号")).one()
+        techgai = session.exec(select(Policy).where(Policy.doc_number == "金政发〔2024〕12号")).one()
+    # The question is about the policy it is asked on: answered from it.
+    mine = client.post("/api/ask", json={"question": "首次认定高新技术企业有什么奖励",
+                                         "filters": {"policy": str(tech.id)}}).json()
+    assert mine["scope"] == "policy" and mine["answer_type"] in ("faq", "passage")
+    assert mine["answer"]["policy_id"] == tech.id
+    assert {h["policy_id"] for h in mine["hits"]} == {tech.id}
+    # Asked on another policy's page, the answer comes from where it is, and says so.
+    other = client.post("/api/ask", json={"question": "首次认定高新技术企业有什么奖励",
+                                          "filters": {"policy": str(techgai.id)}}).json()
+    assert other["scope"] == "all" and other["answer"]["policy_id"] == tech.id
+
+
+def test_unknown_policy_filter_is_a_404_with_a_message(client):
+    r = client.post("/api/ask", json={"question": "设备投资补助多少", "filters": {"policy": "99999"}})
+    assert r.status_code == 404 and "99999" in r.json()["detail"]

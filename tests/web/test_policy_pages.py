@@ -2,11 +2,13 @@
 
 import re
 
+import pytest
+
 
 def test_home_links_to_every_part(client):
     page = client.get("/")
     assert page.status_code == 200
-    for href in ("/policies", "/checkup", "/agent", "/demo", "/docs"):
+    for href in ("/policies", "/ask", "/checkup", "/agent", "/demo", "/docs"):
         assert f'href="{href}"' in page.text
 
 
@@ -74,3 +76,66 @@ def test_text_is_escaped(client, demo_engine, policy_ids):
 def test_unknown_policy_is_a_404_page(client):
     page = client.get("/policies/424242")
     assert page.status_code == 404 and "<html" in page.text and "424242" in page.text
+
+
+def test_clause_headings_appear_once(client, policy_ids):
+    page = client.get(f"/policies/{policy_ids['jh-2024-tech-01']}").text
+    text = re.sub(r"<[^>]+>", "", page[page.index('id="fulltext"'):page.index("</section>", page.index('id="fulltext"'))])
+    assert text.count("第四条") == 1 and text.count("设备投资补助") == 1
+    assert text.count("第二章 技术改造支持") == 1  # the chapter, once, above its first clause
+
+
+@pytest.mark.parametrize("typed", ["金政发[2024]12号", "金政发【2024】12号", "金政发（2024）12号",
+                                   "金政发(2024)12", "[2024]12号"])
+def test_list_finds_a_doc_number_typed_with_any_brackets(client, typed):
+    page = client.get("/policies", params={"q": typed}).text
+    assert "共 1 件" in page and "金政发〔2024〕12号" in page
+    api = client.get("/api/policies", params={"q": typed}).json()
+    assert [p["doc_number"] for p in api["items"]] == ["金政发〔2024〕12号"]
+
+
+def test_policy_page_and_list_carry_the_widget_scoped_to_the_policy(client, policy_ids):
+    pid = policy_ids["jh-2024-sci-01"]
+    page = client.get(f"/policies/{pid}").text
+    assert re.search(rf'<script src="/widget.js" data-title="就本政策提问" data-policy="{pid}"', page)
+    import json
+
+    starters = json.loads(re.search(r"data-starters='([^']*)'", page).group(1))
+    assert "我们公司去年刚认定高新企业，能拿多少奖励？" in starters  # its own FAQ as starters
+    listing = client.get("/policies").text
+    assert '<script src="/widget.js" data-title="政策咨询"' in listing and "data-policy" not in listing
+
+
+def test_every_page_has_the_site_name_footer_and_favicon(client):
+    for path in ("/", "/policies", "/ask", "/checkup", "/track"):
+        page = client.get(path).text
+        assert "政策通 · 金湖县涉企政策服务" in page and "主办单位：金湖县人民政府办公室" in page
+        assert 'href="/favicon.ico"' in page
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_site_name_and_footer_come_from_settings(demo_engine, web_settings):
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    s = web_settings.model_copy(update={"site_name": "某某县政策服务",
+                                        "site_footer": "主办单位：某某县政府|备案号：苏ICP备0000号"})
+    with TestClient(create_app(s)) as c:
+        page = c.get("/").text
+    assert "某某县政策服务" in page and "<p>备案号：苏ICP备0000号</p>" in page
+    assert "金湖县涉企政策服务" not in page
+
+
+def test_ask_page_embeds_the_widget_inline_with_starters(client):
+    import json
+    import re
+
+    page = client.get("/ask")
+    assert page.status_code == 200
+    assert 'data-inline="#ask-panel"' in page.text and 'id="ask-panel"' in page.text
+    starters = json.loads(re.search(r"data-starters='([^']*)'", page.text).group(1))
+    assert 1 < len(starters) <= 6
+    assert '<a href="/ask">智能问答</a>' in page.text  # the nav's Q&A link is the page itself

@@ -123,6 +123,9 @@ def test_admin_page_is_staff_only_and_shows_funnel_failures_and_suspensions(
     assert page.status_code == 200
     assert "推送页面测试政策" in page.text and "HTTP 500 boom" in page.text
     assert "硬退信：550 no user" in page.text
+    # Inside the admin layout: the staff navigation, with this page marked as the current one.
+    assert 'aria-label="工作人员导航"' in page.text
+    assert '<a href="/admin/push" aria-current="page">推送管理</a>' in page.text
     csv = client.get("/admin/push/funnel.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert "推送,送达,打开,点击,已申报" in csv.text and "推送页面测试政策,2,1,0,0,0" in csv.text

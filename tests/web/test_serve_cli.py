@@ -13,7 +13,7 @@ from web.cli import page_urls
 
 def test_page_urls_name_every_page():
     lines = page_urls(host="127.0.0.1", port=8123)
-    for path in ("/policies", "/checkup", "/demo", "/agent", "/docs"):
+    for path in ("/policies", "/ask", "/checkup", "/demo", "/agent", "/docs"):
         assert any(f"http://127.0.0.1:8123{path} " in line for line in lines), path
     assert "http://[::1]:80/" in page_urls(host="::1", port=80)[0]
     assert "http://127.0.0.1:80/" in page_urls(host="0.0.0.0", port=80)[0]

@@ -32,3 +32,10 @@ def test_demo_page_embeds_the_widget_with_the_one_line_tag(client):
     assert ('<script src="http://testserver/widget.js" data-title="一企来政策咨询" async></script>'
             in res.text)
     assert "font-size: 30px !important" in res.text
+
+
+
+def test_ask_page_without_faq_still_has_the_widget(client):
+    page = client.get("/ask")  # an empty knowledge base: no starters, the question box all the same
+    assert page.status_code == 200
+    assert 'data-inline="#ask-panel"' in page.text and "data-starters='[]'" in page.text

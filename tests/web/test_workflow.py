@@ -294,3 +294,72 @@ def test_repeated_unanswered_questions_form_a_topic_that_an_faq_closes(staff, pu
     reworded = public.post("/api/ask", json={"question": asked[1]}).json()
     assert reworded["answer"]["kind"] == "faq"  # the new FAQ answers the rewording too
     assert "犬类管理窗口" in reworded["answer"]["text"]
+
+
+def _buttons(html: str) -> set[str]:
+    return set(re.findall(r"<button[^>]*>([^<]+)</button>", html))
+
+
+def test_buttons_follow_the_role_and_a_refusal_names_the_role(staff, demo_engine):
+    pid = _policy_id(demo_engine, "jh-2024-sci-01")
+    rid = _revision_id(_post(staff["zhang"], f"/admin/content/new/faq?policy_id={pid}",
+                             question="入库后每年要复核吗？", answer="每年复核一次入库条件。"))
+    assert _post(staff["zhang"], f"/admin/revisions/{rid}/submit").status_code == 303
+    drafter_view = staff["zhang"][0].get(f"/admin/revisions/{rid}").text
+    assert not {"审核通过", "退回修改", "发布"} & _buttons(drafter_view)
+    assert "等待审核人审核" in drafter_view
+    assert {"审核通过", "退回修改"} <= _buttons(staff["li"][0].get(f"/admin/revisions/{rid}").text)
+    # The publisher sees no review buttons either; after approval only the publisher sees 发布.
+    assert "审核通过" not in _buttons(staff["wang"][0].get(f"/admin/revisions/{rid}").text)
+    assert _post(staff["li"], f"/admin/revisions/{rid}/approve").status_code == 303
+    assert "发布" not in _buttons(staff["zhang"][0].get(f"/admin/revisions/{rid}").text)
+    assert "发布" not in _buttons(staff["li"][0].get(f"/admin/revisions/{rid}").text)
+    assert "发布" in _buttons(staff["wang"][0].get(f"/admin/revisions/{rid}").text)
+    # Withdraw and roll back are the publisher's: a drafter's policy page has neither.
+    policy_page = staff["zhang"][0].get(f"/admin/content/policies/{pid}").text
+    assert "撤回" not in _buttons(policy_page) and "修改政策" in policy_page
+    history = staff["zhang"][0].get(f"/admin/content/policies/{pid}/history").text
+    assert "回退到此版本" not in _buttons(history)
+    assert "撤回" in _buttons(staff["wang"][0].get(f"/admin/content/policies/{pid}").text)
+
+    # A drafter who posts the publish form anyway gets a page in the admin layout naming the role.
+    refused = _post(staff["zhang"], f"/admin/revisions/{rid}/publish")
+    assert refused.status_code == 403
+    assert 'id="forbidden"' in refused.text and "“发布人”" in refused.text
+    assert 'aria-label="工作人员导航"' in refused.text and "您的角色：拟稿人" in refused.text
+    with Session(demo_engine) as session:
+        assert session.get(Revision, rid).status == Status.APPROVED  # nothing happened
+
+
+def test_the_api_keeps_json_for_a_refusal(client, staff):
+    browser, _ = staff["zhang"]  # a drafter, not an agent
+    res = browser.get("/api/agent/search", params={"q": "高企"})
+    assert res.status_code == 403 and res.headers["content-type"].startswith("application/json")
+    assert "坐席" in res.json()["detail"]
+
+
+def test_any_two_revisions_of_a_record_can_be_compared(staff, demo_engine):
+    pid = _policy_id(demo_engine, "jh-2024-sci-01")
+    with Session(demo_engine) as session:
+        from kb.models import FaqItem
+
+        faq = session.exec(select(FaqItem).where(FaqItem.policy_id == pid)).first()
+    first = _revision_id(_post(staff["zhang"], f"/admin/content/new/faq?record_id={faq.id}",
+                               question=faq.question, answer="第一稿：奖励20万元。"))
+    second = _revision_id(_post(staff["chen"], f"/admin/content/new/faq?record_id={faq.id}",
+                                question=faq.question, answer="第二稿：奖励30万元。"))
+    browser = staff["li"][0]
+    page = browser.get(f"/admin/revisions/{second}").text
+    assert f'<option value="{first}">稿件 {first}' in page  # offered for comparison
+    assert "与已发布版本对比" in page
+    compared = browser.get(f"/admin/revisions/{second}", params={"against": str(first)}).text
+    assert f"与稿件 {first}" in compared
+    diff = compared[compared.index('id="diff"'):]
+    assert "第<del>一</del><ins>二</ins>稿：奖励<del>20</del><ins>30</ins>万元。" in diff
+    # Another kind of content or a number that is no revision: a 422 saying why.
+    other = _revision_id(_post(staff["zhang"], f"/admin/content/new/interpretation?policy_id={pid}",
+                               title="另一份解读", background=BACKGROUND, purpose=PURPOSE,
+                               measures=MEASURES))
+    for bad in (str(other), "99999", "abc"):
+        res = browser.get(f"/admin/revisions/{second}", params={"against": bad})
+        assert res.status_code == 422 and "对比" in res.text

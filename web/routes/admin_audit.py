@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from kb.csvout import csv_text
 from kb.errors import InvalidInput
+from kb.library.policies import parse_date
 from kb.staff.accounts import local_time
 from kb.staff.audit import entries
 from kb.staff.models import AuditEntry, Role, User
@@ -43,6 +44,8 @@ class AuditFilter:
     action: str = ""
     record_kind: str = ""
     record_id: str = ""
+    since: str = ""  # county days, YYYY-MM-DD, inclusive
+    until: str = ""
 
     def record_id_value(self) -> int | None:
         """The record id as a number, or None when not given."""
@@ -55,10 +58,14 @@ class AuditFilter:
 
     def select(self, session: Session, *, limit: int, before_id: int | None) -> list[AuditEntry]:
         """The matching entries, newest first."""
+        since, until = parse_date("since", self.since), parse_date("until", self.until)
+        if since and until and since > until:
+            raise InvalidInput("起始日期晚于截止日期")
         return entries(session=session, actor=self.actor.strip() or None,
                        action=self.action.strip() or None,
                        record_kind=self.record_kind.strip() or None,
-                       record_id=self.record_id_value(), limit=limit, before_id=before_id)
+                       record_id=self.record_id_value(), since=since, until=until,
+                       limit=limit, before_id=before_id)
 
     def query(self) -> dict[str, str]:
         """The non-empty fields, for links that keep the filter."""
@@ -66,7 +73,11 @@ class AuditFilter:
 
 
 def _detail(entry: AuditEntry) -> str:
-    return json.dumps(entry.detail, ensure_ascii=False) if entry.detail else ""
+    """The entry's details as "field：value" pairs a person reads, not raw JSON."""
+    def text(value: object) -> str:
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+    return "；".join(f"{k}：{text(v)}" for k, v in (entry.detail or {}).items())
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -11,7 +11,9 @@ from sqlmodel import Session, select
 from kb.clock import county_day
 from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.feedback import ledger
+from kb.feedback.answer_choices import answer_choices, parse_choice
 from kb.feedback.models import TOPIC_STATUS_LABELS, TopicStatus
+from kb.feedback.routing import ROUTED_BY_LABELS
 from kb.models import Department
 from kb.staff.models import Role, User
 from web.auth import actor_of, require_user, verify_csrf
@@ -58,6 +60,8 @@ def _detail_page(request: Request, session: Session, user: User, topic_id: int, 
     detail = ledger.topic_detail(session=session, topic_id=topic_id)
     return request.app.state.templates.TemplateResponse(request, "admin_topic.html", {
         "t": detail, "topic": detail.topic, "departments": _departments(session),
+        "answers": answer_choices(session=session, department_id=detail.topic.department_id),
+        "routed_by_labels": ROUTED_BY_LABELS,
         "status_labels": TOPIC_STATUS_LABELS, "channel_labels": CHANNEL_LABELS,
         "answer_labels": ANSWER_LABELS, "notice": notice, "error": error,
         "can_manage": ledger.may_manage(user=user, topic=detail.topic),
@@ -122,10 +126,17 @@ def change_status(request: Request, session: SessionDep, user: UserDep, topic_id
 @router.post("/{topic_id}/link", dependencies=[Depends(verify_csrf)])
 def link_answer(request: Request, session: SessionDep, user: UserDep, topic_id: int,
                 kind: Annotated[str, Form()] = "faq",
-                record_id: Annotated[str, Form()] = "") -> Response:
-    """Mark the topic answered by an FAQ item or interpretation that is already published."""
+                record_id: Annotated[str, Form()] = "",
+                answer: Annotated[str, Form()] = "") -> Response:
+    """Mark the topic answered by an FAQ item or interpretation that is already published
+    (``answer`` from the picker, "faq:12"; or ``kind`` and ``record_id``)."""
     _check_manager(session, user, topic_id)
     try:
+        if answer.strip():
+            picked = parse_choice(answer)
+            if picked is None:
+                raise InvalidInput("请从列表中选择已发布的常见问题或政策解读")
+            kind, record_id = picked[0], str(picked[1])
         rid = _int("答复内容", record_id)
         if rid is None:
             raise InvalidInput("请填写已发布的常见问题或政策解读的编号")

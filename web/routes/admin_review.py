@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from starlette.datastructures import FormData
 
 from kb.authoring import workflow
+from kb.authoring.compare import comparable, other_revision
 from kb.authoring.diff import field_diffs, snapshot_diff
 from kb.authoring.drafts import FIELD_LABELS
 from kb.authoring.publishing import content_of, live_record
@@ -62,9 +63,17 @@ def _labels(kind: ContentKind) -> dict[str, str]:
 
 
 @router.get("/revisions/{revision_id}", response_class=HTMLResponse)
-def revision_page(request: Request, session: SessionDep, user: Writer, revision_id: int) -> HTMLResponse:
-    """A revision: its diff against the published record, the quality check, the steps so far."""
+def revision_page(request: Request, session: SessionDep, user: Writer, revision_id: int,
+                  against: str = "") -> HTMLResponse:
+    """A revision: its diff against the published record (or, with ``against``, another
+    revision of the same record), the quality check, the steps so far."""
     rev = _revision(session, user, revision_id)
+    other = None
+    if against.strip():
+        other_id = parse_id(against.strip())
+        if other_id is None:
+            raise InvalidInput(f"对比的稿件编号应为整数，收到“{against}”")
+        other = other_revision(session=session, revision=rev, other_id=other_id)
     policy = session.get(Policy, rev.policy_id) if rev.policy_id else None
     quality = None
     if rev.kind == ContentKind.INTERPRETATION and policy is not None:
@@ -75,7 +84,8 @@ def revision_page(request: Request, session: SessionDep, user: Writer, revision_
     current = _current(session, rev)
     return render(request, "admin_revision.html", {
         "rev": rev, "policy": policy, "quality": quality,
-        "diffs": field_diffs(current, rev.data, _labels(rev.kind)),
+        "diffs": field_diffs(other.data if other else current, rev.data, _labels(rev.kind)),
+        "against": other, "comparable": comparable(session=session, revision=rev),
         "stale": rev.base is not None and current is not None and rev.status != Status.PUBLISHED
         and current != rev.base,
         "steps": [(local_time(datetime.fromisoformat(h["at"])), h) for h in rev.history],

@@ -11,6 +11,7 @@ from kb.feedback import ledger
 from kb.feedback.questions import log_question, record_feedback
 from kb.library.policies import search_filters
 from kb.search.answers import MAX_K, MAX_QUESTION_CHARS, ask
+from kb.search.scoped import ask_within
 from web.clients import client_address
 from web.deps import get_session
 from web.ratelimit import limit_asks, limit_feedback
@@ -25,6 +26,8 @@ class AskFilters(BaseModel):
                                        description="有效 / 失效 / 废止 / 已修订")
     department: str | None = Field(default=None, examples=["县科技局"], description="部门名称")
     theme: str | None = Field(default=None, examples=["科技创新"])
+    policy: str | None = Field(default=None, examples=["jh-2024-sci-01"],
+                               description="政策编号：先在本政策内查找，找不到答复时再查全部政策")
 
 
 class AskIn(BaseModel):
@@ -74,6 +77,9 @@ class AskOut(BaseModel):
     message: str = Field(description="给提问人的一句话：出处，或转 12345 热线")
     hits: list[HitOut]
     question_id: int = Field(description="用于 POST /api/feedback")
+    suggestions: list[str] = Field(default=[], description="可以换用的问法（已发布的常见问题）")
+    scope: Literal["policy", "all"] = Field(
+        default="all", description="policy：答复来自筛选的政策；all：来自全部政策")
 
 
 class FeedbackIn(BaseModel):
@@ -92,6 +98,7 @@ class FeedbackOut(BaseModel):
 
 
 @router.post("/api/ask", dependencies=[Depends(limit_asks)], responses={
+    404: {"description": "筛选的政策不存在或未发布"},
     422: {"description": "空问题、超过 500 字的问题或未知的筛选值"},
     429: {"description": "提问过于频繁（带 Retry-After 头）"}})
 def post_ask(body: AskIn, request: Request,
@@ -103,16 +110,23 @@ def post_ask(body: AskIn, request: Request,
     # for the log lines only, never while searching.
     with read_scope(request.app.state.engine) as reader:
         filters = search_filters(session=reader, validity=f.validity, department=f.department,
-                                 theme=f.theme) if f else None
-    result = ask(searcher=request.app.state.searcher, question=body.question, k=body.k,
-                 threshold=s.answer_threshold, hotline=s.hotline, filters=filters)
+                                 theme=f.theme, policy=f.policy) if f else None
+    scope = "all"
+    if filters and filters.policy_ids:
+        result, scope = ask_within(
+            searcher=request.app.state.searcher, question=body.question, k=body.k,
+            threshold=s.answer_threshold, hotline=s.hotline, policy_id=filters.policy_ids[0],
+            filters=filters)
+    else:
+        result = ask(searcher=request.app.state.searcher, question=body.question, k=body.k,
+                     threshold=s.answer_threshold, hotline=s.hotline, filters=filters)
     row = log_question(session=session, question=body.question, result=result,
                        channel=body.channel, client=client_address(request),
                        salt=request.app.state.client_salt)
     # Agents' questions are partial searches; only their explicit 没帮助 feedback reaches the ledger.
     if body.channel in ("widget", "api"):
         ledger.note_question(session=session, question=row, due_days=s.ledger_due_days)
-    return AskOut.model_validate(result.to_dict() | {"question_id": row.id})
+    return AskOut.model_validate(result.to_dict() | {"question_id": row.id, "scope": scope})
 
 
 @router.post("/api/feedback", dependencies=[Depends(limit_feedback)], responses={

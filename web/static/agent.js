@@ -64,11 +64,37 @@
     return node;
   }
 
+  // The kind of reply, said first: an agent reads an answer out, but only offers related clauses.
+  var KINDS = {
+    faq: ["kind-answer", "答复（常见问题）"], passage: ["kind-answer", "答复"],
+    related: ["kind-related", "相关条款，仅供参考"], none: ["kind-none", "无可靠答案，建议转办"]
+  };
+
+  function suggest(questions) {
+    var box = el("div", "agent-suggest");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "可以换用的问法");
+    box.appendChild(el("span", null, "可以换个问法："));
+    questions.forEach(function (q) {
+      var chip = el("button", "agent-chip", q);
+      chip.type = "button";
+      chip.addEventListener("click", function () { box.remove(); setQuery(q); });
+      box.appendChild(chip);
+    });
+    return box;
+  }
+
   function render(data) {
     list.textContent = "";
     var pct = Math.round((data.confidence || 0) * 100);
-    answer.textContent = (data.answer ? "" : "（无可靠答案）") + data.message + "　置信度 " + pct + "%";
+    var kind = KINDS[data.answer_type] || KINDS.none;
+    answer.textContent = "";
+    answer.appendChild(el("span", "agent-kind " + kind[0], kind[1]));
+    answer.appendChild(document.createTextNode(" " + data.message + "　置信度 " + pct + "%"));
+    if (data.suggestions && data.suggestions.length) answer.appendChild(suggest(data.suggestions));
+    var answered = data.answer_type === "faq" || data.answer_type === "passage";
     data.hits.forEach(function (hit, i) {
+      if (answered && i === 1) list.appendChild(el("h3", "agent-others", "其他相关条款"));
       var item = el("div", "agent-result");
       item.setAttribute("role", "option");
       item.setAttribute("aria-selected", "false");
@@ -133,8 +159,10 @@
     }
   });
 
+  function setQuery(q) { box.value = q; box.focus(); search(); }
+
   document.querySelectorAll("aside .ask-again").forEach(function (b) {
-    b.addEventListener("click", function () { box.value = b.textContent; box.focus(); search(); });
+    b.addEventListener("click", function () { setQuery(b.textContent); });
   });
 
   box.focus();

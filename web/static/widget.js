@@ -23,15 +23,27 @@
   var TITLE = script.getAttribute("data-title") || "政策咨询";
   var HOTLINE = script.getAttribute("data-hotline") || "12345";
   var PLACEHOLDER = script.getAttribute("data-placeholder") || "请输入您的问题，按回车发送";
+  // data-inline="#id": the panel lives inside that element, always open (the /ask page).
+  var INLINE = script.getAttribute("data-inline") || "";
+  // data-policy="ID": questions are searched within that policy first (就本政策提问).
+  var POLICY = script.getAttribute("data-policy") || "";
+  // data-starters='["…","…"]': questions offered before the first one is asked.
+  var STARTERS = [];
+  try { STARTERS = JSON.parse(script.getAttribute("data-starters") || "[]") || []; } catch (e) { STARTERS = []; }
+  var OTHERS_MAX = 2;  // further cited clauses under an answer
+  var SNIPPET = 140;  // characters of a listed clause before "…"
 
-  var api = { host: HOST, version: "1", open: function () {}, close: function () {} };
+  var api = { host: HOST, version: "1", open: function () {}, close: function () {},
+    ask: function () {} };
   window.PolicyKBWidget = api;
 
   // Sizes are in px, never rem/em: the host page owns the root font size and may set it to anything.
-  var CSS = [
+  function css() { return [
     // Inner !important beats the page's !important on the host element (cascade order for shadow trees).
-    ":host{all:initial !important;display:block !important;position:static !important;",
-    "  width:0 !important;height:0 !important;visibility:visible !important;opacity:1 !important}",
+    INLINE ? ":host{all:initial !important;display:block !important;position:static !important;" +
+      "width:100% !important;visibility:visible !important;opacity:1 !important}" :
+    ":host{all:initial !important;display:block !important;position:static !important;" +
+      "width:0 !important;height:0 !important;visibility:visible !important;opacity:1 !important}",
     ".pkb-root{font:14px/1.6 system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;",
     "  color:#1f2937;letter-spacing:normal;text-align:left;direction:ltr}",
     ".pkb-root *,.pkb-root *::before,.pkb-root *::after{box-sizing:border-box}",
@@ -59,16 +71,16 @@
     ".pkb-loading{color:#6b7280}",
     ".pkb-error{background:#fff7ed;border-color:#fdba74;color:#9a3412}",
     ".pkb-meta{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:center;margin-bottom:6px;white-space:normal}",
-    ".pkb-title{font-weight:600;color:#111827}",
-    ".pkb-docno,.pkb-section{color:#4b5563;font-size:13px}",
-    ".pkb-badge{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;line-height:20px;",
+    ".pkb-title,.pkb-rtitle{font-weight:600;color:#111827}",
+    ".pkb-docno,.pkb-section,.pkb-rdocno,.pkb-rsection{color:#4b5563;font-size:13px}",
+    ".pkb-badge,.pkb-rbadge{display:inline-block;padding:0 6px;border-radius:4px;font-size:12px;line-height:20px;",
     "  background:#d1fae5;color:#065f46}",
     ".pkb-badge-old{background:#fee2e2;color:#991b1b}",
     ".pkb-signoff{margin-top:6px;font-size:12px;color:#6b7280}",
     ".pkb-badge-revised{background:#fef3c7;color:#92400e}",
     ".pkb-note{margin:4px 0;color:#92400e;font-size:13px;white-space:normal}",
     ".pkb-text{margin:6px 0}",
-    ".pkb-link,.pkb-tel{color:#1d4ed8;text-decoration:underline;font-size:13px}",
+    ".pkb-link,.pkb-ref,.pkb-tel{color:#1d4ed8;text-decoration:underline;font-size:13px}",
     ".pkb-fb{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-top:8px;white-space:normal;",
     "  font-size:13px;color:#4b5563}",
     ".pkb-fb button{border:1px solid #d1d5db;background:#fff;border-radius:14px;padding:2px 10px;",
@@ -88,11 +100,29 @@
     "  font-size:14px;cursor:pointer}",
     "#pkb-send[disabled]{background:#9ca3af;cursor:default}",
     ".pkb-foot{padding:0 10px 8px;font-size:12px;color:#6b7280;background:#fff}",
+    ".pkb-fb button svg{vertical-align:-3px;margin-right:3px}",
+    ".pkb-kind{font-weight:600;color:#92400e;margin-bottom:4px;white-space:normal}",
+    ".pkb-scope{font-size:12px;color:#4b5563;margin-bottom:4px;white-space:normal}",
+    ".pkb-list{margin:6px 0 0;padding:0;list-style:none;white-space:normal}",
+    ".pkb-item{border-top:1px solid #e5e7eb;padding:6px 0}",
+    ".pkb-item .pkb-text{margin:4px 0;font-size:13px;white-space:pre-wrap}",
+    ".pkb-more{margin-top:8px;white-space:normal}",
+    ".pkb-more summary{cursor:pointer;color:#1d4ed8;font-size:13px}",
+    ".pkb-chips{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 10px;white-space:normal}",
+    ".pkb-chips-label{width:100%;font-size:13px;color:#4b5563}",
+    ".pkb-chip{border:1px solid #fca5a5;background:#fff;color:#991b1b;border-radius:14px;",
+    "  padding:3px 10px;font-size:13px;line-height:1.5;cursor:pointer;text-align:left;max-width:100%}",
+    ".pkb-chip:hover{background:#fee2e2}",
+    ".pkb-chip[disabled]{opacity:.5;cursor:default}",
+    // The inline panel (the /ask page) sits in the page's flow and is never hidden.
+    ".pkb-inline #pkb-panel{position:static;width:100%;height:auto;max-height:none;",
+    "  box-shadow:none;border-radius:8px}",
+    ".pkb-inline #pkb-log{min-height:320px;max-height:65vh}",
     ".pkb-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     // Phones: the panel takes the whole width (and height) so nothing scrolls sideways.
-    "@media (max-width:480px){#pkb-panel{left:0;right:0;bottom:0;top:0;width:100%;height:100%;",
-    "  max-height:none;border-radius:0;border:0}#pkb-launcher{right:12px;bottom:12px}}"
-  ].join("\n");
+    "@media (max-width:480px){.pkb-float #pkb-panel{left:0;right:0;bottom:0;top:0;width:100%;",
+    "  height:100%;max-height:none;border-radius:0;border:0}#pkb-launcher{right:12px;bottom:12px}}"
+  ].join("\n"); }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -118,6 +148,26 @@
     var path = document.createElementNS(NS, "path");
     path.setAttribute("fill", "currentColor");
     path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // Thumbs up / down for the feedback buttons (outline icons; words carry the meaning).
+  var THUMB = "M7 10v11H3V10h4zm2 11h8.3a2 2 0 0 0 2-1.6l1.3-7A2 2 0 0 0 18.6 10H14l.7-3.6A2 2 0 0 0 " +
+    "12.8 4L9 10v11z";
+
+  function thumbIcon(down) {
+    var NS = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "14");
+    svg.setAttribute("height", "14");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(NS, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", THUMB);
+    if (down) path.setAttribute("transform", "rotate(180 12 12)");
     svg.appendChild(path);
     return svg;
   }
@@ -149,13 +199,15 @@
   }
 
   function build() {
+    var target = INLINE ? document.querySelector(INLINE) : null;
+    if (!target) INLINE = "";  // no such element: float as usual rather than show nothing
     var hostEl = document.createElement("policykb-widget");
     var root = hostEl.attachShadow({ mode: "open" });
     var style = document.createElement("style");
-    style.textContent = CSS;
+    style.textContent = css();
     root.appendChild(style);
 
-    var wrap = el("div", { "class": "pkb-root" });
+    var wrap = el("div", { "class": "pkb-root " + (INLINE ? "pkb-inline" : "pkb-float") });
     var launcher = el("button", {
       id: "pkb-launcher", type: "button", "aria-expanded": "false", "aria-controls": "pkb-panel",
       "aria-haspopup": "dialog"
@@ -180,11 +232,12 @@
     var foot = el("div", { "class": "pkb-foot" },
       "回答依据已公开的政策文件，仅供参考，以政策原文为准。");
 
+    if (INLINE) closeBtn.hidden = true;  // nothing to close: the panel is part of the page
     panel.appendChild(head);
     panel.appendChild(log);
     panel.appendChild(form);
     panel.appendChild(foot);
-    wrap.appendChild(launcher);
+    if (!INLINE) wrap.appendChild(launcher);
     wrap.appendChild(panel);
     root.appendChild(wrap);
 
@@ -208,18 +261,24 @@
       return b;
     }
 
+    function greet() {
+      if (greeted) return;
+      greeted = true;
+      bubble("pkb-bot", "您好！我是" + TITLE + "助手。请输入您想了解的涉企政策问题，" +
+        (POLICY ? "将先在本政策中查找，" : "") +
+        "我会给出政策原文依据；找不到可靠答案时会告诉您如何咨询" + HOTLINE + "热线。");
+      if (STARTERS.length) chips(STARTERS.slice(0, 6), "您可以这样问：");
+    }
+
     function open() {
       panel.hidden = false;
       launcher.setAttribute("aria-expanded", "true");
-      if (!greeted) {
-        greeted = true;
-        bubble("pkb-bot", "您好！我是" + TITLE + "助手。请输入您想了解的涉企政策问题，" +
-          "我会给出政策原文依据；找不到可靠答案时会告诉您如何咨询" + HOTLINE + "热线。");
-      }
+      greet();
       input.focus();
     }
 
     function close() {
+      if (INLINE) return;
       panel.hidden = true;
       launcher.setAttribute("aria-expanded", "false");
       launcher.focus();
@@ -230,9 +289,8 @@
       fb.appendChild(el("span", null, "这个回答有帮助吗？"));
       var up = el("button", { type: "button", "class": "pkb-helpful" });
       var down = el("button", { type: "button", "class": "pkb-unhelpful", "aria-expanded": "false" });
-      // The emoji is decoration: screen readers should say only the words.
-      [[up, "👍", "有帮助"], [down, "👎", "没帮助"]].forEach(function (b) {
-        b[0].appendChild(el("span", { "aria-hidden": "true" }, b[1] + " "));
+      [[up, false, "有帮助"], [down, true, "没帮助"]].forEach(function (b) {
+        b[0].appendChild(thumbIcon(b[1]));
         b[0].appendChild(document.createTextNode(b[2]));
       });
       fb.appendChild(up);
@@ -282,20 +340,68 @@
       });
     }
 
+    function badge(validity, ref) {
+      var cls = ref ? "pkb-rbadge" : "pkb-badge";
+      if (validity === "已修订") cls += " pkb-badge-revised";
+      else if (validity !== "有效") cls += " pkb-badge-old";
+      return el("span", { "class": cls, title: "政策状态" }, validity);
+    }
+
+    // 《title》 文号 clause [validity]: the citation every kind of reply shows for a clause.
+    // A listed clause (ref) has its own class names, so the answer's citation stays one of a kind.
+    function citeMeta(hit, ref) {
+      var p = ref ? "pkb-r" : "pkb-";
+      var meta = el("div", { "class": "pkb-meta" });
+      meta.appendChild(el("span", { "class": p + "title" }, "《" + (hit.title || "") + "》"));
+      if (hit.doc_number) meta.appendChild(el("span", { "class": p + "docno" }, hit.doc_number));
+      if (hit.section) meta.appendChild(el("span", { "class": p + "section" }, hit.section));
+      meta.appendChild(badge(hit.validity || "有效", ref));
+      return meta;
+    }
+
+    // Clauses have their own anchor on the policy page; FAQ and interpretation answers
+    // jump to those sections there (the page has no per-passage anchor for them).
+    function hrefOf(hit) {
+      var anchor = hit.kind === "faq" ? "faq" :
+        (hit.kind && hit.kind !== "clause" ? "interpretation" : "clause-" + encodeURIComponent(hit.passage_id));
+      return HOST + "/policies/" + encodeURIComponent(hit.policy_id) + "#" + anchor;
+    }
+
+    // "pkb-link" is the answer's own source; listed clauses link with "pkb-ref".
+    function sourceLink(hit, text, cls) {
+      return el("a", { "class": cls || "pkb-link", href: hrefOf(hit), target: "_blank", rel: "noopener" }, text);
+    }
+
+    function snippet(text) {
+      text = String(text || "");
+      return text.length > SNIPPET ? text.slice(0, SNIPPET) + "…" : text;
+    }
+
+    // A cited clause in a list (further clauses under an answer, a related reply).
+    function listItem(hit) {
+      var li = el("li", { "class": "pkb-item" });
+      li.appendChild(citeMeta(hit, true));
+      li.appendChild(el("div", { "class": "pkb-text" }, snippet(hit.text)));
+      li.appendChild(sourceLink(hit, "查看原文", "pkb-ref"));
+      return li;
+    }
+
+    function scopeNote(data, container) {
+      if (POLICY && data.scope === "all") {
+        container.appendChild(el("div", { "class": "pkb-scope" }, "本政策中未找到答复，以下来自其他政策。"));
+      }
+    }
+
+    function telLink() {
+      return el("a", { "class": "pkb-tel", href: "tel:" + HOTLINE }, "拨打 " + HOTLINE + " 热线");
+    }
+
     function renderAnswer(data) {
       var a = data.answer;
       var b = el("div", { "class": "pkb-msg pkb-answer" });
-      var meta = el("div", { "class": "pkb-meta" });
-      meta.appendChild(el("span", { "class": "pkb-title" }, "《" + (a.title || "") + "》"));
-      if (a.doc_number) meta.appendChild(el("span", { "class": "pkb-docno" }, a.doc_number));
-      if (a.section) meta.appendChild(el("span", { "class": "pkb-section" }, a.section));
+      scopeNote(data, b);
+      b.appendChild(citeMeta(a));
       var validity = a.validity || "有效";
-      var badgeCls = "pkb-badge";
-      if (validity === "已修订") badgeCls += " pkb-badge-revised";
-      else if (validity !== "有效") badgeCls += " pkb-badge-old";
-      meta.appendChild(el("span", { "class": badgeCls, title: "政策状态" }, validity));
-      b.appendChild(meta);
-
       var succ = a.superseded_by;
       if (succ && succ.title) {
         var note = el("div", { "class": "pkb-note pkb-successor" },
@@ -313,13 +419,32 @@
           "拟稿人：" + (who.drafter || "—") + "　审核人：" + (who.reviewer || "—") +
           "　发布人：" + (who.publisher || "—")));
       }
-      // Clauses have their own anchor on the policy page; FAQ and interpretation answers
-      // jump to those sections there (the page has no per-passage anchor for them).
-      var anchor = a.kind === "faq" ? "faq" :
-        (a.kind && a.kind !== "clause" ? "interpretation" : "clause-" + encodeURIComponent(a.passage_id));
-      var href = HOST + "/policies/" + encodeURIComponent(a.policy_id) + "#" + anchor;
-      b.appendChild(el("a", { "class": "pkb-link", href: href, target: "_blank", rel: "noopener" },
-        "查看政策原文"));
+      b.appendChild(sourceLink(a, "查看政策原文"));
+      var others = (data.hits || []).filter(function (h) {
+        return h.passage_id !== a.passage_id;
+      }).slice(0, OTHERS_MAX);
+      if (others.length) {
+        var more = el("details", { "class": "pkb-more" });
+        more.appendChild(el("summary", null, "其他相关条款（" + others.length + "）"));
+        var list = el("ol", { "class": "pkb-list" });
+        others.forEach(function (h) { list.appendChild(listItem(h)); });
+        more.appendChild(list);
+        b.appendChild(more);
+      }
+      if (typeof data.question_id === "number") feedbackControls(b, data.question_id);
+      log.appendChild(b);
+      reveal(b, true);
+    }
+
+    function renderRelated(data) {
+      var b = el("div", { "class": "pkb-msg pkb-related" });
+      scopeNote(data, b);
+      b.appendChild(el("div", { "class": "pkb-kind" }, "相关条款，仅供参考"));
+      b.appendChild(el("div", null, data.message || "未找到可以确定的答案。"));
+      var list = el("ol", { "class": "pkb-list", "aria-label": "相关条款" });
+      (data.hits || []).slice(0, 3).forEach(function (h) { list.appendChild(listItem(h)); });
+      b.appendChild(list);
+      b.appendChild(telLink());
       if (typeof data.question_id === "number") feedbackControls(b, data.question_id);
       log.appendChild(b);
       reveal(b, true);
@@ -329,14 +454,28 @@
       var b = el("div", { "class": "pkb-msg pkb-handoff" });
       b.appendChild(el("div", null, data.message ||
         ("未找到可靠的答案。建议拨打" + HOTLINE + "政务服务便民热线咨询。")));
-      var tel = el("a", { "class": "pkb-tel", href: "tel:" + HOTLINE }, "拨打 " + HOTLINE + " 热线");
-      b.appendChild(tel);
+      b.appendChild(telLink());
       log.appendChild(b);
       scrollDown();
     }
 
-    function ask() {
-      var q = input.value.trim();
+    // Questions to ask instead (suggestions) or to start with (starters): one click asks them.
+    function chips(questions, label) {
+      var box = el("div", { "class": "pkb-chips", role: "group", "aria-label": label });
+      box.appendChild(el("div", { "class": "pkb-chips-label" }, label));
+      questions.forEach(function (q) {
+        var chip = el("button", { type: "button", "class": "pkb-chip" }, q);
+        chip.addEventListener("click", function () { askText(q); });
+        box.appendChild(chip);
+      });
+      log.appendChild(box);
+      scrollDown();
+    }
+
+    function ask() { askText(input.value); }
+
+    function askText(text) {
+      var q = String(text || "").trim();
       if (!q || busy) return;
       busy = true;
       send.disabled = true;
@@ -345,10 +484,16 @@
       var loading = bubble("pkb-loading", "正在查询政策，请稍候…");
       loading.setAttribute("aria-busy", "true");
       log.setAttribute("aria-busy", "true");
-      postJSON("/api/ask", { question: q, channel: "widget" }).then(function (data) {
+      var payload = { question: q, channel: "widget" };
+      if (POLICY) payload.filters = { policy: POLICY };
+      postJSON("/api/ask", payload).then(function (data) {
         loading.remove();
-        if (data && data.answer && data.answer_type !== "none") renderAnswer(data);
-        else renderHandoff(data || {});
+        data = data || {};
+        var hits = data.hits || [];
+        if (data.answer && (data.answer_type === "faq" || data.answer_type === "passage")) renderAnswer(data);
+        else if (data.answer_type === "related" && hits.length) renderRelated(data);
+        else renderHandoff(data);
+        if (data.suggestions && data.suggestions.length) chips(data.suggestions, "您是不是想问：");
       }, function (err) {
         loading.remove();
         bubble("pkb-error", err.message).setAttribute("role", "alert");
@@ -377,7 +522,14 @@
 
     api.open = open;
     api.close = close;
-    document.body.appendChild(hostEl);
+    api.ask = function (q) { open(); askText(q); };
+    if (target) {
+      panel.hidden = false;
+      target.appendChild(hostEl);
+      greet();
+    } else {
+      document.body.appendChild(hostEl);
+    }
   }
 
   if (document.body) build();

@@ -299,3 +299,25 @@ def test_who_manages_a_topic(session, roles, dept, allowed):
     user = User(username="u", name="u", roles=roles, password_hash="x",
                 department_id=department(session, dept).id if dept else None)
     assert ledger.may_manage(user=user, topic=topic) is allowed
+
+
+def test_the_topic_says_which_rule_chose_its_department(session):
+    sci = session.exec(select(Policy).where(Policy.title == "金湖县加快科技型企业培育的奖励办法")).one()
+    passage = session.exec(select(Passage).where(Passage.policy_id == sci.id)).first()
+    matched = filed(session, "科技型企业认定了有补贴吗", hits=[passage.id], confidence=0.25)
+    assert (matched.department_id, matched.routed_by) == (sci.department_id, "policy")
+    # No usable hit: the department whose policy titles and themes share the question's words.
+    guessed = filed(session, "科技型企业培育奖励办法在哪看", hits=[], confidence=0.05)
+    assert (guessed.department_id, guessed.routed_by) == (department(session, "县科技局").id, "keyword")
+    created = entries(session=session, action="ledger.create", record_id=guessed.id)
+    assert created[0].detail["routed_by"] == "keyword"
+    # Nothing in common with any department's policies: left for an administrator.
+    nobody = filed(session, "离婚需要带哪些材料", hits=[])
+    assert (nobody.department_id, nobody.routed_by) == (None, None)
+
+
+def test_a_keyword_tie_is_not_a_guess(session):
+    from kb.feedback.routing import by_keyword
+
+    assert by_keyword(session, "金湖县") is None  # in every department's titles alike
+    assert by_keyword(session, "") is None

@@ -1,0 +1,28 @@
+"""Questions asked from one policy's page: that policy first, then the whole knowledge base."""
+
+from dataclasses import replace
+
+from kb.library.filters import Filters
+from kb.search.answers import AnswerResult, ask
+from kb.search.service import Searcher
+
+ANSWERS = ("faq", "passage")
+
+
+def ask_within(*, searcher: Searcher, question: str, policy_id: int, k: int, threshold: float,
+               hotline: str, filters: Filters | None = None) -> tuple[AnswerResult, str]:
+    """The reply from policy ``policy_id`` when it answers, else from everywhere, with its scope.
+
+    Preference: an answer from the policy, an answer from anywhere, related clauses of the
+    policy, then whatever the whole knowledge base gives; scope is "policy" or "all".
+    """
+    base = filters or Filters()
+    mine = ask(searcher=searcher, question=question, k=k, threshold=threshold, hotline=hotline,
+               filters=replace(base, policy_ids=[policy_id]))
+    if mine.answer_type in ANSWERS:
+        return mine, "policy"
+    everywhere = ask(searcher=searcher, question=question, k=k, threshold=threshold,
+                     hotline=hotline, filters=replace(base, policy_ids=[]) if filters else None)
+    if everywhere.answer_type in ANSWERS or mine.answer_type == "none":
+        return everywhere, "all"
+    return mine, "policy"
