@@ -108,3 +108,17 @@ def calc_firm(*, session: Session, firm: Firm, year: int) -> list[Estimate]:
     sheet = sheet_for(session=session, firm_id=firm.id)
     return estimates(session=session, sheet=sheet, qualifications=set(firm.qualifications or []),
                      year=year)
+
+
+def guide_calculators(session: Session, policy_id: int | None = None) -> dict[int, Calculator]:
+    """Calculators of the published guides (of one policy, if given), by policy id."""
+    catalog = Catalog.load(session)
+    query = select(Policy, Guide).join(Guide, Guide.policy_id == Policy.id)
+    if policy_id is not None:
+        query = query.where(Policy.id == policy_id)
+    return {p.id: calculator_for(g, p, catalog) for p, g in session.exec(query).all()}
+
+
+def attach_rules(spec, calc: Calculator | None, today: date) -> None:  # noqa: ANN001
+    """Give a compiled policy its guide's rules, judged in ``today``'s year."""
+    spec.rules, spec.year = calc, default_year(today)
