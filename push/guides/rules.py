@@ -293,11 +293,11 @@ class GuideRules(_Rule):
 Condition.model_rebuild()
 
 
-def _message(exc: ValidationError) -> str:
+def _message(exc: ValidationError, prefix: str = "") -> str:
     """One line naming each bad field by its path (measures.0.benefit.cap: ...)."""
     parts = []
     for err in exc.errors():
-        where = [str(p) for p in err["loc"]]
+        where = ([prefix] if prefix else []) + [str(p) for p in err["loc"]]
         text = str(err.get("ctx", {}).get("error", "")) or err["msg"]
         text = text.removeprefix("Value error, ")
         if "§" in text:
@@ -307,11 +307,12 @@ def _message(exc: ValidationError) -> str:
     return "；".join(dict.fromkeys(parts))
 
 
-def validate_rules(data: Any, *, catalog: Catalog | None = None) -> GuideRules:
-    """The rules checked against the fact catalog; InvalidInput naming each bad field otherwise."""
+def validate_rules(data: Any, *, catalog: Catalog | None = None, prefix: str = "") -> GuideRules:
+    """The rules checked against the fact catalog; InvalidInput naming each bad field otherwise
+    (``prefix``: where the rules sit in a larger document, e.g. ``rules``)."""
     if not isinstance(data, dict):
-        raise InvalidInput("rules: 应为一个JSON对象")
+        raise InvalidInput(f"{prefix or 'rules'}: 应为一个JSON对象")
     try:
         return GuideRules.model_validate(data, context={"catalog": catalog or Catalog.load()})
     except ValidationError as exc:
-        raise InvalidInput(f"申兑规则有误：{_message(exc)}") from None
+        raise InvalidInput(f"申兑规则有误：{_message(exc, prefix)}") from None

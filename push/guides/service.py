@@ -43,7 +43,7 @@ def validate_guide(data: dict, catalog: Catalog | None = None) -> dict:
         draft = GuideDraft.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(f"申兑指南有误：{_message(exc)}") from None
-    rules = validate_rules(draft.rules, catalog=catalog)
+    rules = validate_rules(draft.rules, catalog=catalog, prefix="rules")
     if draft.mode in (GuideMode.DIRECT, GuideMode.FAST) and draft.promised_days is None:
         raise InvalidInput("promised_days: 免申即享、快申快享须写明承诺兑现的工作日数")
     return draft.model_dump(mode="json") | {"rules": rules.model_dump(mode="json", exclude_none=True)}

@@ -56,7 +56,14 @@ def _current(session: Session, rev: Revision) -> dict | None:
     return content_of(live_record(session=session, kind=rev.kind, record_id=rev.record_id))
 
 
+GUIDE_LABELS = {"title": "标题", "mode": "兑现方式", "promised_days": "承诺工作日",
+                "beneficiaries": "惠及对象", "materials": "申报材料", "where": "受理地点",
+                "phone": "咨询电话", "rules": "申兑规则"}
+
+
 def _labels(kind: ContentKind) -> dict[str, str]:
+    if kind not in FORMS:  # a 申兑指南 is drafted as JSON (CLI or API); shown field by field
+        return GUIDE_LABELS
     names = [f.name for f in FORMS[kind]] + (["sections"] if kind == ContentKind.INTERPRETATION else [])
     return {n: FIELD_LABELS[n] for n in names}
 
