@@ -65,17 +65,17 @@ def cmd_calc(args: argparse.Namespace, ctx: Any) -> int:
         _print_json({"firm": {"uscc": firm.uscc, "name": firm.name}, "year": year,
                      "total": float(total), "policies": [e.to_dict() for e in found]})
         return 0
-    print(f"{firm.uscc} {firm.name}（{year}年度）：预计可享 {total:g}万元")
+    print(f"{firm.uscc} {firm.name}（{year}年度）：预计可享 {float(total):g}万元")
     for e in found:
         if e.eligible:
             print(f"- [{e.policy_id}] {e.title}：{float(e.amount):g}万元")
             print(f"    {e.formula}")
             for i in e.instalments:
                 print(f"    {i.year}年 {i.label} {i.amount:g}万元（{i.status}）")
-        elif e.missing and not e.missed:
-            print(f"- [{e.policy_id}] {e.title}：缺少数据 {'、'.join(e.missing)}")
         else:
-            print(f"- [{e.policy_id}] {e.title}：不符合 {'；'.join(e.missed)}")
+            why = ([f"不符合：{'；'.join(e.missed)}"] if e.missed else []) + (
+                [f"缺少数据：{'、'.join(e.missing)}（不按零计）"] if e.missing else [])
+            print(f"- [{e.policy_id}] {e.title}：{'；'.join(why)}")
     return 0
 
 

@@ -304,6 +304,10 @@ class Calculator:
             checks.append(Check(False, formula, formula))
         result.amount, result.formula = money(amount), formula
         result.instalments = self._instalments(m, result.amount, sheet, held, year)
+        if result.instalments:
+            words = {"due": "", "pending": "（条件待核实）", "failed": "（条件未满足）"}
+            result.formula += "，分期：" + "；".join(
+                f"{i.year}年{i.label} {wan(D(i.amount))}{words[i.status]}" for i in result.instalments)
         expected = sum((D(i.amount) for i in result.instalments if i.status != "failed"),
                        Decimal(0)) if result.instalments else result.amount
         if expected != result.amount:
