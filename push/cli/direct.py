@@ -47,7 +47,7 @@ def list_dict(session, lst, with_entries: bool = True) -> dict:  # noqa: ANN001
     """A list as JSON: header, difference and (optionally) its entries with the firms named."""
     from sqlmodel import select
 
-    from push.direct.service import entries
+    from push.direct.service import entries, formula_of
     from push.firms.models import Firm
 
     out = {"id": lst.id, "policy_id": lst.policy_id, "period": lst.period, "status": lst.status,
@@ -62,7 +62,8 @@ def list_dict(session, lst, with_entries: bool = True) -> dict:  # noqa: ANN001
             names.update((i, (u, n)) for i, u, n in session.exec(select(
                 Firm.id, Firm.uscc, Firm.name).where(Firm.id.in_(ids[start:start + 500]))))
         out["entries"] = [{"uscc": names[e.firm_id][0], "name": names[e.firm_id][1],
-                           "measure": e.measure, "amount": e.amount, "formula": e.formula,
+                           "measure": e.measure, "amount": e.amount,
+                           "formula": e.formula or formula_of(session=session, lst=lst, entry=e),
                            "facts": e.facts} for e in rows]
     return out
 

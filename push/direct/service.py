@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -32,6 +31,7 @@ from push.facts.sheet import FactSheet, sheets_for
 from push.firms.models import Firm
 from push.guides.calculator import money
 from push.guides.models import GuideMode
+from push.guides.quick import quick_amounts
 from push.guides.service import calculator_for, guide_of
 from push.matching.columnar import FirmColumns, match_columns
 from push.matching.facets import compile_policy
@@ -67,6 +67,8 @@ def _candidates(session: Session, policy: Policy, today: date) -> list[int]:
     if not spec.open:
         reasons = "；".join(c.detail for c in spec.gates if not c.met)
         raise Conflict(f"政策《{policy.title}》当前不能兑现：{reasons}")
+    if not (spec.include or spec.exclude or spec.sizes or spec.regions or spec.qualifications):
+        return list(session.exec(select(Firm.id).order_by(Firm.id)).all())  # every firm: no facet
     cols = FirmColumns.from_session(session)
     return cols.ids[match_columns(cols, spec).eligible].tolist()
 
@@ -94,25 +96,20 @@ def generate(*, session: Session, policy_id: int, period: str, by: str = "系统
         quals = dict(session.exec(select(Firm.id, Firm.qualifications)).all())
     empty = FactSheet()
     rows = []
+    staged = any(m.instalments for m in calc.rules.measures)  # needs per-instalment detail
     for firm_id in ids:
         sheet = sheets.get(firm_id, empty)
         if not sheet.values and reads:
             continue  # no figure at all: nothing to pay (and nothing to compute)
-        est = calc.estimate(sheet, frozenset(quals.get(firm_id, ())), year)
-        if not est.eligible:
+        held = frozenset(quals.get(firm_id, ()))
+        paying = _staged(calc, sheet, held, year) if staged else _quick(calc, sheet, held, year)
+        if not paying:
             continue
         used = {f"{name}@{year + y}": sheet.get(name, year + y) for name, y in reads}
-        paying = [m for m in est.measures if m.eligible and m.counted and m.amount]
-        total = sum(m.amount for m in paying)
-        for m in paying:
-            # A total cap applies to the firm's sum: each measure keeps its share of it.
-            amount = m.amount if total == est.amount else m.amount * est.amount / total
-            if m.instalments:  # only what falls due in the period; later ones have conditions
-                amount = sum(Decimal(str(i.amount)) for i in m.instalments
-                             if i.year == year and i.status == "due") * amount / m.amount
+        for key, amount in paying.items():
             if amount > 0:
-                rows.append({"firm_id": firm_id, "measure": m.key, "amount": float(money(amount)),
-                             "formula": est.formula, "facts": used})
+                rows.append({"firm_id": firm_id, "measure": key, "amount": float(money(amount)),
+                             "formula": "", "facts": used})  # words: formula_of(), when shown
     paid = _paid(session, policy.id, period)
     listed = {(r["firm_id"], r["measure"]): r["amount"] for r in rows}
     diff = {
@@ -130,8 +127,45 @@ def generate(*, session: Session, policy_id: int, period: str, by: str = "系统
     session.flush()
     for start in range(0, len(rows), 2000):
         chunk = [r | {"list_id": lst.id} for r in rows[start:start + 2000]]
-        session.execute(insert(DirectEntry), chunk)
+        session.connection().execute(DirectEntry.__table__.insert(), chunk)  # Core: ~3x faster
     return lst
+
+
+def _quick(calc, sheet: FactSheet, held: frozenset[str], year: int) -> dict[str, Decimal]:  # noqa: ANN001
+    """Amounts per counted measure; a total cap shared out in proportion."""
+    found = quick_amounts(calc.rules, sheet, held, year)
+    if found is None:
+        return {}
+    amounts, total = found
+    whole = sum(amounts.values(), Decimal(0))
+    return amounts if whole == total else {k: a * total / whole for k, a in amounts.items()}
+
+
+def _staged(calc, sheet: FactSheet, held: frozenset[str], year: int) -> dict[str, Decimal]:  # noqa: ANN001
+    """Like ``_quick``, paying of each measure only the instalments due in the period."""
+    est = calc.estimate(sheet, held, year)
+    if not est.eligible:
+        return {}
+    counted = [m for m in est.measures if m.eligible and m.counted and m.amount]
+    whole = sum((m.amount for m in counted), Decimal(0))
+    out = {}
+    for m in counted:
+        amount = m.amount if whole == est.amount else m.amount * est.amount / whole
+        if m.instalments:  # later instalments have their own conditions and years
+            amount = sum((Decimal(str(i.amount)) for i in m.instalments
+                          if i.year == year and i.status == "due"), Decimal(0)) * amount / m.amount
+        out[m.key] = amount
+    return out
+
+
+def formula_of(*, session: Session, lst: DirectList, entry: DirectEntry) -> str:
+    """The entry's formula in words, recomputed from the facts frozen with it."""
+    policy, guide = direct_policy(session, lst.policy_id)
+    calc = calculator_for(guide, policy, Catalog.load(session))
+    sheet = FactSheet({(k.rsplit("@", 1)[0], int(k.rsplit("@", 1)[1])): v
+                       for k, v in entry.facts.items() if v is not None})
+    held = frozenset(c.qualification for c in calc.rules.all_conditions() if c.qualification)
+    return calc.estimate(sheet, held, lst.year).formula  # qualifications were met when listed
 
 
 def get_list(*, session: Session, list_id: int) -> DirectList:
@@ -221,7 +255,8 @@ def publish(*, session: Session, staff: Staff, list_id: int) -> PublishReport:
     for firm_id, items in sorted(by_firm.items()):
         firm = session.get(Firm, firm_id)
         amount = round(sum(e.amount for e in items), 2)
-        note = (f"免申即享：无需申报，已按{lst.period}年度数据核定{amount:g}万元（{items[0].formula}）。"
+        formula = items[0].formula or formula_of(session=session, lst=lst, entry=items[0])
+        note = (f"免申即享：无需申报，已按{lst.period}年度数据核定{amount:g}万元（{formula}）。"
                 f"如有异议请于{until.isoformat()}前在企业页面提出，期满无异议转入公示。")
         app = create_direct(session=session, actor=actor, firm=firm, policy=policy, amount=amount,
                             note=note[:1000], at=now)

@@ -50,6 +50,6 @@ def sheets_for(*, session: Session, names: Iterable[str], years: Iterable[int],
                                               for i in range(0, len(firm_ids), 500)]
     for chunk in chunks:
         q = query if chunk is None else query.where(FirmFact.firm_id.in_(chunk))
-        for firm_id, name, year, value in session.exec(q):
+        for firm_id, name, year, value in session.connection().execute(q):
             out[firm_id].values[(name, year)] = value["v"]
     return out

@@ -224,3 +224,18 @@ def test_bad_rules_are_refused_naming_the_field(rules, where, words):
     with pytest.raises(InvalidInput) as err:
         validate_rules(rules, catalog=CATALOG)
     assert f"{where}: " in err.value.message and words in err.value.message
+
+
+@pytest.mark.parametrize(("rules", "facts", "quals"), [c[1:4] for c in CASES], ids=[c[0] for c in CASES])
+def test_the_quick_path_agrees_with_the_calculator(rules, facts, quals):
+    from push.guides.quick import quick_amounts
+
+    e = estimate(rules, facts, quals)
+    quick = quick_amounts(validate_rules(RULES[rules], catalog=CATALOG), FactSheet.of(facts),
+                          frozenset(quals), Y)
+    if e.amount is None:
+        assert quick is None
+    else:
+        amounts, total = quick
+        assert total == e.amount
+        assert amounts == {m.key: m.amount for m in e.measures if m.eligible and m.counted}
