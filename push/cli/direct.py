@@ -38,6 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pub.add_argument("--json", action="store_true", help="输出JSON")
     pub.set_defaults(handler=cmd_publish)
 
+    st = actions.add_parser("stats", help="直达快享统计：按政策或部门（符合企业、免申/申报、金额、兑现工作日、逾期指南）")
+    st.add_argument("--by", choices=("policy", "department"), default="policy")
+    st.add_argument("--year", type=int, help="测算年度（默认今年）")
+    st.add_argument("--csv", action="store_true", help="输出CSV")
+    st.add_argument("--json", action="store_true", help="输出JSON")
+    st.set_defaults(handler=cmd_stats)
+
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -129,4 +136,24 @@ def cmd_publish(args: argparse.Namespace, ctx: Any) -> int:
         return 0
     print(f"名单{report.list_id}已发布：新建已核定申报{len(report.applications)}件，"
           f"已兑现过的{report.already_paid}项未重复兑现")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, ctx: Any) -> int:
+    """Statistics per policy or department."""
+    from kb.clock import county_today
+    from push.direct.stats import direct_stats, stats_csv
+
+    today = county_today()
+    with read_scope(ctx.engine) as session:
+        rows = direct_stats(session=session, today=today, year=args.year or today.year,
+                            guide_days=ctx.settings.guide_due_days, by=args.by)
+    if args.csv:
+        print(stats_csv(rows).lstrip("\ufeff"), end="")
+    elif args.json:
+        _print_json([r.to_dict() for r in rows])
+    else:
+        for r in rows:
+            d = r.to_dict()
+            print("；".join(f"{k}：{v}" for k, v in d.items() if v not in (None, "", 0, 0.0)))
     return 0

@@ -79,13 +79,9 @@ def _paid(session: Session, policy_id: int, period: str) -> dict[tuple[int, str]
     return {(f, m): a for f, m, a in rows}
 
 
-def generate(*, session: Session, policy_id: int, period: str, by: str = "系统",
-             today: date | None = None) -> DirectList:
-    """The eligible list for a period, frozen, with its difference from what was already paid."""
-    period, year = parse_period(period)
-    policy, guide = direct_policy(session, policy_id)
-    catalog = Catalog.load(session)
-    calc = calculator_for(guide, policy, catalog)
+def evaluate_firms(*, session: Session, policy: Policy, calc, year: int,  # noqa: ANN001
+                   today: date | None = None) -> list[tuple[int, dict[str, Decimal], dict]]:
+    """Every firm the rules pay in ``year``: (firm id, amount per measure, the facts used)."""
     ids = _candidates(session, policy, today or county_today())
     reads = sorted(calc.rules.facts())
     sheets = sheets_for(session=session, names={n for n, _ in reads},
@@ -95,21 +91,32 @@ def generate(*, session: Session, policy_id: int, period: str, by: str = "系统
     if any(c.qualification for c in calc.rules.all_conditions()):
         quals = dict(session.exec(select(Firm.id, Firm.qualifications)).all())
     empty = FactSheet()
-    rows = []
     staged = any(m.instalments for m in calc.rules.measures)  # needs per-instalment detail
+    out = []
     for firm_id in ids:
         sheet = sheets.get(firm_id, empty)
         if not sheet.values and reads:
             continue  # no figure at all: nothing to pay (and nothing to compute)
         held = frozenset(quals.get(firm_id, ()))
         paying = _staged(calc, sheet, held, year) if staged else _quick(calc, sheet, held, year)
-        if not paying:
-            continue
-        used = {f"{name}@{year + y}": sheet.get(name, year + y) for name, y in reads}
-        for key, amount in paying.items():
-            if amount > 0:
-                rows.append({"firm_id": firm_id, "measure": key, "amount": float(money(amount)),
-                             "formula": "", "facts": used})  # words: formula_of(), when shown
+        paying = {k: a for k, a in paying.items() if a > 0}
+        if paying:
+            out.append((firm_id, paying,
+                        {f"{name}@{year + y}": sheet.get(name, year + y) for name, y in reads}))
+    return out
+
+
+def generate(*, session: Session, policy_id: int, period: str, by: str = "系统",
+             today: date | None = None) -> DirectList:
+    """The eligible list for a period, frozen, with its difference from what was already paid."""
+    period, year = parse_period(period)
+    policy, guide = direct_policy(session, policy_id)
+    calc = calculator_for(guide, policy, Catalog.load(session))
+    rows = [{"firm_id": firm_id, "measure": key, "amount": float(money(amount)), "formula": "",
+             "facts": used}  # the words: formula_of(), when shown
+            for firm_id, paying, used in evaluate_firms(session=session, policy=policy, calc=calc,
+                                                        year=year, today=today)
+            for key, amount in paying.items()]
     paid = _paid(session, policy.id, period)
     listed = {(r["firm_id"], r["measure"]): r["amount"] for r in rows}
     diff = {

@@ -109,3 +109,22 @@ def publish_list(request: Request, session: SessionDep, user: AnyStaff, list_id:
     """Publish a reviewed list: applications at 已核定 and notices, never twice."""
     return direct.publish(session=session, staff=Staff(user, client_address(request)),
                           list_id=list_id).to_dict()
+
+
+@router.get("/api/direct/stats", tags=["直达快享"])
+def stats(request: Request, session: SessionDep, user: AnyStaff, by: str = "policy",
+          format: str = "json"):  # noqa: A002, ANN201
+    """直达快享 statistics per policy or department (``format=csv`` for a spreadsheet)."""
+    from fastapi.responses import Response
+
+    from kb.clock import county_today
+    from push.direct.stats import direct_stats, stats_csv
+
+    today = county_today()
+    rows = direct_stats(session=session, today=today, year=today.year,
+                        guide_days=request.app.state.settings.guide_due_days,
+                        by="department" if by == "department" else "policy")
+    if format == "csv":
+        return Response(stats_csv(rows), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="direct-stats-{by}.csv"'})
+    return [r.to_dict() for r in rows]

@@ -74,6 +74,16 @@ def test_direct_list_reviewed_published_and_never_paid_twice(cli_env, capsys):
     ref = apps[0].ref
     assert run(capsys, "applications", "advance", ref, "--to", "publicity", "--by", "kj-handler")[0] == 0
     assert run(capsys, "applications", "advance", ref, "--to", "paid", "--by", "kj-handler")[0] == 0
+    assert run(capsys, "applications", "advance", ref, "--to", "accepted", "--by", "kj-handler")[0] == 2
+
+    code, out = run(capsys, "direct", "stats", "--json")
+    row = next(r for r in json.loads(out) if r["编号"] == pid)
+    assert (row["兑现方式"], row["符合企业数"], row["测算金额（万元）"]) == ("免申即享", 3, 40.0)
+    assert (row["免申即享件数"], row["申报件数"]) == (3, 4)  # the demo's 4 applications by hand
+    assert row["拨付金额（万元）"] == 20.0 + apps[0].amount_approved
+    code, out = run(capsys, "direct", "stats", "--by", "department", "--csv")
+    assert out.splitlines()[0].startswith("编号,名称,部门,兑现方式,符合企业数")
+    assert any(line.startswith(",县科技局,") for line in out.splitlines())
     engine.dispose()
 
 
