@@ -77,3 +77,19 @@ def test_calculator_by_signed_link_and_for_staff(client, public, firm):
     login(client, "kj-agent")
     staff = client.get(f"/api/calc?uscc={make_uscc(700)}").json()
     assert staff["total"] == data["total"] and staff["name"] == "企业700"
+
+
+def test_the_review_page_shows_the_departments_overdue_guides(client, demo_engine):
+    from datetime import UTC, datetime
+
+    from kb.models import PolicyVersion
+
+    make_user(demo_engine, "gx-reviewer", roles=["reviewer"], department="县工业和信息化局")
+    with session_scope(demo_engine) as s:
+        for p in s.exec(select(Policy)):
+            s.add(PolicyVersion(policy_id=p.id, version=99, published_at=datetime(2020, 1, 6, tzinfo=UTC)))
+    login(client, "gx-reviewer")
+    page = client.get("/admin/review")
+    assert page.status_code == 200 and 'id="overdue-guides"' in page.text
+    assert "金湖县推动工业企业技术改造和智能化改造的若干政策措施" in page.text  # 县工信局's, no guide
+    assert "金湖县加快科技型企业培育的奖励办法" not in page.text.split('id="overdue-guides"')[1]  # 科技局's

@@ -41,7 +41,14 @@ DONE = {"create": "草稿已保存。", "edit": "修改已保存。", "submit": 
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(request: Request, session: SessionDep, user: Writer) -> HTMLResponse:
     """What waits for this user: drafts returned to them, reviews, publications."""
-    return render(request, "admin_review.html", {"q": workflow.queue(session=session, user=user)})
+    from kb.clock import county_today
+    from push.guides.overdue import overdue_guides
+
+    late = overdue_guides(session=session, today=county_today(),
+                          days=request.app.state.settings.guide_due_days,
+                          department_id=None if user.has(Role.ADMIN) else user.department_id)
+    return render(request, "admin_review.html", {"q": workflow.queue(session=session, user=user),
+                                                 "overdue_guides": late})
 
 
 def _revision(session: Session, user: User, revision_id: int) -> Revision:
