@@ -301,6 +301,11 @@ def advance(*, session: Session, handler: Handler, ref: str, to: Node, note: str
                        f"“{NODE_LABELS[to]}”；{hint}")
     note = _note(note)
     at = at or utcnow()
+    if to == Node.PUBLICITY and moves[0].node == Node.APPROVED and not correction:
+        from push.direct.objections import objection_block  # push.direct builds on this module
+
+        if block := objection_block(session=session, application=app, day=county_day(at)):
+            raise Conflict(block)
     if to in (Node.RETURNED, Node.REJECTED) and not note:
         what = "需补正的材料" if to == Node.RETURNED else "不予支持的理由"
         raise InvalidInput(f"请在说明中写明{what}（--note）")

@@ -19,7 +19,8 @@ from tests.web.staff import login, make_user
 
 def run(capsys, *argv) -> tuple[int, str]:
     code = main([str(a) for a in argv])
-    return code, capsys.readouterr().out
+    out, err = capsys.readouterr()
+    return code, out + err
 
 
 def test_direct_list_reviewed_published_and_never_paid_twice(cli_env, capsys):
@@ -72,6 +73,15 @@ def test_direct_list_reviewed_published_and_never_paid_twice(cli_env, capsys):
 
     # A 免申即享 application goes 已核定 → 公示中 → 已拨付.
     ref = apps[0].ref
+    code, out = run(capsys, "applications", "advance", ref, "--to", "publicity", "--by", "kj-handler")
+    assert code == 2 and "异议期至" in out  # the 异议 window is still open
+    from datetime import date, timedelta
+
+    from kb.db import session_scope
+    with session_scope(engine) as s:  # the window has passed
+        for p in s.exec(select(DirectPayment)):
+            p.objection_until = date.today() - timedelta(days=1)
+            s.add(p)
     assert run(capsys, "applications", "advance", ref, "--to", "publicity", "--by", "kj-handler")[0] == 0
     assert run(capsys, "applications", "advance", ref, "--to", "paid", "--by", "kj-handler")[0] == 0
     assert run(capsys, "applications", "advance", ref, "--to", "accepted", "--by", "kj-handler")[0] == 2
