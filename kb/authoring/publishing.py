@@ -41,7 +41,9 @@ MODELS = {ContentKind.INTERPRETATION: Interpretation, ContentKind.FAQ: FaqItem}
 
 def live_record(*, session: Session, kind: ContentKind, record_id: int) -> Policy | Interpretation | FaqItem:
     """The live record a revision edits, or NotFound."""
-    model = Policy if kind == ContentKind.POLICY else MODELS[kind]
+    model = Policy if kind == ContentKind.POLICY else MODELS.get(kind)
+    if model is None:  # a plugged-in kind (申兑指南) is replaced by publishing a new draft
+        raise NotFound(f"{KIND_LABELS.get(kind, kind)}没有可直接修改或撤回的记录，请起草新版本")
     row = session.get(model, record_id)
     if row is None:
         raise NotFound(f"没有编号为 {record_id} 的记录")
