@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     validity_every_s: float = Field(default=0, ge=0)
     # Unanswered-question ledger: days a department has to answer a new topic.
     ledger_due_days: int = Field(default=7, ge=1)
+    # 申兑指南: working days after an enterprise policy's publication by which its guide is due.
+    guide_due_days: int = Field(default=7, ge=1)
     # Signs unsubscribe and firm links; generated into KB_HOME/secret.key when not set.
     secret_key: str | None = None
     # Days a firm's own-page link works (each message carries a fresh one; staff reissue with

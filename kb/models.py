@@ -233,10 +233,11 @@ class ContentKind(StrEnum):
     POLICY = "policy"
     INTERPRETATION = "interpretation"
     FAQ = "faq"
+    GUIDE = "guide"  # 申兑指南: shape and publication plugged in (policykb.content)
 
 
 KIND_LABELS = {ContentKind.POLICY: "政策文件", ContentKind.INTERPRETATION: "政策解读",
-               ContentKind.FAQ: "常见问题"}
+               ContentKind.FAQ: "常见问题", ContentKind.GUIDE: "申兑指南"}
 
 
 class Revision(SQLModel, table=True):

@@ -4,6 +4,7 @@ import uuid
 
 from sqlmodel import Session, func, select
 
+from kb import plugins
 from kb.errors import Conflict, NotFound, PolicyNotFound
 from kb.events import EventKind, PolicyEvent, emit
 from kb.library.index_state import bump_version
@@ -20,6 +21,7 @@ from kb.library.versions import (
     snapshot,
 )
 from kb.models import (
+    KIND_LABELS,
     ContentKind,
     FaqItem,
     Interpretation,
@@ -39,7 +41,9 @@ MODELS = {ContentKind.INTERPRETATION: Interpretation, ContentKind.FAQ: FaqItem}
 
 def live_record(*, session: Session, kind: ContentKind, record_id: int) -> Policy | Interpretation | FaqItem:
     """The live record a revision edits, or NotFound."""
-    model = Policy if kind == ContentKind.POLICY else MODELS[kind]
+    model = Policy if kind == ContentKind.POLICY else MODELS.get(kind)
+    if model is None:  # a plugged-in kind (申兑指南) is replaced by publishing a new draft
+        raise NotFound(f"{KIND_LABELS.get(kind, kind)}没有可直接修改或撤回的记录，请起草新版本")
     row = session.get(model, record_id)
     if row is None:
         raise NotFound(f"没有编号为 {record_id} 的记录")
@@ -80,7 +84,16 @@ def publish_revision(*, session: Session, revision: Revision, names: dict[str, s
                      actor: Actor) -> PolicyVersion:
     """Apply an approved revision to the live records and publish the policy's new version."""
     events: list[PolicyEvent] = []
-    if revision.kind == ContentKind.POLICY:
+    handler = plugins.content_kind(revision.kind) if revision.kind not in (
+        ContentKind.POLICY, *MODELS) else None
+    if handler is not None:
+        policy = _policy(session, revision.policy_id)
+        if policy.status != Status.PUBLISHED:
+            raise Conflict(f"所属政策尚未发布或已撤回，不能发布其{KIND_LABELS[revision.kind]}")
+        revision.record_id = handler.publish(session=session, revision=revision, names=names)
+        policy.version += 1
+        summary = f"发布{KIND_LABELS[revision.kind]}：{revision.label}"
+    elif revision.kind == ContentKind.POLICY:
         policy, summary = _publish_policy(session, revision, names, events)
     else:
         policy = _policy(session, revision.policy_id)
@@ -96,7 +109,7 @@ def publish_revision(*, session: Session, revision: Revision, names: dict[str, s
     policy.updated_at = utcnow()
     session.add(policy)
     version = _finish(session, policy, summary, actor.name, events, revision_id=revision.id)
-    if revision.kind != ContentKind.POLICY:
+    if revision.kind != ContentKind.POLICY and handler is None:
         _close_ledger(session, revision, policy, actor)
     return version
 

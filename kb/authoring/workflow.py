@@ -117,7 +117,7 @@ def start(*, session: Session, staff: Staff, kind: ContentKind, data: dict,
     """A new draft: a new record, or a change to live record ``record_id``."""
     user = staff.user
     require_role(user, Role.DRAFTER)
-    clean = validate_draft(kind, data)
+    clean = validate_draft(kind, data, session)
     base = None
     if record_id is not None:
         record = live_record(session=session, kind=kind, record_id=record_id)
@@ -164,7 +164,7 @@ def _open_draft(session: Session, staff: Staff, revision_id: int) -> Revision:
 def edit(*, session: Session, staff: Staff, revision_id: int, data: dict) -> Revision:
     """Change a draft's content (before submission, or after it was returned)."""
     rev = _open_draft(session, staff, revision_id)
-    rev.data = validate_draft(rev.kind, data)
+    rev.data = validate_draft(rev.kind, data, session)
     rev.label = _label(rev.kind, rev.data)
     _step(session, rev, staff, "edit")
     return rev

@@ -1,4 +1,4 @@
-"""Demo applications for ``policykb demo``: four firms at different nodes, one of them overdue."""
+"""Demo applications for ``policykb demo``: four of the demo firms at different nodes, one overdue."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,13 +9,10 @@ from kb.models import Policy
 from kb.staff.models import User
 from push.applications.models import Application, Node
 from push.applications.service import SYSTEM_HANDLER, advance, create, handler_for
-from push.firms.models import Firm
-from push.matching.synthetic import make_uscc
+from push.firms.demo import demo_firms
 
 POLICY_KEY = "id:jh-2024-sci-01"  # 县科技局's 科技型企业培育奖励, handled by the demo 经办人
 HANDLER = "kj-handler"
-FIRMS = ("金湖智芯电子科技有限公司", "金湖绿源新材料有限公司", "金湖精工机械制造有限公司",
-         "金湖云帆软件有限公司")
 
 
 def load_demo(ctx) -> None:  # noqa: ANN001
@@ -26,16 +23,7 @@ def load_demo(ctx) -> None:  # noqa: ANN001
         if policy is None or session.exec(select(Application.id)).first() is not None:
             return
         clerk = handler_for(user, "demo") if user is not None else SYSTEM_HANDLER
-        firms = []
-        for i, name in enumerate(FIRMS):
-            uscc = make_uscc(900 + i)
-            firm = session.exec(select(Firm).where(Firm.uscc == uscc)).first()
-            if firm is None:
-                firm = Firm(uscc=uscc, name=name, industry_code="3911", employees=60 + i,
-                            revenue=3000, channels=["inbox"])
-                session.add(firm)
-                session.flush()
-            firms.append(firm)
+        firms = demo_firms(session)[:4]
         now = datetime.now(UTC)
         days = timedelta(days=1)
         paths = [  # (firm, submitted so many days ago, moves as (node, days later, note, amount))

@@ -38,6 +38,13 @@ ALLOWED = {
     Node.PAID: (),
     Node.REJECTED: (),
 }
+# A 免申即享 application starts at 已核定 (no submission); it then goes 公示中 → 已拨付.
+DIRECT_ALLOWED = {
+    Node.APPROVED: (Node.PUBLICITY, Node.REJECTED),
+    Node.PUBLICITY: (Node.PAID, Node.REJECTED),
+    Node.PAID: (),
+    Node.REJECTED: (),
+}
 # Working days the county promises per node unless the policy or its department sets its own.
 DEFAULT_DAYS = {Node.SUBMITTED: 1, Node.ACCEPTED: 3, Node.REVIEWING: 15, Node.PUBLICITY: 5,
                 Node.APPROVED: 60}
@@ -222,11 +229,7 @@ def create(*, session: Session, handler: Handler, uscc: str, policy_id: int,
     if open_one is not None:
         raise Conflict(f"{firm.name}对该政策已有办理中的申报（{open_one.ref}），不能重复申报")
     at = at or utcnow()
-    for _ in range(5):  # a clash among 2**49 refs is rare; retrying is cheaper than a lock
-        ref = new_ref()
-        if session.exec(select(Application.id).where(Application.ref == ref)).first() is None:
-            break
-    app = Application(ref=ref, firm_id=firm.id, policy_id=policy.id,
+    app = Application(ref=_fresh_ref(session), firm_id=firm.id, policy_id=policy.id,
                       department_id=policy.department_id, amount_requested=_amount(amount, "申请金额"),
                       created_at=at, updated_at=at)
     session.add(app)
@@ -239,9 +242,42 @@ def create(*, session: Session, handler: Handler, uscc: str, policy_id: int,
     return app
 
 
+def allowed_from(moves: list[ApplicationMove]) -> tuple[Node, ...]:
+    """Where an application may go next: 免申即享 ones (begun at 已核定) follow their own line."""
+    table = DIRECT_ALLOWED if moves[0].node == Node.APPROVED else ALLOWED
+    return table.get(moves[-1].node, ())
+
+
+def _fresh_ref(session: Session) -> str:
+    for _ in range(5):  # a clash among 2**49 refs is rare; retrying is cheaper than a lock
+        ref = new_ref()
+        if session.exec(select(Application.id).where(Application.ref == ref)).first() is None:
+            break
+    return ref
+
+
+def create_direct(*, session: Session, actor: Actor, firm: Firm, policy: Policy, amount: float,
+                  note: str, at: datetime | None = None) -> Application:
+    """A 免申即享 application: the firm applied for nothing; it starts at 已核定 with its amount.
+    The caller has checked the staff member (the publisher of the eligible list)."""
+    at = at or utcnow()
+    app = Application(ref=_fresh_ref(session), firm_id=firm.id, policy_id=policy.id,
+                      department_id=policy.department_id, node=Node.APPROVED,
+                      amount_approved=_amount(amount, "核定金额"), created_at=at, updated_at=at)
+    session.add(app)
+    session.flush()
+    move = _add_move(session, app, policy, Handler(actor), Node.APPROVED, at=at, note=_note(note),
+                     amount=amount)
+    audit.record(session=session, actor=actor, action="application.direct",
+                 record_kind="application", record_id=app.id,
+                 detail={"ref": app.ref, "firm": firm.uscc, "policy_id": policy.id,
+                         "move_id": move.id, "amount": amount})
+    return app
+
+
 def _target_allowed(moves: list[ApplicationMove], to: Node, correction: bool) -> bool:
     current = moves[-1].node
-    if to in ALLOWED[current]:
+    if to in allowed_from(moves):
         return True
     # A correction amends the current node (a wrong amount or note) or undoes the last move.
     previous = moves[-2].node if len(moves) > 1 else None
@@ -259,12 +295,17 @@ def advance(*, session: Session, handler: Handler, ref: str, to: Node, note: str
     moves = moves_of(session=session, application_id=app.id)
     current = moves[-1].node
     if not _target_allowed(moves, to, correction):
-        nexts = "、".join(f"{NODE_LABELS[n]}（{n.value}）" for n in ALLOWED[current])
+        nexts = "、".join(f"{NODE_LABELS[n]}（{n.value}）" for n in allowed_from(moves))
         hint = f"可转到：{nexts}" if nexts else "该申报已办结，只能用更正（--correct）修改"
         raise Conflict(f"申报 {app.ref} 当前为“{NODE_LABELS[current]}”，不能转到"
                        f"“{NODE_LABELS[to]}”；{hint}")
     note = _note(note)
     at = at or utcnow()
+    if to == Node.PUBLICITY and moves[0].node == Node.APPROVED and not correction:
+        from push.direct.objections import objection_block  # push.direct builds on this module
+
+        if block := objection_block(session=session, application=app, day=county_day(at)):
+            raise Conflict(block)
     if to in (Node.RETURNED, Node.REJECTED) and not note:
         what = "需补正的材料" if to == Node.RETURNED else "不予支持的理由"
         raise InvalidInput(f"请在说明中写明{what}（--note）")
@@ -291,7 +332,8 @@ def advance(*, session: Session, handler: Handler, ref: str, to: Node, note: str
         app.amount_paid, app.paid_on = None, None
     move = _add_move(session, app, policy, handler, to, at=at, note=note, amount=amount,
                      paid_on=paid_on, supply_by=supply_by,
-                     correction=correction and to not in ALLOWED[current], seq=len(moves) + 1)
+                     correction=correction and to not in allowed_from(moves),
+                     seq=len(moves) + 1)
     left = moves[-1]
     late = left.due is not None and county_day(at) > left.due  # the department's lateness, on record
     audit.record(session=session, actor=handler.actor, action="application.move",

@@ -97,6 +97,8 @@ class Overview:
     dead: list[Push | Digest]
     suspended: list[tuple[ChannelState, str]]
     counts: dict[str, int]
+    firms: int = 0  # firms in the registry
+    preview: list[tuple[Push, str]] = field(default_factory=list)  # the first policy pushes, firm name
 
 
 def overview(*, session: Session, limit: int = 200) -> Overview:
@@ -111,4 +113,6 @@ def overview(*, session: Session, limit: int = 200) -> Overview:
         select(ChannelState).where(ChannelState.suspended_at.is_not(None)))]
     counts = {str(status): n for status, n in session.exec(
         select(Push.status, func.count()).group_by(Push.status))}
-    return Overview(failing, dead, suspended, counts)
+    preview = [(p, names.get(p.firm_id, "?")) for p in session.exec(
+        select(Push).where(Push.kind == PushKind.NEW).order_by(Push.id).limit(5))]
+    return Overview(failing, dead, suspended, counts, firms=len(names), preview=preview)

@@ -5,8 +5,10 @@ from datetime import date
 
 from sqlmodel import Session
 
+from kb.errors import InvalidInput
 from kb.models import Department, Policy
 from kb.standards.industry import parse_industry_code
+from push.facts.sheet import FactSheet
 from push.firms.models import FirmProfile
 from push.firms.size import SizeResult
 from push.matching.matcher import Match, policies_for_firm
@@ -46,6 +48,11 @@ class CheckupItem:
     service: list[ServiceElement]
     score: float | None = None
     source_url: str | None = None
+    url: str = ""  # the policy's page on this site
+    amount: float | None = None  # 万元, from the guide's rules (None: no guide or facts missing)
+    formula: str = ""
+    instalments: list[dict] = field(default_factory=list)
+    facts_missing: list[str] = field(default_factory=list)  # needed for an amount, never zero
 
 
 @dataclass
@@ -79,7 +86,8 @@ def _service(session: Session, policy: Policy) -> list[ServiceElement]:
 
 
 def _item(session: Session, policy: Policy, match: Match, today: date) -> CheckupItem:
-    """A checkup line from a policy and its match."""
+    """A checkup line from a policy and its match (and the calculator's estimate, with a guide)."""
+    est = match.estimate
     return CheckupItem(
         policy_id=policy.id,
         title=policy.title,
@@ -93,13 +101,36 @@ def _item(session: Session, policy: Policy, match: Match, today: date) -> Checku
         service=_service(session, policy),
         score=None if match.score is None else round(match.score, 4),
         source_url=policy.source_url,
+        url=f"/policies/{policy.id}",
+        amount=float(est.amount) if est is not None and est.amount is not None else None,
+        formula=est.formula if est is not None else "",
+        instalments=[i.to_dict() for i in est.instalments] if est is not None else [],
+        facts_missing=est.missing if est is not None else [],
     )
 
 
-def checkup(*, session: Session, profile: FirmProfile, today: date | None = None) -> CheckupReport:
-    """Check a firm's profile (registered or just entered) against every open policy."""
+PROFILE_FIELDS = "行业代码、从业人员、营业收入、资产总额、所在镇（街道）、资质、经营范围或年度数据"
+
+
+def require_profile(profile: FirmProfile, facts: dict | None = None) -> None:
+    """InvalidInput, saying what to fill in, for a profile with nothing to match on."""
+    given = [profile.industry_code, profile.employees, profile.revenue, profile.assets,
+             profile.region, profile.qualifications, profile.business_scope, facts]
+    if not any(v not in (None, "", [], {}) for v in given):
+        raise InvalidInput(f"请至少填写{PROFILE_FIELDS}中的一项（行业代码和营业收入最能决定结果）")
+
+
+def typed_sheet(facts: dict[str, float], years: list[int]) -> FactSheet:
+    """A visitor's figures (one per fact, the latest) for each year the rules may read."""
+    return FactSheet({(name, y): v for name, v in facts.items() for y in years})
+
+
+def checkup(*, session: Session, profile: FirmProfile, today: date | None = None,
+            sheet: FactSheet | None = None) -> CheckupReport:
+    """Check a firm's profile (registered or just entered) against every open policy; a
+    registered firm's facts are read from the database, a visitor's come as ``sheet``."""
     today = today or date.today()
-    found = policies_for_firm(session=session, profile=profile, today=today)
+    found = policies_for_firm(session=session, profile=profile, today=today, sheet=sheet)
     industry = None
     if profile.industry_code:
         industry = parse_industry_code(profile.industry_code).label()

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from kb.errors import InvalidIndustryCode, InvalidInput
 from kb.models import Policy, Status, Validity
@@ -51,6 +52,8 @@ class PolicySpec:
     gates: list[Criterion] = field(default_factory=list)  # status, validity, window
     apply_to: date | None = None
     text: str = ""  # title and full text, for the scope score
+    rules: Any = None  # the guide's Calculator (push.guides), when the policy has a guide
+    year: int = 0  # the application year the rules are judged in
 
     @property
     def open(self) -> bool:

@@ -8,10 +8,14 @@ from sqlmodel import Session, func, select
 from kb.errors import KBError, PolicyNotFound
 from kb.models import Policy, Status
 from kb.standards.industry import IndustryCode, parse_industry_code
+from push.facts.sheet import FactSheet, sheet_for, sheets_for
 from push.firms.models import Firm, FirmProfile
 from push.firms.size import SIZE_LABELS, Size, SizeResult, classify
+from push.guides.calculator import Estimate
+from push.guides.service import attach_rules, guide_calculators
 from push.matching.columnar import FirmColumns, match_columns
 from push.matching.facets import Criterion, PolicySpec, compile_policy
+from push.matching.rules import estimate_for, rules_criterion
 from push.matching.scope import scope_score
 
 
@@ -121,6 +125,7 @@ class Match:
     criteria: list[Criterion]
     score: float | None = None  # scope score, only for policies without industry facets
     deadline: date | None = None
+    estimate: Estimate | None = None  # the calculator's, when the policy has a guide
 
     @property
     def eligible(self) -> bool:
@@ -161,6 +166,7 @@ class Match:
             "score": None if self.score is None else round(self.score, 4),
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "criteria": [c.to_dict() for c in self.criteria],
+            "estimate": self.estimate.to_dict() if self.estimate else None,
         }
 
 
@@ -174,8 +180,10 @@ def firm_size(profile: FirmProfile) -> SizeResult:
     )
 
 
-def evaluate(*, spec: PolicySpec, profile: FirmProfile, size: SizeResult | None = None) -> Match:
-    """Check every criterion of ``spec`` against ``profile`` (the ORM path, one firm at a time)."""
+def evaluate(*, spec: PolicySpec, profile: FirmProfile, size: SizeResult | None = None,
+             sheet: FactSheet | None = None, strict: bool = False) -> Match:
+    """Check every criterion of ``spec`` against ``profile`` (the ORM path, one firm at a time);
+    a policy with a guide adds its rules over ``sheet`` (``strict``: missing facts fail)."""
     code = parse_industry_code(profile.industry_code) if profile.industry_code else None
     size = size or firm_size(profile)
     criteria = [
@@ -185,6 +193,10 @@ def evaluate(*, spec: PolicySpec, profile: FirmProfile, size: SizeResult | None 
         region_criterion(spec, profile.region),
         qualification_criterion(spec, profile.qualifications or []),
     ]
+    estimate = None
+    if spec.rules is not None:
+        estimate = estimate_for(spec.rules, sheet, profile.qualifications, spec.year)
+        criteria.append(rules_criterion(spec.rules, estimate, strict=strict))
     match = Match(
         policy_id=spec.policy_id,
         title=spec.title,
@@ -192,6 +204,7 @@ def evaluate(*, spec: PolicySpec, profile: FirmProfile, size: SizeResult | None 
         firm_name=getattr(profile, "name", None),
         criteria=criteria,
         deadline=spec.apply_to,
+        estimate=estimate,
     )
     if not spec.explicit_industry and (match.eligible or match.near_miss):
         match.score = scope_score(spec.text, profile.business_scope)
@@ -220,10 +233,18 @@ class FirmMatches:
     policies: dict[int, Policy] = field(default_factory=dict)
 
 
-def policies_for_firm(*, session: Session, profile: FirmProfile, today: date) -> FirmMatches:
-    """Every open published policy the firm qualifies for, plus near misses, ranked."""
+def policies_for_firm(*, session: Session, profile: FirmProfile, today: date,
+                      sheet: FactSheet | None = None) -> FirmMatches:
+    """Every open published policy the firm qualifies for, plus near misses, ranked; a registered
+    firm is judged on its stored facts, a typed profile on ``sheet`` (missing facts then only
+    noted)."""
     size = firm_size(profile)
     result = FirmMatches(size=size)
+    firm_id = getattr(profile, "id", None)
+    strict = firm_id is not None and sheet is None
+    if strict:
+        sheet = sheet_for(session=session, firm_id=firm_id)
+    calculators = guide_calculators(session)
     for policy in session.exec(select(Policy).where(Policy.status == Status.PUBLISHED)):
         try:
             spec = compile_policy(policy, today)
@@ -232,7 +253,8 @@ def policies_for_firm(*, session: Session, profile: FirmProfile, today: date) ->
             continue
         if not spec.open:
             continue
-        match = evaluate(spec=spec, profile=profile, size=size)
+        attach_rules(spec, calculators.get(policy.id), today)
+        match = evaluate(spec=spec, profile=profile, size=size, sheet=sheet, strict=strict)
         if match.eligible:
             result.matches.append(match)
         elif match.near_miss:
@@ -297,6 +319,7 @@ def firms_for_policy(
     """Firms a policy applies to: columnar gates over all firms, explanations for those shown."""
     policy = get_policy(session=session, policy_id=policy_id)
     spec = compile_policy(policy, today)
+    attach_rules(spec, guide_calculators(session, policy_id).get(policy.id), today)
     if not spec.open:  # nobody qualifies; skip loading the firms
         total = session.exec(select(func.count()).select_from(Firm)).one()
         return PolicyMatches(policy, spec, today, total, 0, 0)
@@ -304,6 +327,9 @@ def firms_for_policy(
     found = match_columns(cols, spec)
     eligible = cols.ids[found.eligible].tolist()
     near = cols.ids[found.near_miss].tolist()
+    sheets: dict[int, FactSheet] = {}
+    if spec.rules is not None:  # the facets passed; now the guide's conditions on the facts
+        eligible, sheets = _pass_rules(session, spec, eligible)
     shown = eligible[:limit]
     if not spec.explicit_industry:  # rank every eligible firm by its scope before cutting
         scores = {}
@@ -319,8 +345,27 @@ def firms_for_policy(
         firms_total=len(cols),
         eligible_count=len(eligible),
         near_miss_count=len(near),
-        matches=[evaluate(spec=spec, profile=f) for f in firms_by_id(session=session, ids=shown)],
+        matches=[evaluate(spec=spec, profile=f, sheet=sheets.get(f.id), strict=True)
+                 for f in firms_by_id(session=session, ids=shown)],
         near_misses=[
-            evaluate(spec=spec, profile=f) for f in firms_by_id(session=session, ids=near[:limit])
+            evaluate(spec=spec, profile=f, sheet=sheets.get(f.id), strict=True)
+            for f in firms_by_id(session=session, ids=near[:limit])
         ],
     )
+
+
+def _pass_rules(session: Session, spec: PolicySpec, ids: list[int]) -> tuple[list[int], dict]:
+    """The firms among ``ids`` the guide's rules pay (facts of the rule's years), and their sheets."""
+    calc = spec.rules
+    reads = calc.rules.facts()
+    sheets = sheets_for(session=session, names={n for n, _ in reads},
+                        years={spec.year + y for _, y in reads}, firm_ids=ids)
+    quals: dict[int, list[str]] = {}
+    if any(c.qualification for c in calc.rules.all_conditions()):
+        for start in range(0, len(ids), 500):
+            quals.update(session.exec(select(Firm.id, Firm.qualifications).where(
+                Firm.id.in_(ids[start:start + 500]))).all())
+    empty = FactSheet()
+    kept = [i for i in ids if calc.estimate(sheets.get(i, empty), frozenset(quals.get(i, [])),
+                                            spec.year).eligible]
+    return kept, sheets

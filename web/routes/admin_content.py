@@ -95,6 +95,8 @@ def policy_admin(request: Request, session: SessionDep, user: Writer, policy_id:
 def _form(request: Request, *, kind: ContentKind, values: dict, action: str, title: str,
           policy: Policy | None = None, error: str | None = None, topic_id: int | None = None,
           choices: list[Policy] | None = None, status: int = 200) -> HTMLResponse:
+    if kind not in FORMS:  # no HTML form: a guide's rules are JSON
+        raise InvalidInput("申兑指南以JSON起草：policykb guides draft FILE --policy ID --by 用户名")
     return render(request, "admin_form.html", {
         "kind": kind, "fields": FORMS[kind], "values": values, "action": action, "title": title,
         "policy": policy, "error": error, "topic_id": topic_id, "choices": choices or []}, status)

@@ -42,7 +42,14 @@ DONE = {"create": "草稿已保存。", "edit": "修改已保存。", "submit": 
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(request: Request, session: SessionDep, user: Writer) -> HTMLResponse:
     """What waits for this user: drafts returned to them, reviews, publications."""
-    return render(request, "admin_review.html", {"q": workflow.queue(session=session, user=user)})
+    from kb.clock import county_today
+    from push.guides.overdue import overdue_guides
+
+    late = overdue_guides(session=session, today=county_today(),
+                          days=request.app.state.settings.guide_due_days,
+                          department_id=None if user.has(Role.ADMIN) else user.department_id)
+    return render(request, "admin_review.html", {"q": workflow.queue(session=session, user=user),
+                                                 "overdue_guides": late})
 
 
 def _revision(session: Session, user: User, revision_id: int) -> Revision:
@@ -57,7 +64,14 @@ def _current(session: Session, rev: Revision) -> dict | None:
     return content_of(live_record(session=session, kind=rev.kind, record_id=rev.record_id))
 
 
+GUIDE_LABELS = {"title": "标题", "mode": "兑现方式", "promised_days": "承诺工作日",
+                "beneficiaries": "惠及对象", "materials": "申报材料", "where": "受理地点",
+                "phone": "咨询电话", "rules": "申兑规则"}
+
+
 def _labels(kind: ContentKind) -> dict[str, str]:
+    if kind not in FORMS:  # a 申兑指南 is drafted as JSON (CLI or API); shown field by field
+        return GUIDE_LABELS
     names = [f.name for f in FORMS[kind]] + (["sections"] if kind == ContentKind.INTERPRETATION else [])
     return {n: FIELD_LABELS[n] for n in names}
 

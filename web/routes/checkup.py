@@ -9,8 +9,9 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from kb.errors import InvalidInput
+from push.facts.catalog import BUILTIN, parse_value
 from push.firms.models import FirmProfile
-from push.matching.checkup import checkup
+from push.matching.checkup import checkup, require_profile, typed_sheet
 from web.deps import get_session
 
 router = APIRouter()
@@ -30,12 +31,36 @@ BY_LINK = ("按统一社会信用代码查看已登记企业的体检结果，�
            "此处请填写企业的行业、人数、营收等情况")
 
 
+# Figures a visitor may type for the calculator (the latest year's; blank: not given).
+TYPED_FACTS = ("equipment_investment", "rd_expense", "new_jobs", "revenue_growth", "tax_paid")
+
+
+def _facts(data: dict) -> dict:
+    """The typed figures, checked like an import's (a bad one names the field)."""
+    out = {}
+    for name in TYPED_FACTS:
+        raw = data.pop(name, None)
+        if raw in (None, ""):
+            continue
+        try:
+            out[name] = parse_value(BUILTIN[name], raw)
+        except ValueError as exc:
+            raise InvalidInput(f"{name}: {exc}") from None
+    return out
+
+
 def _report(session: Session, uscc: object, data: dict, today: date | None):  # noqa: ANN202
     # Anonymous: from the profile entered only. A credit code alone would show a registered
     # firm's data to anyone, and a different answer for unknown codes would tell which are.
-    if uscc not in (None, "") and not any(v not in (None, "", []) for v in data.values()):
+    facts = _facts(data)
+    if uscc not in (None, "") and not facts and not any(
+            v not in (None, "", []) for v in data.values()):
         raise InvalidInput(BY_LINK)
-    return checkup(session=session, profile=_profile(data), today=today)
+    profile = _profile(data)
+    require_profile(profile, facts)
+    year = (today or date.today()).year
+    return checkup(session=session, profile=profile, today=today,
+                   sheet=typed_sheet(facts, [year - 1, year]))
 
 
 @router.get("/checkup", response_class=HTMLResponse)
@@ -58,11 +83,18 @@ def checkup_page(
     business_scope: Annotated[str, Form()] = "",
     qualifications: Annotated[list[str] | None, Form()] = None,
     today: Annotated[str, Form()] = "",
+    equipment_investment: Annotated[str, Form()] = "",
+    rd_expense: Annotated[str, Form()] = "",
+    new_jobs: Annotated[str, Form()] = "",
+    revenue_growth: Annotated[str, Form()] = "",
+    tax_paid: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """The report for the profile entered (or the registered firm named by its credit code)."""
     form = {"uscc": uscc, "industry_code": industry_code, "employees": employees,
             "revenue": revenue, "assets": assets, "region": region,
-            "business_scope": business_scope, "qualifications": qualifications or []}
+            "business_scope": business_scope, "qualifications": qualifications or [],
+            "equipment_investment": equipment_investment, "rd_expense": rd_expense,
+            "new_jobs": new_jobs, "revenue_growth": revenue_growth, "tax_paid": tax_paid}
     try:
         when = date.fromisoformat(today) if today else None
     except ValueError:
@@ -76,7 +108,8 @@ def checkup_page(
 @router.post("/api/checkup", responses={422: {"description": "企业情况有误，或只给了信用代码"}})
 def checkup_api(body: dict, session: Annotated[Session, Depends(get_session, scope="function")]) -> dict:
     """The 政策体检 report as JSON for a profile (industry_code, employees, revenue, assets,
-    region, qualifications, business_scope), optional ``"today"``."""
+    region, qualifications, business_scope), optional figures for the calculator
+    (equipment_investment, rd_expense, new_jobs, revenue_growth, tax_paid) and ``"today"``."""
     today = body.pop("today", None)
     try:
         when = date.fromisoformat(today) if today else None

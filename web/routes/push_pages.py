@@ -111,9 +111,13 @@ def firm_home(
     page = firm_page(session=session, firm_id=firm_id)
     secret = webhook_secret(session=session, firm_id=firm_id) if page.firm.webhook_url else None
     from push.applications.views import for_firm
+    from push.guides.service import default_year
+    from web.routes.direct import firm_view
 
+    direct = firm_view(session=session, firm=page.firm, year=default_year())
     return _render(request, "push_firm.html", {
-        "page": page, "token": token, "channels": CHANNELS, "secret": secret,
+        "page": page, "token": token, "channels": CHANNELS, "secret": secret, "direct": direct,
+        "disputed": request.query_params.get("disputed") == "1",
         "applications": for_firm(session=session, firm_id=firm_id), "show_amounts": True,
         "frequencies": FREQUENCY_LABELS, "mark_labels": MARK_LABELS})
 

@@ -1,0 +1,159 @@
+"""``policykb direct ...``: 免申即享 lists generated, reviewed and published from the command line."""
+
+import argparse
+import json
+from typing import Any
+
+from kb.db import read_scope, session_scope
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``direct list|show|review|publish``."""
+    direct = subparsers.add_parser("direct", help="免申即享：生成、审核、发布兑现名单")
+    actions = direct.add_subparsers(dest="direct_command", metavar="ACTION")
+    actions.required = True
+
+    gen = actions.add_parser("list", help="按企业数据生成一项政策某期的免申即享名单（待审核）")
+    gen.add_argument("--policy", type=int, required=True, metavar="ID")
+    gen.add_argument("--period", required=True, help="期次，如 2026")
+    gen.add_argument("--by", metavar="USERNAME", help="生成人的用户名（默认“系统”）")
+    gen.add_argument("--json", action="store_true", help="输出JSON")
+    gen.set_defaults(handler=cmd_list)
+
+    show = actions.add_parser("show", help="查看一份名单")
+    show.add_argument("list_id", type=int, metavar="LIST_ID")
+    show.add_argument("--json", action="store_true", help="输出JSON")
+    show.set_defaults(handler=cmd_show)
+
+    rev = actions.add_parser("review", help="审核名单（审核人，不能是生成人）")
+    rev.add_argument("list_id", type=int, metavar="LIST_ID")
+    rev.add_argument("--by", required=True, metavar="USERNAME")
+    rev.add_argument("--return", dest="send_back", action="store_true", help="退回（须写 --comment）")
+    rev.add_argument("--comment", default="")
+    rev.set_defaults(handler=cmd_review)
+
+    pub = actions.add_parser("publish", help="发布名单：每家企业一件已核定的申报和一条通知")
+    pub.add_argument("list_id", type=int, metavar="LIST_ID")
+    pub.add_argument("--by", required=True, metavar="NAME", help="发布人的用户名")
+    pub.add_argument("--json", action="store_true", help="输出JSON")
+    pub.set_defaults(handler=cmd_publish)
+
+    st = actions.add_parser("stats", help="直达快享统计：按政策或部门（符合企业、免申/申报、金额、兑现工作日、逾期指南）")
+    st.add_argument("--by", choices=("policy", "department"), default="policy")
+    st.add_argument("--year", type=int, help="测算年度（默认今年）")
+    st.add_argument("--csv", action="store_true", help="输出CSV")
+    st.add_argument("--json", action="store_true", help="输出JSON")
+    st.set_defaults(handler=cmd_stats)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def list_dict(session, lst, with_entries: bool = True) -> dict:  # noqa: ANN001
+    """A list as JSON: header, difference and (optionally) its entries with the firms named."""
+    from sqlmodel import select
+
+    from push.direct.service import entries, formula_of
+    from push.firms.models import Firm
+
+    out = {"id": lst.id, "policy_id": lst.policy_id, "period": lst.period, "status": lst.status,
+           "firms": lst.firms, "total": lst.total, "diff": lst.diff,
+           "generated_by": lst.generated_by, "reviewed_by": lst.reviewed_by,
+           "published_by": lst.published_by}
+    if with_entries:
+        rows = entries(session=session, list_id=lst.id)
+        ids = sorted({e.firm_id for e in rows})
+        names = {}
+        for start in range(0, len(ids), 500):
+            names.update((i, (u, n)) for i, u, n in session.exec(select(
+                Firm.id, Firm.uscc, Firm.name).where(Firm.id.in_(ids[start:start + 500]))))
+        out["entries"] = [{"uscc": names[e.firm_id][0], "name": names[e.firm_id][1],
+                           "measure": e.measure, "amount": e.amount,
+                           "formula": e.formula or formula_of(session=session, lst=lst, entry=e),
+                           "facts": e.facts} for e in rows]
+    return out
+
+
+def _user(session, username: str):  # noqa: ANN001, ANN202
+    from push.cli.guides import _staff
+
+    return _staff(session, username)
+
+
+def cmd_list(args: argparse.Namespace, ctx: Any) -> int:
+    """Generate a list."""
+    from push.direct.service import generate
+
+    with session_scope(ctx.engine) as session:
+        by = _user(session, args.by).user.name if args.by else "系统"
+        lst = generate(session=session, policy_id=args.policy, period=args.period, by=by)
+        data = list_dict(session, lst, with_entries=args.json)
+    if args.json:
+        _print_json(data)
+        return 0
+    d = lst.diff
+    print(f"名单{lst.id}（政策{lst.policy_id}，{lst.period}）：{lst.firms}家企业，合计{lst.total:g}万元，待审核")
+    print(f"  与已兑现相比：新增{d['added']}项，已兑现{d['already_paid']}项（不再重复兑现），"
+          f"金额变化{len(d['changed'])}项，不再符合{len(d['dropped'])}项")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, ctx: Any) -> int:
+    """Show a list."""
+    from push.direct.service import get_list
+
+    with read_scope(ctx.engine) as session:
+        data = list_dict(session, get_list(session=session, list_id=args.list_id))
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"名单{data['id']}（{data['status']}）：{data['firms']}家，合计{data['total']:g}万元")
+    for e in data["entries"]:
+        print(f"  {e['uscc']} {e['name']} {e['measure']} {e['amount']:g}万元：{e['formula']}")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace, ctx: Any) -> int:
+    """Pass or return a list."""
+    from push.direct.service import review
+
+    with session_scope(ctx.engine) as session:
+        lst = review(session=session, staff=_user(session, args.by), list_id=args.list_id,
+                     approve=not args.send_back, comment=args.comment)
+        print(f"名单{lst.id}：{'已退回' if args.send_back else '审核通过，待发布'}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace, ctx: Any) -> int:
+    """Publish a list: applications at 已核定 and their notices, never twice."""
+    from push.direct.service import publish
+
+    with session_scope(ctx.engine) as session:
+        report = publish(session=session, staff=_user(session, args.by), list_id=args.list_id)
+    if args.json:
+        _print_json(report.to_dict())
+        return 0
+    print(f"名单{report.list_id}已发布：新建已核定申报{len(report.applications)}件，"
+          f"已兑现过的{report.already_paid}项未重复兑现")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, ctx: Any) -> int:
+    """Statistics per policy or department."""
+    from kb.clock import county_today
+    from push.direct.stats import direct_stats, stats_csv
+
+    today = county_today()
+    with read_scope(ctx.engine) as session:
+        rows = direct_stats(session=session, today=today, year=args.year or today.year,
+                            guide_days=ctx.settings.guide_due_days, by=args.by)
+    if args.csv:
+        print(stats_csv(rows).lstrip("\ufeff"), end="")
+    elif args.json:
+        _print_json([r.to_dict() for r in rows])
+    else:
+        for r in rows:
+            d = r.to_dict()
+            print("；".join(f"{k}：{v}" for k, v in d.items() if v not in (None, "", 0, 0.0)))
+    return 0

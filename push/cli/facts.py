@@ -1,0 +1,84 @@
+"""``policykb facts ...``: import, define and show firm facts (一企一档)."""
+
+import argparse
+import json
+from typing import Any
+
+from kb.db import read_scope, session_scope
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``facts import|define|show``."""
+    facts = subparsers.add_parser("facts", help="一企一档：企业年度数据的导入与查看")
+    actions = facts.add_subparsers(dest="facts_command", metavar="ACTION")
+    actions.required = True
+
+    imp = actions.add_parser("import", help="从CSV或JSONL导入企业年度数据（有错则整个文件不导入）")
+    imp.add_argument("file", help="CSV（带表头：uscc, year, source, 各事实列）或JSONL")
+    imp.add_argument("--format", choices=("csv", "jsonl"), help="默认按扩展名判断")
+    imp.add_argument("--source", help="来源部门（文件中没有source列时）")
+    imp.add_argument("--json", action="store_true", help="输出JSON")
+    imp.set_defaults(handler=cmd_import)
+
+    define = actions.add_parser("define", help="定义县里新增的事实")
+    define.add_argument("name", help="英文键名，如 export_value")
+    define.add_argument("--label", required=True, help="中文名，如 出口额")
+    define.add_argument("--type", default="number", choices=("number", "bool", "date", "list"))
+    define.add_argument("--unit", default="", help="数值的单位：万元、%%、人、个、项")
+    define.set_defaults(handler=cmd_define)
+
+    show = actions.add_parser("show", help="一家企业的全部年度数据")
+    show.add_argument("--firm", required=True, metavar="USCC")
+    show.add_argument("--json", action="store_true", help="输出JSON")
+    show.set_defaults(handler=cmd_show)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_import(args: argparse.Namespace, ctx: Any) -> int:
+    """Import a facts file; exit 1 (nothing saved) when any row failed."""
+    from push.facts.imports import import_facts
+
+    with session_scope(ctx.engine) as session:
+        report = import_facts(session=session, path=args.file, fmt=args.format, source=args.source)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        if report.ok:
+            print(f"{report.path}: 新增{report.created}项，更新{report.updated}项")
+        else:
+            print(f"{report.path}: {len(report.errors)}处错误，整个文件未导入（改正后重新导入）")
+        for err in report.errors:
+            print(f"  第{err.line}行 {err.uscc or '-'}: {err.message}")
+    return 0 if report.ok else 1
+
+
+def cmd_define(args: argparse.Namespace, ctx: Any) -> int:
+    """Define a county fact."""
+    from push.facts.catalog import define
+    from push.facts.models import FactType
+
+    with session_scope(ctx.engine) as session:
+        row = define(session=session, name=args.name, label=args.label, type=FactType(args.type),
+                     unit=args.unit)
+        print(f"已定义事实 {row.name}（{row.label}，{row.type}{'，' + row.unit if row.unit else ''}）")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, ctx: Any) -> int:
+    """A firm's facts by year."""
+    from push.facts.service import firm_facts
+    from push.firms.registry import get_firm
+
+    with read_scope(ctx.engine) as session:
+        firm = get_firm(session=session, uscc=args.firm)
+        rows = firm_facts(session=session, firm_id=firm.id)
+    if args.json:
+        _print_json({"uscc": firm.uscc, "name": firm.name, "facts": rows})
+        return 0
+    print(f"{firm.uscc} {firm.name}")
+    for r in rows:
+        print(f"  {r['year']}年 {r['label']}：{r['text']}（{r['source']}，{r['imported_at'][:10]}）")
+    return 0

@@ -1,0 +1,69 @@
+"""A firm's own facts as shown to it, and its disputes, which go to the supplying department."""
+
+from sqlmodel import Session, col, select
+
+from kb.errors import InvalidInput, NotFound
+from kb.models import utcnow
+from push.facts.catalog import Catalog, value_text
+from push.facts.models import DisputeStatus, FactDispute, FirmFact
+
+MAX_REASON_CHARS = 500
+
+
+def firm_facts(*, session: Session, firm_id: int) -> list[dict]:
+    """Every fact of a firm, newest year first, with label, text, source and import date."""
+    catalog = Catalog.load(session)
+    rows = session.exec(select(FirmFact).where(FirmFact.firm_id == firm_id).order_by(
+        col(FirmFact.year).desc(), col(FirmFact.name)))
+    disputed = set(session.exec(select(FactDispute.fact_id).where(
+        FactDispute.firm_id == firm_id, FactDispute.status == DisputeStatus.OPEN)).all())
+    out = []
+    for f in rows:
+        fact = catalog.find(f.name)
+        out.append({"id": f.id, "name": f.name, "label": fact.label if fact else f.name,
+                    "year": f.year, "value": f.value["v"],
+                    "text": value_text(fact, f.value["v"]) if fact else str(f.value["v"]),
+                    "source": f.source, "imported_at": f.imported_at.isoformat(),
+                    "disputed": f.id in disputed})
+    return out
+
+
+def dispute(*, session: Session, firm_id: int, fact_id: int, reason: str) -> FactDispute:
+    """Record a firm's objection to one of its own facts, for the source department's queue."""
+    fact = session.get(FirmFact, fact_id)
+    if fact is None or fact.firm_id != firm_id:
+        raise NotFound(f"没有编号为{fact_id}的本企业数据")
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput("请说明哪里不对、正确的数值是多少")
+    if len(text) > MAX_REASON_CHARS:
+        raise InvalidInput(f"说明不能超过{MAX_REASON_CHARS}字（现有{len(text)}字）")
+    open_one = session.exec(select(FactDispute).where(
+        FactDispute.fact_id == fact_id, FactDispute.status == DisputeStatus.OPEN)).first()
+    if open_one is not None:
+        return open_one  # one open objection per figure: a second click adds nothing
+    row = FactDispute(fact_id=fact.id, firm_id=firm_id, department_id=fact.department_id,
+                      source=fact.source, reason=text)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def dispute_queue(*, session: Session, department_id: int | None,
+                  status: DisputeStatus = DisputeStatus.OPEN) -> list[FactDispute]:
+    """A department's disputes (all departments' for None), oldest first."""
+    query = select(FactDispute).where(FactDispute.status == status)
+    if department_id is not None:
+        query = query.where(FactDispute.department_id == department_id)
+    return list(session.exec(query.order_by(col(FactDispute.created_at))))
+
+
+def resolve(*, session: Session, dispute_id: int, resolution: str) -> FactDispute:
+    """Close a dispute with what the department did."""
+    row = session.get(FactDispute, dispute_id)
+    if row is None:
+        raise NotFound(f"没有编号为{dispute_id}的异议")
+    row.status, row.resolution, row.resolved_at = DisputeStatus.RESOLVED, resolution.strip(), utcnow()
+    session.add(row)
+    session.flush()
+    return row

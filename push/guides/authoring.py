@@ -1,0 +1,24 @@
+"""The 申兑指南 as a content kind of the sign-off workflow (拟稿人 → 审核人 → 发布人).
+
+Registered under ``policykb.content``: kb's workflow drafts, reviews and publishes revisions of
+kind ``guide`` and calls ``validate`` on every save and ``publish`` at publication.
+"""
+
+from sqlmodel import Session
+
+from kb.models import Revision
+from push.facts.catalog import Catalog
+from push.guides.service import save_guide, validate_guide
+
+KIND = "guide"
+
+
+def validate(data: dict, *, session: Session | None = None) -> dict:
+    """The guide draft checked against the county's fact catalog."""
+    return validate_guide(data, Catalog.load(session))
+
+
+def publish(*, session: Session, revision: Revision, names: dict[str, str]) -> int:
+    """Make the approved guide the policy's live one; returns the guide's id."""
+    return save_guide(session=session, policy_id=revision.policy_id, data=revision.data,
+                      names=names).id

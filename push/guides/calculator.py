@@ -1,0 +1,423 @@
+"""The policy calculator: a firm's facts against a guide's rules, with the formula in words.
+
+Amounts are Decimal 万元 rounded to 0.01 (100元). A fact absent for the year a rule reads is
+*missing*: the result names it and gives no amount, never a zero.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from push.facts.catalog import Catalog, number_text, value_text
+from push.facts.sheet import FactSheet
+from push.guides.rules import NUMERIC_OPS, Benefit, Condition, GuideRules, Measure
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def D(value: Any) -> Decimal:  # noqa: N802
+    """A Decimal from a stored number (through str, so 0.06 stays 0.06)."""
+    return Decimal(str(value))
+
+
+def money(value: Decimal) -> Decimal:
+    """Rounded to 0.01 万元."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def wan(value: Decimal) -> str:
+    """An amount as words: 48万元, 1.8万元."""
+    return f"{number_text(value)}万元"
+
+
+@dataclass
+class Check:
+    """One condition's outcome: met (True), failed (False) or unknown for lack of a fact (None)."""
+
+    met: bool | None
+    text: str  # what was found: "2025年新增设备投资 800万元 ≥ 500万元"
+    missed: str | None = None  # when failed: "营收增长率 8%，需 ≥ 10%（差 2%）"
+    missing: list[str] = field(default_factory=list)  # "2025年新增设备投资"
+    gap: float | None = None  # how far a number is from the threshold, in the fact's unit
+
+
+@dataclass
+class Instalment:
+    """One payment of a measure as calculated."""
+
+    label: str
+    year: int
+    amount: float
+    status: str  # due / pending (a fact not yet known) / failed
+    conditions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """The JSON shape."""
+        return self.__dict__.copy()
+
+
+@dataclass
+class MeasureResult:
+    """One measure for one firm."""
+
+    key: str
+    name: str
+    eligible: bool | None
+    amount: Decimal | None = None
+    formula: str = ""
+    checks: list[Check] = field(default_factory=list)
+    instalments: list[Instalment] = field(default_factory=list)
+    counted: bool = True  # False when another measure of its 就高不重复 group is higher
+    note: str = ""
+
+    @property
+    def missed(self) -> list[str]:
+        """The conditions not met."""
+        return [c.missed for c in self.checks if c.met is False and c.missed]
+
+    @property
+    def missing(self) -> list[str]:
+        """The facts needed and absent."""
+        out = [m for c in self.checks for m in c.missing]
+        return list(dict.fromkeys(out))
+
+    def to_dict(self) -> dict:
+        """The JSON shape."""
+        return {"key": self.key, "name": self.name, "eligible": self.eligible,
+                "amount": None if self.amount is None else float(self.amount),
+                "formula": self.formula, "counted": self.counted, "note": self.note,
+                "met": [c.text for c in self.checks if c.met], "missed": self.missed,
+                "missing": self.missing, "instalments": [i.to_dict() for i in self.instalments]}
+
+
+@dataclass
+class Estimate:
+    """What a firm can expect from one policy in one application year."""
+
+    policy_id: int | None
+    title: str
+    year: int
+    measures: list[MeasureResult]
+    amount: Decimal | None
+    formula: str
+    per_year: dict[int, Decimal]
+    policy_checks: list[Check] = field(default_factory=list)
+    mode: str = "ordinary"
+
+    @property
+    def eligible(self) -> bool | None:
+        """True when some measure pays; None when only missing facts stand in the way."""
+        if any(m.eligible and m.counted for m in self.measures):
+            return True
+        if any(m.eligible is None for m in self.measures):
+            return None
+        return False
+
+    @property
+    def missed(self) -> list[str]:
+        """Conditions not met (policy-level ones, else those of the measures that fail)."""
+        out = [c.missed for c in self.policy_checks if c.met is False and c.missed]
+        if not out and not self.eligible:
+            out = [t for m in self.measures for t in m.missed]
+        return list(dict.fromkeys(out))
+
+    @property
+    def missing(self) -> list[str]:
+        """Facts needed and absent."""
+        out = [m for c in self.policy_checks for m in c.missing]
+        out += [x for m in self.measures for x in m.missing]
+        return list(dict.fromkeys(out))
+
+    @property
+    def near_miss(self) -> str | None:
+        """The one condition missed, when exactly one failure keeps a measure from paying."""
+        if self.eligible:
+            return None
+        policy_failed = [c for c in self.policy_checks if c.met is False]
+        if any(c.met is None for c in self.policy_checks) or len(policy_failed) > 1:
+            return None
+        for m in self.measures:
+            failed = [c for c in m.checks if c.met is False]
+            unknown = [c for c in m.checks if c.met is None]
+            if len(failed) == 1 and not unknown:
+                return failed[0].missed
+        return None
+
+    @property
+    def instalments(self) -> list[Instalment]:
+        """Every counted measure's instalments."""
+        return [i for m in self.measures if m.eligible and m.counted for i in m.instalments]
+
+    def to_dict(self) -> dict:
+        """The JSON shape of ``policykb calc``."""
+        return {"policy_id": self.policy_id, "title": self.title, "year": self.year,
+                "mode": self.mode, "eligible": self.eligible,
+                "amount": None if self.amount is None else float(self.amount),
+                "formula": self.formula,
+                "instalments": [i.to_dict() for i in self.instalments],
+                "per_year": {str(y): float(a) for y, a in sorted(self.per_year.items())},
+                "missed": self.missed, "near_miss": self.near_miss, "missing": self.missing,
+                "measures": [m.to_dict() for m in self.measures]}
+
+
+@dataclass
+class Firmish:
+    """What the calculator reads besides facts: the qualifications a firm holds."""
+
+    qualifications: frozenset[str] = frozenset()
+
+
+class Calculator:
+    """One guide's rules, ready to evaluate many firms."""
+
+    def __init__(self, rules: GuideRules, catalog: Catalog, *, policy_id: int | None = None,
+                 title: str = "", mode: str = "ordinary") -> None:
+        self.rules, self.catalog = rules, catalog
+        self.policy_id, self.title, self.mode = policy_id, title, mode
+
+    # --- conditions -------------------------------------------------------------------
+
+    def _label(self, name: str) -> str:
+        fact = self.catalog.find(name)
+        return fact.label if fact else name
+
+    def _need(self, name: str, year: int, sheet: FactSheet) -> str:
+        """The missing fact's name, and the years the firm has figures for (the wrong year)."""
+        have = sheet.years(name)
+        also = f"（已有{'、'.join(str(y) for y in have)}年数据）" if have else ""
+        return f"{year}年{self._label(name)}{also}"
+
+    def check(self, cond: Condition, sheet: FactSheet, held: frozenset[str], year: int) -> Check:
+        """One condition against one firm in application year ``year``."""
+        if cond.qualification is not None:
+            ok = cond.qualification in held
+            return Check(ok, f"已具备{cond.qualification}" if ok else f"不具备{cond.qualification}",
+                         None if ok else f"需为{cond.qualification}")
+        if cond.all is not None or cond.any is not None:
+            subs = [self.check(c, sheet, held, year) for c in (cond.all or cond.any)]
+            missing = [m for s in subs for m in s.missing]
+            if cond.all is not None:
+                failed = [s for s in subs if s.met is False]
+                if failed:
+                    return Check(False, "；".join(s.text for s in subs), "；".join(
+                        s.missed for s in failed if s.missed), missing)
+                met = True if all(s.met for s in subs) else None
+                return Check(met, "；".join(s.text for s in subs), None, missing if met is None else [])
+            if any(s.met for s in subs):
+                return Check(True, next(s.text for s in subs if s.met))
+            if any(s.met is None for s in subs):
+                return Check(None, "需满足其一", None, missing)
+            return Check(False, "；".join(s.text for s in subs),
+                         "需满足其一：" + "；".join(s.missed for s in subs if s.missed))
+        fact = self.catalog.find(cond.fact)
+        at = year + cond.year
+        value = sheet.get(cond.fact, at)
+        label = f"{at}年{fact.label}"
+        if value is None:
+            need = self._need(cond.fact, at, sheet)
+            return Check(None, f"缺少{need}", None, [need])
+        shown = value_text(fact, value)
+        if cond.op == "is":
+            ok = bool(value) == cond.value
+            want = "是" if cond.value else "否"
+            return Check(ok, f"{label}：{shown}",
+                         None if ok else f"{fact.label}为“{shown}”，需为“{want}”")
+        if cond.op == "has":
+            ok = cond.value in value
+            return Check(ok, f"{label}含{cond.value}", None if ok else f"{fact.label}需包含{cond.value}")
+        v = D(value)
+        if cond.op == "between":
+            lo, hi = D(cond.min), D(cond.max)
+            want = f"{value_text(fact, lo)}至{value_text(fact, hi)}"
+            if lo <= v <= hi:
+                return Check(True, f"{label} {shown}，在{want}之间")
+            gap = lo - v if v < lo else v - hi
+            return Check(False, f"{label} {shown}",
+                         f"{fact.label} {shown}，需在{want}之间（差 {value_text(fact, gap)}）", gap=float(gap))
+        t = D(cond.value)
+        ok = {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t, "==": v == t, "!=": v != t}[cond.op]
+        sign = NUMERIC_OPS[cond.op]
+        want = value_text(fact, t)
+        if ok:
+            return Check(True, f"{label} {shown} {sign} {want}")
+        gap = abs(t - v) if cond.op not in ("==", "!=") else None
+        by = f"（差 {value_text(fact, gap)}）" if gap else ""
+        return Check(False, f"{label} {shown}", f"{fact.label} {shown}，需 {sign} {want}{by}",
+                     gap=None if gap is None else float(gap))
+
+    # --- benefits ---------------------------------------------------------------------
+
+    def _base(self, b: Benefit, sheet: FactSheet, year: int) -> tuple[Decimal | None, str, str | None]:
+        """The amount before floor and cap, its formula, or the missing fact."""
+        if b.kind == "fixed":
+            return D(b.amount), f"定额 {wan(D(b.amount))}", None
+        at = year + b.year
+        value = sheet.get(b.fact, at)
+        fact = self.catalog.find(b.fact)
+        if value is None:
+            return None, "", self._need(b.fact, at, sheet)
+        v = D(value)
+        shown = f"{fact.label} {value_text(fact, v)}"
+        if b.kind == "rate":
+            amount = money(v * D(b.rate) / HUNDRED)
+            return amount, f"{shown} × {number_text(b.rate)}% = {wan(amount)}", None
+        if b.kind == "per_person":
+            amount = money(v * D(b.per))
+            return amount, f"{shown} × {wan(D(b.per))}/人 = {wan(amount)}", None
+        tier = None
+        for t in b.tiers:
+            if v >= D(t.min):
+                tier = t
+        if tier is None:
+            return Decimal(0), f"{shown}，未达到最低档（≥ {value_text(fact, D(b.tiers[0].min))}）", None
+        band = f"{shown}，适用“≥ {value_text(fact, D(tier.min))}”档"
+        if tier.amount is not None:
+            return D(tier.amount), f"{band}：{wan(D(tier.amount))}", None
+        amount = money(v * D(tier.rate) / HUNDRED)
+        return amount, f"{band}：× {number_text(tier.rate)}% = {wan(amount)}", None
+
+    def measure(self, m: Measure, sheet: FactSheet, held: frozenset[str], year: int) -> MeasureResult:
+        """One measure for one firm."""
+        checks = [self.check(c, sheet, held, year) for c in m.conditions]
+        result = MeasureResult(m.key, m.name, None, checks=checks)
+        if any(c.met is False for c in checks):
+            result.eligible = False
+            return result
+        amount, formula, missing = self._base(m.benefit, sheet, year)
+        if missing is not None:
+            checks.append(Check(None, f"缺少{missing}", None, [missing]))
+            return result
+        if any(c.met is None for c in checks):
+            return result
+        b = m.benefit
+        if b.cap is not None and amount > D(b.cap):
+            formula += f"，超过年度上限 {wan(D(b.cap))}，按 {wan(D(b.cap))}"
+            amount = D(b.cap)
+        elif b.cap is not None:
+            formula += f"，未超过年度上限 {wan(D(b.cap))}"
+        if b.floor is not None and amount < D(b.floor):
+            formula += f"，低于保底 {wan(D(b.floor))}，按 {wan(D(b.floor))}"
+            amount = D(b.floor)
+        result.eligible = amount > 0
+        if amount <= 0:
+            checks.append(Check(False, formula, formula))
+        result.amount, result.formula = money(amount), formula
+        result.instalments = self._instalments(m, result.amount, sheet, held, year)
+        if result.instalments:
+            words = {"due": "", "pending": "（条件待核实）", "failed": "（条件未满足）"}
+            result.formula += "，分期：" + "；".join(
+                f"{i.year}年{i.label} {wan(D(i.amount))}{words[i.status]}" for i in result.instalments)
+        expected = sum((D(i.amount) for i in result.instalments if i.status != "failed"),
+                       Decimal(0)) if result.instalments else result.amount
+        if expected != result.amount:
+            result.formula += f"，其中可兑现 {wan(expected)}"
+            result.amount = money(expected)
+        return result
+
+    def _instalments(self, m: Measure, amount: Decimal, sheet: FactSheet, held: frozenset[str],
+                     year: int) -> list[Instalment]:
+        out, left = [], amount
+        for n, inst in enumerate(m.instalments):
+            part = D(inst.amount) if inst.amount is not None else money(amount * D(inst.share) / HUNDRED)
+            if n == len(m.instalments) - 1 and inst.share is not None:
+                part = left  # the last share takes the rounding remainder
+            left -= part
+            checks = [self.check(c, sheet, held, year) for c in inst.conditions]
+            status = ("failed" if any(c.met is False for c in checks) else
+                      "pending" if any(c.met is None for c in checks) else "due")
+            words = [c.missed or c.text for c in checks]
+            out.append(Instalment(inst.label, year + inst.offset, float(part), status, words))
+        return out
+
+    # --- a whole policy ---------------------------------------------------------------
+
+    def estimate(self, sheet: FactSheet, held: frozenset[str] | set[str], year: int) -> Estimate:
+        """Every measure, 就高不重复 and the total cap, for one firm in application year ``year``."""
+        held = frozenset(held)
+        policy_checks = [self.check(c, sheet, held, year) for c in self.rules.conditions]
+        if any(c.met is not True for c in policy_checks):
+            measures = [MeasureResult(m.key, m.name, False if any(
+                c.met is False for c in policy_checks) else None) for m in self.rules.measures]
+            return Estimate(self.policy_id, self.title, year, measures, None, "", {},
+                            policy_checks, self.mode)
+        measures = [self.measure(m, sheet, held, year) for m in self.rules.measures]
+        by_key = {m.key: m for m in measures}
+        words: list[str] = []
+        for group in self.rules.combine.exclusive:
+            paying = [by_key[k] for k in group if by_key[k].eligible]
+            if len(paying) < 2:
+                continue
+            best = max(paying, key=lambda r: r.amount)  # the first listed wins a tie
+            for r in paying:
+                if r is not best:
+                    r.counted = False
+                    r.note = f"与“{best.name}”就高不重复，不计"
+            others = "、".join(f"{r.name} {wan(r.amount)}" for r in paying if r is not best)
+            words.append(f"{best.name} {wan(best.amount)}与{others}就高不重复，取{wan(best.amount)}")
+        counted = [m for m in measures if m.eligible and m.counted]
+        pending = any(m.eligible is None for m in measures)
+        if not counted:
+            return Estimate(self.policy_id, self.title, year, measures, None,
+                            "", {}, policy_checks, self.mode)
+        total = sum((m.amount for m in counted), Decimal(0))
+        formula = ([counted[0].formula] if len(measures) == 1 else
+                   [f"{m.name}：{m.formula}" for m in counted]) + words
+        if len(counted) > 1:
+            formula.append(f"合计 {wan(total)}")
+        capped = self._total_cap(sheet, year, total, formula, measures)
+        if capped is None:
+            return Estimate(self.policy_id, self.title, year, measures, None, "；".join(formula),
+                            {}, policy_checks, self.mode)
+        per_year = _per_year(counted, capped, year)
+        if pending:
+            formula.append("另有措施因缺少数据暂未计算")
+        return Estimate(self.policy_id, self.title, year, measures, capped, "；".join(formula),
+                        per_year, policy_checks, self.mode)
+
+    def _total_cap(self, sheet: FactSheet, year: int, total: Decimal, formula: list[str],
+                   measures: list[MeasureResult]) -> Decimal | None:
+        cap = self.rules.combine.total_cap
+        if cap is None:
+            return total
+        limits, words = [], []
+        if cap.amount is not None:
+            limits.append(D(cap.amount))
+            words.append(wan(D(cap.amount)))
+        if cap.fact is not None:
+            at = year + cap.year
+            value = sheet.get(cap.fact, at)
+            if value is None:
+                need = self._need(cap.fact, at, sheet)
+                measures[0].checks.append(Check(None, f"缺少{need}", None, [need]))
+                return None  # the cap cannot be checked: no amount rather than a wrong one
+            fact = self.catalog.find(cap.fact)
+            limit = money(D(value) * D(cap.rate) / HUNDRED)
+            limits.append(limit)
+            words.append(f"{fact.label} {value_text(fact, D(value))} × {number_text(cap.rate)}%"
+                         f" = {wan(limit)}")
+        limit = min(limits)
+        if total > limit:
+            formula.append(f"超过累计上限（{'；'.join(words)}），按 {wan(limit)}")
+            return limit
+        formula.append(f"未超过累计上限（{'；'.join(words)}）")
+        return total
+
+
+
+def _per_year(counted: list[MeasureResult], total: Decimal, year: int) -> dict[int, Decimal]:
+    """Amounts by payment year (no instalments: the application year); a total cap takes the
+    excess from the latest years."""
+    years: dict[int, Decimal] = {}
+    for m in counted:
+        parts = [(i.year, D(i.amount)) for i in m.instalments if i.status != "failed"]
+        for y, a in parts or [(year, m.amount)]:
+            years[y] = years.get(y, Decimal(0)) + a
+    excess = sum(years.values(), Decimal(0)) - total
+    for y in sorted(years, reverse=True):
+        if excess <= 0:
+            break
+        cut = min(excess, years[y])
+        years[y] -= cut
+        excess -= cut
+    return {y: money(a) for y, a in sorted(years.items())}

@@ -1,0 +1,29 @@
+"""The guide's rules as a matching criterion: the calculator decides, and names what is missed."""
+
+from push.facts.sheet import FactSheet
+from push.guides.calculator import Calculator, Estimate
+from push.matching.facets import Criterion
+
+KEY, LABEL = "rules", "申兑条件"
+
+
+def rules_criterion(calc: Calculator, estimate: Estimate, *, strict: bool) -> Criterion:
+    """Met when a measure pays; a missing fact fails only for a registered firm (``strict``)."""
+    if estimate.eligible:
+        measures = "、".join(m.name for m in estimate.measures if m.eligible and m.counted)
+        return Criterion(KEY, LABEL, True,
+                         f"符合申兑指南“{measures}”条件，预计可享 {float(estimate.amount):g}万元"
+                         f"（{estimate.formula}）")
+    if estimate.missed:
+        detail = "；".join(estimate.missed)
+        return Criterion(KEY, LABEL, False, f"不符合申兑指南条件：{detail}",
+                         estimate.near_miss or detail)
+    need = "、".join(estimate.missing) or "企业数据"
+    if strict:
+        return Criterion(KEY, LABEL, False, f"缺少申兑指南所需数据：{need}", f"需补充{need}")
+    return Criterion(KEY, LABEL, True, f"能否享受及金额需提供：{need}")
+
+
+def estimate_for(calc: Calculator, sheet: FactSheet | None, qualifications, year: int) -> Estimate:
+    """The calculator on a firm's facts (an empty sheet for a profile without facts)."""
+    return calc.estimate(sheet or FactSheet(), frozenset(qualifications or []), year)

@@ -1,0 +1,130 @@
+"""直达快享 over HTTP: a firm's facts, amounts and disputes through its signed link; the
+calculator, 免申即享 lists and the dispute queue for signed-in staff under /api/."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+
+from kb.authoring.workflow import Staff
+from kb.staff.models import Role, User
+from push.direct import service as direct
+from push.facts.service import dispute, dispute_queue, firm_facts
+from push.firms.models import Firm
+from push.firms.registry import get_firm
+from push.guides.service import calc_firm, default_year
+from web.auth import staff_only, verify_csrf
+from web.clients import client_address
+from web.deps import get_session
+from web.routes.push_pages import _firm_id
+
+router = APIRouter()
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+AnyStaff = Annotated[User, Depends(staff_only(Role.AGENT, Role.HANDLER, Role.DRAFTER, Role.REVIEWER,
+                                              Role.PUBLISHER, Role.ADMIN))]
+
+
+def firm_view(*, session: Session, firm: Firm, year: int) -> dict:
+    """A firm's facts and what it can expect, for its own page and its calculator API."""
+    found = calc_firm(session=session, firm=firm, year=year)
+    found.sort(key=lambda e: (e.eligible is not True, -(e.amount or 0), e.policy_id))
+    total = sum(float(e.amount) for e in found if e.eligible and e.amount is not None)
+    return {"year": year, "facts": firm_facts(session=session, firm_id=firm.id),
+            "total": total, "policies": [e.to_dict() for e in found]}
+
+
+# --- the firm, through its signed link ------------------------------------------------------
+
+
+@router.get("/api/firm/calc", tags=["直达快享"])
+def firm_calc(request: Request, session: SessionDep, token: str, year: int | None = None) -> dict:
+    """The policy calculator for the firm whose signed link this is: its facts and every policy
+    with a guide (amount, formula, instalments, missed, missing)."""
+    firm = session.get(Firm, _firm_id(request, token))
+    return {"uscc": firm.uscc, "name": firm.name} | firm_view(
+        session=session, firm=firm, year=year or default_year())
+
+
+@router.post("/push/firm/dispute")
+def firm_dispute(request: Request, session: SessionDep, token: Annotated[str, Form()],
+                 fact_id: Annotated[int, Form()], reason: Annotated[str, Form()] = "") -> RedirectResponse:
+    """A firm objects to one of its figures: it goes to the supplying department's queue."""
+    dispute(session=session, firm_id=_firm_id(request, token), fact_id=fact_id, reason=reason)
+    return RedirectResponse(f"/push/firm?token={token}&disputed=1", status_code=303)
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+@router.get("/api/calc", tags=["直达快享"])
+def staff_calc(session: SessionDep, user: AnyStaff, uscc: str, year: int | None = None) -> dict:
+    """The policy calculator for a registered firm (agents, handlers, sign-off staff)."""
+    firm = get_firm(session=session, uscc=uscc)
+    return {"uscc": firm.uscc, "name": firm.name} | firm_view(
+        session=session, firm=firm, year=year or default_year())
+
+
+@router.get("/api/facts/disputes", tags=["直达快享"])
+def disputes(session: SessionDep, user: AnyStaff) -> list[dict]:
+    """Open disputes of the signed-in user's department (all departments for administrators)."""
+    dept = None if user.has(Role.ADMIN) else user.department_id
+    return [d.model_dump(mode="json") for d in dispute_queue(session=session, department_id=dept)]
+
+
+def _list(session: Session, lst) -> dict:  # noqa: ANN001
+    from push.cli.direct import list_dict
+
+    return list_dict(session, lst)
+
+
+@router.post("/api/direct/lists", tags=["直达快享"], dependencies=[Depends(verify_csrf)])
+def generate_list(session: SessionDep, user: AnyStaff, policy_id: Annotated[int, Body()],
+                  period: Annotated[str, Body()]) -> dict:
+    """Generate a 免申即享 list (waiting for review) from the facts."""
+    lst = direct.generate(session=session, policy_id=policy_id, period=period, by=user.name)
+    return _list(session, lst)
+
+
+@router.get("/api/direct/lists/{list_id}", tags=["直达快享"])
+def show_list(session: SessionDep, user: AnyStaff, list_id: int) -> dict:
+    """A list with its entries, amounts, formulas and the facts used."""
+    return _list(session, direct.get_list(session=session, list_id=list_id))
+
+
+@router.post("/api/direct/lists/{list_id}/review", tags=["直达快享"],
+             dependencies=[Depends(verify_csrf)])
+def review_list(request: Request, session: SessionDep, user: AnyStaff, list_id: int,
+                approve: Annotated[bool, Body(embed=True)] = True,
+                comment: Annotated[str, Body(embed=True)] = "") -> dict:
+    """Pass or return a list (a 审核人 other than its generator)."""
+    lst = direct.review(session=session, staff=Staff(user, client_address(request)),
+                        list_id=list_id, approve=approve, comment=comment)
+    return _list(session, lst)
+
+
+@router.post("/api/direct/lists/{list_id}/publish", tags=["直达快享"],
+             dependencies=[Depends(verify_csrf)])
+def publish_list(request: Request, session: SessionDep, user: AnyStaff, list_id: int) -> dict:
+    """Publish a reviewed list: applications at 已核定 and notices, never twice."""
+    return direct.publish(session=session, staff=Staff(user, client_address(request)),
+                          list_id=list_id).to_dict()
+
+
+@router.get("/api/direct/stats", tags=["直达快享"])
+def stats(request: Request, session: SessionDep, user: AnyStaff, by: str = "policy",
+          format: str = "json"):  # noqa: A002, ANN201
+    """直达快享 statistics per policy or department (``format=csv`` for a spreadsheet)."""
+    from fastapi.responses import Response
+
+    from kb.clock import county_today
+    from push.direct.stats import direct_stats, stats_csv
+
+    today = county_today()
+    rows = direct_stats(session=session, today=today, year=today.year,
+                        guide_days=request.app.state.settings.guide_due_days,
+                        by="department" if by == "department" else "policy")
+    if format == "csv":
+        return Response(stats_csv(rows), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="direct-stats-{by}.csv"'})
+    return [r.to_dict() for r in rows]
