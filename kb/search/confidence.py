@@ -36,25 +36,18 @@ class Evidence:
 
 
 def _present(lexical, channel: str, row: int, terms: list[str]) -> np.ndarray:  # noqa: ANN001
-    """Which of ``terms`` passage ``row`` holds in ``channel`` (base or delta segment)."""
-    if row < lexical.n_base:
-        return lexical.channels[channel].contains(row, terms)
-    if lexical.delta is not None:
-        return lexical.delta[channel].contains(row - lexical.n_base, terms)
-    return np.zeros(len(terms), dtype=bool)
+    """Which of ``terms`` passage ``row`` holds in ``channel``."""
+    return lexical.holds(channel, row, terms)
 
 
 def _known(lexical, channel: str, terms: list[str]) -> np.ndarray:  # noqa: ANN001
-    parts = [lexical.channels[channel]] + ([lexical.delta[channel]] if lexical.delta else [])
-    return np.asarray([any(t in p.vocab for p in parts) for t in terms], dtype=bool)
+    return lexical.live_frequencies(channel, terms) > 0
 
 
 def _idf(lexical, channel: str, terms: list[str], known: np.ndarray) -> np.ndarray:  # noqa: ANN001
-    bm = lexical.channels[channel]
-    top = float(bm.idf.max()) if len(bm.idf) else 1.0
-    # Unseen terms count as maximally specific: a question about what the base lacks.
-    return np.asarray([bm.idf_of(t) if k else top for t, k in zip(terms, known, strict=True)],
-                      dtype=np.float64)
+    # Live statistics, as the ranking uses; unseen terms count as maximally specific (df 1):
+    # a question about what the knowledge base lacks.
+    return np.asarray(lexical.channel_weights(channel, terms), dtype=np.float64)
 
 
 def _share(weight: np.ndarray, mask: np.ndarray) -> float:

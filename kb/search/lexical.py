@@ -235,6 +235,30 @@ class LexicalIndex:
         """The bigram channel's live idf of each term (unseen terms count as maximally specific)."""
         return self._weights(self._gather("bigrams", list(terms), postings=False).df)
 
+    def live_frequencies(self, name: str, terms: list[str]) -> np.ndarray:
+        """How many live passages hold each of ``terms`` in channel ``name``."""
+        return self._gather(name, list(terms), postings=False).df
+
+    def channel_weights(self, name: str, terms: list[str]) -> np.ndarray:
+        """Channel ``name``'s live idf of each term (unseen terms count as maximally specific)."""
+        return self._weights(self.live_frequencies(name, terms))
+
+    def holds(self, name: str, row: int, terms: list[str]) -> np.ndarray:
+        """For each of ``terms``, whether row ``row`` holds it in channel ``name``."""
+        out = np.zeros(len(terms), dtype=bool)
+        seg = int(np.searchsorted(self.offsets, row, side="right")) - 1
+        if seg < 0 or not self.alive[row]:
+            return out
+        postings, local = self.segments[seg][name], row - self.offsets[seg]
+        tf = postings.tf
+        for i, t in enumerate(terms):
+            col = postings.vocab.get(t)
+            if col is not None:
+                rows = tf.indices[tf.indptr[col]:tf.indptr[col + 1]]
+                j = np.searchsorted(rows, local)
+                out[i] = j < len(rows) and rows[j] == local
+        return out
+
     def question_similarities(self, query: str, questions: list[str]) -> np.ndarray:
         """idf-weighted Dice overlap of the query's bigrams with each question's, in [0, 1].
 

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+import numpy as np
+
 from kb.search.text.tokenize import STOPWORDS, _jieba, normalize, words
 
 _CJK_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}$")
@@ -91,9 +93,10 @@ class Vocabulary:
 
     @classmethod
     def of_index(cls, lexical) -> "Vocabulary":  # noqa: ANN001
-        """The vocabulary of a lexical index's word channel (base and delta), cached per segment."""
-        parts = [lexical.channels["words"]] + ([lexical.delta["words"]] if lexical.delta else [])
-        vocabs = [_of_bm25(bm) for bm in parts]
+        """The vocabulary of a lexical index's word channel (every segment), cached per segment."""
+        vocabs = [_of_postings(segment["words"]) for segment in lexical.segments]
+        if not vocabs:
+            return cls({})
         return vocabs[0] if len(vocabs) == 1 else cls({}, layers=vocabs)
 
     def count(self, term: str) -> int:
@@ -210,11 +213,12 @@ class Vocabulary:
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _of_bm25(bm) -> Vocabulary:  # noqa: ANN001
-    """A segment's vocabulary, with document frequencies from its term columns."""
-    vocab = _cache.get(bm)
+def _of_postings(postings) -> Vocabulary:  # noqa: ANN001
+    """A segment's vocabulary, with document frequencies from its term columns (CSC: one per
+    term), dead rows included until the segment is merged."""
+    vocab = _cache.get(postings)
     if vocab is None:
-        nnz = bm.weights.indptr[1:] - bm.weights.indptr[:-1]
-        vocab = Vocabulary({t: int(nnz[i]) for t, i in bm.vocab.items()})
-        _cache[bm] = vocab
+        nnz = np.diff(postings.tf.indptr)
+        vocab = Vocabulary({t: int(nnz[i]) for t, i in postings.vocab.items()})
+        _cache[postings] = vocab
     return vocab
