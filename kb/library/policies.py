@@ -1,6 +1,7 @@
 """Published policies as the public sees them: the 规范性文件 list, one policy in full, filters."""
 
 import math
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import BaseModel
@@ -204,15 +205,21 @@ def _summaries(session: Session, policies: list[Policy]) -> list[PolicySummary]:
 def list_policies(*, session: Session, q: str | None = None, department: str | None = None,
                   validity: list[str] | None = None, theme: str | None = None,
                   issued_from: date | None = None, issued_to: date | None = None,
-                  page: int = 1, per_page: int = 20) -> PolicyPage:
-    """Published policies matching the filters, newest first, one page of them."""
+                  page: int = 1, per_page: int = 20, also: Sequence[str] = ()) -> PolicyPage:
+    """Published policies matching the filters, newest first, one page of them.
+
+    ``also``: other spellings of ``q`` that match too (the words it abbreviates, e.g. 电商 →
+    电子商务, found by the search vocabulary).
+    """
     if issued_from and issued_to and issued_from > issued_to:
         raise InvalidInput("issued_from：起始日期晚于截止日期")
     stmt = _published()
     if q and q.strip():
         # 文号 are stored with 〔〕 (ingestion normalises them); a query typed with [] 【】 （） matches.
         like = f"%{normalise_doc_brackets(q.strip())}%"
-        stmt = stmt.where(or_(col(Policy.title).like(like), col(Policy.doc_number).like(like)))
+        spelt = [col(Policy.title).like(f"%{a}%") for a in also if a and a != q.strip()]
+        stmt = stmt.where(or_(col(Policy.title).like(like), col(Policy.doc_number).like(like),
+                              *spelt))
     if department and department.strip():
         stmt = stmt.where(Policy.department_id == department_id(session=session, name=department))
     vals = parse_validity(validity or [])

@@ -99,3 +99,19 @@ def test_unpublished_policies_are_not_public(client, demo_engine, policy_ids):
     assert client.get(f"/api/policies/{pid}").status_code == 404
     assert client.get("/api/policies").json()["total"] == 16
     assert client.get(f"/policies/{pid}").status_code == 404
+
+
+def test_an_abbreviation_finds_the_policy_whose_title_spells_it_out(client):
+    # 电商 is nowhere in the titles; the knowledge base's vocabulary knows 电子商务.
+    assert "金湖县加快发展电子商务和现代物流业的若干政策" in titles(
+        client.get("/api/policies", params={"q": "电商"}))
+    assert "金湖县推动工业企业技术改造和智能化改造的若干政策措施" in titles(
+        client.get("/api/policies", params={"q": "智改"}))
+    # A word typed in full still finds just its own titles.
+    assert titles(client.get("/api/policies", params={"q": "电子商务"})) == [
+        "金湖县加快发展电子商务和现代物流业的若干政策"]
+
+
+def test_the_policy_list_page_finds_by_abbreviation(client):
+    page = client.get("/policies", params={"q": "电商"})
+    assert page.status_code == 200 and "金湖县加快发展电子商务和现代物流业的若干政策" in page.text

@@ -16,6 +16,8 @@ from kb.library.policies import (
     parse_positive,
     policy_detail,
 )
+from kb.search.service import Searcher
+from kb.search.spelling import spellings
 from web.deps import get_session
 
 router = APIRouter()
@@ -44,18 +46,20 @@ class ListParams:
         self.page = parse_positive("page", page, default=1, maximum=100_000)
         self.per_page = parse_positive("per_page", per_page, default=20, maximum=MAX_PER_PAGE)
 
-    def run(self, session: Session) -> PolicyPage:
-        """The page of policies these parameters ask for."""
+    def run(self, session: Session, searcher: Searcher) -> PolicyPage:
+        """The page of policies these parameters ask for (``q`` also as the words it abbreviates)."""
         f = self.form
         return list_policies(session=session, q=f["q"], department=f["department"],
                              validity=f["validity"], theme=f["theme"], issued_from=self.issued_from,
-                             issued_to=self.issued_to, page=self.page, per_page=self.per_page)
+                             issued_to=self.issued_to, page=self.page, per_page=self.per_page,
+                             also=spellings(searcher, f["q"]))
 
 
 @router.get("/api/policies", tags=["政策"], responses={422: {"description": "日期、页码或筛选值有误"}})
-def api_policies(params: Annotated[ListParams, Depends()], session: SessionDep) -> PolicyPage:
+def api_policies(request: Request, params: Annotated[ListParams, Depends()],
+                 session: SessionDep) -> PolicyPage:
     """Published policies (the 规范性文件 list), newest first, filtered and paged."""
-    return params.run(session)
+    return params.run(session, request.app.state.searcher)
 
 
 @router.get("/api/policies/{policy_id}", tags=["政策"],
@@ -69,7 +73,7 @@ def api_policy(policy_id: str, session: SessionDep) -> PolicyDetail:
 def policies_page(request: Request, params: Annotated[ListParams, Depends()],
                   session: SessionDep) -> HTMLResponse:
     """The public 规范性文件 list with filters and pages."""
-    result = params.run(session)
+    result = params.run(session, request.app.state.searcher)
     return request.app.state.templates.TemplateResponse(request, "policies.html", {
         "result": result, "form": params.form, "options": facet_options(session=session)})
 

@@ -135,14 +135,16 @@ class Vocabulary:
         # The most used word first, then the shorter, then a fixed order.
         return sorted(set(terms), key=lambda t: (-self.count(t), len(t), t))
 
-    def expand(self, term: str) -> list[tuple[str, str]]:
+    def expand(self, term: str, *, even_known: bool = False) -> list[tuple[str, str]]:
         """Known words for ``term``, best first, each with how it matched (``WAYS``).
 
-        A known term gives ``[(term, "known")]``; a term matching nothing gives ``[]``.
+        A known term gives ``[(term, "known")]`` (``even_known``: that, then the longer words it
+        abbreviates or sounds like, for searching titles); a term matching nothing gives ``[]``.
         """
         term = normalize(term).strip()
-        if self.knows(term):
+        if self.knows(term) and not even_known:
             return [(term, "known")]
+        first = [(term, "known")] if self.knows(term) else []
         if not _CJK_WORD.match(term) or len(term) > MAX_TERM:
             return []
         # A word of the language is what the asker meant; only a non-word is a typo.
@@ -159,7 +161,7 @@ class Vocabulary:
                 t for t in self._starting(term[0])
                 if len(t) == len(term) and t[:2] == term[:2] and t != term)]
         seen: set[str] = set()
-        return [(t, how) for t, how in out if not (t in seen or seen.add(t))]
+        return [(t, how) for t, how in first + out if not (t in seen or seen.add(t))]
 
     def _abbreviated(self, short: str) -> list[str]:
         """Known words whose words begin with the characters of ``short``, in order."""

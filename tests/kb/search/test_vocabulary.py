@@ -114,3 +114,10 @@ def test_words_of_a_policy_published_after_the_index_was_built_are_known(searche
     vocab = Vocabulary.of_index(searcher.lexical)
     assert vocab.knows("农产品") and vocab.knows("电子商务")
     assert vocab.expand("农产拼")[0] == ("农产品", "pinyin")
+
+
+def test_even_a_known_abbreviation_expands_for_title_search():
+    vocab = Vocabulary.from_texts(["支持高新技术企业发展", "高企可以申请", "电子商务进农村"])
+    assert vocab.expand("高企") == [("高企", "known")]
+    assert vocab.expand("高企", even_known=True)[:2] == [("高企", "known"),
+                                                       ("高新技术企业", "abbreviation")]
