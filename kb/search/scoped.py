@@ -19,10 +19,16 @@ def ask_within(*, searcher: Searcher, question: str, policy_id: int, k: int, thr
     base = filters or Filters()
     mine = ask(searcher=searcher, question=question, k=k, threshold=threshold, hotline=hotline,
                filters=replace(base, policy_ids=[policy_id]))
-    if mine.answer_type in ANSWERS:
-        return mine, "policy"
     everywhere = ask(searcher=searcher, question=question, k=k, threshold=threshold,
                      hotline=hotline, filters=replace(base, policy_ids=[]) if filters else None)
+    if mine.answer_type in ANSWERS:
+        # Alone in its scope a clause has no rival policy to lose its margin to, so its
+        # confidence runs high: another policy's more confident answer is the better one.
+        theirs = everywhere.answer or {}
+        if (everywhere.answer_type in ANSWERS and theirs.get("policy_id") != policy_id
+                and everywhere.confidence > mine.confidence):
+            return everywhere, "all"
+        return mine, "policy"
     if everywhere.answer_type in ANSWERS or mine.answer_type == "none":
         return everywhere, "all"
     return mine, "policy"

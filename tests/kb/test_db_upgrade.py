@@ -20,9 +20,16 @@ def _strip(path, sql_edit) -> None:
     """Make the file look as an earlier version left it: no revision table, and ``sql_edit``."""
     con = sqlite3.connect(path)
     con.execute("DROP TABLE alembic_version")
+    baseline = schema.baseline_metadata().tables
     for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
-        if name not in schema.baseline_metadata().tables and not name.startswith("sqlite_"):
+        if name.startswith("sqlite_"):
+            continue
+        if name not in baseline:
             con.execute(f'DROP TABLE "{name}"')  # added by a revision after the baseline
+            continue
+        for column in [row[1] for row in con.execute(f'PRAGMA table_info("{name}")')]:
+            if column not in baseline[name].columns:  # added by a later revision
+                con.execute(f'ALTER TABLE "{name}" DROP COLUMN "{column}"')
     sql_edit(con)
     con.commit()
     con.close()

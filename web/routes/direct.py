@@ -21,6 +21,13 @@ from web.routes.push_pages import _firm_id
 
 router = APIRouter()
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+# What each kind of caller can be answered besides 200 (the OpenAPI document says so).
+FIRM_ERRORS = {400: {"description": "链接无效、已被篡改或已过期"},
+               404: {"description": "企业已不在企业库"}, 422: {"description": "参数有误"}}
+STAFF_ERRORS = {401: {"description": "请先登录"}, 403: {"description": "需要工作人员角色"},
+                404: {"description": "没有这个企业、政策或清单"},
+                409: {"description": "清单状态不允许此操作（如生成人自审、重复发布）"},
+                422: {"description": "参数有误"}}
 AnyStaff = Annotated[User, Depends(staff_only(Role.AGENT, Role.HANDLER, Role.DRAFTER, Role.REVIEWER,
                                               Role.PUBLISHER, Role.ADMIN))]
 
@@ -37,7 +44,7 @@ def firm_view(*, session: Session, firm: Firm, year: int) -> dict:
 # --- the firm, through its signed link ------------------------------------------------------
 
 
-@router.get("/api/firm/calc", tags=["直达快享"])
+@router.get("/api/firm/calc", tags=["直达快享"], responses=FIRM_ERRORS)
 def firm_calc(request: Request, session: SessionDep, token: str, year: int | None = None) -> dict:
     """The policy calculator for the firm whose signed link this is: its facts and every policy
     with a guide (amount, formula, instalments, missed, missing)."""
@@ -57,7 +64,7 @@ def firm_dispute(request: Request, session: SessionDep, token: Annotated[str, Fo
 # --- staff --------------------------------------------------------------------------------
 
 
-@router.get("/api/calc", tags=["直达快享"])
+@router.get("/api/calc", tags=["直达快享"], responses=STAFF_ERRORS)
 def staff_calc(session: SessionDep, user: AnyStaff, uscc: str, year: int | None = None) -> dict:
     """The policy calculator for a registered firm (agents, handlers, sign-off staff)."""
     firm = get_firm(session=session, uscc=uscc)
@@ -65,7 +72,7 @@ def staff_calc(session: SessionDep, user: AnyStaff, uscc: str, year: int | None 
         session=session, firm=firm, year=year or default_year())
 
 
-@router.get("/api/facts/disputes", tags=["直达快享"])
+@router.get("/api/facts/disputes", tags=["直达快享"], responses=STAFF_ERRORS)
 def disputes(session: SessionDep, user: AnyStaff) -> list[dict]:
     """Open disputes of the signed-in user's department (all departments for administrators)."""
     dept = None if user.has(Role.ADMIN) else user.department_id
@@ -78,7 +85,8 @@ def _list(session: Session, lst) -> dict:  # noqa: ANN001
     return list_dict(session, lst)
 
 
-@router.post("/api/direct/lists", tags=["直达快享"], dependencies=[Depends(verify_csrf)])
+@router.post("/api/direct/lists", tags=["直达快享"], responses=STAFF_ERRORS,
+             dependencies=[Depends(verify_csrf)])
 def generate_list(session: SessionDep, user: AnyStaff, policy_id: Annotated[int, Body()],
                   period: Annotated[str, Body()]) -> dict:
     """Generate a 免申即享 list (waiting for review) from the facts."""
@@ -86,13 +94,13 @@ def generate_list(session: SessionDep, user: AnyStaff, policy_id: Annotated[int,
     return _list(session, lst)
 
 
-@router.get("/api/direct/lists/{list_id}", tags=["直达快享"])
+@router.get("/api/direct/lists/{list_id}", tags=["直达快享"], responses=STAFF_ERRORS)
 def show_list(session: SessionDep, user: AnyStaff, list_id: int) -> dict:
     """A list with its entries, amounts, formulas and the facts used."""
     return _list(session, direct.get_list(session=session, list_id=list_id))
 
 
-@router.post("/api/direct/lists/{list_id}/review", tags=["直达快享"],
+@router.post("/api/direct/lists/{list_id}/review", tags=["直达快享"], responses=STAFF_ERRORS,
              dependencies=[Depends(verify_csrf)])
 def review_list(request: Request, session: SessionDep, user: AnyStaff, list_id: int,
                 approve: Annotated[bool, Body(embed=True)] = True,
@@ -103,7 +111,7 @@ def review_list(request: Request, session: SessionDep, user: AnyStaff, list_id: 
     return _list(session, lst)
 
 
-@router.post("/api/direct/lists/{list_id}/publish", tags=["直达快享"],
+@router.post("/api/direct/lists/{list_id}/publish", tags=["直达快享"], responses=STAFF_ERRORS,
              dependencies=[Depends(verify_csrf)])
 def publish_list(request: Request, session: SessionDep, user: AnyStaff, list_id: int) -> dict:
     """Publish a reviewed list: applications at 已核定 and notices, never twice."""
@@ -111,7 +119,7 @@ def publish_list(request: Request, session: SessionDep, user: AnyStaff, list_id:
                           list_id=list_id).to_dict()
 
 
-@router.get("/api/direct/stats", tags=["直达快享"])
+@router.get("/api/direct/stats", tags=["直达快享"], responses=STAFF_ERRORS)
 def stats(request: Request, session: SessionDep, user: AnyStaff, by: str = "policy",
           format: str = "json"):  # noqa: A002, ANN201
     """直达快享 statistics per policy or department (``format=csv`` for a spreadsheet)."""
