@@ -3,6 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 
 from kb.errors import (
     AuthenticationFailed,
@@ -79,6 +80,14 @@ def install(app: FastAPI) -> None:
     async def _number_too_large(request: Request, exc: OverflowError) -> Response:
         # A record number beyond the database's 64-bit range names no record (e.g. /x/99999999999999999999).
         return _respond(request, "编号超出范围：没有这个记录", 404)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> Response:
+        # PostgreSQL's INTEGER ids are 32-bit: a larger record number is refused by the server
+        # (numeric_value_out_of_range) where SQLite simply finds no row.
+        if getattr(exc.orig, "sqlstate", None) == "22003":
+            return _respond(request, "编号超出范围：没有这个记录", 404)
+        return _respond(request, "服务器内部错误", 500)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from kb.db import read_scope
 from kb.feedback import ledger
 from kb.feedback.questions import log_question, record_feedback
+from kb.ids import MAX_ID
 from kb.library.policies import search_filters
 from kb.search.answers import MAX_K, MAX_QUESTION_CHARS, ask
 from kb.search.scoped import ask_within
@@ -85,7 +86,7 @@ class AskOut(BaseModel):
 class FeedbackIn(BaseModel):
     """Whether the answer to a logged question helped."""
 
-    question_id: int
+    question_id: int = Field(ge=1, le=MAX_ID, description="POST /api/ask 回复中的 question_id")
     helpful: bool
     reason: str | None = Field(default=None, description="最多 500 字")
 
