@@ -12,9 +12,10 @@ from kb.search.confidence import Evidence, confidence
 from kb.search.faq import FaqMatch, best_faq
 from kb.search.intent import asks_validity, has_chinese, is_vague, validity_topic, years
 from kb.search.service import Candidates, Hit, Ranked, Searcher
+from kb.search.spelling import vocabulary_of
 from kb.search.text.synonyms import canonical
 from kb.search.text.tokenize import bigrams
-from kb.search.text.vocabulary import Correction, Vocabulary
+from kb.search.text.vocabulary import Correction
 from kb.search.validity_reply import validity_facts
 
 MAX_QUESTION_CHARS = 500
@@ -164,10 +165,10 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
 def corrected(searcher: Searcher, question: str) -> tuple[str, list[Correction]]:
     """The question as searched: words the knowledge base does not know replaced by the ones
     it does that sound alike or that they abbreviate (kb/search/text/vocabulary.py)."""
-    searcher.ensure_fresh()
-    if searcher.snap is None:
+    vocab = vocabulary_of(searcher)
+    if vocab is None:
         return question, []
-    fixed, fixes = Vocabulary.of_index(searcher.snap.lexical).correct(question)
+    fixed, fixes = vocab.correct(question)
     return (fixed, fixes) if fixes else (question, [])
 
 

@@ -13,11 +13,14 @@ def spellings(searcher: Searcher, term: str) -> list[str]:
     terms with no such word, and before anything is indexed.
     """
     term = term.strip()
-    if not term or " " in term:
+    vocab = vocabulary_of(searcher) if term and " " not in term else None
+    if vocab is None:
         return []
-    searcher.ensure_fresh()
-    if searcher.snap is None:
-        return []
-    vocab = Vocabulary.of_index(searcher.snap.lexical)
     found = [t for t, how in vocab.expand(term, even_known=True) if how != "known"]
     return found[:MAX_SPELLINGS]
+
+
+def vocabulary_of(searcher: Searcher) -> Vocabulary | None:
+    """The vocabulary of the searcher's current index, or None before anything is indexed."""
+    searcher.ensure_fresh()
+    return None if searcher.snap is None else Vocabulary.of_index(searcher.snap.lexical)
