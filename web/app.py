@@ -40,11 +40,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         limiters(app)  # in the database: one limit for every worker
         app.state.client_salt = s.signing_key()  # so logged client hashes cannot be reversed
+        from kb.feedback.questions import LedgerFiler
+
+        # Filing compares a question with every open topic: off the request path, and
+        # everything still queued is filed at a clean shutdown.
+        app.state.ledger_filer = LedgerFiler(engine, due_days=s.ledger_due_days)
         from web import scheduler
 
         scheduler.start(app)  # validity expiry: now, then daily
         yield
         await scheduler.stop(app)
+        app.state.ledger_filer.close()
         engine.dispose()
 
     # /docs and /redoc come from web.routes.docs, with packaged assets instead of a CDN.

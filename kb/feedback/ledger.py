@@ -106,6 +106,10 @@ def _file(session: Session, question: QuestionLog, due_days: int, now: datetime)
 def note_question(*, session: Session, question: QuestionLog, due_days: int,
                   now: datetime | None = None) -> LedgerTopic | None:
     """File a question the product could not answer into the ledger; None when it was answered or filed."""
+    # Locked and re-read: the background filer and a 没帮助 feedback in another worker may
+    # reach the same question at once, and only one of them may file it (SQLite's write
+    # transaction already serialises them; on PostgreSQL this row lock does).
+    session.refresh(question, with_for_update=True)
     if question.answer_type not in UNANSWERED or question.topic_id is not None:
         return None
     return _file(session, question, due_days, now or datetime.now(UTC))
@@ -114,7 +118,8 @@ def note_question(*, session: Session, question: QuestionLog, due_days: int,
 def note_feedback(*, session: Session, feedback: Feedback, due_days: int,
                   now: datetime | None = None) -> LedgerTopic | None:
     """File the question of a not-helpful answer into the ledger, even when it was answered."""
-    question = session.get(QuestionLog, feedback.question_id)
+    question = session.get(QuestionLog, feedback.question_id, with_for_update=True,
+                           populate_existing=True)  # locked: see note_question
     if feedback.helpful or question is None or question.topic_id is not None:
         return None
     return _file(session, question, due_days, now or datetime.now(UTC))

@@ -39,6 +39,7 @@ def staff(app, client, demo_engine):
 def _ask(client, question: str, channel: str = "widget") -> dict:
     res = client.post("/api/ask", json={"question": question, "channel": channel})
     assert res.status_code == 200, res.text
+    client.app.state.ledger_filer.flush()  # filed in the background, after the response
     return res.json()
 
 
@@ -254,3 +255,25 @@ def test_the_topic_page_says_how_its_department_was_chosen(client, staff, demo_e
                  department_id=str(_dept_id(demo_engine, "县人社局")), due_date=FAR).status_code == 303
     page = staff["admin"][0].get(f"/admin/ledger/{topic.id}").text
     assert "县人社局 <small class=\"meta\" id=\"routed-by\">（人工指定）</small>" in page
+
+
+def test_questions_still_queued_for_the_ledger_are_filed_at_a_clean_shutdown(app, demo_engine):
+    with TestClient(app, client=("203.0.113.9", 40000)) as browser:
+        for question in PETS:
+            res = browser.post("/api/ask", json={"question": question, "channel": "widget"})
+            assert res.status_code == 200 and res.json()["answer_type"] == "none"
+    # The lifespan has ended: whatever the background filer still held is in the ledger now.
+    [topic] = _topics(demo_engine)
+    assert topic.question_count == 3
+    with Session(demo_engine) as session:
+        filed = session.exec(select(QuestionLog.topic_id)).all()
+    assert filed == [topic.id] * 3
+
+
+def test_a_not_helpful_verdict_racing_the_filer_files_its_question_once(client, demo_engine):
+    body = client.post("/api/ask", json={"question": "宠物狗打疫苗去哪里", "channel": "widget"}).json()
+    res = client.post("/api/feedback", json={"question_id": body["question_id"], "helpful": False})
+    assert res.status_code == 200
+    client.app.state.ledger_filer.flush()
+    [topic] = _topics(demo_engine)
+    assert topic.question_count == 1

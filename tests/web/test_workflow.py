@@ -269,6 +269,7 @@ def test_repeated_unanswered_questions_form_a_topic_that_an_faq_closes(staff, pu
     for question in asked:
         body = public.post("/api/ask", json={"question": question, "channel": "widget"}).json()
         assert body["answer_type"] == "none", body["answer"]
+    public.app.state.ledger_filer.flush()  # filed in the background, after each response
     with Session(demo_engine) as session:
         topics = session.exec(select(LedgerTopic)).all()
     assert len(topics) == 1 and topics[0].question_count == 3

@@ -2,13 +2,13 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from kb.db import read_scope
 from kb.feedback import ledger
-from kb.feedback.questions import log_question, record_feedback
+from kb.feedback.questions import UNANSWERED, log_question, record_feedback
 from kb.ids import MAX_ID
 from kb.library.policies import search_filters
 from kb.search.answers import MAX_K, MAX_QUESTION_CHARS, ask
@@ -102,7 +102,7 @@ class FeedbackOut(BaseModel):
     404: {"description": "筛选的政策不存在或未发布"},
     422: {"description": "空问题、超过 500 字的问题或未知的筛选值"},
     429: {"description": "提问过于频繁（带 Retry-After 头）"}})
-def post_ask(body: AskIn, request: Request,
+def post_ask(body: AskIn, request: Request, tasks: BackgroundTasks,
              session: Annotated[Session, Depends(get_session, scope="function")]) -> AskOut:
     """Answer a question with cited passages, or hand off to the hotline; the reply carries ``question_id``."""
     s = request.app.state.settings
@@ -125,8 +125,9 @@ def post_ask(body: AskIn, request: Request,
                        channel=body.channel, client=client_address(request),
                        salt=request.app.state.client_salt)
     # Agents' questions are partial searches; only their explicit 没帮助 feedback reaches the ledger.
-    if body.channel in ("widget", "api"):
-        ledger.note_question(session=session, question=row, due_days=s.ledger_due_days)
+    # Filed after the response, once the log line has committed (the filer waits for it).
+    if body.channel in ("widget", "api") and row.answer_type in UNANSWERED:
+        tasks.add_task(request.app.state.ledger_filer.submit, row.id)
     return AskOut.model_validate(result.to_dict() | {"question_id": row.id, "scope": scope})
 
 
