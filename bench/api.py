@@ -134,7 +134,7 @@ def corpus_texts(corpora: list[Path], env: dict[str, str]) -> list[str]:
         return out
     from sqlmodel import Session, select
 
-    from kb.db import make_engine
+    from kb.database.db import make_engine
     from kb.models import Passage, Policy
 
     engine = make_engine(f"sqlite:///{env['KB_HOME']}/policykb.db")
@@ -147,7 +147,7 @@ def corpus_texts(corpora: list[Path], env: dict[str, str]) -> list[str]:
 def in_process(env: dict[str, str]):  # noqa: ANN201
     """A searcher of the same knowledge base in this process, and the ask threshold."""
     from kb.config import Settings
-    from kb.db import make_engine
+    from kb.database.db import make_engine
     from kb.search.service import Searcher
 
     settings = Settings(home=Path(env["KB_HOME"]), index_dir=Path(env["KB_INDEX_DIR"]),

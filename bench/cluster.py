@@ -226,7 +226,7 @@ def push_run(server: str, tmp: Path, total: int) -> dict[str, int]:
     """``total`` email pushes, two workers, one killed by SIGKILL a third of the way through."""
     from sqlmodel import Session, func, select
 
-    from kb.db import create_schema, make_engine
+    from kb.database.db import create_schema, make_engine
     from push.delivery.models import Push, PushStatus
     from tests.push.push_utils import add_firms, publish
     from tests.push.receivers import SmtpReceiver

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from kb.db import create_schema, make_engine, session_scope  # noqa: E402
+from kb.database.db import create_schema, make_engine, session_scope  # noqa: E402
 from kb.models import Policy, Status  # noqa: E402
 from push.direct.service import generate  # noqa: E402
 from push.facts.catalog import define  # noqa: E402

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kb.config import Settings  # noqa: E402
-from kb.db import create_schema, make_engine, session_scope  # noqa: E402
+from kb.database.db import create_schema, make_engine, session_scope  # noqa: E402
 from kb.library.ingest import ingest_paths  # noqa: E402
 from kb.search.answers import ask  # noqa: E402
 from kb.search.service import Searcher  # noqa: E402

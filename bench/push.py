@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 from kb.config import Settings  # noqa: E402
-from kb.db import create_schema, make_engine, session_scope  # noqa: E402
+from kb.database.db import create_schema, make_engine, session_scope  # noqa: E402
 from push.delivery.channels import build_channels  # noqa: E402
 from push.delivery.models import Subscription  # noqa: E402
 from push.delivery.worker import Worker  # noqa: E402

@@ -28,7 +28,7 @@ from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from kb.config import Settings  # noqa: E402
-from kb.db import create_schema, make_engine, session_scope  # noqa: E402
+from kb.database.db import create_schema, make_engine, session_scope  # noqa: E402
 from kb.demo import demo_files  # noqa: E402
 from kb.library.index_state import bump_version  # noqa: E402
 from kb.library.ingest import ingest_items, load_jsonl  # noqa: E402

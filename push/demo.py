@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from kb.clock import county_today
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.events import EventKind, PolicyEvent
 from kb.models import Department, Policy, Status
 from push.applications.demo import load_demo as load_applications

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from kb.config import Settings, get_settings
-from kb.db import create_schema, make_engine
+from kb.database.db import create_schema, make_engine
 from tests.utils import databases
 from tests.utils.builders import load_demo
 

@@ -20,14 +20,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
-        from kb.db import create_schema, make_engine
+        from kb.database.db import create_schema, make_engine
         from kb.search.service import Searcher
 
         s = settings or get_settings()
         s.ensure_dirs()
         engine = make_engine(s.db_url)
         create_schema(engine)
-        from kb.db import session_scope
+        from kb.database.db import session_scope
         from kb.library.versions import backfill
 
         with session_scope(engine) as session:  # so every policy can be rolled back to where it is

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import AuthenticationFailed, PermissionDenied
 from kb.staff.accounts import department_name, local_time, resolve_session, role_labels
 from kb.staff.audit import Actor

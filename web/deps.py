@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from fastapi import Request
 from sqlmodel import Session
 
-from kb.db import read_scope, session_scope
+from kb.database.db import read_scope, session_scope
 from kb.library.index_state import BUMPED
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

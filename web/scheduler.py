@@ -1,7 +1,7 @@
 """The app's scheduled jobs: validity expiry at start-up and just after every county midnight.
 
 Every web worker runs this loop, but a job runs once per period for the whole cluster: each wake
-claims the job's lease (kb/leases.py) and only the winner works. The loop also wakes every
+claims the job's lease (kb/database/leases.py) and only the winner works. The loop also wakes every
 ``RETRY_S``, so a period whose holder died (its lease lapsed) is run by another worker.
 """
 
@@ -11,9 +11,9 @@ from datetime import datetime, time, timedelta
 
 from fastapi import FastAPI
 
-from kb import leases
 from kb.clock import COUNTY_TZ, county_today
-from kb.db import session_scope
+from kb.database import leases
+from kb.database.db import session_scope
 from kb.library.validity import expire_overdue
 from kb.models import utcnow
 

@@ -1,10 +1,11 @@
-"""``policykb db upgrade|current|check|revision``: the schema's migrations (kb/schema.py)."""
+"""``policykb db upgrade|current|check|revision``: the schema's migrations
+(kb/database/schema.py)."""
 
 import argparse
 import sys
 
-from kb import schema
-from kb.db import make_engine
+from kb.database import schema
+from kb.database.db import make_engine
 
 
 def _engine(ctx):  # noqa: ANN001, ANN202
@@ -52,7 +53,7 @@ def cmd_revision(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Write a new revision with what the models changed since the head (autogenerate)."""
     from alembic import command
 
-    from kb.db import writer
+    from kb.database.db import writer
 
     engine = _engine(ctx)
     schema.upgrade(engine)  # autogenerate compares the models with a database at the head

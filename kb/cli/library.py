@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 
 from kb import plugins
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.demo import demo_files
 from kb.library.index_state import database_identity
 from kb.library.ingest import IngestReport, ingest_paths

@@ -23,7 +23,7 @@ class Context:
     @cached_property
     def engine(self) -> Engine:
         """The database engine; creates the data folders and schema on first use."""
-        from kb.db import create_schema, make_engine
+        from kb.database.db import create_schema, make_engine
         from kb.library.index_state import database_identity
 
         self.settings.ensure_dirs()

@@ -4,7 +4,7 @@ import argparse
 import getpass
 import sys
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import InvalidInput
 from kb.staff.accounts import (
     create_user,

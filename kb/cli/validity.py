@@ -3,7 +3,7 @@
 import argparse
 from datetime import date
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.models import Policy
 
 

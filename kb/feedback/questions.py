@@ -192,7 +192,7 @@ class LedgerFiler:
                 self._queue.task_done()
 
     def _file(self, question_id: int) -> bool:
-        from kb.db import session_scope
+        from kb.database.db import session_scope
         from kb.feedback import ledger
 
         with session_scope(self.engine) as session:

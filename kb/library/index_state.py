@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, update
 
-from kb.db import insert_ignore
+from kb.database.db import insert_ignore
 from kb.models import IndexChange, IndexState, utcnow
 
 PASSAGES = "passages"

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, func, or_, select
 
 from kb.errors import InvalidInput, PolicyNotFound
-from kb.ids import parse_id
+from kb.inputs.ids import parse_id
 from kb.library.clauses import clause_body, clause_context
 from kb.library.docnumber import normalise_doc_brackets
 from kb.library.filters import Filters

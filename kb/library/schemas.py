@@ -39,10 +39,10 @@ MAX_NAME = 100  # a sign-off name
 
 
 def checked_url(v):  # noqa: ANN001, ANN201
-    """A link shown on pages (原文链接): http(s), a host, no credentials (``kb.urls``)."""
+    """A link shown on pages (原文链接): http(s), a host, no credentials (``kb.inputs.urls``)."""
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
-    from kb.urls import web_url
+    from kb.inputs.urls import web_url
 
     return web_url(str(v), what="链接")
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
-from kb.db import writer
+from kb.database.db import writer
 from kb.ratelimit.models import RateCounter
 
 MAX_KEY = 200
@@ -58,7 +58,8 @@ _PURGE = delete(RateCounter.__table__).where(RateCounter.__table__.c.expires_at 
 
 def count_hit(*, engine: Engine, key: str, window_start: int, expires_at: int, now: int) -> int:
     """Add one hit to ``key``'s window (a new window starts at 1); returns its count."""
-    # A write transaction from its first statement (kb.db.writer), one statement and no ORM.
+    # A write transaction from its first statement (kb.database.db.writer), one statement and no
+    # ORM.
     with writer(engine).begin() as connection:
         hits = connection.execute(_upsert(engine.dialect.name), {
             "key": key, "start": window_start, "expires": expires_at}).scalar_one()

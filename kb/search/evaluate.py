@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from kb.config import Settings
-from kb.db import create_schema, make_engine, session_scope
+from kb.database.db import create_schema, make_engine, session_scope
 from kb.errors import IngestError, InvalidInput
 from kb.library.ingest import Item, ingest_items
 from kb.library.schemas import PolicyRecord

@@ -1,12 +1,9 @@
 """The searcher every process holds: follows the database's index version, ranks, filters, groups.
 
-Each process patches its indexes from the database when the index version moves: the change log
-names the policies changed, their passages that appeared are tokenised (and embedded) into a
-small delta segment, those that went are marked dead, and ranking statistics are taken from the
-rows alive, so a patched index ranks exactly as a rebuilt one. Segments are merged (dead rows
-dropped, the base saved) in a background thread and swapped in; a question never waits for it.
-So a publish is searchable in every process within ``CHECK_EVERY_S`` plus the time to index the
-new passages.
+Each process patches its indexes from the database when the index version moves, and merges their
+segments in the background (kb/search/refresh.py: the change log, patching, compaction). So a
+publish is searchable in every process within ``CHECK_EVERY_S`` plus the time to index the new
+passages.
 """
 
 import hashlib
@@ -26,11 +23,13 @@ from sqlmodel import Session, select
 
 from kb.config import Settings
 from kb.library.filters import Filters
-from kb.library.index_state import changes_since, current_version, database_identity
-from kb.models import FaqItem, Interpretation, Passage, PassageKind, Policy, Status
+from kb.library.index_state import current_version, database_identity
+from kb.models import FaqItem, Interpretation, Passage, Policy, Status
+from kb.search import refresh
 from kb.search.fusion import LEXICAL, FusionSetting, fuse
-from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, doc_tokens
-from kb.search.rows import VALIDITY_CODES, PolicyFacts, RowTable
+from kb.search.lexical import DocText, LexicalConfig, LexicalIndex
+from kb.search.refresh import Snapshot, columns, fetch, published, published_ids
+from kb.search.rows import VALIDITY_CODES, RowTable
 from kb.search.store import read_folder, write_folder
 
 __all__ = ["Hit", "Searcher", "VALIDITY_CODES"]
@@ -39,15 +38,6 @@ log = logging.getLogger("policykb")
 
 FORMAT_VERSION = 3  # 3: term frequencies and lengths, statistics at query time
 CANDIDATES = 200  # per channel, before fusion
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Rows and the lexical index over them: a search reads one, a refresh swaps in the next."""
-
-    table: RowTable
-    lexical: LexicalIndex
-    generation: int = 0  # a new base (a rebuild or a compaction) starts a new generation
 
 
 @dataclass
@@ -204,11 +194,11 @@ class Searcher:
     def _rebuild_base(self, session: Session) -> Snapshot:
         """Index every published passage anew and save it."""
         t0 = time.perf_counter()
-        rows = list(session.exec(_published(select(Passage, Policy.title))).all())
+        rows = list(session.exec(published(select(Passage, Policy.title))).all())
         index = LexicalIndex.build([DocText(title, p.heading, p.text) for p, title in rows],
                                    self.cfg)
         table = RowTable()
-        table.append(*_columns([p for p, _ in rows]))
+        table.append(*columns([p for p, _ in rows]))
         self._save(index, table, t0)
         return Snapshot(table, index, self._generation)
 
@@ -231,14 +221,14 @@ class Searcher:
             return
         from kb.search.semantic import QueryVectors, SemanticChannel
 
-        ids = _published_ids(session)
+        ids = published_ids(session)
         queries = QueryVectors(encoder)
         self.dense = SemanticChannel(encoder, self.settings.index_dir, queries=queries,
                                      database=self.identity)
         self.dense.open(ids, self._texts, rebuild=rebuild)
         self.questions = SemanticChannel(encoder, self.settings.index_dir, part="faq-questions",
                                          queries=queries, database=self.identity)
-        self.questions.open(_published_ids(session, faq=True), self._questions, rebuild=rebuild)
+        self.questions.open(published_ids(session, faq=True), self._questions, rebuild=rebuild)
 
     def _sync(self, session: Session, version: int, *, full: bool) -> None:
         """Bring rows, lexical segments and dense vectors in step with the published passages.
@@ -247,82 +237,18 @@ class Searcher:
         """
         snap = self.snap
         assert snap is not None
-        changed = None if full or self.version < 0 else changes_since(
-            session=session, since=self.version, until=version)
-        table, lexical = snap.table.copy(), snap.lexical
-        if changed is None:
-            only = None
-            ids = _published_ids(session)
-            live = table.live_ids
-        else:
-            only = np.fromiter(sorted(changed), dtype=np.int64, count=len(changed))
-            ids = _published_ids(session, policies=only)
-            live = np.sort(table.passage_ids[table.alive & np.isin(table.policy_ids, only)])
-        added = np.setdiff1d(ids, live, assume_unique=True)
-        removed = np.setdiff1d(live, ids, assume_unique=True)
-        table.kill(removed)
-        if len(added):
-            rows = _fetch(session, added)
-            table.append(*_columns([p for p, _ in rows]))
-            lexical = lexical.extend([doc_tokens(DocText(t, p.heading, p.text), self.cfg)
-                                      for p, t in rows])
-        if len(added) or len(removed):
-            lexical = lexical.with_alive(table.alive)  # the statistics follow the live rows
-            if self.dense is not None:
-                if only is None:  # the dense index may hold another set than the base
-                    self.dense.sync(table.live_ids, self._texts)
-                else:
-                    self.dense.apply(added, removed, self._texts)
-                self.questions.sync(table.live_faq_ids, self._questions)
-        table.set_policies(_policy_facts(session, only), only=only)
-        table.themes_loader = self._themes
-        self.snap = Snapshot(table, lexical, snap.generation)
-
-    # --- compaction ----------------------------------------------------------------------
-
-    def _needs_compaction(self, lexical: LexicalIndex) -> bool:
-        if len(lexical.segments) <= 1 and lexical.n_live == lexical.n_docs:
-            return False
-        limit = max(self.DELTA_MIN, self.DELTA_FRACTION * lexical.n_base)
-        return (len(lexical.segments) > self.MAX_SEGMENTS or lexical.delta_rows > limit
-                or lexical.n_docs - lexical.n_live > limit)
+        self.snap = refresh.sync(
+            session, snap, since=None if full or self.version < 0 else self.version,
+            version=version, cfg=self.cfg, dense=self.dense, questions=self.questions,
+            texts=self._texts, question_texts=self._questions, themes=self._themes)
 
     def _maybe_compact(self) -> None:
         """Merge the segments into a new base when they have grown, off the question path."""
-        snap = self.snap
-        if snap is None or not self._needs_compaction(snap.lexical):
-            return
-        if self._compactor is not None and self._compactor.is_alive():
-            return
-        if not self.COMPACT_IN_BACKGROUND:
-            self._compact(snap)
-            return
-        self._compactor = threading.Thread(target=self._compact, args=(snap,),
-                                           name="policykb-compact", daemon=True)
-        self._compactor.start()
-
-    def _compact(self, snap: Snapshot) -> None:
-        """Merge ``snap``'s segments, then swap the result in with whatever came after ``snap``."""
-        t0 = time.perf_counter()
-        try:
-            merged, kept = snap.lexical.compacted()
-            with self._lock:
-                now = self.snap
-                if now is None or now.generation != snap.generation:
-                    return  # rebuilt meanwhile: this merge is stale
-                self._generation += 1
-                table = now.table.compacted(kept, len(snap.table))
-                later = now.lexical.segments[len(snap.lexical.segments):]
-                lexical = LexicalIndex(merged.segments + later, self.cfg, table.alive)
-                self.snap = Snapshot(table, lexical, self._generation)
-            base = snap.table.compacted(kept, len(snap.table))
-            self._save(merged, base, t0)
-        except Exception:  # a failed merge costs speed only: the segments still answer exactly
-            log.exception("merging the lexical index segments failed")
+        refresh.maybe_compact(self)
 
     def _texts(self, ids: np.ndarray) -> list[str]:
         with Session(self.engine) as session:
-            found = {p.id: embed_text(t, p.heading, p.text) for p, t in _fetch(session, ids)}
+            found = {p.id: embed_text(t, p.heading, p.text) for p, t in fetch(session, ids)}
         return [found.get(int(i), "") for i in ids]
 
     def _themes(self) -> dict[int, set[str]]:
@@ -333,7 +259,7 @@ class Searcher:
 
     def _questions(self, ids: np.ndarray) -> list[str]:
         with Session(self.engine) as session:
-            found = {p.id: p.heading for p, _ in _fetch(session, ids)}
+            found = {p.id: p.heading for p, _ in fetch(session, ids)}
         return [found.get(int(i), "") for i in ids]
 
     # --- ranking -------------------------------------------------------------------------
@@ -460,59 +386,8 @@ def _signoff(row) -> dict | None:  # noqa: ANN001
     return None
 
 
-def _published(stmt):  # noqa: ANN001, ANN202
-    return (stmt.join(Policy, Passage.policy_id == Policy.id)
-            .where(Policy.status == Status.PUBLISHED).order_by(Passage.id))
-
-
-_HEADINGS = _published(select(Passage.id, Passage.heading)).where(
+_HEADINGS = published(select(Passage.id, Passage.heading)).where(
     Passage.id.in_(bindparam("ids", expanding=True)))
-
-
-def _published_ids(session: Session, *, faq: bool = False,
-                   policies: np.ndarray | None = None) -> np.ndarray:
-    stmt = _published(select(Passage.id))
-    if faq:
-        stmt = stmt.where(Passage.kind == PassageKind.FAQ)
-    if policies is None:
-        # Core rows, not ORM objects: this runs over every passage.
-        return np.fromiter((row[0] for row in session.connection().execute(stmt)), dtype=np.int64)
-    out = []
-    for start in range(0, len(policies), 900):  # stay under SQLite's bound-parameter limit
-        chunk = [int(i) for i in policies[start:start + 900]]
-        out += [row[0] for row in session.connection().execute(
-            stmt.where(Passage.policy_id.in_(chunk)))]
-    return np.sort(np.asarray(out, dtype=np.int64))
-
-
-def _fetch(session: Session, ids: np.ndarray) -> list[tuple[Passage, str]]:
-    out = []
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        chunk = [int(i) for i in ids[start:start + 900]]
-        out += session.exec(_published(select(Passage, Policy.title))
-                            .where(Passage.id.in_(chunk))).all()
-    return out
-
-
-def _columns(passages: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = len(passages)
-    return (np.fromiter((p.id for p in passages), dtype=np.int64, count=n),
-            np.fromiter((p.policy_id for p in passages), dtype=np.int64, count=n),
-            np.fromiter((p.kind == PassageKind.FAQ for p in passages), dtype=bool, count=n))
-
-
-def _policy_facts(session: Session, policies: np.ndarray | None = None
-                  ) -> dict[int, PolicyFacts]:
-    stmt = select(Policy.id, Policy.validity, Policy.department_id).where(
-        Policy.status == Status.PUBLISHED)
-    if policies is None:
-        return {pid: PolicyFacts(v, d) for pid, v, d in session.connection().execute(stmt)}
-    out = {}
-    for start in range(0, len(policies), 900):  # stay under SQLite's bound-parameter limit
-        chunk = [int(p) for p in policies[start:start + 900]]
-        out |= {pid: PolicyFacts(v, d) for pid, v, d
-                in session.connection().execute(stmt.where(Policy.id.in_(chunk)))}
-    return out
 
 
 def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:

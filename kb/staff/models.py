@@ -85,4 +85,4 @@ class AuditEntry(SQLModel, table=True):
 
 
 # The database itself refuses to change history (UPDATE, DELETE, TRUNCATE raise an error): the
-# guards are made by the baseline revision (kb/migrations/audit_guards.py), not here.
+# guards are made by the baseline revision (kb/database/migrations/audit_guards.py), not here.

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.models import Policy
 from kb.staff.models import User
 from push.applications.models import Application, Node

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from kb.db import insert_ignore
+from kb.database.db import insert_ignore
 from kb.models import Policy
 from push.applications.models import NODE_LABELS, Application, ApplicationMove, Node
 from push.delivery.models import Push, PushKind, PushStatus, Subscription

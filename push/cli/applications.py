@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import NotFound
 
 

@@ -9,7 +9,7 @@ import threading
 from datetime import date, datetime
 from typing import Any
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -4,7 +4,7 @@ import argparse
 import json
 from typing import Any
 
-from kb.db import read_scope, session_scope
+from kb.database.db import read_scope, session_scope
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

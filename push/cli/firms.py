@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,7 +51,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _engine(ctx: Any) -> Engine:
-    """The database (kb.db.create_schema creates the push tables too)."""
+    """The database (kb.database.db.create_schema creates the push tables too)."""
     return ctx.engine
 
 

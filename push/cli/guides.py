@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kb.db import read_scope, session_scope
+from kb.database.db import read_scope, session_scope
 from kb.errors import InvalidInput
 
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import and_
 from sqlmodel import Session, func, select
 
-from kb.db import insert_ignore
+from kb.database.db import insert_ignore
 from push.delivery.clock import local_day_bounds, next_local_midnight, quiet_until
 from push.delivery.models import (
     ChannelState,

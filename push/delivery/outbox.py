@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from kb.db import insert_ignore
+from kb.database.db import insert_ignore
 from kb.errors import KBError
 from kb.events import EventKind, PolicyEvent
 from kb.models import Policy, Status

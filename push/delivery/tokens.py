@@ -7,7 +7,7 @@ import json
 import time
 
 from kb.errors import KBError
-from kb.ids import parse_id
+from kb.inputs.ids import parse_id
 
 
 class InvalidToken(KBError):

@@ -21,8 +21,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from kb.config import Settings
-from kb.db import session_scope
-from kb.leases import run_once as run_job
+from kb.database.db import session_scope
+from kb.database.leases import run_once as run_job
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
 from push.delivery.clock import to_utc
 from push.delivery.gates import Verdict, assemble_digests, judge
@@ -38,7 +38,8 @@ from push.delivery.subscriptions import (
 
 SUSPEND_AFTER = 5  # consecutive webhook failures before the channel is suspended
 REMINDER_EVERY_S = 60.0
-REMINDER_JOB = "push-reminders"  # one worker of the cluster makes them each period (kb/leases.py)
+# One worker of the cluster makes them each period (kb/database/leases.py).
+REMINDER_JOB = "push-reminders"
 RECORD_TRIES = 5
 
 

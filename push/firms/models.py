@@ -9,9 +9,9 @@ from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
 from kb.errors import KBError
+from kb.inputs.urls import webhook_url
 from kb.models import utcnow
 from kb.standards.industry import normalize_industry_code
-from kb.urls import webhook_url
 from push.firms.uscc import normalize_uscc
 
 CHANNELS = ("email", "webhook", "inbox", "sms")  # delivery channels a firm can opt into

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from kb.db import ReadOnlyError, create_schema, make_engine, read_scope, session_scope
+from kb.database.db import ReadOnlyError, create_schema, make_engine, read_scope, session_scope
 from kb.models import Department
 from tests.utils.databases import on_postgres
 

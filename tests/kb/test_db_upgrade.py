@@ -5,10 +5,10 @@ import sqlite3
 import pytest
 from sqlmodel import Session, select
 
-from kb import schema
-from kb.db import create_schema, make_engine
+from kb.database import schema
+from kb.database.db import create_schema, make_engine
+from kb.database.schema import SchemaError
 from kb.models import Passage, Policy
-from kb.schema import SchemaError
 from tests.utils.builders import load_demo
 from tests.utils.databases import on_postgres
 
@@ -106,7 +106,7 @@ def test_an_old_database_that_differs_is_refused_with_a_message_and_left_alone(s
 
 
 def test_policies_without_versions_get_a_first_one(demo_engine):
-    from kb.db import session_scope
+    from kb.database.db import session_scope
     from kb.library.versions import backfill
     from kb.models import PolicyVersion
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, inspect, text
 from sqlmodel import Session, select
 
-from kb import schema
 from kb.cli.main import main
-from kb.db import create_schema, make_engine
+from kb.database import schema
+from kb.database.db import create_schema, make_engine
+from kb.database.schema import SchemaError
 from kb.models import Passage, Policy
-from kb.schema import SchemaError
 from tests.utils import databases
 from tests.utils.builders import load_demo
 

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 
 from kb.authoring.drafts import validate_draft
 from kb.errors import IngestError, InvalidInput
+from kb.inputs.urls import UnsafeURL, web_url, webhook_url
 from kb.models import ContentKind
-from kb.urls import UnsafeURL, web_url, webhook_url
 from push.delivery.channels.base import Outgoing
 from push.delivery.channels.webhook import WebhookChannel, shown
 from push.firms.models import FirmCreate

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from kb.db import create_schema, make_engine
+from kb.database.db import create_schema, make_engine
 from kb.models import Policy, Status
 from push.firms.models import Firm, FirmCreate
 from push.matching.synthetic import make_uscc

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from kb.config import Settings
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.events import EventKind, PolicyEvent
 from kb.models import Policy, Status
 from push.delivery.channels import build_channels

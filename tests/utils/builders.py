@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.demo import demo_files
 from kb.library.ingest import IngestReport, ingest_paths
 

@@ -43,7 +43,7 @@ def _url(name: str) -> str:
 @cache
 def _postgres_template() -> str:
     """A database migrated once for this test process (CREATE DATABASE … TEMPLATE copies it)."""
-    from kb.db import create_schema, make_engine
+    from kb.database.db import create_schema, make_engine
 
     name = f"tmpl_{uuid.uuid4().hex[:16]}"
     admin = _admin()
@@ -68,7 +68,7 @@ def drop_templates() -> None:
 @cache
 def _sqlite_template() -> Path:
     """A SQLite file migrated once for this test process."""
-    from kb.db import create_schema, make_engine
+    from kb.database.db import create_schema, make_engine
 
     path = Path(tempfile.mkdtemp(prefix="policykb-template-")) / "template.db"
     engine = make_engine(f"sqlite:///{path}")

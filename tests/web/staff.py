@@ -5,7 +5,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.staff.accounts import create_user
 from kb.staff.audit import SYSTEM
 from kb.staff.models import Role, User

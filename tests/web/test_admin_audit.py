@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.staff.audit import SYSTEM, record
 from kb.staff.models import Role
 from tests.web.conftest import PUBLIC

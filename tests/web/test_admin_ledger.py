@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from kb.clock import county_day
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.feedback import ledger
 from kb.feedback.models import LedgerTopic, QuestionLog, TopicStatus
 from kb.models import Department, FaqItem

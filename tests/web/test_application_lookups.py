@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.staff.models import User
 from push.applications.models import Node
 from push.applications.service import advance, create, handler_for

@@ -9,7 +9,7 @@ from fastapi import Depends
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.staff.audit import entries
 from kb.staff.models import Role, User, UserSession
 from tests.web.conftest import PUBLIC, STAFF

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from kb.db import create_schema, make_engine
+from kb.database.db import create_schema, make_engine
 from kb.models import Policy
 from kb.search.service import Searcher
 from tests.kb.library.test_validity import LAPSED_QUESTION, add_lapsed

@@ -4,7 +4,7 @@ queue; the calculator by signed link and, for staff, under /api/."""
 import pytest
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.models import Department, Policy
 from push.delivery.tokens import firm_token
 from push.facts.models import FactDispute, FirmFact

@@ -4,7 +4,7 @@ a registered firm, and cannot tell registered codes from unknown ones."""
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from push.matching.synthetic import make_uscc
 from tests.web.staff import login, make_user
 from web.app import create_app

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from push.delivery.models import FirmPolicyMark, InboxMessage, Push, Subscription
 from push.delivery.subscriptions import suspend_channel
 from push.delivery.tokens import firm_token, track_token, unsubscribe_token

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.ratelimit.models import RateCounter
 from kb.ratelimit.service import RateLimiter
 from web.app import create_app

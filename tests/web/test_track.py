@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.staff.models import User
 from push.applications.service import create, handler_for
 from tests.push.applications.app_utils import seed

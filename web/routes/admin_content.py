@@ -13,7 +13,7 @@ from kb.authoring.workflow import STATUS_LABELS, Staff, require_department, star
 from kb.clock import county_today
 from kb.errors import InvalidInput, NotFound
 from kb.feedback.models import LedgerTopic
-from kb.ids import parse_id
+from kb.inputs.ids import parse_id
 from kb.models import (
     KIND_LABELS,
     ContentKind,

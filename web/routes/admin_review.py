@@ -15,7 +15,7 @@ from kb.authoring.drafts import FIELD_LABELS
 from kb.authoring.publishing import content_of, live_record
 from kb.authoring.quality import assess
 from kb.errors import InvalidInput, NotFound
-from kb.ids import parse_id
+from kb.inputs.ids import parse_id
 from kb.library.versions import list_versions
 from kb.models import ContentKind, Department, Policy, Revision, Status
 from kb.staff.accounts import local_time

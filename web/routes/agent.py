@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from kb.clock import county_day
-from kb.db import read_scope
+from kb.database.db import read_scope
 from kb.feedback.console import console_view
 from kb.feedback.questions import hot_questions, log_question, recent_unanswered
 from kb.library.policies import facet_options, search_filters

@@ -6,10 +6,10 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from kb.db import read_scope
+from kb.database.db import read_scope
 from kb.feedback import ledger
 from kb.feedback.questions import UNANSWERED, log_question, record_feedback
-from kb.ids import MAX_ID
+from kb.inputs.ids import MAX_ID
 from kb.library.policies import search_filters
 from kb.search.answers import MAX_K, MAX_QUESTION_CHARS, ask
 from kb.search.scoped import ask_within

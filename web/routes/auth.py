@@ -116,7 +116,7 @@ def logout(request: Request, session: SessionDep,
 def admin_home(request: Request, user: Annotated[User, Depends(require_user)]) -> Response:
     """The staff home page: a greeting, what waits for the user, and what their roles open."""
     from kb.authoring.workflow import queue
-    from kb.db import read_scope
+    from kb.database.db import read_scope
 
     areas = [a for a in staff_areas(user) if a.href != HOME]
     with read_scope(request.app.state.engine) as session:

@@ -2,7 +2,7 @@
 
 from sqlalchemy.engine import Engine
 
-from kb.db import insert_ignore, session_scope
+from kb.database.db import insert_ignore, session_scope
 from kb.models import utcnow
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
 from push.delivery.models import InboxMessage

@@ -15,7 +15,7 @@ from collections import OrderedDict
 import httpx
 
 from kb.errors import KBError
-from kb.urls import Target, UnsafeURL, resolve, webhook_target
+from kb.inputs.urls import Target, UnsafeURL, resolve, webhook_target
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
 
 TOLERANCE_S = 300  # signatures older than five minutes are replays

@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import Session, select
 
 from kb.authoring import workflow as wf
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.models import ContentKind, Department, Passage, Policy, PolicyVersion, Status
 from kb.search.service import Searcher

@@ -103,7 +103,7 @@ def test_demo_creates_staff_accounts_once_with_a_printed_password(cli_env, capsy
     from sqlmodel import Session, select
 
     from kb.config import get_settings
-    from kb.db import make_engine
+    from kb.database.db import make_engine
     from kb.staff.accounts import authenticate
     from kb.staff.models import User
 

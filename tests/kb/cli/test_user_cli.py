@@ -12,7 +12,7 @@ import time
 from sqlmodel import Session
 
 from kb.cli.main import Context, main
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import AuthenticationFailed
 from kb.staff.accounts import authenticate
 from kb.staff.audit import entries

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kb.feedback import ledger
 from kb.feedback.models import LedgerTopic, QuestionLog, TopicStatus

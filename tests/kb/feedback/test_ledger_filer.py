@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.feedback.models import QuestionLog
 from kb.feedback.questions import LedgerFiler, log_question
 from kb.search.answers import AnswerResult

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import InvalidInput, NotFound
 from kb.feedback.models import QuestionLog
 from kb.feedback.questions import (

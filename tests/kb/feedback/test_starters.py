@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from kb.db import read_scope, session_scope
+from kb.database.db import read_scope, session_scope
 from kb.feedback.models import QuestionLog
 from kb.feedback.starters import starter_questions
 from kb.models import FaqItem, Passage, Policy, Status, Validity

@@ -2,7 +2,7 @@
 
 import threading
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.library.index_state import bump_version, current_version
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from kb.config import Settings
-from kb.db import make_engine, session_scope
+from kb.database.db import make_engine, session_scope
 from kb.errors import IngestError
 from kb.library.ingest import ingest_paths
 from kb.library.limits import MB, IngestLimits

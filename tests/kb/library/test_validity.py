@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from kb.cli.main import main
 from kb.clock import county_today
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.library.filters import Filters
 from kb.library.index_state import current_version
 from kb.library.validity import expire_overdue

@@ -14,7 +14,8 @@ from sqlmodel import Session
 from kb.models import FaqItem, Interpretation, Passage, Policy, Status
 from kb.search.faq import question_similarity
 from kb.search.lexical import LexicalIndex, QueryStats
-from kb.search.service import Hit, Searcher, Snapshot
+from kb.search.refresh import Snapshot
+from kb.search.service import Hit, Searcher
 from kb.search.text.synonyms import canonical, expand
 from kb.search.text.tokenize import bigrams, words
 

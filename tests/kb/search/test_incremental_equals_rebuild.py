@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from kb.authoring.publishing import rollback, withdraw
 from kb.config import Settings
-from kb.db import create_schema, make_engine, session_scope
+from kb.database.db import create_schema, make_engine, session_scope
 from kb.library.ingest import Item, ingest_items
 from kb.library.schemas import PolicyRecord
 from kb.library.validity import expire_overdue

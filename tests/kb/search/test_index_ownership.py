@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from kb.cli.main import main
 from kb.config import Settings, get_settings
-from kb.db import create_schema, make_engine
+from kb.database.db import create_schema, make_engine
 from kb.library.index_state import database_identity
 from kb.models import Passage
 from kb.search.answers import ask

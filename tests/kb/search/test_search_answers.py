@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import InvalidInput
 from kb.library.filters import Filters
 from kb.library.ingest import ingest_items, load_jsonl

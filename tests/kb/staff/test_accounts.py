@@ -6,7 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import AuthenticationFailed, Conflict, InvalidInput, TooManyAttempts
 from kb.models import Department
 from kb.staff.accounts import (

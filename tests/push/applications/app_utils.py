@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.models import Department, Policy, Status
 from kb.staff.accounts import create_user
 from kb.staff.audit import SYSTEM

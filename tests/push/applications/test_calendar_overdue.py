@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.staff.models import User
 from push.applications.calendar import Calendar, set_day
 from push.applications.models import Node

@@ -7,7 +7,7 @@ from sqlmodel import Session, func, select
 
 from kb.cli.main import main
 from kb.config import get_settings
-from kb.db import create_schema, make_engine
+from kb.database.db import create_schema, make_engine
 from kb.staff.models import AuditEntry
 from push.applications.models import ApplicationMove
 from push.delivery.models import Push, PushKind

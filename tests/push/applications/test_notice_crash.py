@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from kb.config import Settings
-from kb.db import create_schema, make_engine, session_scope
+from kb.database.db import create_schema, make_engine, session_scope
 from kb.models import Policy, Status
 from push.applications.models import Node
 from push.applications.service import SYSTEM_HANDLER, advance, create

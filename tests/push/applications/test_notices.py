@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.models import Policy
 from kb.staff.models import AuditEntry, User
 from push.applications.models import Application, Node

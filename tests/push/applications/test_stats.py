@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.staff.models import User
 from push.applications.models import Node
 from push.applications.service import advance, create, handler_for

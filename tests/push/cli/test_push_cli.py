@@ -4,7 +4,7 @@ from datetime import date
 
 from kb.cli.main import main
 from kb.config import get_settings
-from kb.db import create_schema, make_engine
+from kb.database.db import create_schema, make_engine
 from tests.push.push_utils import add_firms, publish
 
 

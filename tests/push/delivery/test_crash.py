@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import Session, select
 
 from kb.config import Settings
-from kb.db import create_schema, make_engine, session_scope
+from kb.database.db import create_schema, make_engine, session_scope
 from push.delivery.models import Push, Subscription
 from tests.push.crash_utils import kill_mid_batch_then_drain, worker_env
 from tests.push.push_utils import add_firms, publish

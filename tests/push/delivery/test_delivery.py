@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from push.delivery.channels.webhook import InvalidSignature, sign_body, verify_signature
 from push.delivery.models import ChannelState, InboxMessage
 from push.delivery.subscriptions import enable_channel

@@ -2,7 +2,7 @@
 
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.events import EventKind, PolicyEvent
 from push.delivery.models import Push
 from push.delivery.outbox import on_policy_event

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.events import EventKind
 from push.delivery.outbox import create_reminders
 from push.delivery.subscriptions import mark_policy

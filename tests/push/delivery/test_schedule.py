@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from push.delivery.clock import digest_slot, quiet_until
 from push.delivery.models import Digest, InboxMessage
 from push.delivery.subscriptions import update_subscription

@@ -6,7 +6,7 @@ from sqlmodel import Session, func, select
 
 from kb.authoring.workflow import Staff
 from kb.config import Settings
-from kb.db import create_schema, make_engine, session_scope
+from kb.database.db import create_schema, make_engine, session_scope
 from kb.models import Department, Policy, Status
 from kb.staff.accounts import create_user
 from kb.staff.audit import SYSTEM

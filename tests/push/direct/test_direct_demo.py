@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 
 from kb.cli.main import main
 from kb.config import get_settings
-from kb.db import make_engine
+from kb.database.db import make_engine
 from push.applications.models import Application, ApplicationMove, Node
 from push.delivery.models import Push, PushKind
 from push.direct.models import DirectPayment
@@ -77,7 +77,7 @@ def test_direct_list_reviewed_published_and_never_paid_twice(cli_env, capsys):
     assert code == 2 and "异议期至" in out  # the 异议 window is still open
     from datetime import date, timedelta
 
-    from kb.db import session_scope
+    from kb.database.db import session_scope
     with session_scope(engine) as s:  # the window has passed
         for p in s.exec(select(DirectPayment)):
             p.objection_until = date.today() - timedelta(days=1)

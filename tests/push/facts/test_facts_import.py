@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from kb.cli.main import main
 from kb.config import get_settings
-from kb.db import create_schema, make_engine, session_scope
+from kb.database.db import create_schema, make_engine, session_scope
 from kb.errors import InvalidInput
 from push.facts.catalog import define
 from push.facts.imports import import_facts

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import InvalidInput
 from push.errors import FirmNotFound, InvalidCreditCode
 from push.firms import registry as firms_service

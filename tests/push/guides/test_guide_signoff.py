@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from kb.authoring import workflow
 from kb.authoring.workflow import Staff
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.errors import InvalidInput, PermissionDenied
 from kb.models import ContentKind, Department, Policy, PolicyVersion, Status
 from kb.staff.accounts import create_user

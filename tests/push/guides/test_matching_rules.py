@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.events import EventKind, PolicyEvent
 from kb.models import Policy, Status
 from push.delivery.outbox import on_policy_event

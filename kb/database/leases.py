@@ -16,7 +16,7 @@ from typing import TypeVar
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 
-from kb.db import insert_ignore, session_scope
+from kb.database.db import insert_ignore, session_scope
 from kb.models import JobLease, utcnow
 
 T = TypeVar("T")

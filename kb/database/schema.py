@@ -1,4 +1,4 @@
-"""The schema, made and changed only by the alembic revisions in ``kb/migrations``.
+"""The schema, made and changed only by the alembic revisions in ``kb/database/migrations``.
 
 Every process that opens a database passes ``prepare``: an empty database is brought to the head
 revision, one at the head is used as it is, and one that is behind (or from a newer PolicyKB, or
@@ -147,7 +147,7 @@ def _where(engine: Engine) -> str:
 def prepare(engine: Engine, *, upgrade: bool = False) -> None:
     """Make an empty database, accept one at the head; refuse (or with ``upgrade``, upgrade)
     one that is behind; refuse one this code does not know."""
-    from kb.db import writer
+    from kb.database.db import writer
 
     models_metadata()
     with writer(engine).connect() as conn:
@@ -166,7 +166,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def _migrate(engine: Engine, *, allow_behind: bool, target: str = "head") -> None:
     from alembic import command
 
-    from kb.db import writer
+    from kb.database.db import writer
 
     with writer(engine).connect() as conn, _foreign_keys_deferred(conn), conn.begin():
         _lock(conn)  # whoever waited here finds the work done
@@ -222,7 +222,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     """Take the database back to ``revision`` (tests and operators undoing a release)."""
     from alembic import command
 
-    from kb.db import writer
+    from kb.database.db import writer
 
     with writer(engine).connect() as conn, _foreign_keys_deferred(conn), conn.begin():
         _lock(conn)
@@ -239,7 +239,7 @@ def _adopt(conn: Connection, engine: Engine) -> str:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from kb import legacy
+    from kb.database import legacy
 
     if conn.dialect.name != "sqlite":
         raise SchemaError(
@@ -266,7 +266,7 @@ def baseline_metadata() -> MetaData:
     import shutil
     import tempfile
 
-    from kb.db import make_engine
+    from kb.database.db import make_engine
 
     folder = tempfile.mkdtemp(prefix="policykb-baseline-")
     scratch = make_engine(f"sqlite:///{folder}/baseline.db")

@@ -1,0 +1,1 @@
+"""The database: engine and units of work, the schema and its migrations, cluster job leases."""

@@ -1,0 +1,1 @@
+"""Checks on what comes in from outside: record numbers typed in URLs and forms, URLs and webhooks."""

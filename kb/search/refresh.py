@@ -1,0 +1,193 @@
+"""Keeping a searcher's snapshot in step with the database: the change log, patching, compaction.
+
+When the index version moves, the change log names the policies changed, their passages that
+appeared are tokenised (and embedded) into a small delta segment, those that went are marked dead,
+and ranking statistics are taken from the rows alive, so a patched index ranks exactly as a rebuilt
+one. Segments are merged (dead rows dropped, the base saved) in a background thread and swapped
+in; a question never waits for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlmodel import Session, select
+
+from kb.library.index_state import changes_since
+from kb.models import Passage, PassageKind, Policy, Status
+from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, doc_tokens
+from kb.search.rows import PolicyFacts, RowTable
+
+if TYPE_CHECKING:
+    from kb.search.service import Searcher
+
+log = logging.getLogger("policykb")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Rows and the lexical index over them: a search reads one, a refresh swaps in the next."""
+
+    table: RowTable
+    lexical: LexicalIndex
+    generation: int = 0  # a new base (a rebuild or a compaction) starts a new generation
+
+
+# --- following the change log -----------------------------------------------------------
+
+
+def sync(session: Session, snap: Snapshot, *, since: int | None, version: int,
+         cfg: LexicalConfig, dense, questions,  # noqa: ANN001
+         texts: Callable[[np.ndarray], list[str]],
+         question_texts: Callable[[np.ndarray], list[str]],
+         themes: Callable[[], dict[int, set[str]]]) -> Snapshot:
+    """``snap`` brought in step with the published passages at ``version``: rows, lexical segments
+    and the dense channels (``dense``, ``questions``: SemanticChannel or None).
+
+    Only the policies the change log names after ``since`` are compared (all of them when
+    ``since`` is None or the log cannot say).
+    """
+    changed = None if since is None else changes_since(session=session, since=since,
+                                                       until=version)
+    table, lexical = snap.table.copy(), snap.lexical
+    if changed is None:
+        only = None
+        ids = published_ids(session)
+        live = table.live_ids
+    else:
+        only = np.fromiter(sorted(changed), dtype=np.int64, count=len(changed))
+        ids = published_ids(session, policies=only)
+        live = np.sort(table.passage_ids[table.alive & np.isin(table.policy_ids, only)])
+    added = np.setdiff1d(ids, live, assume_unique=True)
+    removed = np.setdiff1d(live, ids, assume_unique=True)
+    table.kill(removed)
+    if len(added):
+        rows = fetch(session, added)
+        table.append(*columns([p for p, _ in rows]))
+        lexical = lexical.extend([doc_tokens(DocText(t, p.heading, p.text), cfg)
+                                  for p, t in rows])
+    if len(added) or len(removed):
+        lexical = lexical.with_alive(table.alive)  # the statistics follow the live rows
+        if dense is not None:
+            if only is None:  # the dense index may hold another set than the base
+                dense.sync(table.live_ids, texts)
+            else:
+                dense.apply(added, removed, texts)
+            questions.sync(table.live_faq_ids, question_texts)
+    table.set_policies(_policy_facts(session, only), only=only)
+    table.themes_loader = themes
+    return Snapshot(table, lexical, snap.generation)
+
+
+# --- compaction -------------------------------------------------------------------------
+
+
+def needs_compaction(lexical: LexicalIndex, *, delta_min: int, delta_fraction: float,
+                     max_segments: int) -> bool:
+    """Whether the segments have grown enough to be merged into a new base."""
+    if len(lexical.segments) <= 1 and lexical.n_live == lexical.n_docs:
+        return False
+    limit = max(delta_min, delta_fraction * lexical.n_base)
+    return (len(lexical.segments) > max_segments or lexical.delta_rows > limit
+            or lexical.n_docs - lexical.n_live > limit)
+
+
+def maybe_compact(searcher: Searcher) -> None:
+    """Merge the searcher's segments into a new base when they have grown, off the question path."""
+    snap = searcher.snap
+    if snap is None or not needs_compaction(
+            snap.lexical, delta_min=searcher.DELTA_MIN, delta_fraction=searcher.DELTA_FRACTION,
+            max_segments=searcher.MAX_SEGMENTS):
+        return
+    if searcher._compactor is not None and searcher._compactor.is_alive():
+        return
+    if not searcher.COMPACT_IN_BACKGROUND:
+        compact(searcher, snap)
+        return
+    searcher._compactor = threading.Thread(target=compact, args=(searcher, snap),
+                                           name="policykb-compact", daemon=True)
+    searcher._compactor.start()
+
+
+def compact(searcher: Searcher, snap: Snapshot) -> None:
+    """Merge ``snap``'s segments, then swap the result in with whatever came after ``snap``."""
+    t0 = time.perf_counter()
+    try:
+        merged, kept = snap.lexical.compacted()
+        with searcher._lock:
+            now = searcher.snap
+            if now is None or now.generation != snap.generation:
+                return  # rebuilt meanwhile: this merge is stale
+            searcher._generation += 1
+            table = now.table.compacted(kept, len(snap.table))
+            later = now.lexical.segments[len(snap.lexical.segments):]
+            lexical = LexicalIndex(merged.segments + later, searcher.cfg, table.alive)
+            searcher.snap = Snapshot(table, lexical, searcher._generation)
+        base = snap.table.compacted(kept, len(snap.table))
+        searcher._save(merged, base, t0)
+    except Exception:  # a failed merge costs speed only: the segments still answer exactly
+        log.exception("merging the lexical index segments failed")
+
+
+# --- reading published passages ---------------------------------------------------------
+
+
+def published(stmt):  # noqa: ANN001, ANN201
+    """``stmt`` over passages, restricted to published policies, in passage order."""
+    return (stmt.join(Policy, Passage.policy_id == Policy.id)
+            .where(Policy.status == Status.PUBLISHED).order_by(Passage.id))
+
+
+def published_ids(session: Session, *, faq: bool = False,
+                  policies: np.ndarray | None = None) -> np.ndarray:
+    """Ids of the published passages (FAQ ones with ``faq``; of ``policies`` only), sorted."""
+    stmt = published(select(Passage.id))
+    if faq:
+        stmt = stmt.where(Passage.kind == PassageKind.FAQ)
+    if policies is None:
+        # Core rows, not ORM objects: this runs over every passage.
+        return np.fromiter((row[0] for row in session.connection().execute(stmt)), dtype=np.int64)
+    out = []
+    for start in range(0, len(policies), 900):  # stay under SQLite's bound-parameter limit
+        chunk = [int(i) for i in policies[start:start + 900]]
+        out += [row[0] for row in session.connection().execute(
+            stmt.where(Passage.policy_id.in_(chunk)))]
+    return np.sort(np.asarray(out, dtype=np.int64))
+
+
+def fetch(session: Session, ids: np.ndarray) -> list[tuple[Passage, str]]:
+    """The published passages of ``ids`` with their policy's title."""
+    out = []
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        chunk = [int(i) for i in ids[start:start + 900]]
+        out += session.exec(published(select(Passage, Policy.title))
+                            .where(Passage.id.in_(chunk))).all()
+    return out
+
+
+def columns(passages: list[Passage]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A row table's columns for ``passages``: passage ids, policy ids, whether FAQ."""
+    n = len(passages)
+    return (np.fromiter((p.id for p in passages), dtype=np.int64, count=n),
+            np.fromiter((p.policy_id for p in passages), dtype=np.int64, count=n),
+            np.fromiter((p.kind == PassageKind.FAQ for p in passages), dtype=bool, count=n))
+
+
+def _policy_facts(session: Session, policies: np.ndarray | None = None
+                  ) -> dict[int, PolicyFacts]:
+    stmt = select(Policy.id, Policy.validity, Policy.department_id).where(
+        Policy.status == Status.PUBLISHED)
+    if policies is None:
+        return {pid: PolicyFacts(v, d) for pid, v, d in session.connection().execute(stmt)}
+    out = {}
+    for start in range(0, len(policies), 900):  # stay under SQLite's bound-parameter limit
+        chunk = [int(p) for p in policies[start:start + 900]]
+        out |= {pid: PolicyFacts(v, d) for pid, v, d
+                in session.connection().execute(stmt.where(Policy.id.in_(chunk)))}
+    return out
