@@ -33,22 +33,26 @@ _TRANSITIONS = {
 
 @dataclass
 class _Candidate:
-    topic: LedgerTopic
+    topic_id: int
     texts: list[str] = field(default_factory=list)
 
 
-def _candidates(session: Session) -> list[_Candidate]:
-    """Open and in-progress topics with their title and latest member questions."""
-    topics = session.exec(select(LedgerTopic).where(col(LedgerTopic.status).in_(OPEN_STATES))
-                          .order_by(col(LedgerTopic.id))).all()
-    by_id = {t.id: _Candidate(t, [t.title]) for t in topics}
+def _candidates(session: Session, after_id: int = 0) -> list[_Candidate]:
+    """Open and in-progress topics (numbered above ``after_id``) with their title and latest
+    member questions: columns only, as every question that opens or joins a topic reads them."""
+    rows = session.exec(select(LedgerTopic.id, LedgerTopic.title)
+                        .where(col(LedgerTopic.status).in_(OPEN_STATES),
+                               col(LedgerTopic.id) > after_id)
+                        .order_by(col(LedgerTopic.id))).all()
+    by_id = {topic_id: _Candidate(topic_id, [title]) for topic_id, title in rows}
     if not by_id:
         return []
     rank = func.row_number().over(partition_by=QuestionLog.topic_id,
                                   order_by=col(QuestionLog.id).desc()).label("rank")
     members = (select(QuestionLog.topic_id, QuestionLog.question, rank)
                .join(LedgerTopic, LedgerTopic.id == QuestionLog.topic_id)
-               .where(col(LedgerTopic.status).in_(OPEN_STATES)).subquery())
+               .where(col(LedgerTopic.status).in_(OPEN_STATES), col(LedgerTopic.id) > after_id)
+               .subquery())
     for topic_id, text in session.exec(select(members.c.topic_id, members.c.question)
                                        .where(members.c.rank <= MEMBERS_COMPARED)).all():
         if topic_id in by_id and text not in by_id[topic_id].texts:
@@ -56,14 +60,41 @@ def _candidates(session: Session) -> list[_Candidate]:
     return list(by_id.values())
 
 
-def _matches(question: str, candidates: list[_Candidate]) -> list[tuple[float, _Candidate]]:
-    """Candidates at or above the threshold, best first."""
+def _matches(question: str, candidates: list[_Candidate]) -> list[tuple[float, int]]:
+    """(score, topic id) of the candidates at or above the threshold, best first."""
     df: Counter[str] = Counter()
     for c in candidates:
-        df.update({t for text in c.texts for t in features(text)})
-    scored = [(max(similarity(question, text, df) for text in c.texts), c) for c in candidates]
-    hits = [(s, c) for s, c in scored if s >= JOIN_THRESHOLD]
-    return sorted(hits, key=lambda sc: (-sc[0], sc[1].topic.id))
+        df.update(set().union(*(features(text).keys() for text in c.texts)))
+    asked = features(question).keys()
+    scored = []
+    for c in candidates:
+        # A text sharing no feature with the question scores 0: skip the weighted sums.
+        near = [text for text in c.texts if asked & features(text).keys()]
+        if near:
+            scored.append((max(similarity(question, text, df) for text in near), c.topic_id))
+    return sorted(((sc, tid) for sc, tid in scored if sc >= JOIN_THRESHOLD),
+                  key=lambda st: (-st[0], st[1]))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a question would be filed, worked out in a read transaction (no write lock held
+    while every open topic is compared): the topic to join, and the newest topic compared."""
+
+    topic_id: int | None
+    score: float
+    compared_up_to: int
+    route: tuple[int | None, str | None] | None = None  # a new topic's department, and why
+
+
+def plan_filing(*, session: Session, question: QuestionLog) -> Plan:
+    """Compare a question with every open topic, and route it should it open one; nothing is
+    written."""
+    newest = session.exec(select(func.max(LedgerTopic.id))).one() or 0
+    best = _matches(question.question, _candidates(session))
+    if best:
+        return Plan(best[0][1], best[0][0], newest)
+    return Plan(None, 0.0, newest, route(session, question))
 
 
 # --- Questions join topics --------------------------------------------------------------
@@ -74,16 +105,34 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _file(session: Session, question: QuestionLog, due_days: int, now: datetime) -> LedgerTopic:
+def _target(session: Session, question: QuestionLog, plan: Plan | None) -> LedgerTopic | None:
+    """The open topic the question joins, if any: the planned one, unless a topic opened since
+    the plan matches better (or the planned one was closed meanwhile)."""
+    if plan is None:
+        best = _matches(question.question, _candidates(session))
+        return session.get(LedgerTopic, best[0][1]) if best else None
+    planned = session.get(LedgerTopic, plan.topic_id) if plan.topic_id is not None else None
+    if planned is not None and planned.status not in OPEN_STATES:
+        planned, score = None, 0.0
+    else:
+        score = plan.score
+    newer = _matches(question.question, _candidates(session, after_id=plan.compared_up_to))
+    if newer and (planned is None or newer[0][0] > score):
+        return session.get(LedgerTopic, newer[0][1])
+    return planned
+
+
+def _file(session: Session, question: QuestionLog, due_days: int, now: datetime,
+          plan: Plan | None = None) -> LedgerTopic:
     """Put a question into the closest open topic, or a new one."""
     asked = _aware(question.asked_at)
-    best = _matches(question.question, _candidates(session))
-    if best:
-        topic = best[0][1].topic
+    topic = _target(session, question, plan)
+    if topic is not None:
+        session.refresh(topic, with_for_update=True)  # two workers joining it count twice
         topic.question_count += 1
         topic.last_asked_at = max(_aware(topic.last_asked_at), asked)
     else:
-        department_id, routed_by = route(session, question)
+        department_id, routed_by = plan.route if plan and plan.route else route(session, question)
         topic = LedgerTopic(title=question.question, department_id=department_id,
                             routed_by=routed_by,
                             due_date=county_day(now) + timedelta(days=due_days),
@@ -104,7 +153,7 @@ def _file(session: Session, question: QuestionLog, due_days: int, now: datetime)
 
 
 def note_question(*, session: Session, question: QuestionLog, due_days: int,
-                  now: datetime | None = None) -> LedgerTopic | None:
+                  now: datetime | None = None, plan: Plan | None = None) -> LedgerTopic | None:
     """File a question the product could not answer into the ledger; None when it was answered or filed."""
     # Locked and re-read: the background filer and a 没帮助 feedback in another worker may
     # reach the same question at once, and only one of them may file it (SQLite's write
@@ -112,7 +161,7 @@ def note_question(*, session: Session, question: QuestionLog, due_days: int,
     session.refresh(question, with_for_update=True)
     if question.answer_type not in UNANSWERED or question.topic_id is not None:
         return None
-    return _file(session, question, due_days, now or datetime.now(UTC))
+    return _file(session, question, due_days, now or datetime.now(UTC), plan)
 
 
 def note_feedback(*, session: Session, feedback: Feedback, due_days: int,
@@ -259,11 +308,12 @@ def close_for_publication(*, session: Session, actor: Actor, kind: str, record_i
         if topic.status != TopicStatus.CLOSED:
             targets.append(topic)
     if kind == "faq" and question_text.strip():
-        for _, cand in _matches(question_text, _candidates(session)):
-            if (all(cand.topic.id != t.id for t in targets)
+        for _, found_id in _matches(question_text, _candidates(session)):
+            found = session.get(LedgerTopic, found_id)
+            if (all(found.id != t.id for t in targets)
                     and (department_id is ANY_DEPARTMENT
-                         or cand.topic.department_id in (None, department_id))):
-                targets.append(cand.topic)
+                         or found.department_id in (None, department_id))):
+                targets.append(found)
     now = datetime.now(UTC)
     for topic in targets:
         before = TopicStatus(topic.status).value

@@ -192,12 +192,19 @@ class LedgerFiler:
                 self._queue.task_done()
 
     def _file(self, question_id: int) -> bool:
-        from kb.database.db import session_scope
+        from kb.database.db import read_scope, session_scope
         from kb.feedback import ledger
 
-        with session_scope(self.engine) as session:
+        # Compared with every open topic in a read (SQLite's write lock, which the requests'
+        # log lines need, is held only for the short write after).
+        with read_scope(self.engine) as session:
             row = session.get(QuestionLog, question_id)
             if row is None:
                 return False
-            ledger.note_question(session=session, question=row, due_days=self.due_days)
+            if row.answer_type not in UNANSWERED or row.topic_id is not None:
+                return True
+            plan = ledger.plan_filing(session=session, question=row)
+        with session_scope(self.engine) as session:
+            row = session.get(QuestionLog, question_id)
+            ledger.note_question(session=session, question=row, due_days=self.due_days, plan=plan)
             return True

@@ -5,9 +5,10 @@ not guessing); failing that, a keyword rule: the department whose published poli
 and themes share the most words (character bigrams) with the question, when one clearly does.
 """
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kb.feedback.models import QuestionLog
+from kb.library.index_state import current_version
 from kb.models import Passage, Policy, Status
 
 # Below this, the best hit is more likely noise than the right policy.
@@ -27,26 +28,44 @@ def by_matched_policy(session: Session, question: QuestionLog) -> int | None:
     """The department of the policy the question's best hit belongs to (None when unsure)."""
     if question.confidence < SUGGEST_MIN_CONFIDENCE:
         return None
-    for passage_id in question.hits[:1]:
-        passage = session.get(Passage, passage_id)  # passages are rebuilt, so it may be gone
-        policy = session.get(Policy, passage.policy_id) if passage else None
-        if policy is not None:
-            return policy.department_id
+    # One column each, never whole policies (their full text is large).
+    for passage_id in question.hits[:1]:  # passages are rebuilt, so it may be gone
+        found = session.exec(select(Policy.department_id).join(Passage, Passage.policy_id == Policy.id)
+                             .where(Passage.id == passage_id)).first()
+        if found is not None:
+            return found
     if question.policy_id is not None:
-        policy = session.get(Policy, question.policy_id)
-        return policy.department_id if policy else None
+        return session.exec(select(Policy.department_id)
+                            .where(Policy.id == question.policy_id)).first()
     return None
+
+
+_VOCABULARIES: dict[tuple, dict[int, frozenset[str]]] = {}  # one entry per knowledge base
+
+
+def _department_words(session: Session) -> dict[int, frozenset[str]]:
+    """Each department's bigrams of its published policies' titles and themes (read per new
+    topic, over thousands of policies): rebuilt when the passages' version moves, as every
+    publish, edit and withdrawal bumps it."""
+    published = (Policy.status == Status.PUBLISHED, col(Policy.department_id).is_not(None))
+    stamp = (str(session.get_bind().url), current_version(session=session))
+    vocab = _VOCABULARIES.get(stamp)
+    if vocab is None:
+        words: dict[int, set[str]] = {}
+        for department_id, title, themes in session.exec(
+                select(Policy.department_id, Policy.title, Policy.themes).where(*published)):
+            words.setdefault(department_id, set()).update(_bigrams(title + "".join(themes or [])))
+        vocab = {dept: frozenset(w) for dept, w in words.items()}
+        _VOCABULARIES.clear()  # the last knowledge base asked about is the one kept
+        _VOCABULARIES[stamp] = vocab
+    return vocab
 
 
 def by_keyword(session: Session, text: str) -> int | None:
     """The department whose policy titles and themes share the most bigrams with ``text``,
     when it shares at least KEYWORD_MIN_SHARED and no other department shares as many."""
     asked = _bigrams(text)
-    vocab: dict[int, set[str]] = {}
-    for p in session.exec(select(Policy).where(Policy.status == Status.PUBLISHED)):
-        if p.department_id is not None:
-            words = vocab.setdefault(p.department_id, set())
-            words |= _bigrams(p.title + "".join(p.themes or []))
+    vocab = _department_words(session)
     scored = sorted(((len(asked & words), dept) for dept, words in vocab.items()), reverse=True)
     if not scored or scored[0][0] < KEYWORD_MIN_SHARED:
         return None

@@ -35,3 +35,28 @@ def test_a_question_submitted_before_its_request_commits_is_still_filed(engine):
     filer.close()
     with Session(engine) as session:
         assert session.get(QuestionLog, row.id).topic_id is not None
+
+
+def _log(engine, text: str) -> int:
+    with session_scope(engine) as session:
+        result = AnswerResult(query=text, answer=None, confidence=0.0, hits=[])
+        return log_question(session=session, question=text, result=result, channel="api",
+                            client="127.0.0.1").id
+
+
+def test_a_topic_opened_after_the_plan_is_joined_not_duplicated(engine):
+    from kb.feedback import ledger
+    from kb.feedback.models import LedgerTopic
+
+    first, second = _log(engine, "养宠物狗怎么办证"), _log(engine, "宠物狗办证在哪里办")
+    with Session(engine) as session:  # planned while the ledger is empty: "open a new topic"
+        plan = ledger.plan_filing(session=session, question=session.get(QuestionLog, second))
+    assert plan.topic_id is None
+    with session_scope(engine) as session:  # meanwhile another worker files the first question
+        ledger.note_question(session=session, question=session.get(QuestionLog, first), due_days=7)
+    with session_scope(engine) as session:
+        topic = ledger.note_question(session=session, question=session.get(QuestionLog, second),
+                                     due_days=7, plan=plan)
+    with Session(engine) as session:
+        [only] = session.exec(select(LedgerTopic)).all()
+    assert topic.id == only.id and only.question_count == 2
