@@ -96,6 +96,16 @@ def cmd_list(args: argparse.Namespace, ctx: Any) -> int:
     print(f"名单{lst.id}（政策{lst.policy_id}，{lst.period}）：{lst.firms}家企业，合计{lst.total:g}万元，待审核")
     print(f"  与已兑现相比：新增{d['added']}项，已兑现{d['already_paid']}项（不再重复兑现），"
           f"金额变化{len(d['changed'])}项，不再符合{len(d['dropped'])}项")
+    prev = d.get("previous")
+    if prev:
+        print(f"  与上一份名单{prev['list_id']}相比：新增{len(prev['added'])}家，移出{len(prev['removed'])}家，"
+              f"金额变化{len(prev['changed'])}家，未变{prev['unchanged']}家")
+        for c in prev["changed"]:
+            print(f"    {c['uscc']} {c['name']}：{c['before']:g} → {c['after']:g}万元")
+        for c in prev["added"]:
+            print(f"    + {c['uscc']} {c['name']}：{c['amount']:g}万元")
+        for c in prev["removed"]:
+            print(f"    - {c['uscc']} {c['name']}：原{c['amount']:g}万元")
     return 0
 
 

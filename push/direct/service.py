@@ -25,6 +25,7 @@ from kb.staff.audit import Actor
 from kb.staff.models import Role
 from push.applications.calendar import Calendar
 from push.applications.service import create_direct
+from push.direct.diff import against_previous, previous_list
 from push.direct.models import DirectEntry, DirectList, DirectPayment, ListStatus
 from push.facts.catalog import Catalog
 from push.facts.sheet import FactSheet, sheets_for
@@ -127,6 +128,12 @@ def generate(*, session: Session, policy_id: int, period: str, by: str = "系统
                     for (f, m), a in paid.items() if (f, m) not in listed],
         "already_paid": sum(k in paid for k in listed),
     }
+    per_firm: dict[int, float] = defaultdict(float)
+    for r in rows:
+        per_firm[r["firm_id"]] += r["amount"]
+    diff["previous"] = against_previous(  # what a re-run changed: facts corrected or imported
+        session=session, previous=previous_list(session=session, policy_id=policy.id, period=period),
+        now={f: round(a, 2) for f, a in per_firm.items()})
     lst = DirectList(policy_id=policy.id, department_id=policy.department_id, period=period,
                      year=year, firms=len({r["firm_id"] for r in rows}),
                      total=round(sum(r["amount"] for r in rows), 2), diff=diff, generated_by=by)
