@@ -53,12 +53,3 @@ def dispute(*, session: Session, firm_id: int, fact_id: int, reason: str) -> Fac
     session.add(row)
     session.flush()
     return row
-
-
-def dispute_queue(*, session: Session, department_id: int | None,
-                  status: DisputeStatus = DisputeStatus.OPEN) -> list[FactDispute]:
-    """A department's disputes (all departments' for None), oldest first."""
-    query = select(FactDispute).where(FactDispute.status == status)
-    if department_id is not None:
-        query = query.where(FactDispute.department_id == department_id)
-    return list(session.exec(query.order_by(col(FactDispute.created_at))))
