@@ -172,10 +172,15 @@ def _staged(calc, sheet: FactSheet, held: frozenset[str], year: int) -> dict[str
     return out
 
 
-def formula_of(*, session: Session, lst: DirectList, entry: DirectEntry) -> str:
-    """The entry's formula in words, recomputed from the facts frozen with it."""
+def list_calculator(session: Session, lst: DirectList):  # noqa: ANN201
+    """The calculator of the list's policy (build once to word many entries)."""
     policy, guide = direct_policy(session, lst.policy_id)
-    calc = calculator_for(guide, policy, Catalog.load(session))
+    return calculator_for(guide, policy, Catalog.load(session))
+
+
+def formula_of(*, session: Session, lst: DirectList, entry: DirectEntry, calc=None) -> str:  # noqa: ANN001
+    """The entry's formula in words, recomputed from the facts frozen with it."""
+    calc = calc or list_calculator(session, lst)
     sheet = FactSheet({(k.rsplit("@", 1)[0], int(k.rsplit("@", 1)[1])): v
                        for k, v in entry.facts.items() if v is not None})
     held = frozenset(c.qualification for c in calc.rules.all_conditions() if c.qualification)

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from kb.models import Policy
 from push.direct.models import LIST_STATUS_LABELS, DirectList
-from push.direct.service import entries, formula_of
+from push.direct.service import entries, formula_of, list_calculator
 from push.facts.catalog import Catalog, value_text
 from push.firms.models import Firm
 from push.guides.models import Guide, GuideMode
@@ -72,9 +72,11 @@ def list_dict(session: Session, lst: DirectList, with_entries: bool = True,
             names.update((i, (u, n)) for i, u, n in session.exec(select(
                 Firm.id, Firm.uscc, Firm.name).where(Firm.id.in_(ids[start:start + 500]))))
         catalog = Catalog.load(session)
+        calc = list_calculator(session, lst) if rows else None  # once, not per entry
         out["entries"] = [{"uscc": names[e.firm_id][0], "name": names[e.firm_id][1],
                            "measure": e.measure, "amount": e.amount,
-                           "formula": e.formula or formula_of(session=session, lst=lst, entry=e),
+                           "formula": e.formula or formula_of(session=session, lst=lst, entry=e,
+                                                              calc=calc),
                            "facts": e.facts, "facts_text": facts_text(catalog, e.facts)}
                           for e in rows]
     return out
