@@ -92,9 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(applications.router)  # /track and the firm's timeline
     app.include_router(applications_admin.router)  # staff queues, moves, import, statistics
-    from web.routes import direct
+    from web.routes import admin_direct, direct
 
     app.include_router(direct.router)  # 直达快享: firm facts and amounts, calculator, 免申即享
+    app.include_router(admin_direct.router)  # its staff pages: lists, disputes, statistics
     from web.routes import (
         admin_audit,
         admin_content,

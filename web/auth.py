@@ -155,6 +155,8 @@ STAFF_AREAS = (
               (Role.ADMIN, Role.REVIEWER, Role.PUBLISHER)),
     StaffArea("政策申报", "/admin/applications", "申报受理、审核、拨付的逐环节办理与统计",
               (Role.HANDLER, Role.ADMIN)),
+    StaffArea("直达快享", "/admin/direct", "免申即享名单的生成、审核、发布，企业数据异议，兑现统计",
+              (Role.HANDLER, Role.DRAFTER, Role.REVIEWER, Role.PUBLISHER, Role.ADMIN)),
     StaffArea("坐席台", "/agent", "12345 热线坐席检索与答复口径", (Role.AGENT, Role.ADMIN)),
     StaffArea("推送管理", "/admin/push", "企业推送的送达、失败与转化", (Role.ADMIN,)),
     StaffArea("审计日志", "/admin/audit", "谁在何时做了什么", (Role.ADMIN,)),

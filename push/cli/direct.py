@@ -51,28 +51,10 @@ def _print_json(data: Any) -> None:
 
 
 def list_dict(session, lst, with_entries: bool = True) -> dict:  # noqa: ANN001
-    """A list as JSON: header, difference and (optionally) its entries with the firms named."""
-    from sqlmodel import select
+    """A list as JSON (push.direct.views)."""
+    from push.direct.views import list_dict as as_dict
 
-    from push.direct.service import entries, formula_of
-    from push.firms.models import Firm
-
-    out = {"id": lst.id, "policy_id": lst.policy_id, "period": lst.period, "status": lst.status,
-           "firms": lst.firms, "total": lst.total, "diff": lst.diff,
-           "generated_by": lst.generated_by, "reviewed_by": lst.reviewed_by,
-           "published_by": lst.published_by}
-    if with_entries:
-        rows = entries(session=session, list_id=lst.id)
-        ids = sorted({e.firm_id for e in rows})
-        names = {}
-        for start in range(0, len(ids), 500):
-            names.update((i, (u, n)) for i, u, n in session.exec(select(
-                Firm.id, Firm.uscc, Firm.name).where(Firm.id.in_(ids[start:start + 500]))))
-        out["entries"] = [{"uscc": names[e.firm_id][0], "name": names[e.firm_id][1],
-                           "measure": e.measure, "amount": e.amount,
-                           "formula": e.formula or formula_of(session=session, lst=lst, entry=e),
-                           "facts": e.facts} for e in rows]
-    return out
+    return as_dict(session, lst, with_entries=with_entries)
 
 
 def _user(session, username: str):  # noqa: ANN001, ANN202
@@ -96,6 +78,16 @@ def cmd_list(args: argparse.Namespace, ctx: Any) -> int:
     print(f"名单{lst.id}（政策{lst.policy_id}，{lst.period}）：{lst.firms}家企业，合计{lst.total:g}万元，待审核")
     print(f"  与已兑现相比：新增{d['added']}项，已兑现{d['already_paid']}项（不再重复兑现），"
           f"金额变化{len(d['changed'])}项，不再符合{len(d['dropped'])}项")
+    prev = d.get("previous")
+    if prev:
+        print(f"  与上一份名单{prev['list_id']}相比：新增{len(prev['added'])}家，移出{len(prev['removed'])}家，"
+              f"金额变化{len(prev['changed'])}家，未变{prev['unchanged']}家")
+        for c in prev["changed"]:
+            print(f"    {c['uscc']} {c['name']}：{c['before']:g} → {c['after']:g}万元")
+        for c in prev["added"]:
+            print(f"    + {c['uscc']} {c['name']}：{c['amount']:g}万元")
+        for c in prev["removed"]:
+            print(f"    - {c['uscc']} {c['name']}：原{c['amount']:g}万元")
     return 0
 
 

@@ -8,7 +8,7 @@ from kb.database.db import read_scope, session_scope
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``facts import|define|show``."""
+    """Add ``facts import|define|show|disputes|resolve``."""
     facts = subparsers.add_parser("facts", help="一企一档：企业年度数据的导入与查看")
     actions = facts.add_subparsers(dest="facts_command", metavar="ACTION")
     actions.required = True
@@ -31,6 +31,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("--firm", required=True, metavar="USCC")
     show.add_argument("--json", action="store_true", help="输出JSON")
     show.set_defaults(handler=cmd_show)
+
+    disputes = actions.add_parser("disputes", help="企业对数据提出的异议（按来源部门）")
+    disputes.add_argument("--department", metavar="NAME", help="来源部门，如 县工业和信息化局（默认全部）")
+    disputes.add_argument("--all", action="store_true", help="也列出已处理的异议")
+    disputes.add_argument("--json", action="store_true", help="输出JSON")
+    disputes.set_defaults(handler=cmd_disputes)
+
+    resolve = actions.add_parser("resolve", help="处理一条异议：采纳并更正数值，或不予采纳并说明理由")
+    resolve.add_argument("dispute_id", type=int, metavar="DISPUTE_ID")
+    how = resolve.add_mutually_exclusive_group(required=True)
+    how.add_argument("--accept", metavar="VALUE", help="采纳：更正后的数值")
+    how.add_argument("--reject", metavar="REASON", help="不予采纳：理由")
+    resolve.add_argument("--by", required=True, metavar="USERNAME", help="处理人的用户名（来源部门）")
+    resolve.add_argument("--json", action="store_true", help="输出JSON")
+    resolve.set_defaults(handler=cmd_resolve)
 
 
 def _print_json(data: Any) -> None:
@@ -81,4 +96,41 @@ def cmd_show(args: argparse.Namespace, ctx: Any) -> int:
     print(f"{firm.uscc} {firm.name}")
     for r in rows:
         print(f"  {r['year']}年 {r['label']}：{r['text']}（{r['source']}，{r['imported_at'][:10]}）")
+    return 0
+
+
+def cmd_disputes(args: argparse.Namespace, ctx: Any) -> int:
+    """A department's dispute queue, oldest first."""
+    from push.facts.disputes import department_named, queue
+    from push.facts.models import DisputeStatus
+
+    with read_scope(ctx.engine) as session:
+        dept = department_named(session=session, name=args.department) if args.department else None
+        rows = queue(session=session, department_id=dept, status=None if args.all else DisputeStatus.OPEN)
+        data = [r.to_dict() for r in rows]
+    if args.json:
+        _print_json(data)
+        return 0
+    if not data:
+        print("没有待处理的异议")
+    for d in data:
+        state = d["resolution"] or "待处理"
+        print(f"异议{d['id']} {d['uscc']} {d['firm']} {d['year']}年{d['fact']} {d['value']}"
+              f"（{d['source']}）：{d['reason']} —— {state}")
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace, ctx: Any) -> int:
+    """Accept (with the corrected value) or reject (with a reason) one dispute."""
+    from push.cli.guides import _staff
+    from push.facts.disputes import resolve_dispute
+
+    with session_scope(ctx.engine) as session:
+        row = resolve_dispute(session=session, staff=_staff(session, args.by),
+                              dispute_id=args.dispute_id, accept=args.accept, reject=args.reject)
+        data = {"id": row.id, "status": row.status, "resolution": row.resolution}
+    if args.json:
+        _print_json(data)
+    else:
+        print(f"异议{data['id']}：{data['resolution']}")
     return 0

@@ -21,6 +21,7 @@ class PushKind(StrEnum):
     REMINDER_14 = "reminder14"  # 14 days before the application window closes
     REMINDER_3 = "reminder3"  # 3 days before
     APPLICATION = "application"  # a firm's application moved a node (push.applications)
+    GUIDE = "guide"  # the guide came after the policy: what the firm can now expect (once)
 
 
 class PushStatus(StrEnum):

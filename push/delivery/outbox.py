@@ -22,7 +22,7 @@ from push.firms.models import Firm
 from push.matching.matcher import Match, firms_for_policy
 
 REMINDER_OFFSETS = {14: PushKind.REMINDER_14, 3: PushKind.REMINDER_3}  # days before apply_to
-TOLD_KINDS = (PushKind.NEW, PushKind.REVISED)
+TOLD_KINDS = (PushKind.NEW, PushKind.REVISED, PushKind.GUIDE)  # told about the policy itself
 _TRIVIAL = ("不限", "无资质要求", "未设申报期")
 
 

@@ -11,7 +11,7 @@ from push.firms.models import Firm
 KIND_LABELS = {
     PushKind.NEW: "政策推送", PushKind.REVISED: "政策更新", PushKind.SUPERSEDED: "政策替代",
     PushKind.REMINDER_14: "申报提醒", PushKind.REMINDER_3: "申报提醒",
-    PushKind.APPLICATION: "申报进展",
+    PushKind.APPLICATION: "申报进展", PushKind.GUIDE: "可享金额",
 }
 SMS_MAX = 70  # characters of text, before the short link
 
@@ -58,6 +58,8 @@ def _item_lines(push: Push, links: Links) -> list[str]:
         lines.append(f"提醒：{'；'.join(push.reasons)}。如已申报或不适用，可在企业页面标记，不再提醒。")
     elif push.reasons and push.kind == PushKind.NEW:
         lines.append("为什么推送给您：" + "；".join(push.reasons))
+    elif push.reasons and push.kind == PushKind.GUIDE:  # the lead line, then the matcher's reasons
+        lines += [push.reasons[0], "为什么推送给您：" + "；".join(push.reasons[1:])]
     if push.kind == PushKind.REVISED:
         lines.append("本次变更：" + ("、".join(push.changes) or "政策内容"))
     if push.kind == PushKind.SUPERSEDED:

@@ -33,7 +33,8 @@ class DirectList(SQLModel, table=True):
     status: ListStatus = Field(default=ListStatus.GENERATED, index=True)
     firms: int = 0
     total: float = 0.0  # 万元
-    # Against what was already paid for the policy and period: {"added", "changed", "dropped"}.
+    # Against what was already paid for the policy and period: {"added", "changed", "dropped"};
+    # "previous": firms added, removed and changed against the previous list (None for the first).
     diff: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     generated_by: str = Field(max_length=100)
     generated_at: datetime = Field(default_factory=utcnow)

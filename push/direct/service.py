@@ -25,6 +25,7 @@ from kb.staff.audit import Actor
 from kb.staff.models import Role
 from push.applications.calendar import Calendar
 from push.applications.service import create_direct
+from push.direct.diff import against_previous, previous_list
 from push.direct.models import DirectEntry, DirectList, DirectPayment, ListStatus
 from push.facts.catalog import Catalog
 from push.facts.sheet import FactSheet, sheets_for
@@ -127,6 +128,12 @@ def generate(*, session: Session, policy_id: int, period: str, by: str = "系统
                     for (f, m), a in paid.items() if (f, m) not in listed],
         "already_paid": sum(k in paid for k in listed),
     }
+    per_firm: dict[int, float] = defaultdict(float)
+    for r in rows:
+        per_firm[r["firm_id"]] += r["amount"]
+    diff["previous"] = against_previous(  # what a re-run changed: facts corrected or imported
+        session=session, previous=previous_list(session=session, policy_id=policy.id, period=period),
+        now={f: round(a, 2) for f, a in per_firm.items()})
     lst = DirectList(policy_id=policy.id, department_id=policy.department_id, period=period,
                      year=year, firms=len({r["firm_id"] for r in rows}),
                      total=round(sum(r["amount"] for r in rows), 2), diff=diff, generated_by=by)
@@ -165,10 +172,15 @@ def _staged(calc, sheet: FactSheet, held: frozenset[str], year: int) -> dict[str
     return out
 
 
-def formula_of(*, session: Session, lst: DirectList, entry: DirectEntry) -> str:
-    """The entry's formula in words, recomputed from the facts frozen with it."""
+def list_calculator(session: Session, lst: DirectList):  # noqa: ANN201
+    """The calculator of the list's policy (build once to word many entries)."""
     policy, guide = direct_policy(session, lst.policy_id)
-    calc = calculator_for(guide, policy, Catalog.load(session))
+    return calculator_for(guide, policy, Catalog.load(session))
+
+
+def formula_of(*, session: Session, lst: DirectList, entry: DirectEntry, calc=None) -> str:  # noqa: ANN001
+    """The entry's formula in words, recomputed from the facts frozen with it."""
+    calc = calc or list_calculator(session, lst)
     sheet = FactSheet({(k.rsplit("@", 1)[0], int(k.rsplit("@", 1)[1])): v
                        for k, v in entry.facts.items() if v is not None})
     held = frozenset(c.qualification for c in calc.rules.all_conditions() if c.qualification)

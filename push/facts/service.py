@@ -3,7 +3,6 @@
 from sqlmodel import Session, col, select
 
 from kb.errors import InvalidInput, NotFound
-from kb.models import utcnow
 from push.facts.catalog import Catalog, value_text
 from push.facts.models import DisputeStatus, FactDispute, FirmFact
 
@@ -15,8 +14,15 @@ def firm_facts(*, session: Session, firm_id: int) -> list[dict]:
     catalog = Catalog.load(session)
     rows = session.exec(select(FirmFact).where(FirmFact.firm_id == firm_id).order_by(
         col(FirmFact.year).desc(), col(FirmFact.name)))
-    disputed = set(session.exec(select(FactDispute.fact_id).where(
-        FactDispute.firm_id == firm_id, FactDispute.status == DisputeStatus.OPEN)).all())
+    disputed: set[int] = set()
+    outcome: dict[int, str] = {}  # the latest settled dispute per figure, for the firm to read
+    for fact_id, status, resolution in session.exec(select(
+            FactDispute.fact_id, FactDispute.status, FactDispute.resolution).where(
+            FactDispute.firm_id == firm_id).order_by(col(FactDispute.id))):
+        if status == DisputeStatus.OPEN:
+            disputed.add(fact_id)
+        else:
+            outcome[fact_id] = resolution or "已处理"
     out = []
     for f in rows:
         fact = catalog.find(f.name)
@@ -24,7 +30,7 @@ def firm_facts(*, session: Session, firm_id: int) -> list[dict]:
                     "year": f.year, "value": f.value["v"],
                     "text": value_text(fact, f.value["v"]) if fact else str(f.value["v"]),
                     "source": f.source, "imported_at": f.imported_at.isoformat(),
-                    "disputed": f.id in disputed})
+                    "disputed": f.id in disputed, "outcome": outcome.get(f.id)})
     return out
 
 
@@ -44,26 +50,6 @@ def dispute(*, session: Session, firm_id: int, fact_id: int, reason: str) -> Fac
         return open_one  # one open objection per figure: a second click adds nothing
     row = FactDispute(fact_id=fact.id, firm_id=firm_id, department_id=fact.department_id,
                       source=fact.source, reason=text)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def dispute_queue(*, session: Session, department_id: int | None,
-                  status: DisputeStatus = DisputeStatus.OPEN) -> list[FactDispute]:
-    """A department's disputes (all departments' for None), oldest first."""
-    query = select(FactDispute).where(FactDispute.status == status)
-    if department_id is not None:
-        query = query.where(FactDispute.department_id == department_id)
-    return list(session.exec(query.order_by(col(FactDispute.created_at))))
-
-
-def resolve(*, session: Session, dispute_id: int, resolution: str) -> FactDispute:
-    """Close a dispute with what the department did."""
-    row = session.get(FactDispute, dispute_id)
-    if row is None:
-        raise NotFound(f"没有编号为{dispute_id}的异议")
-    row.status, row.resolution, row.resolved_at = DisputeStatus.RESOLVED, resolution.strip(), utcnow()
     session.add(row)
     session.flush()
     return row

@@ -5,6 +5,7 @@ from push.guides.calculator import Calculator, Estimate
 from push.matching.facets import Criterion
 
 KEY, LABEL = "rules", "申兑条件"
+MET_PREFIX = "符合申兑指南"  # a push whose reasons start so told the firm its amount
 
 
 def rules_criterion(calc: Calculator, estimate: Estimate, *, strict: bool) -> Criterion:
@@ -12,7 +13,7 @@ def rules_criterion(calc: Calculator, estimate: Estimate, *, strict: bool) -> Cr
     if estimate.eligible:
         measures = "、".join(m.name for m in estimate.measures if m.eligible and m.counted)
         return Criterion(KEY, LABEL, True,
-                         f"符合申兑指南“{measures}”条件，预计可享 {float(estimate.amount):g}万元"
+                         f"{MET_PREFIX}“{measures}”条件，预计可享 {float(estimate.amount):g}万元"
                          f"（{estimate.formula}）")
     if estimate.missed:
         detail = "；".join(estimate.missed)

@@ -10,7 +10,10 @@ from sqlmodel import Session
 from kb.authoring.workflow import Staff
 from kb.staff.models import Role, User
 from push.direct import service as direct
-from push.facts.service import dispute, dispute_queue, firm_facts
+from push.direct.views import list_dict
+from push.facts.disputes import queue as dispute_queue
+from push.facts.disputes import resolve_dispute
+from push.facts.service import dispute, firm_facts
 from push.firms.models import Firm
 from push.firms.registry import get_firm
 from push.guides.service import calc_firm, default_year
@@ -76,12 +79,22 @@ def staff_calc(session: SessionDep, user: AnyStaff, uscc: str, year: int | None 
 def disputes(session: SessionDep, user: AnyStaff) -> list[dict]:
     """Open disputes of the signed-in user's department (all departments for administrators)."""
     dept = None if user.has(Role.ADMIN) else user.department_id
-    return [d.model_dump(mode="json") for d in dispute_queue(session=session, department_id=dept)]
+    return [d.to_dict() for d in dispute_queue(session=session, department_id=dept)]
+
+
+@router.post("/api/facts/disputes/{dispute_id}/resolve", tags=["直达快享"], responses=STAFF_ERRORS,
+             dependencies=[Depends(verify_csrf)])
+def resolve(request: Request, session: SessionDep, user: AnyStaff, dispute_id: int,
+            accept: Annotated[str | None, Body(embed=True, max_length=200)] = None,
+            reject: Annotated[str | None, Body(embed=True, max_length=500)] = None) -> dict:
+    """Settle a dispute of the user's department: ``accept`` the corrected value or ``reject``
+    with a reason (one of the two)."""
+    row = resolve_dispute(session=session, staff=Staff(user, client_address(request)),
+                          dispute_id=dispute_id, accept=accept, reject=reject)
+    return {"id": row.id, "status": row.status, "resolution": row.resolution}
 
 
 def _list(session: Session, lst) -> dict:  # noqa: ANN001
-    from push.cli.direct import list_dict
-
     return list_dict(session, lst)
 
 
