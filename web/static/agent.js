@@ -91,6 +91,14 @@
     answer.textContent = "";
     answer.appendChild(el("span", "agent-kind " + kind[0], kind[1]));
     answer.appendChild(document.createTextNode(" " + data.message + "　置信度 " + pct + "%"));
+    var fixes = data.corrections || [];
+    if (fixes.length) {  // the agent reads the caller the terms actually searched
+      answer.appendChild(el("div", "agent-corrected", "已按" + fixes.map(function (c) {
+        return "“" + c.known + "”";
+      }).join("、") + "查询（输入为" + fixes.map(function (c) {
+        return "“" + c.word + "”";
+      }).join("、") + "）"));
+    }
     if (data.suggestions && data.suggestions.length) answer.appendChild(suggest(data.suggestions));
     var answered = data.answer_type === "faq" || data.answer_type === "passage";
     data.hits.forEach(function (hit, i) {

@@ -69,6 +69,7 @@
     "  border:1px solid #e5e7eb;overflow-wrap:anywhere;white-space:pre-wrap}",
     ".pkb-user{margin-left:40px;background:#fee2e2;border-color:#fecaca}",
     ".pkb-loading{color:#6b7280}",
+    ".pkb-corrected{color:#4b5563;font-size:13px;background:transparent;border-style:dashed}",
     ".pkb-error{background:#fff7ed;border-color:#fdba74;color:#9a3412}",
     ".pkb-meta{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:center;margin-bottom:6px;white-space:normal}",
     ".pkb-title,.pkb-rtitle{font-weight:600;color:#111827}",
@@ -490,6 +491,14 @@
         loading.remove();
         data = data || {};
         var hits = data.hits || [];
+        var fixes = data.corrections || [];
+        if (fixes.length) {  // say which words were searched as others, so a wrong guess is seen
+          bubble("pkb-note pkb-corrected", "已按" + fixes.map(function (c) {
+            return "“" + c.known + "”";
+          }).join("、") + "查询（您输入的是" + fixes.map(function (c) {
+            return "“" + c.word + "”";
+          }).join("、") + "）");
+        }
         if (data.answer && (data.answer_type === "faq" || data.answer_type === "passage")) renderAnswer(data);
         else if (data.answer_type === "related" && hits.length) renderRelated(data);
         else renderHandoff(data);

@@ -151,3 +151,32 @@ def test_agent_console_says_the_kind_of_reply_and_offers_suggestions(site, new_p
     expect(page.locator("#agent-q")).to_have_value(question)
     expect(page.locator("#agent-answer .agent-kind")).to_have_text(re.compile("^答复"))
     shot(page)
+
+
+def test_a_mistyped_word_is_answered_and_the_widget_says_what_it_searched(site, page, shot):
+    open_widget(page, site.host + "/")
+    ask(page, "高心技术企业首次认定奖励多少钱")
+    expect(page.locator(".pkb-corrected")).to_have_text(
+        "已按“高新技术企业”查询（您输入的是“高心技术企业”）")
+    expect(page.locator(".pkb-answer").last.locator(".pkb-docno")).to_have_text("金科发〔2024〕8号")
+    shot(page)
+
+
+def test_a_question_typed_right_shows_no_correction(site, page):
+    open_widget(page, site.host + "/")
+    ask(page, ANSWERED)
+    expect(page.locator(".pkb-answer")).to_have_count(1)
+    expect(page.locator(".pkb-corrected")).to_have_count(0)
+
+
+def test_the_agent_console_says_which_terms_it_searched(site, new_page):
+    page: Page = new_page(viewport={"width": 1280, "height": 800})
+    make_user(site.engine, "agent2", roles=["agent"], department="县政务服务中心")
+    sign_in(page, site.api, "agent2")
+    page.goto(site.api + "/agent")
+    page.locator("#agent-q").fill("高心技术企业首次认定奖励多少钱")
+    expect(page.locator("#agent-answer .agent-corrected")).to_have_text(
+        "已按“高新技术企业”查询（输入为“高心技术企业”）")
+    page.locator("#agent-q").fill(ANSWERED)
+    expect(page.locator("#agent-answer .agent-kind")).to_have_text(re.compile("^答复"))
+    expect(page.locator("#agent-answer .agent-corrected")).to_have_count(0)
