@@ -32,9 +32,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         databases.drop_templates()
 
 
+DATABASE_FIXTURES = {"settings", "engine", "demo_engine", "cli_env"}
+
+
 @pytest.fixture(autouse=True)
-def _database_server(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
-    """With KB_TEST_DATABASE_URL, every test (and every process it starts) gets a fresh database."""
+def _database_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+    """With KB_TEST_DATABASE_URL, every test (and every process it starts) gets a fresh database;
+    a test marked ``no_database`` gets none and is skipped there (its run would be the same)."""
+    if request.node.get_closest_marker("no_database"):
+        used = DATABASE_FIXTURES & set(request.fixturenames)
+        if used:  # a database test added to a pure module must not go unrun on PostgreSQL
+            pytest.fail(f"marked no_database but uses {', '.join(sorted(used))}")
+        if databases.on_postgres():
+            pytest.skip("opens no database: the SQLite run covers it")
     if not databases.on_postgres():
         yield None
         return

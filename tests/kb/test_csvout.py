@@ -9,6 +9,8 @@ from kb.csvout import cell, csv_text
 from kb.feedback.stats import to_csv
 from push.delivery.funnel import FunnelRow, funnel_csv
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 FORMULAS = ['=HYPERLINK("http://evil.example","点我")', "@SUM(1+1)", "-2+3", "+1", "\t=1",
             "\r=1", " =1", "＝1"]
 

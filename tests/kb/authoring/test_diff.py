@@ -16,6 +16,8 @@ from kb.authoring.diff import (
     text_diff,
 )
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 
 def apply(segments, side):  # noqa: ANN001, ANN201
     keep = {"old": (EQUAL, DELETE), "new": (EQUAL, INSERT)}[side]

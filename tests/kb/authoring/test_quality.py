@@ -9,6 +9,8 @@ import pytest
 
 from kb.authoring.quality import MIN_PART_CHARS, MIN_TOTAL_CHARS, PolicyGrams, assess
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 
 def _demo() -> list[dict]:
     path = Path(str(resources.files("kb.demo") / "policies.jsonl"))

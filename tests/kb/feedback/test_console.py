@@ -5,6 +5,8 @@ import pytest
 from kb.feedback.console import highlight, query_terms, script
 from kb.search.service import Hit
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 
 def hit(**kw) -> Hit:
     base = {"passage_id": 7, "policy_id": 3, "title": "金湖县加快科技型企业培育的奖励办法",

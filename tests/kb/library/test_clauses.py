@@ -4,6 +4,8 @@ import pytest
 
 from kb.library.clauses import clause_body, clause_context
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 
 @pytest.mark.parametrize(("section", "heading", "context"), [
     ("第三条", "第三条 重大技改项目奖励", ""),

@@ -6,6 +6,8 @@ from kb.library.docnumber import normalise_doc_brackets
 from kb.library.extract import doc_number
 from kb.library.schemas import PolicyRecord
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 
 @pytest.mark.parametrize("typed", ["金政发〔2024〕12号", "金政发[2024]12号", "金政发【2024】12号",
                                    "金政发（2024）12号", "金政发(2024)12号", "金政发［2024］12号",

@@ -7,6 +7,8 @@ import pytest
 from kb.library.extract import doc_number, extract_header, parse_date
 from tests.utils.builders import NOTICE
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 
 def test_notice_header():
     h = extract_header(NOTICE)

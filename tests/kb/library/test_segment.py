@@ -5,6 +5,8 @@ import pytest
 from kb.library.segment import MAX_PASSAGE_CHARS, segment
 from tests.utils.builders import NOTICE
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 
 def test_notice_gives_one_passage_per_numbered_section_with_responsible_units():
     _, segs = segment(NOTICE)

@@ -6,6 +6,8 @@ from kb.errors import InvalidIndustryCode
 from kb.standards.gbt4754 import divisions
 from kb.standards.industry import parse_industry_code
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 
 def test_table_has_20_sections_and_97_divisions():
     table = divisions()

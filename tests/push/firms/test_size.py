@@ -7,6 +7,8 @@ from kb.standards.industry import parse_industry_code
 from push.firms.size import STANDARD, Size, classify
 from push.matching.columnar import SIZE_CODES, size_codes
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 # The standard's table, typed in again from enterprise-size.md: lower bounds (大型, 中型, 小型).
 TABLE = {
     "农、林、牧、渔业": {"Y": (20000, 500, 50)},

@@ -6,6 +6,8 @@ from push.errors import InvalidCreditCode
 from push.firms.uscc import CHARSET, WEIGHTS, check_char, is_valid_uscc, normalize_uscc
 from push.matching.synthetic import make_uscc
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 VALID = [make_uscc(i) for i in (0, 1, 30, 31, 961, 123456, 10**9, 31**9 - 1)]
 
 

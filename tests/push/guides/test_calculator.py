@@ -9,6 +9,8 @@ from push.facts.sheet import FactSheet
 from push.guides.calculator import Calculator
 from push.guides.rules import validate_rules
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 CATALOG = Catalog({**BUILTIN, "export_firm": Fact("export_firm", "出口企业", FactType.BOOL)})
 Y = 2026  # application year; 技改 reads the year before
 

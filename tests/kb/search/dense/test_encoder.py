@@ -10,6 +10,8 @@ from kb.search.dense.encoder import (
     safe_name,
 )
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 BGE_ZH = "为这个句子生成表示以用于检索相关文章："
 
 

@@ -17,6 +17,8 @@ from kb.search.dense.vector_index import (
 )
 from tests.kb.search.dense.vectors import make_vectors
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 DIM = 32
 MODEL = "test-model"
 

@@ -6,6 +6,8 @@ import pytest
 from kb.search.dense.vector_index import VectorIndex
 from tests.kb.search.dense.vectors import exact_top, make_vectors
 
+pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
+
 DIM = 48
 # hnsw_threshold per kind: never HNSW, or HNSW from the first vector.
 THRESHOLD = {"flat": 10**9, "hnsw": 0}
