@@ -11,7 +11,6 @@ from sqlalchemy.engine import Engine
 from kb.config import Settings, get_settings
 from kb.database.db import create_schema, make_engine
 from tests.utils import databases
-from tests.utils.builders import load_demo
 
 TODAY = date(2026, 11, 26)
 
@@ -48,7 +47,7 @@ def _database_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     if not databases.on_postgres():
         yield None
         return
-    url = databases.create_database()
+    url = databases.create_database(demo="demo_engine" in request.fixturenames)
     monkeypatch.setenv("KB_DATABASE_URL", url)
     get_settings.cache_clear()
     yield url
@@ -56,14 +55,14 @@ def _database_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Settings pointing at a fresh folder, with dense retrieval off."""
     # The validity job's day is pinned, so demo policies do not lapse as the calendar moves on.
     s = Settings(home=tmp_path / "var", index_dir=tmp_path / "indexes", embedding_model="none",
                  validity_today=TODAY)
     s.ensure_dirs()
     if not databases.on_postgres():  # a copy of the migrated template, not a migration per test
-        databases.seed_sqlite(s.home / "policykb.db")
+        databases.seed_sqlite(s.home / "policykb.db", demo="demo_engine" in request.fixturenames)
     return s
 
 
@@ -78,8 +77,8 @@ def engine(settings: Settings) -> Engine:
 
 @pytest.fixture
 def demo_engine(engine: Engine) -> Engine:
-    """The database loaded with the bundled demo knowledge base."""
-    load_demo(engine)
+    """The database loaded with the bundled demo knowledge base: a copy of a database loaded once
+    per test process (see ``settings`` and ``_database_server``), as loading takes seconds."""
     return engine
 
 

@@ -22,11 +22,13 @@ def _admin():  # noqa: ANN202
     return create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
 
 
-def create_database(*, migrated: bool = True) -> str:
+def create_database(*, migrated: bool = True, demo: bool = False) -> str:
     """A new database on the server, at the head revision (copied from one migrated template per
-    test process) or, with ``migrated=False``, empty; returns its URL."""
+    test process; with ``demo``, one holding the demo knowledge base too) or, with
+    ``migrated=False``, empty; returns its URL."""
     name = f"t_{uuid.uuid4().hex[:16]}"
-    template = _postgres_template() if migrated else "template0"
+    template = (_postgres_demo_template() if demo else _postgres_template()) if migrated \
+        else "template0"
     admin = _admin()
     try:
         with admin.connect() as conn:
@@ -58,11 +60,32 @@ def _postgres_template() -> str:
     return name
 
 
+@cache
+def _postgres_demo_template() -> str:
+    """The migrated template with the demo knowledge base loaded: loading it takes seconds on a
+    server (thousands of round trips), copying it a fraction of one."""
+    from kb.database.db import make_engine
+    from tests.utils.builders import load_demo
+
+    name = f"tmpl_demo_{uuid.uuid4().hex[:16]}"
+    admin = _admin()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_postgres_template()}"'))
+    finally:
+        admin.dispose()
+    engine = make_engine(_url(name))
+    load_demo(engine)
+    engine.dispose()
+    return name
+
+
 def drop_templates() -> None:
-    """Drop this process's template database (end of the session)."""
-    if _postgres_template.cache_info().currsize:
-        drop_database(_url(_postgres_template()))
-        _postgres_template.cache_clear()
+    """Drop this process's template databases (end of the session)."""
+    for made in (_postgres_demo_template, _postgres_template):
+        if made.cache_info().currsize:
+            drop_database(_url(made()))
+            made.cache_clear()
 
 
 @cache
@@ -77,18 +100,34 @@ def _sqlite_template() -> Path:
     return path
 
 
-def seed_sqlite(path: Path) -> None:
-    """Put a migrated database at ``path`` (a copy of the template: no migration run per test)."""
+@cache
+def _sqlite_demo_template() -> Path:
+    """The SQLite template with the demo knowledge base loaded, once per test process."""
+    from kb.database.db import make_engine
+    from tests.utils.builders import load_demo
+
+    path = _sqlite_template().parent / "demo.db"
+    shutil.copyfile(_sqlite_template(), path)
+    engine = make_engine(f"sqlite:///{path}")
+    load_demo(engine)
+    engine.dispose()
+    return path
+
+
+def seed_sqlite(path: Path, *, demo: bool = False) -> None:
+    """Put a migrated database at ``path`` (a copy of the template: no migration run per test;
+    with ``demo``, holding the demo knowledge base)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_sqlite_template(), path)
+        shutil.copyfile(_sqlite_demo_template() if demo else _sqlite_template(), path)
 
 
 def drop_sqlite_template() -> None:
-    """Remove this process's SQLite template (end of the session)."""
+    """Remove this process's SQLite templates (end of the session)."""
     if _sqlite_template.cache_info().currsize:
         shutil.rmtree(_sqlite_template().parent, ignore_errors=True)
         _sqlite_template.cache_clear()
+        _sqlite_demo_template.cache_clear()
 
 
 def drop_database(url: str) -> None:
