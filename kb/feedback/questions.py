@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from kb.clock import county_day, county_day_bounds
 from kb.errors import InvalidInput, NotFound
 from kb.feedback.models import Feedback, QuestionLog
-from kb.search.answers import AnswerResult
+from kb.search.answers import AnswerResult, without_controls
 from kb.search.text.tokenize import normalize
 
 CHANNELS = ("widget", "agent", "api")
@@ -57,7 +57,7 @@ def log_question(*, session: Session, question: str, result: AnswerResult, chann
     answer = result.answer or {}
     row = row or QuestionLog(question="", channel=channel, client_hash=chash)
     row.asked_at = now
-    row.question = question.strip()
+    row.question = without_controls(question).strip()
     row.answer_type = result.answer_type
     row.confidence = float(result.confidence)
     row.policy_id = answer.get("policy_id")
@@ -73,7 +73,7 @@ def record_feedback(*, session: Session, question_id: int, helpful: bool,
     """Store whether the answer to a logged question helped."""
     if session.get(QuestionLog, question_id) is None:
         raise NotFound(f"没有编号为 {question_id} 的提问记录")
-    reason = (reason or "").strip() or None
+    reason = without_controls(reason or "").strip() or None
     if reason and len(reason) > MAX_REASON_CHARS:
         raise InvalidInput(f"reason：原因说明过长（{len(reason)} 字，最多 {MAX_REASON_CHARS} 字）")
     # One verdict per question: a repeat replaces it rather than piling up rows.

@@ -1,5 +1,6 @@
 """Answers to questions: a curated FAQ answer, the best cited passage, or a hand-off to the hotline."""
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,9 +80,18 @@ def citation(hit: Hit) -> str:
     return "".join(parts)
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(text: str) -> str:
+    """``text`` with control characters as spaces: never typed on purpose, and NUL cannot be
+    stored in a PostgreSQL text column."""
+    return _CONTROLS.sub(" ", text or "")
+
+
 def clean_question(question: str) -> str:
     """The question stripped, or an InvalidInput saying what is wrong with it."""
-    q = (question or "").strip()
+    q = without_controls(question).strip()
     if not q:
         raise InvalidInput("问题不能为空，请输入您要咨询的问题")
     if len(q) > MAX_QUESTION_CHARS:

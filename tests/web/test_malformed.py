@@ -67,3 +67,17 @@ def test_a_registered_code_tells_nothing_more_than_an_unknown_one(anon, demo_eng
     # A profile entered by the visitor works as before, a code beside it is ignored.
     res = anon.post("/api/checkup", json={"uscc": code, "industry_code": "0111", "employees": 6})
     assert res.status_code == 200 and "保密的甲公司" not in res.text
+
+
+@pytest.mark.parametrize("question", ["高企\x00奖励", "\x00", "补贴\x07\x1b"])
+def test_a_question_with_a_nul_or_control_characters_is_answered_or_4xx(demo_engine, web_settings,
+                                                                    question):
+    # PostgreSQL cannot store NUL in text: the question log must not turn one into a 500.
+    with TestClient(create_app(web_settings), client=("127.0.0.1", 5000),
+                    raise_server_exceptions=False) as staff:
+        make_user(demo_engine, "nul-agent", roles=["agent"])
+        login(staff, "nul-agent")
+        res = staff.get("/api/agent/search", params={"q": question})
+        assert res.status_code < 500, res.text
+        res = staff.post("/api/ask", json={"question": question})
+        assert res.status_code < 500, res.text
