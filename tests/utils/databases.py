@@ -26,16 +26,21 @@ def create_database(*, migrated: bool = True, demo: bool = False) -> str:
     """A new database on the server, at the head revision (copied from one migrated template per
     test process; with ``demo``, one holding the demo knowledge base too) or, with
     ``migrated=False``, empty; returns its URL."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
     template = (_postgres_demo_template() if demo else _postgres_template()) if migrated \
         else "template0"
+    return _url(_copy(template, "t"))
+
+
+def _copy(template: str, prefix: str) -> str:
+    """A new database copied from ``template``; returns its name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
     admin = _admin()
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     finally:
         admin.dispose()
-    return _url(name)
+    return name
 
 
 def _url(name: str) -> str:
@@ -47,13 +52,7 @@ def _postgres_template() -> str:
     """A database migrated once for this test process (CREATE DATABASE … TEMPLATE copies it)."""
     from kb.database.db import create_schema, make_engine
 
-    name = f"tmpl_{uuid.uuid4().hex[:16]}"
-    admin = _admin()
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
-    finally:
-        admin.dispose()
+    name = _copy("template0", "tmpl")
     engine = make_engine(_url(name))
     create_schema(engine)
     engine.dispose()  # a template must have no connections when it is copied
@@ -67,13 +66,7 @@ def _postgres_demo_template() -> str:
     from kb.database.db import make_engine
     from tests.utils.builders import load_demo
 
-    name = f"tmpl_demo_{uuid.uuid4().hex[:16]}"
-    admin = _admin()
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_postgres_template()}"'))
-    finally:
-        admin.dispose()
+    name = _copy(_postgres_template(), "tmpl_demo")
     engine = make_engine(_url(name))
     load_demo(engine)
     engine.dispose()
