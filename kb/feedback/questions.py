@@ -55,7 +55,8 @@ def log_question(*, session: Session, question: str, result: AnswerResult, chann
                 select(Feedback.id).where(Feedback.question_id == last.id)).first()
             row = None if has_feedback else last
     answer = result.answer or {}
-    row = row or QuestionLog(question="", channel=channel, client_hash=chash)
+    # Every defaulted field given: SQLModel inspects a default factory's signature on each use.
+    row = row or QuestionLog(question="", channel=channel, client_hash=chash, asked_at=now, hits=[])
     row.asked_at = now
     row.question = without_controls(question).strip()
     row.answer_type = result.answer_type
@@ -148,41 +149,72 @@ class LedgerFiler:
     The question itself is logged in the request (its id goes back to the asker); filing it
     compares it with every open topic, which grows with the ledger, so it is queued here.
     ``close`` files everything still queued (a clean shutdown loses nothing).
+
+    Filing yields to the requests: in one process they share the interpreter's lock, so a
+    question is filed once no question has come in for ``QUIET_S``, or after ``MAX_DELAY_S``
+    whatever the load.
     """
 
     WAIT_S = 2.0  # how long a question id is retried while the request that logged it commits
+    QUIET_S = 0.05
+    MAX_DELAY_S = 10.0
 
     def __init__(self, engine, due_days: int) -> None:  # noqa: ANN001
         import queue
         import threading
 
+        from kb.feedback.ledger import OpenTopics
+
         self.engine, self.due_days = engine, due_days
-        self._queue: queue.Queue[int | None] = queue.Queue()
+        self.topics = OpenTopics()  # only this thread files, so only it reads and keeps them
+        self._queue: queue.Queue[tuple[int | None, float]] = queue.Queue()
+        self._last_request = 0.0
+        self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="policykb-ledger", daemon=True)
         self._thread.start()
 
+    def note_request(self) -> None:
+        """A question came in: filing waits until they pause."""
+        import time
+
+        self._last_request = time.monotonic()
+
     def submit(self, question_id: int) -> None:
         """File this logged question (when unanswered) soon."""
-        self._queue.put(question_id)
+        import time
+
+        self._queue.put((question_id, time.monotonic()))
 
     def flush(self) -> None:
         """Wait until every question submitted so far is filed."""
         self._queue.join()
 
     def close(self) -> None:
-        """File what is queued, then stop the thread."""
-        self._queue.put(None)
+        """File what is queued (without waiting for a pause), then stop the thread."""
+        self._closing.set()
+        self._queue.put((None, 0.0))
         self._thread.join()
+
+    def _wait_for_a_pause(self, submitted: float) -> None:
+        import time
+
+        while not self._closing.is_set():
+            now = time.monotonic()
+            quiet_for = now - self._last_request
+            if quiet_for >= self.QUIET_S or now - submitted >= self.MAX_DELAY_S:
+                return
+            self._closing.wait(self.QUIET_S - quiet_for)
 
     def _run(self) -> None:
         import logging
         import time
 
         while True:
-            qid = self._queue.get()
+            qid, submitted = self._queue.get()
             try:
                 if qid is None:
                     return
+                self._wait_for_a_pause(submitted)
                 deadline = time.monotonic() + self.WAIT_S
                 while not self._file(qid) and time.monotonic() < deadline:
                     time.sleep(0.005)  # the request's transaction has not committed yet
@@ -203,7 +235,7 @@ class LedgerFiler:
                 return False
             if row.answer_type not in UNANSWERED or row.topic_id is not None:
                 return True
-            plan = ledger.plan_filing(session=session, question=row)
+            plan = ledger.plan_filing(session=session, question=row, topics=self.topics)
         with session_scope(self.engine) as session:
             row = session.get(QuestionLog, question_id)
             ledger.note_question(session=session, question=row, due_days=self.due_days, plan=plan)

@@ -106,6 +106,7 @@ def post_ask(body: AskIn, request: Request, tasks: BackgroundTasks,
              session: Annotated[Session, Depends(get_session, scope="function")]) -> AskOut:
     """Answer a question with cited passages, or hand off to the hotline; the reply carries ``question_id``."""
     s = request.app.state.settings
+    request.app.state.ledger_filer.note_request()
     f = body.filters
     # Read apart from the request's unit of work, which writes: its write lock is then held
     # for the log lines only, never while searching.

@@ -36,8 +36,9 @@ def features(text: str) -> dict[str, float]:
     return out
 
 
-def _rarity(df: int) -> float:
-    # A term found in many topics (申请, 补贴, 材料) says little about which topic a question is.
+def rarity(df: int) -> float:
+    """A term's weight: a term found in many topics (申请, 补贴, 材料) says little about which
+    topic a question is."""
     return 1.0 if df <= 1 else 1.0 / (1.0 + math.log(df))
 
 
@@ -47,7 +48,7 @@ def similarity(a: str, b: str, topic_df: Counter | None = None) -> float:
     df = topic_df or Counter()
 
     def w(term: str) -> float:
-        return _rarity(df[term])
+        return rarity(df[term])
 
     total = sum(v * w(t) for t, v in fa.items()) + sum(v * w(t) for t, v in fb.items())
     if total <= 0:

@@ -12,6 +12,7 @@ from kb.feedback.models import LedgerTopic, QuestionLog, TopicStatus
 from kb.feedback.questions import log_question, record_feedback
 from kb.models import Department, FaqItem, Interpretation, Passage, Policy
 from kb.search.answers import AnswerResult
+from kb.search.text.question_match import similarity
 from kb.staff.audit import SYSTEM, Actor, entries
 from kb.staff.models import User
 
@@ -73,9 +74,9 @@ def department(session, name: str) -> Department:
     ("宠物狗办证在哪里办", "离婚在哪里办理", False),
 ])
 def test_rewordings_of_one_question_reach_the_threshold_and_others_do_not(a, b, same):
-    score = ledger.similarity(a, b)
+    score = similarity(a, b)
     assert (score >= ledger.JOIN_THRESHOLD) is same, score
-    assert ledger.similarity(b, a) == pytest.approx(score)
+    assert similarity(b, a) == pytest.approx(score)
 
 
 def test_repeated_questions_form_one_topic_and_a_different_one_its_own(session):

@@ -1,5 +1,7 @@
 """Questions filed into the ledger off the request path: a clean shutdown files every one."""
 
+from collections import Counter
+
 from sqlmodel import Session, select
 
 from kb.database.db import session_scope
@@ -60,3 +62,70 @@ def test_a_topic_opened_after_the_plan_is_joined_not_duplicated(engine):
     with Session(engine) as session:
         [only] = session.exec(select(LedgerTopic)).all()
     assert topic.id == only.id and only.question_count == 2
+
+
+def test_the_filers_kept_topics_plan_as_a_fresh_read_does_through_joins_and_closes(engine):
+    from kb.feedback import ledger
+    from kb.feedback.models import LedgerTopic, TopicStatus
+
+    kept = ledger.OpenTopics()
+    asked = ["养宠物狗怎么办证", "宠物狗办证在哪里办", "冷库建设有补贴吗", "冷库建设补贴怎么申请",
+             "离婚需要带哪些材料", "给宠物狗办证要什么材料", "冷库补贴申请材料有哪些", "离婚材料清单"]
+    for n, text in enumerate(asked):
+        qid = _log(engine, text)
+        with Session(engine) as session:
+            question = session.get(QuestionLog, qid)
+            fresh = ledger.plan_filing(session=session, question=question)
+            from_memory = ledger.plan_filing(session=session, question=question, topics=kept)
+        assert from_memory == fresh, text
+        with session_scope(engine) as session:
+            ledger.note_question(session=session, question=session.get(QuestionLog, qid),
+                                 due_days=7, plan=from_memory)
+        if n == 3:  # a topic closed by staff drops out of what is kept
+            with session_scope(engine) as session:
+                first = session.exec(select(LedgerTopic).order_by(LedgerTopic.id)).first()
+                first.status = TopicStatus.CLOSED
+                session.add(first)
+    with Session(engine) as session:
+        counts = session.exec(select(LedgerTopic.question_count)).all()
+    assert sorted(counts) != [1] * len(counts)  # some questions joined a topic
+    with Session(engine) as session:
+        kept.candidates(session)
+        fresh = ledger._candidates(session)
+    assert +kept.df == sum((Counter(c.terms) for c in fresh), Counter())
+
+
+def _filed(engine, qid: int) -> bool:
+    with Session(engine) as session:
+        return session.get(QuestionLog, qid).topic_id is not None
+
+
+def _keep_asking(filer: LedgerFiler, seconds: float) -> None:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        filer.note_request()
+        time.sleep(0.005)
+
+
+def test_filing_waits_while_questions_keep_coming_and_files_once_they_pause(engine):
+    filer = LedgerFiler(engine, due_days=7)
+    qid = _log(engine, "冷库建设有补贴吗")
+    filer.note_request()
+    filer.submit(qid)
+    _keep_asking(filer, 0.4)
+    assert not _filed(engine, qid)  # still busy answering: not filed yet
+    filer.flush()
+    assert _filed(engine, qid)
+    filer.close()
+
+
+def test_under_endless_questions_filing_waits_no_longer_than_its_limit(engine):
+    filer = LedgerFiler(engine, due_days=7)
+    filer.MAX_DELAY_S = 0.2
+    qid = _log(engine, "冷库建设有补贴吗")
+    filer.submit(qid)
+    _keep_asking(filer, 1.0)
+    assert _filed(engine, qid)
+    filer.close()
