@@ -55,7 +55,9 @@ def test_generated_requests_get_no_server_error_and_match_the_schema(contract_cl
 
 
 def _exercise(client: TestClient, operation, statuses: set[int]) -> None:  # noqa: ANN001
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    # derandomize: the same requests every run (a random run once never reached a 200 of
+    # /api/agent/search), so a failure found here is found again.
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def check(data) -> None:  # noqa: ANN001
