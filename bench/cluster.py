@@ -5,7 +5,9 @@
 2. Publish: 4 web processes on the demo knowledge base, 2 processes publishing 20 policies each at
    once (``policykb ingest``); for every publish, the time until each of the 4 processes finds it
    with ``POST /api/ask`` (target: within 1 s).
-3. Push: 3,000 email pushes, 2 push workers, one SIGKILLed a third of the way through; lost and
+3. Validity job: 4 workers for ``--validity-s`` seconds (default 120) with a 5 s period: each
+   period's run must happen once, in one worker, with no error logged.
+4. Push: 3,000 email pushes, 2 push workers, one SIGKILLed a third of the way through; lost and
    doubled pushes counted at the receiver (by idempotency key) and in the outbox.
 
 Prints its figures; exit 1 when a target is missed. Needs PostgreSQL server binaries
@@ -154,6 +156,28 @@ def starts(server: str, tmp: Path, times: int) -> int:
     return clean
 
 
+def validity_run(server: str, tmp: Path, seconds: float, every_s: int = 5) -> dict[str, int]:
+    """The scheduled validity job under ``serve --workers 4`` for ``seconds``: periods seen, the
+    most runs of one period, and error lines."""
+    import re
+    from collections import Counter
+
+    env = environment(tmp / "validity", new_database(server, "validity"))
+    env["KB_VALIDITY_EVERY_S"] = str(every_s)
+    port, log = free_port(), tmp / "validity.log"
+    proc = serve(env, port, log, workers=WEB)
+    try:
+        wait_up(port, proc, log, ready_lines=WEB)
+        time.sleep(seconds)
+    finally:
+        stop(proc)
+    text = log.read_text()
+    runs = Counter(re.findall(rf"validity expiry \S+ \(period (every-{every_s}s-\d+)\)", text))
+    errors = sum("ERROR" in line or "Traceback" in line for line in text.splitlines())
+    return {"periods": len(runs), "expected": int(seconds // every_s),
+            "most_runs": max(runs.values(), default=0), "errors": errors}
+
+
 def publish_run(server: str, tmp: Path) -> list[float]:
     """Seconds from each publish to its being found, per policy and web process."""
     env = environment(tmp / "publish", new_database(server, "publish"))
@@ -280,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--starts", type=int, default=10, help="clean starts to try (default 10)")
     parser.add_argument("--pushes", type=int, default=3000)
+    parser.add_argument("--validity-s", type=float, default=120,
+                        help="how long the validity job runs under 4 workers (default 120)")
     args = parser.parse_args(argv)
     failed = False
     with tempfile.TemporaryDirectory() as tmp_name, postgres_cluster() as server:
@@ -296,6 +322,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{percentile(found, 50):.3f} s, p95 {percentile(found, 95):.3f} s, max "
               f"{max(found):.3f} s (target 1 s)")
         failed |= len(found) != len(delays) or max(found) > 1.0
+
+        job = validity_run(server, tmp, args.validity_s)
+        print(f"validity job, {WEB} workers for {args.validity_s:.0f} s (period 5 s): "
+              f"{job['periods']} periods ran (about {job['expected']} expected), at most "
+              f"{job['most_runs']} run(s) in one period, {job['errors']} error lines")
+        failed |= (job["most_runs"] != 1 or job["errors"] != 0
+                   or job["periods"] < 0.8 * job["expected"])
 
         push = push_run(server, tmp, args.pushes)
         print(f"{push['pushes']} pushes, 2 push workers, one SIGKILLed a third through: "

@@ -40,6 +40,15 @@ def test_off_topic_questions_hand_off_to_the_hotline(searcher, question):
     assert result.confidence < 0.3
 
 
+@pytest.mark.parametrize("question", ["测试政策甲", "测试政策乙"])
+def test_a_question_mostly_in_words_the_knowledge_base_never_saw_is_not_answered(searcher,
+                                                                                question):
+    # 测试 is in one R&D clause (常规测试); the rest of the question is nowhere.
+    result = answer(searcher, question)
+    assert result.answer is None and result.answer_type in ("related", "none")
+    assert result.confidence <= 0.3
+
+
 def test_json_shape(searcher):
     data = answer(searcher, "贷款贴息怎么申请", k=3).to_dict()
     assert {"query", "answer", "confidence", "hits"} <= set(data)
