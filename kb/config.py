@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     # Answers: below this calibrated confidence (kb.search.confidence: a logistic model fitted by
     # bench/train_confidence.py, which also chose this threshold) no answer is given; related clauses are offered when the best one holds
     # at least related_threshold of the question, else the product hands off to the hotline.
-    answer_threshold: float = Field(default=0.62, ge=0.0, le=1.0)
+    answer_threshold: float = Field(default=0.54, ge=0.0, le=1.0)
     related_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
     hotline: str = "12345"
 

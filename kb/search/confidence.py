@@ -2,8 +2,9 @@
 
 The features say how much of the question the clause holds (idf-weighted bigrams and words, its
 content trigrams verbatim), how clearly it beats the best clause of a *different* policy (margin
-1 − s2/s1, which weighs the coverages), how much of the question the knowledge base has never seen, and
-its length. The weights were fitted by ``bench/train_confidence.py`` on the two dev sets (each
+1 − s2/s1, which weighs the coverages), how much of the question the knowledge base has never seen,
+its length, and how well the next clause of the ranking does by the same measure (a question the
+knowledge base covers tends to find several clauses; one it lacks, a single stray one). The weights were fitted by ``bench/train_confidence.py`` on the two dev sets (each
 also checked on the other) and ship in ``confidence.json`` with the threshold that fit chose
 (``KB_ANSWER_THRESHOLD``'s default); the confidence estimates the chance the clause is right.
 """
@@ -25,7 +26,7 @@ from kb.search.text.tokenize import bigrams, normalize, words
 # about something it does not hold (测试政策甲 sharing one word with an R&D clause): whatever the
 # overlap, no more than UNSEEN_CAP sure. On the dev sets no right answer had this much unseen.
 MOSTLY_UNSEEN, UNSEEN_CAP = 0.6, 0.2
-FEATURES = ("calibrated", "unseen", "trigrams", "words_margin", "length")
+FEATURES = ("calibrated", "unseen", "trigrams", "words_margin", "length", "runner_up")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
@@ -69,6 +70,22 @@ def _trigrams(question: str, text: str) -> float:
     return sum(g in text for g in grams) / len(grams)
 
 
+def _calibrated(ev: Evidence, grams: list[str], weight: np.ndarray, policy_ids: np.ndarray,
+                index: int, family: set[int] | None) -> tuple[float, float]:
+    """Ranked row ``index``'s idf-weighted bigram coverage and its margin over the best row of
+    another policy (``family``: the policies counted as its own)."""
+    coverage = _share(weight, _present(ev.lexical, "bigrams", int(ev.rows[index]), grams))
+    same = family or {int(policy_ids[index])}
+    others = np.nonzero(~np.isin(policy_ids, list(same)))[0]
+    s1 = float(ev.scores[index])
+    s2 = float(ev.scores[others[0]]) if len(others) else 0.0
+    return coverage, (min(1.0, max(0.0, 1.0 - s2 / s1)) if s1 > 0 else 0.0)
+
+
+def _combined(coverage: float, margin: float) -> float:
+    return coverage * (1.0 + 2.0 * margin) / 3.0
+
+
 def features(question: str, ev: Evidence, index: int, family: set[int] | None = None,
              text: str = "") -> dict:
     """The model's inputs for ranked row ``index`` as the answer to ``question``.
@@ -85,19 +102,17 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
     row = int(ev.rows[index])
     known = _known(lexical, "bigrams", grams)
     w = _idf(lexical, "bigrams", grams, known)
-    coverage = _share(w, _present(lexical, "bigrams", row, grams))
     policy_ids = ev.policy_ids[ev.rows]
-    same = family or {int(policy_ids[index])}
-    others = np.nonzero(~np.isin(policy_ids, list(same)))[0]
-    s1 = float(ev.scores[index])
-    s2 = float(ev.scores[others[0]]) if len(others) else 0.0
-    margin = min(1.0, max(0.0, 1.0 - s2 / s1)) if s1 > 0 else 0.0
+    coverage, margin = _calibrated(ev, grams, w, policy_ids, index, family)
+    if len(ev.rows) > 1:  # the best clause other than this one
+        other = 1 if index == 0 else 0
+        out["runner_up"] = _combined(*_calibrated(ev, grams, w, policy_ids, other, None))
     word_cov = 0.0
     if terms:
         wk = _known(lexical, "words", terms)
         word_cov = _share(_idf(lexical, "words", terms, wk),
                           _present(lexical, "words", row, terms))
-    out["calibrated"] = coverage * (1.0 + 2.0 * margin) / 3.0
+    out["calibrated"] = _combined(coverage, margin)
     out["unseen"] = _share(w, ~known)  # what the knowledge base has never seen
     out["trigrams"] = _trigrams(question, text)
     out["words_margin"] = word_cov * margin
