@@ -35,7 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = s
         app.state.engine = engine
         app.state.searcher = Searcher(engine, s)
-        app.state.searcher.ensure_fresh()
+        from kb.search.answers import warm_up
+
+        warm_up(app.state.searcher)  # before the worker takes its first question
         from web.ratelimit import limiters
 
         limiters(app)  # in the database: one limit for every worker
