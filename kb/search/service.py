@@ -98,7 +98,7 @@ def embed_text(title: str, heading: str, text: str) -> str:
 class Searcher:
     """Lexical (+ dense) search over published passages, following the database."""
 
-    CHECK_EVERY_S = 0.2  # how often a process asks the database for the index version
+    CHECK_EVERY_S = 0.1  # how often a process asks the database for the index version (a cheap read)
     DELTA_MIN = 2000  # segments are merged into a new base once the delta exceeds this ...
     DELTA_FRACTION = 0.1  # ... or this share of the base, whichever is larger ...
     MAX_SEGMENTS = 8  # ... or there are more segments than this (each costs a little per query)

@@ -104,7 +104,7 @@ def test_every_process_follows_the_database_version(engine, settings, tmp_path):
     rec = {"id": "blue", "title": "蓝莓种植补贴办法", "text": "一、种植补贴\n新种植蓝莓每亩补贴800元。"}
     with session_scope(engine) as session:
         ingest_items(session=session, items=load_jsonl(write_jsonl(tmp_path / "b.jsonl", [rec])))
-    second.changed()  # read the database on the next search (as after the 0.2 s interval)
+    second.changed()  # read the database on the next search (as after the 0.1 s interval)
     assert second.search("蓝莓种植", k=1)[0].title == "蓝莓种植补贴办法"
 
 

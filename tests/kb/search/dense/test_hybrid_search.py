@@ -80,7 +80,7 @@ def test_publish_edit_and_unpublish_patch_the_indexes_without_a_rebuild(
     berry = {"id": "berry", "title": "Blueberry orchard support",
              "text": "1. New blueberry orchards receive 800 yuan per mu in the first year."}
     ingest(english_kb, write_jsonl(tmp_path / "b.jsonl", [berry]))
-    s.changed()  # as if the 0.2 s check interval had passed
+    s.changed()  # as if the 0.1 s check interval had passed
     assert top_title(s, "help for planting berry bushes") == "Blueberry orchard support"
     assert (settings.index_dir / "lexical" / "meta.json").read_text() == base_meta  # no rebuild
     assert s.lexical.n_base == len(POLICIES) and s.lexical.n_docs == len(POLICIES) + 1
