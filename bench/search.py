@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'ratio':14} {r['p50'] / p['p50']:8.2f} {r['p95'] / p['p95']:8.2f} "
                   f"{r['p99'] / p['p99']:8.2f}")
     print(f"\n{args.queries} questions, {args.passages:,} passages, seed {args.seed}, model "
-          f"{args.model}; publish→hit: median (max) of 5 publishes, not counting the ≤200 ms interval at which processes poll; "
+          f"{args.model}; publish→hit: median (max) of 5 publishes, not counting the ≤100 ms interval at which processes poll; "
           "'open s' is loading the saved indexes (or building them on a first run).")
     return 0
 

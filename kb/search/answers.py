@@ -100,19 +100,21 @@ def clean_question(question: str) -> str:
 
 
 def calibrated(searcher: Searcher, question: str, ranked: Ranked, index: int = 0,
-               family: set[int] | None = None) -> float:
+               family: set[int] | None = None, shown: Hit | None = None) -> float:
     """How sure ranked row ``index`` answers the question (kb/search/confidence.py).
 
     It weighs how much of the question the clause holds against how clearly it beats the best
     passage of a *different* policy, so a question several policies answer equally well is not
     answered from an arbitrary one. ``family``: policies that count as the same one (a policy
-    and the one it superseded).
+    and the one it superseded). ``shown``: that row's hit when the caller has it already.
     """
     if index >= len(ranked.rows):
         return 0.0
     table = ranked.snap.table
-    shown = searcher.hits([int(table.passage_ids[ranked.rows[index]])], [1.0])
-    text = "\n".join((shown[0].title, shown[0].heading, shown[0].text)) if shown else ""
+    passage_id = int(table.passage_ids[ranked.rows[index]])
+    if shown is None or shown.passage_id != passage_id:
+        shown = next(iter(searcher.hits([passage_id], [1.0])), None)
+    text = "\n".join((shown.title, shown.heading, shown.text)) if shown else ""
     ev = Evidence(ranked.rows, ranked.scores, table.policy_ids, ranked.snap.lexical)
     return confidence(question, ev, index, family, text)
 
@@ -224,7 +226,7 @@ def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int, thre
         hits = result.hits = _successor_first(searcher, q, ranked, hits, related_threshold)
         at = np.nonzero(ranked.snap.table.passage_ids[ranked.rows] == hits[0].passage_id)[0]
         result.confidence = calibrated(searcher, q, ranked, int(at[0]) if len(at) else 0,
-                                       _family(hits))
+                                       _family(hits), shown=hits[0])
     if asks_validity(q) and _validity_answer(searcher, result, q, filters, k, related_threshold):
         return result
     if is_vague(asked):

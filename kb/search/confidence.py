@@ -70,13 +70,15 @@ def _trigrams(question: str, text: str) -> float:
     return sum(g in text for g in grams) / len(grams)
 
 
-def _calibrated(ev: Evidence, grams: list[str], weight: np.ndarray, policy_ids: np.ndarray,
-                index: int, family: set[int] | None) -> tuple[float, float]:
-    """Ranked row ``index``'s idf-weighted bigram coverage and its margin over the best row of
-    another policy (``family``: the policies counted as its own)."""
-    coverage = _share(weight, _present(ev.lexical, "bigrams", int(ev.rows[index]), grams))
-    same = family or {int(policy_ids[index])}
-    others = np.nonzero(~np.isin(policy_ids, list(same)))[0]
+def _calibrated(ev: Evidence, coverages: np.ndarray, policy_ids: np.ndarray, index: int,
+                family: set[int] | None) -> tuple[float, float]:
+    """Ranked row ``index``'s idf-weighted bigram coverage (``coverages``: of every row) and its
+    margin over the best row of another policy (``family``: the policies counted as its own)."""
+    coverage = float(coverages[int(ev.rows[index])])
+    if family and len(family) > 1:
+        others = np.nonzero(~np.isin(policy_ids, list(family)))[0]
+    else:
+        others = np.nonzero(policy_ids != (next(iter(family)) if family else policy_ids[index]))[0]
     s1 = float(ev.scores[index])
     s2 = float(ev.scores[others[0]]) if len(others) else 0.0
     return coverage, (min(1.0, max(0.0, 1.0 - s2 / s1)) if s1 > 0 else 0.0)
@@ -103,10 +105,12 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
     known = _known(lexical, "bigrams", grams)
     w = _idf(lexical, "bigrams", grams, known)
     policy_ids = ev.policy_ids[ev.rows]
-    coverage, margin = _calibrated(ev, grams, w, policy_ids, index, family)
+    # The ranking computed every row's coverage of the question already (kept per snapshot).
+    coverages = lexical.coverages(question)
+    coverage, margin = _calibrated(ev, coverages, policy_ids, index, family)
     if len(ev.rows) > 1:  # the best clause other than this one
         other = 1 if index == 0 else 0
-        out["runner_up"] = _combined(*_calibrated(ev, grams, w, policy_ids, other, None))
+        out["runner_up"] = _combined(*_calibrated(ev, coverages, policy_ids, other, None))
     word_cov = 0.0
     if terms:
         wk = _known(lexical, "words", terms)

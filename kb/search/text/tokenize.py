@@ -47,13 +47,20 @@ def _jieba():
 
 def words(text: str) -> list[str]:
     """jieba search-mode words (long compounds plus their parts), without stopwords."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=256)
+def _words(text: str) -> tuple[str, ...]:
+    # One question is cut several times while it is answered (the channels, the confidence,
+    # the corrections), mostly as the very same text: jieba is the costly part.
     tok = _jieba()
     out = []
     for w in tok.cut_for_search(normalize(text)):
         w = w.strip()
         if w and w not in STOPWORDS and _TOKEN_OK.search(w):
             out.append(w)
-    return out
+    return tuple(out)
 
 
 def bigrams(text: str) -> list[str]:
