@@ -163,17 +163,12 @@ def gather(segments: Sequence[Postings], offsets: Sequence[int], dead: Sequence[
     return Gathered(parts, df)
 
 
-def accumulate(g: Gathered, term_w: np.ndarray, n_rows: int,
-               per_posting=None) -> np.ndarray:  # noqa: ANN001
-    """Sum over terms of ``term_w[term]`` (times ``per_posting(offset, part)``) for every row."""
+def accumulate(g: Gathered, term_w: np.ndarray, n_rows: int) -> np.ndarray:
+    """Sum over terms of ``term_w[term]`` for every row."""
     out = np.zeros(n_rows, dtype=np.float64)
     for off, n, part in g.parts:
-        if len(part.rows) == 0:
-            continue
-        w = term_w[part.which]
-        if per_posting is not None:
-            w = per_posting(off, part) * w
-        out[off:off + n] += np.bincount(part.rows, weights=w, minlength=n)
+        if len(part.rows):
+            out[off:off + n] += np.bincount(part.rows, weights=term_w[part.which], minlength=n)
     return out
 
 
@@ -184,8 +179,17 @@ def bm25_scores(g: Gathered, qw: np.ndarray, norm: np.ndarray, n_live: int, n_ro
     ``norm`` is k1 (1 − b + b · length / avgdl) of each row, infinite for dead rows (they score 0).
     """
     term_w = bm25_idf(n_live, g.df) * qw * (k1 + 1)
-    return accumulate(g, term_w, n_rows,
-                      lambda off, p: p.tf / (p.tf + norm[off:][p.rows]))
+    out = np.zeros(n_rows, dtype=np.float64)
+    for off, n, part in g.parts:
+        if len(part.rows) == 0:
+            continue
+        # In place, in the order of the textbook formula: tf / (tf + norm) · weight.
+        x = norm[off:off + n][part.rows]
+        x += part.tf
+        np.divide(part.tf, x, out=x)
+        x *= term_w[part.which]
+        out[off:off + n] += np.bincount(part.rows, weights=x, minlength=n)
+    return out
 
 
 def length_norm(lengths: np.ndarray, alive: np.ndarray, *, k1: float, b: float

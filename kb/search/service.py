@@ -103,6 +103,7 @@ class Searcher:
     DELTA_FRACTION = 0.1  # ... or this share of the base, whichever is larger ...
     MAX_SEGMENTS = 8  # ... or there are more segments than this (each costs a little per query)
     COMPACT_IN_BACKGROUND = True  # tests set False to merge at once
+    CITED_MAX = 20_000  # citation rows kept per index version (about a few MB)
 
     def __init__(self, engine: Engine, settings: Settings, cfg: LexicalConfig | None = None, *,
                  encoder=None, setting: FusionSetting | None = None) -> None:  # noqa: ANN001
@@ -125,6 +126,9 @@ class Searcher:
         self.questions = None  # SemanticChannel over FAQ questions
         self.setting = LEXICAL
         self._identity: str | None = None  # the database's, read when the indexes are opened
+        # Citation rows read at an index version (every change to what a hit cites moves the
+        # version): passage id → row. Replaced whole when the version moves.
+        self._cited: dict[int, object] = {}
 
     # --- following the database ----------------------------------------------------------
 
@@ -170,6 +174,8 @@ class Searcher:
                 self._checked = time.monotonic()
                 if not force and version == self.version and self.snap is not None:
                     return
+                # Before the new snapshot is in: a hit read from here on is read anew.
+                self._cited = {}
                 full = self.snap is None or force
                 if full:
                     self._open(session, rebuild=force)
@@ -318,12 +324,12 @@ class Searcher:
     def hits(self, passage_ids: list[int], scores: list[float]) -> list[Hit]:
         """Hits with citations for passage ids (passages deleted meanwhile are skipped).
 
-        One Core query per call, read from the database (a publish shows in the next answer).
+        Read from the database once per index version (a publish moves it, so it shows in the
+        next answer), at most one Core query per call.
         """
         if not passage_ids:
             return []
-        with self.engine.connect() as conn:
-            found = {row.id: row for row in conn.execute(_CITATIONS, {"ids": list(passage_ids)})}
+        found = self._citations(passage_ids)
         hits = []
         for pid, score in zip(passage_ids, scores, strict=True):
             r = found.get(pid)
@@ -338,14 +344,23 @@ class Searcher:
                 meta=r.meta, faq_id=r.faq_id, signoff=_signoff(r)))
         return hits
 
+    def _citations(self, passage_ids) -> dict:  # noqa: ANN001
+        """The citation rows of ``passage_ids`` that exist, from this version's rows or read."""
+        cited = self._cited  # this version's: a refresh meanwhile replaces it, never clears it
+        missing = [int(i) for i in passage_ids if int(i) not in cited]
+        if missing:
+            if len(cited) + len(missing) > self.CITED_MAX:
+                cited = self._cited = {}
+            with self.engine.connect() as conn:
+                for start in range(0, len(missing), 900):  # SQLite's bound-parameter limit
+                    cited.update((row.id, row) for row in conn.execute(
+                        _CITATIONS, {"ids": missing[start:start + 900]}))
+        return {int(i): cited[int(i)] for i in passage_ids if int(i) in cited}
+
     def passage_headings(self, passage_ids: np.ndarray) -> dict[int, str]:
         """Headings (for FAQ passages: the question) of published passages, by passage id."""
-        out: dict[int, str] = {}
-        with self.engine.connect() as conn:
-            for start in range(0, len(passage_ids), 900):  # SQLite's bound-parameter limit
-                chunk = [int(i) for i in passage_ids[start:start + 900]]
-                out.update((pid, h) for pid, h in conn.execute(_HEADINGS, {"ids": chunk}))
-        return out
+        return {pid: row.heading for pid, row in self._citations(passage_ids).items()
+                if row.status == Status.PUBLISHED}
 
     def coverage(self, query: str, passage_id: int) -> float:
         """How much of the query's specific vocabulary a passage contains, in [0, 1]."""
@@ -363,7 +378,7 @@ _NEWER = aliased(Policy)
 # built once, so SQLAlchemy compiles it once (building a select costs more than running it).
 _CITATIONS = (select(Passage.id, Passage.policy_id, Passage.section, Passage.heading, Passage.kind,
                    Passage.text, Passage.meta, Passage.faq_id, Policy.title, Policy.doc_number,
-                   Policy.validity, _NEWER.id.label("newer_id"), _NEWER.title.label("newer_title"),
+                   Policy.validity, Policy.status, _NEWER.id.label("newer_id"), _NEWER.title.label("newer_title"),
                    _NEWER.doc_number.label("newer_doc_number"),
                    *(getattr(FaqItem, k).label(f"faq_{k}") for k in SIGNOFF),
                    *(getattr(Interpretation, k).label(f"interp_{k}") for k in SIGNOFF),
@@ -385,9 +400,6 @@ def _signoff(row) -> dict | None:  # noqa: ANN001
             return names
     return None
 
-
-_HEADINGS = published(select(Passage.id, Passage.heading)).where(
-    Passage.id.in_(bindparam("ids", expanding=True)))
 
 
 def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
