@@ -55,3 +55,20 @@ def test_a_validity_question_answers_for_the_policy_its_title_names(searcher):
     result = answer(searcher, "稳岗返还现在还有吗")
     assert result.answer_type == "passage"
     assert result.answer["doc_number"] == "金人社发〔2022〕5号" and "失效" in result.message
+
+
+NOTICE = [{"id": "open", "title": "金湖县政务公开工作要点", "doc_number": "金政办发〔2026〕3号",
+           "text": "一、主动公开重点领域信息\n围绕财政预算、重大项目和公共资源交易，按规定及时公开相关信息。\n"
+                   "二、拓宽政策咨询渠道\n通过12345热线、一企来窗口和政府网站，为市场主体提供政策咨询和解读服务。\n"
+                   "三、加强监督考核\n将政务公开纳入年度绩效考核，定期开展督查。"}]
+
+
+def test_a_small_knowledge_base_answers_a_paraphrase_it_knows_only_part_of(engine, settings,
+                                                                          tmp_path):
+    # One notice: most of the question's words (公司, 遇到, 看不懂) are nowhere in it, but several
+    # of its bigrams are (政策, 通过, 渠道, 咨询): that is a paraphrase, not nonsense.
+    ingest(engine, write_jsonl(tmp_path / "n.jsonl", NOTICE))
+    searcher = Searcher(engine, settings)
+    result = answer(searcher, "公司遇到政策看不懂，可以通过哪些渠道咨询？")
+    assert result.answer_type == "passage" and result.hits[0].section == "二、"
+    assert answer(searcher, "测试政策甲").answer is None  # two known bigrams: still not answered
