@@ -13,7 +13,7 @@ from tests.web.staff import make_user
 
 pytestmark = pytest.mark.browser
 
-RELATED = "外贸企业参加展会有补助吗"  # clauses on the subject, none clearly the answer
+RELATED = "企业上市有奖励吗"  # clauses on the subject (专精特新 firms, "按县上市奖励政策"), none the answer
 VAGUE = "补贴"  # a bare subject: never answered, questions to ask instead
 
 
