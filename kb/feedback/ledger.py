@@ -13,7 +13,7 @@ from kb.feedback.models import TOPIC_STATUS_LABELS, Feedback, LedgerTopic, Quest
 from kb.feedback.questions import UNANSWERED
 from kb.feedback.routing import BY_HAND, route
 from kb.models import Department, FaqItem, Interpretation, Status
-from kb.search.text.question_match import JOIN_THRESHOLD, rarity, features
+from kb.search.text.question_match import JOIN_THRESHOLD, features, rarity
 from kb.staff.audit import SYSTEM, Actor, record
 from kb.staff.models import Role, User
 
