@@ -4,7 +4,8 @@ The features say how much of the question the clause holds (idf-weighted bigrams
 content trigrams verbatim), how clearly it beats the best clause of a *different* policy (margin
 1 − s2/s1, which weighs the coverages), how much of the question the knowledge base has never seen,
 its length, and how well the next clause of the ranking does by the same measure (a question the
-knowledge base covers tends to find several clauses; one it lacks, a single stray one). The weights were fitted by ``bench/train_confidence.py`` on the two dev sets (each
+knowledge base covers tends to find several clauses; one it lacks, a single stray one). The
+weights were fitted by ``bench/train_confidence.py`` on the two dev sets (each
 also checked on the other) and ship in ``confidence.json`` with the threshold that fit chose
 (``KB_ANSWER_THRESHOLD``'s default); the confidence estimates the chance the clause is right.
 """

@@ -103,7 +103,7 @@ class Searcher:
     DELTA_FRACTION = 0.1  # ... or this share of the base, whichever is larger ...
     MAX_SEGMENTS = 8  # ... or there are more segments than this (each costs a little per query)
     COMPACT_IN_BACKGROUND = True  # tests set False to merge at once
-    CITED_MAX = 20_000  # citation rows kept per index version (about a few MB)
+    CITED_MAX = 20_000  # citation rows kept per index version (clause texts: tens of MB at most)
 
     def __init__(self, engine: Engine, settings: Settings, cfg: LexicalConfig | None = None, *,
                  encoder=None, setting: FusionSetting | None = None) -> None:  # noqa: ANN001
