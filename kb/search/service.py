@@ -411,15 +411,16 @@ def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, 
     if len(found) > limit:
         # Partition only the rows above a cut that at least ``limit`` rows reach: the best
         # ``limit`` are all among them (a partial sort of 100,000 rows costs 0.6 ms).
-        best = float(scores[found].max())
+        values = scores[found]
+        best = float(values.max())
         for cut in (0.5 * best, 0.25 * best):
-            above = found[scores[found] >= cut]
-            if len(above) >= limit:
-                found = above
+            keep = values >= cut
+            if np.count_nonzero(keep) >= limit:
+                found, values = found[keep], values[keep]
                 break
         if len(found) > limit:
-            kth = scores[found[np.argpartition(-scores[found], limit - 1)[limit - 1]]]
-            found = found[scores[found] >= kth]  # every row tied with the last one: ties by row
+            kth = values[np.argpartition(-values, limit - 1)[limit - 1]]
+            found = found[values >= kth]  # every row tied with the last one: ties by row
     top = found[np.lexsort((found, -scores[found]))][:limit]
     return top.astype(np.int64), scores[top].astype(np.float32)
 
