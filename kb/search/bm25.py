@@ -53,30 +53,27 @@ class Postings:
         return cls(vocab, tf, np.frombuffer(lens, dtype=np.int64))
 
     def gather(self, terms: Sequence[str], dead: np.ndarray, *, postings: bool = True) -> "Part":
-        """Postings of ``terms`` (term index, local row, tf), with each term's live frequency.
+        """Postings of ``terms`` (per term: its column's span, then rows and tf), with each term's
+        live frequency.
 
         ``dead``: this segment's dead rows, sorted; a term's live frequency is its column length
         less the dead rows in the column (searched, not scanned: dead rows are few).
         """
         tf = self.tf
-        spans = [(j, tf.indptr[c], tf.indptr[c + 1]) for j, t in enumerate(terms)
+        spans = [(j, int(tf.indptr[c]), int(tf.indptr[c + 1])) for j, t in enumerate(terms)
                  if (c := self.vocab.get(t)) is not None]
         df = np.zeros(len(terms), dtype=np.int64)
-        if not spans or not postings:
-            for j, s, e in spans:
-                df[j] = e - s - _dead_in(tf.indices[s:e], dead)
-            return Part(_EMPTY_I, _EMPTY_I32, _EMPTY_F, df)
         for j, s, e in spans:
             df[j] = e - s - _dead_in(tf.indices[s:e], dead)
+        if not spans or not postings:
+            return Part((), _EMPTY_I32, _EMPTY_F, df)
         if len(spans) == 1:
             _, s, e = spans[0]
             rows, tfs = tf.indices[s:e], tf.data[s:e]
         else:
             rows = np.concatenate([tf.indices[s:e] for _, s, e in spans])
             tfs = np.concatenate([tf.data[s:e] for _, s, e in spans])
-        which = np.repeat(np.fromiter((j for j, _, _ in spans), dtype=np.int64, count=len(spans)),
-                          [e - s for _, s, e in spans])
-        return Part(which, rows, tfs, df)
+        return Part(tuple(spans), rows, tfs, df)
 
     def select(self, keep: np.ndarray, vocab: dict[str, int]) -> sparse.coo_matrix:
         """The rows ``keep`` as COO with columns renumbered into ``vocab`` (terms added as needed)."""
@@ -128,12 +125,17 @@ _EMPTY_F = np.zeros(0, dtype=np.float32)
 
 @dataclass(frozen=True)
 class Part:
-    """The postings of a query's terms in one segment (rows local to the segment)."""
+    """The postings of a query's terms in one segment (rows local to the segment), term by term."""
 
-    which: np.ndarray  # term index of each posting
+    spans: tuple[tuple[int, int, int], ...]  # (term index, start, end) of each term's column
     rows: np.ndarray
     tf: np.ndarray
     df: np.ndarray  # live document frequency of each term in this segment
+
+    def per_posting(self, term_values: np.ndarray) -> np.ndarray:
+        """``term_values[term]`` for each posting, in posting order."""
+        return np.repeat(term_values[[j for j, _, _ in self.spans]],
+                         [e - s for _, s, e in self.spans])
 
 
 @dataclass(frozen=True)
@@ -163,33 +165,73 @@ def gather(segments: Sequence[Postings], offsets: Sequence[int], dead: Sequence[
     return Gathered(parts, df)
 
 
+def _summed(g: Gathered, weights_of, n_rows: int) -> np.ndarray:  # noqa: ANN001
+    """Per row, the sum of ``weights_of(segment, part)`` (one weight per posting) over postings."""
+    parts = [(i, off, n, part) for i, (off, n, part) in enumerate(g.parts) if len(part.rows)]
+    if len(parts) == 1 and parts[0][1] == 0 and parts[0][2] == n_rows:
+        i, _, n, part = parts[0]  # one segment (the usual case): no zeroed array to add into
+        return np.bincount(part.rows, weights=weights_of(i, part), minlength=n)
+    out = np.zeros(n_rows, dtype=np.float64)
+    for i, off, n, part in parts:
+        out[off:off + n] += np.bincount(part.rows, weights=weights_of(i, part), minlength=n)
+    return out
+
+
 def accumulate(g: Gathered, term_w: np.ndarray, n_rows: int) -> np.ndarray:
     """Sum over terms of ``term_w[term]`` for every row."""
-    out = np.zeros(n_rows, dtype=np.float64)
-    for off, n, part in g.parts:
-        if len(part.rows):
-            out[off:off + n] += np.bincount(part.rows, weights=term_w[part.which], minlength=n)
-    return out
+    return _summed(g, lambda _, part: part.per_posting(term_w), n_rows)
+
+
+class Saturations:
+    """Each posting's BM25 saturation tf / (tf + norm[row]) under one snapshot's statistics,
+    kept term by term: a question's common terms (企业, 申请) recur in the next questions.
+
+    The statistics (hence ``norm``) are a snapshot's, so a cache lives and dies with its snapshot.
+    At most ``budget`` postings are kept; past it, saturations are computed and not kept.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self._kept: dict[tuple[int, int, int], np.ndarray] = {}
+        self._left = budget
+
+    def of(self, segment: int, part: Part, at: int, span: tuple[int, int, int],
+           norm: np.ndarray) -> np.ndarray:
+        """The saturations of one term's postings (``at``: where they start in ``part``)."""
+        _, s, e = span
+        key = (segment, s, e)  # a column's span (an empty column may start where the next does)
+        found = self._kept.get(key)
+        if found is not None:
+            return found
+        # In place, in the order of the textbook formula: tf / (tf + norm).
+        tf = part.tf[at:at + e - s]
+        x = norm[part.rows[at:at + e - s]]
+        x += tf
+        np.divide(tf, x, out=x)
+        if self._left >= len(x):  # a race may keep one twice: harmless, the values are equal
+            self._left -= len(x)
+            self._kept[key] = x
+        return x
 
 
 def bm25_scores(g: Gathered, qw: np.ndarray, norm: np.ndarray, n_live: int, n_rows: int,
-                k1: float) -> np.ndarray:
+                k1: float, saturations: Saturations | None = None) -> np.ndarray:
     """BM25 of every row: sum over terms of idf · tf (k1 + 1) / (tf + norm[row]) · query weight.
 
-    ``norm`` is k1 (1 − b + b · length / avgdl) of each row, infinite for dead rows (they score 0).
+    ``norm`` is k1 (1 − b + b · length / avgdl) of each row, infinite for dead rows (they score 0);
+    ``saturations``: the snapshot's cache of tf / (tf + norm) per term.
     """
     term_w = bm25_idf(n_live, g.df) * qw * (k1 + 1)
-    out = np.zeros(n_rows, dtype=np.float64)
-    for off, n, part in g.parts:
-        if len(part.rows) == 0:
-            continue
-        # In place, in the order of the textbook formula: tf / (tf + norm) · weight.
-        x = norm[off:off + n][part.rows]
-        x += part.tf
-        np.divide(part.tf, x, out=x)
-        x *= term_w[part.which]
-        out[off:off + n] += np.bincount(part.rows, weights=x, minlength=n)
-    return out
+    cache = saturations or Saturations(0)
+
+    def weights(segment: int, part: Part) -> np.ndarray:
+        off, n, _ = g.parts[segment]
+        seg_norm, pieces, at = norm[off:off + n], [], 0
+        for span in part.spans:
+            pieces.append(cache.of(segment, part, at, span, seg_norm) * term_w[span[0]])
+            at += span[2] - span[1]
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+    return _summed(g, weights, n_rows)
 
 
 def length_norm(lengths: np.ndarray, alive: np.ndarray, *, k1: float, b: float

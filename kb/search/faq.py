@@ -36,11 +36,17 @@ def question_similarity(weights_of, query: str, question: str) -> float:  # noqa
     return 2 * sum(w[t] for t in q & f) / total if total > 0 else 0.0
 
 
+def lexical_pool(cands) -> list[int]:  # noqa: ANN001
+    """Rows of the FAQ passages among the best lexical candidates."""
+    top = cands.lex_rows[:LEXICAL_POOL]
+    return top[cands.snap.table.faq[top]].tolist()
+
+
 def best_faq(searcher, query: str, cands, *,  # noqa: ANN001
              filters: Filters | None = None) -> FaqMatch | None:
     """The closest FAQ question among the candidates, scored lexically and, with a model, by vector."""
     table, lexical = cands.snap.table, cands.snap.lexical
-    rows = [int(r) for r in cands.lex_rows[:LEXICAL_POOL] if table.faq[r]]
+    rows = lexical_pool(cands)
     dense = searcher.questions is not None and searcher.setting.mode != "lexical"
     if dense:
         mask = table.mask(filters)

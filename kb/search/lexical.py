@@ -16,6 +16,7 @@ import numpy as np
 from kb.search.bm25 import (
     Gathered,
     Postings,
+    Saturations,
     accumulate,
     bm25_idf,
     bm25_scores,
@@ -27,6 +28,8 @@ from kb.search.text.tokenize import bigrams, words
 
 CHANNELS = ("words", "bigrams")
 QUERY_CACHE = 8  # queries whose statistics a snapshot keeps (ask reads one question many times)
+# Postings whose BM25 saturation a snapshot keeps, per channel (8 bytes each: 32 MB at most).
+SATURATION_BUDGET = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class LexicalIndex:
                        else np.zeros(0, np.int64))
             self._norm[name], _ = length_norm(lengths, self.alive, k1=cfg.k1, b=cfg.b)
         self._cache: dict[str, QueryStats] = {}
+        self._saturations = {name: Saturations(SATURATION_BUDGET) for name in CHANNELS}
 
     @property
     def n_base(self) -> int:
@@ -183,20 +187,23 @@ class LexicalIndex:
         qw_grams[:len(gram_counts)] = 1.0 + np.log(np.fromiter(
             gram_counts.values(), dtype=np.float64, count=len(gram_counts)))
         gb = self._gather("bigrams", bterms)
-        out = np.zeros(self.n_docs, dtype=np.float64)
-        for name, weight, g, qw in (
-            ("words", self.cfg.word_weight, self._gather("words", list(word_counts)), qw_words),
-            ("bigrams", 1.0 - self.cfg.word_weight, gb, qw_grams),
-        ):
-            s = bm25_scores(g, qw, self._norm[name], self._n_live, self.n_docs, self.cfg.k1)
-            top = float(s.max()) if len(s) else 0.0
-            if top > 0:
-                out += weight * (s / top)
         at = {t: i for i, t in enumerate(bterms)}
         cov = self._coverages(gb, np.asarray([at[t] for t in grams], dtype=np.int64))
-        if self.cfg.coverage_bonus:
-            out += self.cfg.coverage_bonus * cov
-            out /= 1.0 + self.cfg.coverage_bonus  # back into [0, 1]
+        # Each channel max-normalised, weighted, plus the coverage bonus, all over 1 + bonus so
+        # the fused score stays in [0, 1]; in place, each array written once or twice.
+        bonus = self.cfg.coverage_bonus
+        out, other = (bm25_scores(g, qw, self._norm[name], self._n_live, self.n_docs,
+                                  self.cfg.k1, self._saturations[name])
+                      for name, g, qw in (
+                          ("words", self._gather("words", list(word_counts)), qw_words),
+                          ("bigrams", gb, qw_grams)))
+        for s, weight in ((out, self.cfg.word_weight), (other, 1.0 - self.cfg.word_weight)):
+            top = float(s.max()) if len(s) else 0.0
+            s *= weight / top / (1.0 + bonus) if top > 0 else 0.0
+        out += other
+        if bonus:
+            np.multiply(cov, bonus / (1.0 + bonus), out=other)
+            out += other
         found = QueryStats(out, cov)
         if len(self._cache) >= QUERY_CACHE:
             self._cache.pop(next(iter(self._cache)), None)
@@ -213,7 +220,9 @@ class LexicalIndex:
             return np.zeros(self.n_docs, dtype=np.float64)
         held = np.zeros(len(g.df), dtype=np.float64)
         held[grams] = weight
-        return accumulate(g, held, self.n_docs) / total
+        cov = accumulate(g, held, self.n_docs)
+        cov /= total
+        return cov
 
     def scores(self, query: str) -> np.ndarray:
         """Fused score in [0, 1] of every row for ``query`` (dead rows 0)."""

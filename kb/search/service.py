@@ -309,8 +309,13 @@ class Searcher:
         ranked = self.fused(self.candidates(query, filters=filters), limit=max(50, k * 10))
         return self.group(ranked, k=k, per_policy=per_policy)
 
-    def group(self, ranked: Ranked, *, k: int, per_policy: int) -> list[Hit]:
-        """Hits for ranked rows, at most ``per_policy`` per policy, policies in order of best row."""
+    def group(self, ranked: Ranked, *, k: int, per_policy: int,
+              prefetch: list[int] | None = None) -> list[Hit]:
+        """Hits for ranked rows, at most ``per_policy`` per policy, policies in order of best row.
+
+        ``prefetch``: more passage ids whose citations the caller will read next (one database
+        read for both).
+        """
         table = ranked.snap.table
         groups: dict[int, list[int]] = {}
         for i, row in enumerate(ranked.rows):
@@ -318,8 +323,10 @@ class Searcher:
             if len(group) < per_policy:
                 group.append(i)
         picked = [i for group in groups.values() for i in group][:k]
-        return self.hits([int(table.passage_ids[ranked.rows[i]]) for i in picked],
-                         [float(ranked.scores[i]) for i in picked])
+        ids = [int(table.passage_ids[ranked.rows[i]]) for i in picked]
+        if prefetch:
+            self._citations(ids + prefetch)
+        return self.hits(ids, [float(ranked.scores[i]) for i in picked])
 
     def hits(self, passage_ids: list[int], scores: list[float]) -> list[Hit]:
         """Hits with citations for passage ids (passages deleted meanwhile are skipped).
@@ -406,8 +413,7 @@ def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, 
     """The ``limit`` best rows with a score, best first (ties by row), by partial sort."""
     if limit <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    scores = np.where(mask, scores, 0.0)
-    found = np.flatnonzero(scores > 0)
+    found = np.flatnonzero((scores > 0) & mask)  # ``scores`` is the snapshot's: never written
     if len(found) > limit:
         # Partition only the rows above a cut that at least ``limit`` rows reach: the best
         # ``limit`` are all among them (a partial sort of 100,000 rows costs 0.6 ms).

@@ -51,15 +51,31 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=256)
+def cut(text: str) -> tuple[str, ...]:
+    """jieba's precise cut of ``text`` (already normalised), kept for the last 256 texts.
+
+    One question is cut several times while it is answered (the corrections, the channels, the
+    confidence), mostly as the very same text: jieba is the costly part.
+    """
+    return tuple(_jieba().cut(text))
+
+
+@lru_cache(maxsize=256)
 def _words(text: str) -> tuple[str, ...]:
-    # One question is cut several times while it is answered (the channels, the confidence,
-    # the corrections), mostly as the very same text: jieba is the costly part.
-    tok = _jieba()
+    # jieba's search mode (Tokenizer.cut_for_search) spelt out over the shared precise cut: each
+    # word longer than two characters adds its known two- and three-character parts first.
+    freq = _jieba().FREQ
     out = []
-    for w in tok.cut_for_search(normalize(text)):
-        w = w.strip()
-        if w and w not in STOPWORDS and _TOKEN_OK.search(w):
-            out.append(w)
+    for word in cut(normalize(text)):
+        parts = []
+        if len(word) > 2:
+            parts += [g for i in range(len(word) - 1) if freq.get(g := word[i:i + 2])]
+        if len(word) > 3:
+            parts += [g for i in range(len(word) - 2) if freq.get(g := word[i:i + 3])]
+        for w in (*parts, word):
+            w = w.strip()
+            if w and w not in STOPWORDS and _TOKEN_OK.search(w):
+                out.append(w)
     return tuple(out)
 
 

@@ -26,7 +26,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from kb.search.text.tokenize import STOPWORDS, _jieba, normalize, words
+from kb.search.text.tokenize import STOPWORDS, _jieba, cut, normalize, words
 
 _CJK_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}$")
 MAX_TERM = 8  # longer "words" are jieba's compounds of the title, not what people abbreviate
@@ -184,7 +184,7 @@ class Vocabulary:
         text = normalize(question)
         out: list[str] = []
         fixes: list[Correction] = []
-        tokens = _jieba().lcut(text)
+        tokens = list(cut(text))
         i = 0
         while i < len(tokens):
             tok = tokens[i]
