@@ -184,7 +184,28 @@ def measure(searcher: Searcher, questions: list[str], peer: Peer | None = None) 
     out = _summary(times)
     if peer is not None:
         out["peer"] = _summary(peer_times)
+    if searcher.dense is not None:
+        out["dense_parts"] = dense_parts(searcher, questions)
     return out
+
+
+def dense_parts(searcher: Searcher, questions: list[str]) -> dict:
+    """Median ms of what the dense channels add to a question: one query encode (uncached) and
+    the faiss searches an answer makes (passages, FAQ questions)."""
+    from kb.search.faq import DENSE_POOL
+    from kb.search.service import CANDIDATES
+
+    encode, search = [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        vector = searcher.dense.encoder.encode_queries([q])[0]
+        t1 = time.perf_counter()
+        searcher.dense.index.search(vector, CANDIDATES)
+        searcher.questions.index.search(vector, DENSE_POOL)
+        t2 = time.perf_counter()
+        encode.append((t1 - t0) * 1000)
+        search.append((t2 - t1) * 1000)
+    return {"encode_ms": statistics.median(encode), "faiss_ms": statistics.median(search)}
 
 
 def ann_recall(searcher: Searcher, questions: list[str]) -> float:
@@ -319,6 +340,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'bm25s':14} {p['p50']:8.2f} {p['p95']:8.2f} {p['p99']:8.2f}")
             print(f"{'ratio':14} {r['p50'] / p['p50']:8.2f} {r['p95'] / p['p95']:8.2f} "
                   f"{r['p99'] / p['p99']:8.2f}")
+    lexical = next((r for r in rows if r["mode"] == "lexical"), None)
+    for r in rows:
+        if "dense_parts" in r:
+            d = r["dense_parts"]
+            added = f"{r['p50'] - lexical['p50']:.2f} ms over lexical" if lexical else "(run lexical too)"
+            print(f"{r['mode']}: query encode {d['encode_ms']:.2f} ms + faiss {d['faiss_ms']:.2f} ms "
+                  f"(medians); p50 {r['p50']:.2f} ms, {added}")
     print(f"\n{args.queries} questions, {args.passages:,} passages, seed {args.seed}, model "
           f"{args.model}; publish→hit: median (max) of 5 publishes, not counting the ≤100 ms interval at which processes poll; "
           "'open s' is loading the saved indexes (or building them on a first run).")

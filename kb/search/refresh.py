@@ -9,9 +9,6 @@ in; a question never waits for it.
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,9 +22,8 @@ from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, doc_tokens
 from kb.search.rows import PolicyFacts, RowTable
 
 if TYPE_CHECKING:
-    from kb.search.service import Searcher
+    pass
 
-log = logging.getLogger("policykb")
 
 
 @dataclass(frozen=True)
@@ -98,41 +94,13 @@ def needs_compaction(lexical: LexicalIndex, *, delta_min: int, delta_fraction: f
             or lexical.n_docs - lexical.n_live > limit)
 
 
-def maybe_compact(searcher: Searcher) -> None:
-    """Merge the searcher's segments into a new base when they have grown, off the question path."""
-    snap = searcher.snap
-    if snap is None or not needs_compaction(
-            snap.lexical, delta_min=searcher.DELTA_MIN, delta_fraction=searcher.DELTA_FRACTION,
-            max_segments=searcher.MAX_SEGMENTS):
-        return
-    if searcher._compactor is not None and searcher._compactor.is_alive():
-        return
-    if not searcher.COMPACT_IN_BACKGROUND:
-        compact(searcher, snap)
-        return
-    searcher._compactor = threading.Thread(target=compact, args=(searcher, snap),
-                                           name="policykb-compact", daemon=True)
-    searcher._compactor.start()
-
-
-def compact(searcher: Searcher, snap: Snapshot) -> None:
-    """Merge ``snap``'s segments, then swap the result in with whatever came after ``snap``."""
-    t0 = time.perf_counter()
-    try:
-        merged, kept = snap.lexical.compacted()
-        with searcher._lock:
-            now = searcher.snap
-            if now is None or now.generation != snap.generation:
-                return  # rebuilt meanwhile: this merge is stale
-            searcher._generation += 1
-            table = now.table.compacted(kept, len(snap.table))
-            later = now.lexical.segments[len(snap.lexical.segments):]
-            lexical = LexicalIndex(merged.segments + later, searcher.cfg, table.alive)
-            searcher.snap = Snapshot(table, lexical, searcher._generation)
-        base = snap.table.compacted(kept, len(snap.table))
-        searcher._save(merged, base, t0)
-    except Exception:  # a failed merge costs speed only: the segments still answer exactly
-        log.exception("merging the lexical index segments failed")
+def after_compaction(now: Snapshot, merged_from: Snapshot, merged: LexicalIndex,
+                     kept: np.ndarray, cfg: LexicalConfig, generation: int) -> Snapshot:
+    """``now`` with the segments of ``merged_from`` replaced by their merge (``kept``: the rows
+    the merge kept, by their old numbers); segments added to ``now`` since stay as they are."""
+    table = now.table.compacted(kept, len(merged_from.table))
+    later = now.lexical.segments[len(merged_from.lexical.segments):]
+    return Snapshot(table, LexicalIndex(merged.segments + later, cfg, table.alive), generation)
 
 
 # --- reading published passages ---------------------------------------------------------

@@ -250,7 +250,35 @@ class Searcher:
 
     def _maybe_compact(self) -> None:
         """Merge the segments into a new base when they have grown, off the question path."""
-        refresh.maybe_compact(self)
+        snap = self.snap
+        if snap is None or not refresh.needs_compaction(
+                snap.lexical, delta_min=self.DELTA_MIN, delta_fraction=self.DELTA_FRACTION,
+                max_segments=self.MAX_SEGMENTS):
+            return
+        if self._compactor is not None and self._compactor.is_alive():
+            return
+        if not self.COMPACT_IN_BACKGROUND:
+            self._compact(snap)
+            return
+        self._compactor = threading.Thread(target=self._compact, args=(snap,),
+                                           name="policykb-compact", daemon=True)
+        self._compactor.start()
+
+    def _compact(self, snap: Snapshot) -> None:
+        """Merge ``snap``'s segments, then swap the result in with whatever came after ``snap``."""
+        t0 = time.perf_counter()
+        try:
+            merged, kept = snap.lexical.compacted()
+            with self._lock:
+                now = self.snap
+                if now is None or now.generation != snap.generation:
+                    return  # rebuilt meanwhile: this merge is stale
+                self._generation += 1
+                self.snap = refresh.after_compaction(now, snap, merged, kept, self.cfg,
+                                                     self._generation)
+            self._save(merged, snap.table.compacted(kept, len(snap.table)), t0)
+        except Exception:  # a failed merge costs speed only: the segments still answer exactly
+            log.exception("merging the lexical index segments failed")
 
     def _texts(self, ids: np.ndarray) -> list[str]:
         with Session(self.engine) as session:
