@@ -1,24 +1,25 @@
 """The unanswered-question ledger: unanswered questions grouped into topics that departments answer."""
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from kb.clock import county_day
 from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kb.feedback.ledger_matching import (
+    OPEN_STATES,
+    Plan,
+    candidates,
+    matches,
+)
 from kb.feedback.models import TOPIC_STATUS_LABELS, Feedback, LedgerTopic, QuestionLog, TopicStatus
 from kb.feedback.questions import UNANSWERED
 from kb.feedback.routing import BY_HAND, route
 from kb.models import Department, FaqItem, Interpretation, Status
-from kb.search.text.question_match import JOIN_THRESHOLD, features, rarity
 from kb.staff.audit import SYSTEM, Actor, record
 from kb.staff.models import Role, User
 
-MEMBERS_COMPARED = 20  # a topic is compared through its title and its latest member questions
-OPEN_STATES = (TopicStatus.OPEN, TopicStatus.IN_PROGRESS)
 ANSWER_KINDS = ("faq", "interpretation")
 RECORD_KIND = "ledger_topic"
 MAX_NOTE_CHARS = 500
@@ -29,141 +30,6 @@ _TRANSITIONS = {
     TopicStatus.ANSWERED: {TopicStatus.CLOSED},
     TopicStatus.CLOSED: {TopicStatus.OPEN},
 }
-
-
-@dataclass
-class _Candidate:
-    topic_id: int
-    texts: list[str] = field(default_factory=list)
-    terms: frozenset[str] = frozenset()  # every feature of its texts (for the topic df)
-
-
-def _with_terms(topic_id: int, texts: list[str]) -> _Candidate:
-    return _Candidate(topic_id, texts, frozenset().union(*(features(t).keys() for t in texts)))
-
-
-def _open_topics(after_id: int = 0):  # noqa: ANN202
-    return (col(LedgerTopic.status).in_(OPEN_STATES), col(LedgerTopic.id) > after_id)
-
-
-def _member_texts(session: Session, texts: dict[int, list[str]], after_id: int = 0,
-                  only: list[int] | None = None) -> None:
-    """Append each open topic's latest member questions to its texts (title first)."""
-    rank = func.row_number().over(partition_by=QuestionLog.topic_id,
-                                  order_by=col(QuestionLog.id).desc()).label("rank")
-    members = (select(QuestionLog.topic_id, QuestionLog.question, rank)
-               .join(LedgerTopic, LedgerTopic.id == QuestionLog.topic_id)
-               .where(*_open_topics(after_id)))
-    if only is not None:
-        members = members.where(col(QuestionLog.topic_id).in_(only))
-    members = members.subquery()
-    for topic_id, text in session.exec(select(members.c.topic_id, members.c.question)
-                                       .where(members.c.rank <= MEMBERS_COMPARED)).all():
-        if topic_id in texts and text not in texts[topic_id]:
-            texts[topic_id].append(text)
-
-
-def _candidates(session: Session, after_id: int = 0) -> list[_Candidate]:
-    """Open and in-progress topics (numbered above ``after_id``) with their title and latest
-    member questions: columns only, as every question that opens or joins a topic reads them."""
-    rows = session.exec(select(LedgerTopic.id, LedgerTopic.title).where(*_open_topics(after_id))
-                        .order_by(col(LedgerTopic.id))).all()
-    texts = {topic_id: [title] for topic_id, title in rows}
-    if texts:
-        _member_texts(session, texts, after_id)
-    return [_with_terms(topic_id, t) for topic_id, t in texts.items()]
-
-
-class OpenTopics:
-    """The open topics' compared texts, kept between filings by a long-lived filer: a topic's
-    members are read again only when its title or question count has changed (a question
-    joining it is the only way its texts change), so filing does not re-read the whole ledger."""
-
-    REREAD_ALL = 200  # more changed topics than this: one query for all, not an IN list
-
-    def __init__(self) -> None:
-        self._kept: dict[int, tuple[tuple[str, int], _Candidate]] = {}
-        self.df: Counter[str] = Counter()  # topics holding each term, kept with the candidates
-
-    def candidates(self, session: Session) -> list[_Candidate]:
-        """The same candidates as ``_candidates(session)``, mostly from memory."""
-        rows = session.exec(select(LedgerTopic.id, LedgerTopic.title, LedgerTopic.question_count)
-                            .where(*_open_topics()).order_by(col(LedgerTopic.id))).all()
-        stamps = {tid: (title, count) for tid, title, count in rows}
-        stale = {tid: [title] for tid, (title, count) in stamps.items()
-                 if tid not in self._kept or self._kept[tid][0] != (title, count)}
-        if stale:
-            _member_texts(session, stale,
-                          only=None if len(stale) > self.REREAD_ALL else list(stale))
-        for tid in [t for t in self._kept if t not in stamps or t in stale]:
-            self.df.subtract(self._kept.pop(tid)[1].terms)
-        for tid, texts in stale.items():
-            self._kept[tid] = (stamps[tid], _with_terms(tid, texts))
-            self.df.update(self._kept[tid][1].terms)
-        return [self._kept[tid][1] for tid in stamps]
-
-
-def _matches(question: str, candidates: list[_Candidate], df: Counter[str] | None = None,
-             ) -> list[tuple[float, int]]:
-    """(score, topic id) of the candidates at or above the threshold, best first: the
-    topic-weighted ``similarity`` with the question's best-matching text of each topic
-    (``df``: how many of the candidates hold each term, counted here unless given)."""
-    if df is None:
-        df = Counter()
-        for c in candidates:
-            df.update(c.terms)
-    weights: dict[str, float] = {}
-
-    def w(term: str) -> float:
-        if (found := weights.get(term)) is None:
-            found = weights[term] = rarity(df[term])
-        return found
-
-    fa = features(question)
-    asked = fa.keys()
-    own = sum(v * w(t) for t, v in fa.items())
-    scored = []
-    for c in candidates:
-        if c.terms.isdisjoint(asked):
-            continue  # no text of it shares a feature: every one would score 0
-        best = 0.0
-        for text in c.texts:
-            fb = features(text)
-            shared_terms = asked & fb.keys()
-            if not shared_terms:
-                continue
-            total = own + sum(v * w(t) for t, v in fb.items())
-            if total > 0:
-                shared = sum(min(fa[t], fb[t]) * w(t) for t in shared_terms)
-                best = max(best, 2 * shared / total)
-        if best >= JOIN_THRESHOLD:
-            scored.append((best, c.topic_id))
-    return sorted(scored, key=lambda st: (-st[0], st[1]))
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Where a question would be filed, worked out in a read transaction (no write lock held
-    while every open topic is compared): the topic to join, and the newest topic compared."""
-
-    topic_id: int | None
-    score: float
-    compared_up_to: int
-    route: tuple[int | None, str | None] | None = None  # a new topic's department, and why
-
-
-def plan_filing(*, session: Session, question: QuestionLog, topics: OpenTopics | None = None,
-                ) -> Plan:
-    """Compare a question with every open topic (kept in ``topics`` between calls, if given),
-    and route it should it open one; nothing is written."""
-    newest = session.exec(select(func.max(LedgerTopic.id))).one() or 0
-    if topics is not None:
-        best = _matches(question.question, topics.candidates(session), topics.df)
-    else:
-        best = _matches(question.question, _candidates(session))
-    if best:
-        return Plan(best[0][1], best[0][0], newest)
-    return Plan(None, 0.0, newest, route(session, question))
 
 
 # --- Questions join topics --------------------------------------------------------------
@@ -178,14 +44,14 @@ def _target(session: Session, question: QuestionLog, plan: Plan | None) -> Ledge
     """The open topic the question joins, if any: the planned one, unless a topic opened since
     the plan matches better (or the planned one was closed meanwhile)."""
     if plan is None:
-        best = _matches(question.question, _candidates(session))
+        best = matches(question.question, candidates(session))
         return session.get(LedgerTopic, best[0][1]) if best else None
     planned = session.get(LedgerTopic, plan.topic_id) if plan.topic_id is not None else None
     if planned is not None and planned.status not in OPEN_STATES:
         planned, score = None, 0.0
     else:
         score = plan.score
-    newer = _matches(question.question, _candidates(session, after_id=plan.compared_up_to))
+    newer = matches(question.question, candidates(session, after_id=plan.compared_up_to))
     if newer and (planned is None or newer[0][0] > score):
         return session.get(LedgerTopic, newer[0][1])
     return planned
@@ -377,7 +243,7 @@ def close_for_publication(*, session: Session, actor: Actor, kind: str, record_i
         if topic.status != TopicStatus.CLOSED:
             targets.append(topic)
     if kind == "faq" and question_text.strip():
-        for _, found_id in _matches(question_text, _candidates(session)):
+        for _, found_id in matches(question_text, candidates(session)):
             found = session.get(LedgerTopic, found_id)
             if (all(found.id != t.id for t in targets)
                     and (department_id is ANY_DEPARTMENT

@@ -163,7 +163,7 @@ class LedgerFiler:
         import queue
         import threading
 
-        from kb.feedback.ledger import OpenTopics
+        from kb.feedback.ledger_matching import OpenTopics
 
         self.engine, self.due_days = engine, due_days
         self.topics = OpenTopics()  # only this thread files, so only it reads and keeps them
@@ -226,6 +226,7 @@ class LedgerFiler:
     def _file(self, question_id: int) -> bool:
         from kb.database.db import read_scope, session_scope
         from kb.feedback import ledger
+        from kb.feedback.ledger_matching import plan_filing
 
         # Compared with every open topic in a read (SQLite's write lock, which the requests'
         # log lines need, is held only for the short write after).
@@ -235,7 +236,7 @@ class LedgerFiler:
                 return False
             if row.answer_type not in UNANSWERED or row.topic_id is not None:
                 return True
-            plan = ledger.plan_filing(session=session, question=row, topics=self.topics)
+            plan = plan_filing(session=session, question=row, topics=self.topics)
         with session_scope(self.engine) as session:
             row = session.get(QuestionLog, question_id)
             ledger.note_question(session=session, question=row, due_days=self.due_days, plan=plan)

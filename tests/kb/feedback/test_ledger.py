@@ -12,7 +12,7 @@ from kb.feedback.models import LedgerTopic, QuestionLog, TopicStatus
 from kb.feedback.questions import log_question, record_feedback
 from kb.models import Department, FaqItem, Interpretation, Passage, Policy
 from kb.search.answers import AnswerResult
-from kb.search.text.question_match import similarity
+from kb.search.text.question_match import JOIN_THRESHOLD, similarity
 from kb.staff.audit import SYSTEM, Actor, entries
 from kb.staff.models import User
 
@@ -75,7 +75,7 @@ def department(session, name: str) -> Department:
 ])
 def test_rewordings_of_one_question_reach_the_threshold_and_others_do_not(a, b, same):
     score = similarity(a, b)
-    assert (score >= ledger.JOIN_THRESHOLD) is same, score
+    assert (score >= JOIN_THRESHOLD) is same, score
     assert similarity(b, a) == pytest.approx(score)
 
 

@@ -5,6 +5,7 @@ from collections import Counter
 from sqlmodel import Session, select
 
 from kb.database.db import session_scope
+from kb.feedback import ledger, ledger_matching
 from kb.feedback.models import QuestionLog
 from kb.feedback.questions import LedgerFiler, log_question
 from kb.search.answers import AnswerResult
@@ -47,12 +48,11 @@ def _log(engine, text: str) -> int:
 
 
 def test_a_topic_opened_after_the_plan_is_joined_not_duplicated(engine):
-    from kb.feedback import ledger
     from kb.feedback.models import LedgerTopic
 
     first, second = _log(engine, "养宠物狗怎么办证"), _log(engine, "宠物狗办证在哪里办")
     with Session(engine) as session:  # planned while the ledger is empty: "open a new topic"
-        plan = ledger.plan_filing(session=session, question=session.get(QuestionLog, second))
+        plan = ledger_matching.plan_filing(session=session, question=session.get(QuestionLog, second))
     assert plan.topic_id is None
     with session_scope(engine) as session:  # meanwhile another worker files the first question
         ledger.note_question(session=session, question=session.get(QuestionLog, first), due_days=7)
@@ -65,18 +65,17 @@ def test_a_topic_opened_after_the_plan_is_joined_not_duplicated(engine):
 
 
 def test_the_filers_kept_topics_plan_as_a_fresh_read_does_through_joins_and_closes(engine):
-    from kb.feedback import ledger
     from kb.feedback.models import LedgerTopic, TopicStatus
 
-    kept = ledger.OpenTopics()
+    kept = ledger_matching.OpenTopics()
     asked = ["养宠物狗怎么办证", "宠物狗办证在哪里办", "冷库建设有补贴吗", "冷库建设补贴怎么申请",
              "离婚需要带哪些材料", "给宠物狗办证要什么材料", "冷库补贴申请材料有哪些", "离婚材料清单"]
     for n, text in enumerate(asked):
         qid = _log(engine, text)
         with Session(engine) as session:
             question = session.get(QuestionLog, qid)
-            fresh = ledger.plan_filing(session=session, question=question)
-            from_memory = ledger.plan_filing(session=session, question=question, topics=kept)
+            fresh = ledger_matching.plan_filing(session=session, question=question)
+            from_memory = ledger_matching.plan_filing(session=session, question=question, topics=kept)
         assert from_memory == fresh, text
         with session_scope(engine) as session:
             ledger.note_question(session=session, question=session.get(QuestionLog, qid),
@@ -91,7 +90,7 @@ def test_the_filers_kept_topics_plan_as_a_fresh_read_does_through_joins_and_clos
     assert sorted(counts) != [1] * len(counts)  # some questions joined a topic
     with Session(engine) as session:
         kept.candidates(session)
-        fresh = ledger._candidates(session)
+        fresh = ledger_matching.candidates(session)
     assert +kept.df == sum((Counter(c.terms) for c in fresh), Counter())
 
 
