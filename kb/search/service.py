@@ -441,20 +441,20 @@ def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, 
     """The ``limit`` best rows with a score, best first (ties by row), by partial sort."""
     if limit <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    found = np.flatnonzero((scores > 0) & mask)  # ``scores`` is the snapshot's: never written
+    # Only rows above a cut that at least ``limit`` allowed rows reach can be among the best
+    # ``limit`` (a cut at half the best score nearly always does), so the partial sort below
+    # reads a few hundred rows, not every row with a score; ``scores`` is the snapshot's.
+    best = float(scores.max()) if len(scores) else 0.0
+    if best <= 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    for cut in (0.5 * best, 0.25 * best, 0.0):
+        found = np.flatnonzero(((scores >= cut) if cut else (scores > 0)) & mask)
+        if len(found) >= limit or not cut:
+            break
     if len(found) > limit:
-        # Partition only the rows above a cut that at least ``limit`` rows reach: the best
-        # ``limit`` are all among them (a partial sort of 100,000 rows costs 0.6 ms).
         values = scores[found]
-        best = float(values.max())
-        for cut in (0.5 * best, 0.25 * best):
-            keep = values >= cut
-            if np.count_nonzero(keep) >= limit:
-                found, values = found[keep], values[keep]
-                break
-        if len(found) > limit:
-            kth = values[np.argpartition(-values, limit - 1)[limit - 1]]
-            found = found[values >= kth]  # every row tied with the last one: ties by row
+        kth = values[np.argpartition(-values, limit - 1)[limit - 1]]
+        found = found[values >= kth]  # every row tied with the last one: ties by row
     top = found[np.lexsort((found, -scores[found]))][:limit]
     return top.astype(np.int64), scores[top].astype(np.float32)
 
