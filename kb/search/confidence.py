@@ -43,19 +43,13 @@ class Evidence:
     lexical: object  # LexicalIndex of the snapshot
 
 
-def _present(lexical, channel: str, row: int, terms: list[str]) -> np.ndarray:  # noqa: ANN001
-    """Which of ``terms`` passage ``row`` holds in ``channel``."""
-    return lexical.holds(channel, row, terms)
-
-
-def _known(lexical, channel: str, terms: list[str]) -> np.ndarray:  # noqa: ANN001
-    return lexical.live_frequencies(channel, terms) > 0
-
-
-def _idf(lexical, channel: str, terms: list[str], known: np.ndarray) -> np.ndarray:  # noqa: ANN001
-    # Live statistics, as the ranking uses; unseen terms count as maximally specific (df 1):
-    # a question about what the knowledge base lacks.
-    return np.asarray(lexical.channel_weights(channel, terms), dtype=np.float64)
+def _statistics(lexical, channel: str, terms: list[str], question: str  # noqa: ANN001
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``terms`` the knowledge base knows, and their live idf in ``channel``: the
+    ranking's statistics (unseen terms count as maximally specific, df 1: a question about
+    what the knowledge base lacks), read from the question's kept statistics when there."""
+    df = lexical.live_frequencies(channel, terms, question)
+    return df > 0, np.asarray(lexical.weights_of(df), dtype=np.float64)
 
 
 def _share(weight: np.ndarray, mask: np.ndarray) -> float:
@@ -105,8 +99,7 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
     if not grams or index >= len(ev.rows):
         return out
     row = int(ev.rows[index])
-    known = _known(lexical, "bigrams", grams)
-    w = _idf(lexical, "bigrams", grams, known)
+    known, w = _statistics(lexical, "bigrams", grams, question)
     policy_ids = ev.policy_ids[ev.rows]
     # The ranking computed every row's coverage of the question already (kept per snapshot).
     coverages = lexical.coverages(question)
@@ -116,9 +109,8 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
         out["runner_up"] = _combined(*_calibrated(ev, coverages, policy_ids, other, None))
     word_cov = 0.0
     if terms:
-        wk = _known(lexical, "words", terms)
-        word_cov = _share(_idf(lexical, "words", terms, wk),
-                          _present(lexical, "words", row, terms))
+        _, ww = _statistics(lexical, "words", terms, question)
+        word_cov = _share(ww, lexical.holds("words", row, terms, question))
     out["calibrated"] = _combined(coverage, margin)
     out["unseen"] = _share(w, ~known)  # what the knowledge base has never seen
     out["known_bigrams"] = int(known.sum())  # not a model input: for the cap in confidence()

@@ -8,7 +8,7 @@ compaction (dropping dead rows, merging segments) only saves time and memory.
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -76,10 +76,15 @@ def _tokenised(docs: list[DocText], cfg: LexicalConfig, tokenize) -> Iterator[li
 
 @dataclass
 class QueryStats:
-    """What one query needs from one snapshot, computed once: fused scores and coverages."""
+    """What one query needs from one snapshot, computed once: fused scores and coverages, and
+    for the confidence, its terms' live frequencies and the word postings read."""
 
     scores: np.ndarray
     coverages: np.ndarray
+    # channel -> term -> live document frequency
+    frequencies: dict[str, dict[str, int]] = field(default_factory=dict)
+    word_postings: Gathered | None = None
+    word_terms: dict[str, int] = field(default_factory=dict)  # term -> place in word_postings
 
 
 class LexicalIndex:
@@ -187,6 +192,7 @@ class LexicalIndex:
         qw_grams[:len(gram_counts)] = 1.0 + np.log(np.fromiter(
             gram_counts.values(), dtype=np.float64, count=len(gram_counts)))
         gb = self._gather("bigrams", bterms)
+        gw = self._gather("words", list(word_counts))
         at = {t: i for i, t in enumerate(bterms)}
         cov = self._coverages(gb, np.asarray([at[t] for t in grams], dtype=np.int64))
         # Each channel max-normalised, weighted, plus the coverage bonus, all over 1 + bonus so
@@ -195,7 +201,7 @@ class LexicalIndex:
         out, other = (bm25_scores(g, qw, self._norm[name], self._n_live, self.n_docs,
                                   self.cfg.k1, self._saturations[name])
                       for name, g, qw in (
-                          ("words", self._gather("words", list(word_counts)), qw_words),
+                          ("words", gw, qw_words),
                           ("bigrams", gb, qw_grams)))
         for s, weight in ((out, self.cfg.word_weight), (other, 1.0 - self.cfg.word_weight)):
             top = float(s.max()) if len(s) else 0.0
@@ -204,7 +210,10 @@ class LexicalIndex:
         if bonus:
             np.multiply(cov, bonus / (1.0 + bonus), out=other)
             out += other
-        found = QueryStats(out, cov)
+        found = QueryStats(out, cov, {
+            "words": dict(zip(word_counts, gw.df.tolist(), strict=True)),
+            "bigrams": dict(zip(bterms, gb.df.tolist(), strict=True))},
+            gw, {t: i for i, t in enumerate(word_counts)})
         if len(self._cache) >= QUERY_CACHE:
             self._cache.pop(next(iter(self._cache)), None)
         self._cache[query] = found
@@ -244,16 +253,33 @@ class LexicalIndex:
         """The bigram channel's live idf of each term (unseen terms count as maximally specific)."""
         return self._weights(self._gather("bigrams", list(terms), postings=False).df)
 
-    def live_frequencies(self, name: str, terms: list[str]) -> np.ndarray:
-        """How many live passages hold each of ``terms`` in channel ``name``."""
+    def live_frequencies(self, name: str, terms: list[str], query: str | None = None
+                         ) -> np.ndarray:
+        """How many live passages hold each of ``terms`` in channel ``name`` (``query``: a query
+        just scored, whose terms' frequencies are kept with its statistics)."""
+        kept = self._cache.get(query) if query is not None else None
+        if kept is not None:
+            known = kept.frequencies.get(name, {})
+            if all(t in known for t in terms):
+                return np.fromiter((known[t] for t in terms), dtype=np.int64, count=len(terms))
         return self._gather(name, list(terms), postings=False).df
+
+    def weights_of(self, df: np.ndarray) -> np.ndarray:
+        """The live idf of terms with these live frequencies (unseen: maximally specific)."""
+        return self._weights(np.asarray(df))
 
     def channel_weights(self, name: str, terms: list[str]) -> np.ndarray:
         """Channel ``name``'s live idf of each term (unseen terms count as maximally specific)."""
         return self._weights(self.live_frequencies(name, terms))
 
-    def holds(self, name: str, row: int, terms: list[str]) -> np.ndarray:
-        """For each of ``terms``, whether row ``row`` holds it in channel ``name``."""
+    def holds(self, name: str, row: int, terms: list[str], query: str | None = None
+              ) -> np.ndarray:
+        """For each of ``terms``, whether row ``row`` holds it in channel ``name`` (``query``: a
+        query just scored, whose word postings are kept with its statistics)."""
+        kept = self._cache.get(query) if query is not None and name == "words" else None
+        if (kept is not None and kept.word_postings is not None
+                and all(t in kept.word_terms for t in terms)):
+            return self._held(kept.word_postings, row, [kept.word_terms[t] for t in terms])
         out = np.zeros(len(terms), dtype=bool)
         seg = int(np.searchsorted(self.offsets, row, side="right")) - 1
         if seg < 0 or not self.alive[row]:
@@ -266,6 +292,20 @@ class LexicalIndex:
                 rows = tf.indices[tf.indptr[col]:tf.indptr[col + 1]]
                 j = np.searchsorted(rows, local)
                 out[i] = j < len(rows) and rows[j] == local
+        return out
+
+    def _held(self, g: Gathered, row: int, places: list[int]) -> np.ndarray:
+        """Which of the gathered terms at ``places`` row ``row`` holds, from the postings read."""
+        seg = int(np.searchsorted(self.offsets, row, side="right")) - 1
+        out = np.zeros(len(places), dtype=bool)
+        if seg < 0 or not self.alive[row]:
+            return out
+        part = g.parts[seg][2]
+        hits = np.flatnonzero(part.rows == row - self.offsets[seg])  # one per term held
+        if len(hits):
+            starts = np.cumsum([0] + [e - s for _, s, e in part.spans])
+            held = {part.spans[i][0] for i in np.searchsorted(starts, hits, side="right") - 1}
+            out[:] = [p in held for p in places]
         return out
 
     def question_similarities(self, query: str, questions: list[str]) -> np.ndarray:
