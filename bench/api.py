@@ -109,7 +109,7 @@ class Peer:
     def __init__(self, texts: list[str]) -> None:
         import bm25s
 
-        from kb.search.text.tokenize import words
+        from bench.peers import jieba_words as words
 
         self.words = words
         self.retriever = bm25s.BM25(k1=0.5, b=0.9)

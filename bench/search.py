@@ -139,7 +139,7 @@ class Peer:
     def __init__(self, engine, folder: Path, k1: float = 0.5, b: float = 0.9) -> None:  # noqa: ANN001
         import bm25s
 
-        from kb.search.text.tokenize import words
+        from bench.peers import jieba_words as words
 
         self.words, self.bm25s = words, bm25s
         folder = folder / f"bm25s-{k1}-{b}"

@@ -1,14 +1,10 @@
 """The word channel's tokeniser: jieba's search mode, spelt out over a cut shared with the
 corrections, must cut exactly as jieba's own ``cut_for_search`` does."""
 
+from bench.peers import jieba_words
 from bench.search import generate
 from kb.demo import demo_files
-from kb.search.text.tokenize import STOPWORDS, _jieba, cut, normalize, words
-
-
-def _jieba_search_mode(text: str) -> list[str]:
-    kept = (w.strip() for w in _jieba().cut_for_search(normalize(text)))
-    return [w for w in kept if w and w not in STOPWORDS and any(c.isalnum() for c in w)]
+from kb.search.text.tokenize import cut, normalize, words
 
 
 def test_words_are_jiebas_search_mode_on_policy_text_and_questions():
@@ -18,7 +14,7 @@ def test_words_are_jiebas_search_mode_on_policy_text_and_questions():
     texts += ["高心技术企业认定奖励多少？", "ＡＢＣ２０２４年 稳岗返还", "  ", "what subsidies"]
     assert len(texts) > 2000
     for text in texts:
-        assert words(text) == _jieba_search_mode(text), text
+        assert words(text) == jieba_words(text), text  # jieba's own cut_for_search
 
 
 def test_the_precise_cut_is_shared_and_rejoins_into_the_text():
