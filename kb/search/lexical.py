@@ -198,11 +198,7 @@ class LexicalIndex:
         # Each channel max-normalised, weighted, plus the coverage bonus, all over 1 + bonus so
         # the fused score stays in [0, 1]; in place, each array written once or twice.
         bonus = self.cfg.coverage_bonus
-        out, other = (bm25_scores(g, qw, self._norm[name], self._n_live, self.n_docs,
-                                  self.cfg.k1, self._saturations[name])
-                      for name, g, qw in (
-                          ("words", gw, qw_words),
-                          ("bigrams", gb, qw_grams)))
+        out, other = self._bm25("words", gw, qw_words), self._bm25("bigrams", gb, qw_grams)
         for s, weight in ((out, self.cfg.word_weight), (other, 1.0 - self.cfg.word_weight)):
             top = float(s.max()) if len(s) else 0.0
             s *= weight / top / (1.0 + bonus) if top > 0 else 0.0
@@ -218,6 +214,10 @@ class LexicalIndex:
             self._cache.pop(next(iter(self._cache)), None)
         self._cache[query] = found
         return found
+
+    def _bm25(self, name: str, g: Gathered, qw: np.ndarray) -> np.ndarray:
+        return bm25_scores(g, qw, self._norm[name], self._n_live, self.n_docs, self.cfg.k1,
+                           self._saturations[name])
 
     def _coverages(self, g: Gathered, grams: np.ndarray) -> np.ndarray:
         """Share of the query's bigram weight each row holds; ``grams``: their places in ``g``."""
