@@ -10,7 +10,8 @@ from kb.errors import InvalidInput
 from kb.library.filters import Filters
 from kb.models import FaqItem
 from kb.search.confidence import Evidence, confidence
-from kb.search.faq import FaqMatch, best_faq, lexical_pool
+from kb.search.faq import FaqMatch, best_faq
+from kb.search.faq import pool as faq_pool
 from kb.search.intent import asks_validity, has_chinese, is_vague, validity_topic, years
 from kb.search.service import Candidates, Hit, Ranked, Searcher
 from kb.search.spelling import vocabulary_of
@@ -211,10 +212,10 @@ def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int, thre
     if related_threshold is None:
         related_threshold = searcher.settings.related_threshold
     ranked = searcher.fused(cands, limit=max(50, k * 10))
-    faq_rows = lexical_pool(cands)  # their questions are read with the hits' citations
+    faq_rows = faq_pool(searcher, q, cands, filters)  # read with the hits' citations
     hits = searcher.group(ranked, k=k, per_policy=2,
                           prefetch=cands.snap.table.passage_ids[faq_rows].tolist())
-    match = best_faq(searcher, q, cands, filters=filters)
+    match = best_faq(searcher, q, cands, filters=filters, rows=faq_rows)
     asked = asked or q
     result = AnswerResult(query=asked, answer=None, confidence=0.0, hits=hits, threshold=threshold,
                           faq_threshold=faq_threshold, faq_match=match,

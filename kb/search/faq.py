@@ -36,22 +36,26 @@ def question_similarity(weights_of, query: str, question: str) -> float:  # noqa
     return 2 * sum(w[t] for t in q & f) / total if total > 0 else 0.0
 
 
-def lexical_pool(cands) -> list[int]:  # noqa: ANN001
-    """Rows of the FAQ passages among the best lexical candidates."""
+def pool(searcher, query: str, cands, filters: Filters | None = None) -> list[int]:  # noqa: ANN001
+    """Rows of the FAQ passages to compare with the question: those among the best lexical
+    candidates and, with a model, the nearest FAQ questions by vector."""
+    table = cands.snap.table
     top = cands.lex_rows[:LEXICAL_POOL]
-    return top[cands.snap.table.faq[top]].tolist()
-
-
-def best_faq(searcher, query: str, cands, *,  # noqa: ANN001
-             filters: Filters | None = None) -> FaqMatch | None:
-    """The closest FAQ question among the candidates, scored lexically and, with a model, by vector."""
-    table, lexical = cands.snap.table, cands.snap.lexical
-    rows = lexical_pool(cands)
-    dense = searcher.questions is not None and searcher.setting.mode != "lexical"
-    if dense:
+    rows = top[table.faq[top]].tolist()
+    if searcher.questions is not None and searcher.setting.mode != "lexical":
         mask = table.mask(filters)
         ids, _ = searcher.questions.search(query, DENSE_POOL)
         rows += [int(r) for r in table.rows_of(ids) if r >= 0 and mask[r] and int(r) not in rows]
+    return rows
+
+
+def best_faq(searcher, query: str, cands, *,  # noqa: ANN001
+             filters: Filters | None = None, rows: list[int] | None = None) -> FaqMatch | None:
+    """The closest FAQ question among the candidates, scored lexically and, with a model, by
+    vector (``rows``: the ``pool`` when the caller has it already)."""
+    table, lexical = cands.snap.table, cands.snap.lexical
+    rows = pool(searcher, query, cands, filters) if rows is None else list(rows)
+    dense = searcher.questions is not None and searcher.setting.mode != "lexical"
     if not rows:
         return None
     ids = np.asarray([int(table.passage_ids[r]) for r in rows], dtype=np.int64)

@@ -38,14 +38,16 @@ class RowTable:
         # JSON on every publish would cost more than the rest of the refresh).
         self.themes_loader: Callable[[], dict[int, set[str]]] = dict
         self._themes: dict[int, set[str]] | None = None
-        self._row_of: dict[int, int] = {}
+        # Passage id -> live row, -1 for none: an array indexed by id (ids are the database's
+        # small integers), so a batch of ids is looked up at once and a copy is one memcpy.
+        self._row_of = np.full(0, -1, dtype=np.int32)
 
     def copy(self) -> "RowTable":
         """A table a refresh may change while searches keep reading this one."""
         other = RowTable()
         other.__dict__.update(self.__dict__)
         other.alive = self.alive.copy()  # the one array changed in place (kill)
-        other._row_of = dict(self._row_of)
+        other._row_of = self._row_of.copy()
         return other
 
     def __len__(self) -> int:
@@ -63,12 +65,18 @@ class RowTable:
 
     def row_of(self, passage_id: int) -> int | None:
         """The live row holding ``passage_id``, if any."""
-        return self._row_of.get(passage_id)
+        if not 0 <= passage_id < len(self._row_of):
+            return None
+        row = int(self._row_of[passage_id])
+        return row if row >= 0 else None
 
     def rows_of(self, passage_ids: np.ndarray) -> np.ndarray:
         """Rows of passage ids (-1 where not live)."""
-        return np.fromiter((self._row_of.get(int(i), -1) for i in passage_ids), dtype=np.int64,
-                           count=len(passage_ids))
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        out = np.full(len(ids), -1, dtype=np.int64)
+        inside = (ids >= 0) & (ids < len(self._row_of))
+        out[inside] = self._row_of[ids[inside]]
+        return out
 
     def append(self, passage_ids: np.ndarray, policy_ids: np.ndarray, faq: np.ndarray) -> None:
         """Add rows at the end (a new base starts from an empty table)."""
@@ -77,15 +85,26 @@ class RowTable:
         self.policy_ids = np.concatenate([self.policy_ids, policy_ids.astype(np.int64)])
         self.alive = np.concatenate([self.alive, np.ones(len(passage_ids), dtype=bool)])
         self.faq = np.concatenate([self.faq, faq.astype(bool)])
-        self._row_of.update(zip(passage_ids.tolist(), range(start, len(self.passage_ids)),
-                                strict=True))
+        self._map(passage_ids.astype(np.int64), np.arange(start, len(self.passage_ids)))
+
+    def _map(self, passage_ids: np.ndarray, rows: np.ndarray) -> None:
+        """Point ``passage_ids`` at ``rows`` (the id array grows, with room, as ids do)."""
+        if len(passage_ids) == 0:
+            return
+        top = int(passage_ids.max()) + 1
+        if top > len(self._row_of):
+            grown = np.full(max(top, len(self._row_of) * 5 // 4), -1, dtype=np.int32)
+            grown[:len(self._row_of)] = self._row_of
+            self._row_of = grown
+        self._row_of[passage_ids] = rows
 
     def kill(self, passage_ids: np.ndarray) -> None:
         """Mark removed passages' rows dead; they score zero until the next base rebuild."""
-        for pid in passage_ids.tolist():
-            row = self._row_of.pop(pid, None)
-            if row is not None:
-                self.alive[row] = False
+        ids = np.asarray(passage_ids, dtype=np.int64)
+        ids = ids[(ids >= 0) & (ids < len(self._row_of))]
+        rows = self._row_of[ids]
+        self.alive[rows[rows >= 0]] = False
+        self._row_of[ids] = -1
 
     def set_policies(self, facts: dict[int, PolicyFacts], *,
                      only: np.ndarray | None = None) -> None:
@@ -126,8 +145,7 @@ class RowTable:
         other.factor = self.factor[pick]
         other.themes_loader = self.themes_loader
         alive_rows = np.nonzero(other.alive)[0]
-        other._row_of = dict(zip(other.passage_ids[alive_rows].tolist(), alive_rows.tolist(),
-                                 strict=True))
+        other._map(other.passage_ids[alive_rows], alive_rows)
         return other
 
     def mask(self, filters: Filters | None) -> np.ndarray:
