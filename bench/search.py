@@ -289,6 +289,7 @@ def run_mode(mode: str, work: Path, model: str, questions: list[str], seed: int,
     current, peak = rss_mb()  # before the peer and the recall check, which hold their own copies
     peer = Peer(engine, work) if with_peer else None
     figures = measure(s, questions, peer)
+    figures["saturations_mb"] = s.lexical.cache_bytes / 2**20  # kept while answering
     publishes = publish_latency(s, engine, seed)
     figures["publish_ms"] = statistics.median(publishes)
     figures["publish_max_ms"] = max(publishes)
@@ -375,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{r['mode']}: in its asks, query encode {d['encode_ms']:.2f} ms + faiss "
                   f"{d['faiss_ms']:.2f} ms = {d['both_ms']:.2f} ms (medians per question); "
                   f"p50 {r['p50']:.2f} ms, {added}")
+    for r in rows:
+        print(f"{r['mode']}: BM25 saturations kept after the questions: {r['saturations_mb']:.0f} MB "
+              "(on top of the RSS above)")
     print(f"\n{args.queries} questions, {args.passages:,} passages, seed {args.seed}, model "
           f"{args.model}; publish→hit: median (max) of 5 publishes, not counting the ≤100 ms interval at which processes poll; "
           "'open s' is loading the saved indexes (or building them on a first run).")

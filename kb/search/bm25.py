@@ -194,6 +194,11 @@ class Saturations:
         self._kept: dict[tuple[int, int, int], np.ndarray] = {}
         self._left = budget
 
+    @property
+    def kept_bytes(self) -> int:
+        """Memory the kept saturations hold."""
+        return sum(x.nbytes for x in list(self._kept.values()))
+
     def of(self, segment: int, part: Part, at: int, span: tuple[int, int, int],
            norm: np.ndarray) -> np.ndarray:
         """The saturations of one term's postings (``at``: where they start in ``part``)."""

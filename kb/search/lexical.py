@@ -215,6 +215,11 @@ class LexicalIndex:
         self._cache[query] = found
         return found
 
+    @property
+    def cache_bytes(self) -> int:
+        """Memory this snapshot's kept BM25 saturations hold (bounded by SATURATION_BUDGET)."""
+        return sum(s.kept_bytes for s in self._saturations.values())
+
     def _bm25(self, name: str, g: Gathered, qw: np.ndarray) -> np.ndarray:
         return bm25_scores(g, qw, self._norm[name], self._n_live, self.n_docs, self.cfg.k1,
                            self._saturations[name])
