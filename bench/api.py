@@ -160,10 +160,10 @@ def in_process(env: dict[str, str]):  # noqa: ANN201
 def run(base: str, questions: list[str], warmup: int, searcher=None, peer: Peer | None = None,  # noqa: ANN001
         ) -> dict[str, list[float]]:
     """Latencies in ms of each question over HTTP (one keep-alive connection), in process and by
-    the peer, one after another for each question."""
+    the peer, one after another for each question, and of an empty request after each."""
     from kb.search.answers import ask
 
-    times: dict[str, list[float]] = {"api": [], "ask": [], "bm25s": []}
+    times: dict[str, list[float]] = {"api": [], "ask": [], "bm25s": [], "empty": []}
     with httpx.Client(base_url=base, timeout=30) as client:
         for i in range(warmup):
             q = questions[i % len(questions)]
@@ -177,6 +177,10 @@ def run(base: str, questions: list[str], warmup: int, searcher=None, peer: Peer 
             res = client.post("/api/ask", json={"question": q, "channel": "api"})
             times["api"].append((time.perf_counter() - t0) * 1000)
             res.raise_for_status()
+            # The floor under any answer: an empty request (a 404) on the same connection.
+            t0 = time.perf_counter()
+            client.get("/api/no-such-thing")
+            times["empty"].append((time.perf_counter() - t0) * 1000)
             if searcher is not None:
                 t0 = time.perf_counter()
                 ask(searcher=searcher, question=q, threshold=0.3)
@@ -227,13 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(questions)} questions, {what}; POST /api/ask on one keep-alive connection to "
           "uvicorn (1 worker), ask in this process and bm25s, interleaved question by question")
     print(f"  {'':14}{'median ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
-    for label, key in (("POST /api/ask", "api"), ("ask in process", "ask"), ("bm25s", "bm25s")):
+    for label, key in (("POST /api/ask", "api"), ("ask in process", "ask"), ("bm25s", "bm25s"),
+                       ("empty GET 404", "empty")):
         t = times[key]
         if t:
             print(f"  {label:14}{statistics.median(t):10.2f}{percentile(t, 95):10.2f}"
                   f"{percentile(t, 99):10.2f}")
     api, inproc = statistics.median(times["api"]), statistics.median(times["ask"])
-    print(f"  POST /api/ask ÷ ask median: {api / inproc:.2f} (target ≤ 1.5)")
+    empty = statistics.median(times["empty"])
+    print(f"  POST /api/ask ÷ ask median: {api / inproc:.2f} (target ≤ 1.5); over HTTP beyond the "
+          f"answer: {api - inproc:.2f} ms, of which an empty request takes {empty:.2f} ms")
     if times["bm25s"]:
         print(f"  POST /api/ask ÷ bm25s median: {api / statistics.median(times['bm25s']):.2f} "
               "(target on the eval corpora ≤ 3)")
