@@ -132,6 +132,14 @@ class Part:
     tf: np.ndarray
     df: np.ndarray  # live document frequency of each term in this segment
 
+    def terms_held(self, row: int) -> set[int]:
+        """The term indexes whose postings hold local row ``row`` (one posting per term at most)."""
+        at = np.flatnonzero(self.rows == row)
+        if len(at) == 0:
+            return set()
+        starts = np.cumsum([0] + [e - s for _, s, e in self.spans])
+        return {self.spans[i][0] for i in np.searchsorted(starts, at, side="right") - 1}
+
     def per_posting(self, term_values: np.ndarray) -> np.ndarray:
         """``term_values[term]`` for each posting, in posting order."""
         return np.repeat(term_values[[j for j, _, _ in self.spans]],

@@ -81,10 +81,8 @@ class QueryStats:
 
     scores: np.ndarray
     coverages: np.ndarray
-    # channel -> term -> live document frequency
-    frequencies: dict[str, dict[str, int]] = field(default_factory=dict)
-    word_postings: Gathered | None = None
-    word_terms: dict[str, int] = field(default_factory=dict)  # term -> place in word_postings
+    # channel -> (its postings of the query's terms, term -> place in them)
+    gathered: dict[str, tuple[Gathered, dict[str, int]]] = field(default_factory=dict)
 
 
 class LexicalIndex:
@@ -206,10 +204,8 @@ class LexicalIndex:
         if bonus:
             np.multiply(cov, bonus / (1.0 + bonus), out=other)
             out += other
-        found = QueryStats(out, cov, {
-            "words": dict(zip(word_counts, gw.df.tolist(), strict=True)),
-            "bigrams": dict(zip(bterms, gb.df.tolist(), strict=True))},
-            gw, {t: i for i, t in enumerate(word_counts)})
+        found = QueryStats(out, cov, {"words": (gw, {t: i for i, t in enumerate(word_counts)}),
+                                      "bigrams": (gb, at)})
         if len(self._cache) >= QUERY_CACHE:
             self._cache.pop(next(iter(self._cache)), None)
         self._cache[query] = found
@@ -258,36 +254,41 @@ class LexicalIndex:
         """The bigram channel's live idf of each term (unseen terms count as maximally specific)."""
         return self._weights(self._gather("bigrams", list(terms), postings=False).df)
 
+    def _kept(self, query: str | None, name: str, terms: list[str]
+              ) -> tuple[Gathered, list[int]] | None:
+        """The postings of ``terms`` that scoring ``query`` read, and their places, if it holds
+        them all (a query just scored keeps what it read with its statistics)."""
+        stats = self._cache.get(query) if query is not None else None
+        found = stats.gathered.get(name) if stats is not None else None
+        if found is None or not all(t in found[1] for t in terms):
+            return None
+        return found[0], [found[1][t] for t in terms]
+
     def live_frequencies(self, name: str, terms: list[str], query: str | None = None
                          ) -> np.ndarray:
         """How many live passages hold each of ``terms`` in channel ``name`` (``query``: a query
-        just scored, whose terms' frequencies are kept with its statistics)."""
-        kept = self._cache.get(query) if query is not None else None
+        just scored, whose reads are reused)."""
+        kept = self._kept(query, name, terms)
         if kept is not None:
-            known = kept.frequencies.get(name, {})
-            if all(t in known for t in terms):
-                return np.fromiter((known[t] for t in terms), dtype=np.int64, count=len(terms))
+            return kept[0].df[kept[1]]
         return self._gather(name, list(terms), postings=False).df
 
     def weights_of(self, df: np.ndarray) -> np.ndarray:
         """The live idf of terms with these live frequencies (unseen: maximally specific)."""
         return self._weights(np.asarray(df))
 
-    def channel_weights(self, name: str, terms: list[str]) -> np.ndarray:
-        """Channel ``name``'s live idf of each term (unseen terms count as maximally specific)."""
-        return self._weights(self.live_frequencies(name, terms))
-
     def holds(self, name: str, row: int, terms: list[str], query: str | None = None
               ) -> np.ndarray:
         """For each of ``terms``, whether row ``row`` holds it in channel ``name`` (``query``: a
-        query just scored, whose word postings are kept with its statistics)."""
-        kept = self._cache.get(query) if query is not None and name == "words" else None
-        if (kept is not None and kept.word_postings is not None
-                and all(t in kept.word_terms for t in terms)):
-            return self._held(kept.word_postings, row, [kept.word_terms[t] for t in terms])
+        query just scored, whose postings read are searched instead of the index)."""
         out = np.zeros(len(terms), dtype=bool)
         seg = int(np.searchsorted(self.offsets, row, side="right")) - 1
         if seg < 0 or not self.alive[row]:
+            return out
+        kept = self._kept(query, name, terms)
+        if kept is not None:
+            held = kept[0].parts[seg][2].terms_held(row - self.offsets[seg])
+            out[:] = [place in held for place in kept[1]]
             return out
         postings, local = self.segments[seg][name], row - self.offsets[seg]
         tf = postings.tf
@@ -297,20 +298,6 @@ class LexicalIndex:
                 rows = tf.indices[tf.indptr[col]:tf.indptr[col + 1]]
                 j = np.searchsorted(rows, local)
                 out[i] = j < len(rows) and rows[j] == local
-        return out
-
-    def _held(self, g: Gathered, row: int, places: list[int]) -> np.ndarray:
-        """Which of the gathered terms at ``places`` row ``row`` holds, from the postings read."""
-        seg = int(np.searchsorted(self.offsets, row, side="right")) - 1
-        out = np.zeros(len(places), dtype=bool)
-        if seg < 0 or not self.alive[row]:
-            return out
-        part = g.parts[seg][2]
-        hits = np.flatnonzero(part.rows == row - self.offsets[seg])  # one per term held
-        if len(hits):
-            starts = np.cumsum([0] + [e - s for _, s, e in part.spans])
-            held = {part.spans[i][0] for i in np.searchsorted(starts, hits, side="right") - 1}
-            out[:] = [p in held for p in places]
         return out
 
     def question_similarities(self, query: str, questions: list[str]) -> np.ndarray:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlmodel import Session, select
@@ -20,10 +19,6 @@ from kb.library.index_state import changes_since
 from kb.models import Passage, PassageKind, Policy, Status
 from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, doc_tokens
 from kb.search.rows import PolicyFacts, RowTable
-
-if TYPE_CHECKING:
-    pass
-
 
 
 @dataclass(frozen=True)

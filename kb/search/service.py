@@ -248,15 +248,18 @@ class Searcher:
             version=version, cfg=self.cfg, dense=self.dense, questions=self.questions,
             texts=self._texts, question_texts=self._questions, themes=self._themes)
 
+    def _needs_compaction(self, snap: Snapshot | None) -> bool:
+        return snap is not None and refresh.needs_compaction(
+            snap.lexical, delta_min=self.DELTA_MIN, delta_fraction=self.DELTA_FRACTION,
+            max_segments=self.MAX_SEGMENTS)
+
     def _maybe_compact(self) -> None:
         """Merge the segments into a new base when they have grown, off the question path."""
         snap = self.snap
-        if snap is None or not refresh.needs_compaction(
-                snap.lexical, delta_min=self.DELTA_MIN, delta_fraction=self.DELTA_FRACTION,
-                max_segments=self.MAX_SEGMENTS):
+        if not self._needs_compaction(snap):
             return
         if self._compactor is not None and self._compactor.is_alive():
-            return
+            return  # it merges what grew meanwhile too, before it ends
         if not self.COMPACT_IN_BACKGROUND:
             self._compact(snap)
             return
@@ -265,20 +268,24 @@ class Searcher:
         self._compactor.start()
 
     def _compact(self, snap: Snapshot) -> None:
-        """Merge ``snap``'s segments, then swap the result in with whatever came after ``snap``."""
-        t0 = time.perf_counter()
-        try:
-            merged, kept = snap.lexical.compacted()
-            with self._lock:
-                now = self.snap
-                if now is None or now.generation != snap.generation:
-                    return  # rebuilt meanwhile: this merge is stale
-                self._generation += 1
-                self.snap = refresh.after_compaction(now, snap, merged, kept, self.cfg,
-                                                     self._generation)
-            self._save(merged, snap.table.compacted(kept, len(snap.table)), t0)
-        except Exception:  # a failed merge costs speed only: the segments still answer exactly
-            log.exception("merging the lexical index segments failed")
+        """Merge ``snap``'s segments, swap the result in with whatever came after ``snap``, and
+        go on while the segments published during a merge call for another."""
+        while snap is not None:
+            t0 = time.perf_counter()
+            try:
+                merged, kept = snap.lexical.compacted()
+                with self._lock:
+                    now = self.snap
+                    if now is None or now.generation != snap.generation:
+                        return  # rebuilt meanwhile: this merge is stale
+                    self._generation += 1
+                    self.snap = refresh.after_compaction(now, snap, merged, kept, self.cfg,
+                                                         self._generation)
+                self._save(merged, snap.table.compacted(kept, len(snap.table)), t0)
+            except Exception:  # a failed merge costs speed only: the segments still answer
+                log.exception("merging the lexical index segments failed")
+                return
+            snap = self.snap if self._needs_compaction(self.snap) else None
 
     def _texts(self, ids: np.ndarray) -> list[str]:
         with Session(self.engine) as session:
@@ -447,10 +454,12 @@ def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, 
     best = float(scores.max()) if len(scores) else 0.0
     if best <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    for cut in (0.5 * best, 0.25 * best, 0.0):
-        found = np.flatnonzero(((scores >= cut) if cut else (scores > 0)) & mask)
-        if len(found) >= limit or not cut:
+    for cut in (0.5 * best, 0.25 * best):
+        found = np.flatnonzero((scores >= cut) & mask)
+        if len(found) >= limit:
             break
+    else:
+        found = np.flatnonzero((scores > 0) & mask)
     if len(found) > limit:
         values = scores[found]
         kth = values[np.argpartition(-values, limit - 1)[limit - 1]]

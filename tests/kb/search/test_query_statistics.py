@@ -5,7 +5,7 @@ removed."""
 import numpy as np
 
 from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, tokens_of
-from kb.search.text.tokenize import words
+from kb.search.text.tokenize import bigrams, words
 
 CFG = LexicalConfig()
 BASE = ["高新技术企业认定奖励标准", "企业研发费用加计扣除政策", "稳岗返还申请材料", "外贸企业参加境外展会补助",
@@ -21,16 +21,18 @@ def _index() -> LexicalIndex:
     return index.with_alive(alive)
 
 
-def test_kept_word_postings_say_which_rows_hold_the_words():
+def test_kept_postings_say_which_rows_hold_the_terms():
     index = _index()
     for question in ("高新技术企业研发奖励多少", "技术改造设备补助怎么申请", "企业参加展会有补贴吗"):
         index.stats(question)
-        terms = list(dict.fromkeys(words(question)))
-        for row in range(index.n_docs):
-            kept = index.holds("words", row, terms, question)
-            read = index.holds("words", row, terms)
-            assert kept.tolist() == read.tolist(), (question, row)
-        assert any(index.holds("words", r, terms, question).any() for r in range(index.n_docs))
+        for channel, terms in (("words", list(dict.fromkeys(words(question)))),
+                               ("bigrams", list(dict.fromkeys(bigrams(question))))):
+            for row in range(index.n_docs):
+                kept = index.holds(channel, row, terms, question)
+                read = index.holds(channel, row, terms)
+                assert kept.tolist() == read.tolist(), (question, channel, row)
+            assert any(index.holds(channel, r, terms, question).any()
+                       for r in range(index.n_docs))
 
 
 def test_kept_frequencies_are_the_live_ones():
@@ -40,5 +42,6 @@ def test_kept_frequencies_are_the_live_ones():
     terms = list(dict.fromkeys(words(question)))
     kept = index.live_frequencies("words", terms, question)
     assert kept.tolist() == index.live_frequencies("words", terms).tolist()
-    assert np.array_equal(index.weights_of(kept), index.channel_weights("words", terms))
+    assert np.array_equal(index.weights_of(kept),
+                          index.weights_of(index.live_frequencies("words", terms)))
     assert kept.max() > 0
