@@ -11,21 +11,20 @@ import importlib.util
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import resources
 
 import numpy as np
-from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from kb.config import Settings
 from kb.library.filters import Filters
 from kb.library.index_state import current_version, database_identity
-from kb.models import FaqItem, Interpretation, Passage, Policy, Status
+from kb.models import Passage, Policy, Status
 from kb.search import refresh
+from kb.search.citations import Citations, Hit
 from kb.search.fusion import LEXICAL, FusionSetting, fuse
 from kb.search.lexical import DocText, LexicalConfig, LexicalIndex
 from kb.search.refresh import Snapshot, columns, fetch, published, published_ids
@@ -60,30 +59,6 @@ class Ranked:
     snap: Snapshot
 
 
-@dataclass
-class Hit:
-    """One ranked passage with its citation."""
-
-    passage_id: int
-    policy_id: int
-    title: str
-    doc_number: str | None
-    section: str
-    heading: str
-    kind: str
-    text: str
-    score: float
-    validity: str
-    superseded_by: dict | None = None
-    meta: dict = field(default_factory=dict)
-    faq_id: int | None = None
-    signoff: dict | None = None  # 拟稿人 / 审核人 / 发布人 of the record the passage comes from
-
-    def to_dict(self) -> dict:
-        """JSON-ready form."""
-        return asdict(self)
-
-
 def _tokenizer_fingerprint() -> str:
     data = resources.files("kb.search.text").joinpath("userdict.txt").read_bytes()
     return hashlib.sha256(data).hexdigest()[:16]
@@ -103,7 +78,6 @@ class Searcher:
     DELTA_FRACTION = 0.1  # ... or this share of the base, whichever is larger ...
     MAX_SEGMENTS = 8  # ... or there are more segments than this (each costs a little per query)
     COMPACT_IN_BACKGROUND = True  # tests set False to merge at once
-    CITED_MAX = 20_000  # citation rows kept per index version (clause texts: tens of MB at most)
 
     def __init__(self, engine: Engine, settings: Settings, cfg: LexicalConfig | None = None, *,
                  encoder=None, setting: FusionSetting | None = None) -> None:  # noqa: ANN001
@@ -126,9 +100,7 @@ class Searcher:
         self.questions = None  # SemanticChannel over FAQ questions
         self.setting = LEXICAL
         self._identity: str | None = None  # the database's, read when the indexes are opened
-        # Citation rows read at an index version (every change to what a hit cites moves the
-        # version): passage id → row. Replaced whole when the version moves.
-        self._cited: dict[int, object] = {}
+        self.citations = Citations(engine)  # read at this index version
 
     # --- following the database ----------------------------------------------------------
 
@@ -175,7 +147,7 @@ class Searcher:
                 if not force and version == self.version and self.snap is not None:
                     return
                 # Before the new snapshot is in: a hit read from here on is read anew.
-                self._cited = {}
+                self.citations.forget()
                 full = self.snap is None or force
                 if full:
                     self._open(session, rebuild=force)
@@ -360,49 +332,16 @@ class Searcher:
         picked = [i for group in groups.values() for i in group][:k]
         ids = [int(table.passage_ids[ranked.rows[i]]) for i in picked]
         if prefetch:
-            self._citations(ids + prefetch)
+            self.citations.rows(ids + prefetch)
         return self.hits(ids, [float(ranked.scores[i]) for i in picked])
 
     def hits(self, passage_ids: list[int], scores: list[float]) -> list[Hit]:
-        """Hits with citations for passage ids (passages deleted meanwhile are skipped).
-
-        Read from the database once per index version (a publish moves it, so it shows in the
-        next answer), at most one Core query per call.
-        """
-        if not passage_ids:
-            return []
-        found = self._citations(passage_ids)
-        hits = []
-        for pid, score in zip(passage_ids, scores, strict=True):
-            r = found.get(pid)
-            if r is None:
-                continue  # deleted since the index was loaded; the next refresh drops it
-            hits.append(Hit(
-                passage_id=r.id, policy_id=r.policy_id, title=r.title, doc_number=r.doc_number,
-                section=r.section, heading=r.heading, kind=r.kind, text=r.text,
-                score=round(score, 4), validity=r.validity,
-                superseded_by={"policy_id": r.newer_id, "title": r.newer_title,
-                               "doc_number": r.newer_doc_number} if r.newer_id else None,
-                meta=r.meta, faq_id=r.faq_id, signoff=_signoff(r)))
-        return hits
-
-    def _citations(self, passage_ids) -> dict:  # noqa: ANN001
-        """The citation rows of ``passage_ids`` that exist, from this version's rows or read."""
-        cited = self._cited  # this version's: a refresh meanwhile replaces it, never clears it
-        missing = [int(i) for i in passage_ids if int(i) not in cited]
-        if missing:
-            if len(cited) + len(missing) > self.CITED_MAX:
-                cited = self._cited = {}
-            with self.engine.connect() as conn:
-                for start in range(0, len(missing), 900):  # SQLite's bound-parameter limit
-                    cited.update((row.id, row) for row in conn.execute(
-                        _CITATIONS, {"ids": missing[start:start + 900]}))
-        return {int(i): cited[int(i)] for i in passage_ids if int(i) in cited}
+        """Hits with citations for passage ids (passages deleted meanwhile are skipped)."""
+        return self.citations.hits(passage_ids, scores)
 
     def passage_headings(self, passage_ids: np.ndarray) -> dict[int, str]:
         """Headings (for FAQ passages: the question) of published passages, by passage id."""
-        return {pid: row.heading for pid, row in self._citations(passage_ids).items()
-                if row.status == Status.PUBLISHED}
+        return self.citations.headings(passage_ids)
 
     def coverage(self, query: str, passage_id: int) -> float:
         """How much of the query's specific vocabulary a passage contains, in [0, 1]."""
@@ -410,38 +349,6 @@ class Searcher:
         assert snap is not None
         row = snap.table.row_of(passage_id)
         return 0.0 if row is None else snap.lexical.coverage(query, row)
-
-
-SIGNOFF = ("drafter", "reviewer", "publisher")
-_NEWER = aliased(Policy)
-
-
-# Passages with their policy's citation, its successor and the sign-off names, in one query;
-# built once, so SQLAlchemy compiles it once (building a select costs more than running it).
-_CITATIONS = (select(Passage.id, Passage.policy_id, Passage.section, Passage.heading, Passage.kind,
-                   Passage.text, Passage.meta, Passage.faq_id, Policy.title, Policy.doc_number,
-                   Policy.validity, Policy.status, _NEWER.id.label("newer_id"), _NEWER.title.label("newer_title"),
-                   _NEWER.doc_number.label("newer_doc_number"),
-                   *(getattr(FaqItem, k).label(f"faq_{k}") for k in SIGNOFF),
-                   *(getattr(Interpretation, k).label(f"interp_{k}") for k in SIGNOFF),
-                   *(getattr(Policy, k).label(f"policy_{k}") for k in SIGNOFF))
-            .join(Policy, Passage.policy_id == Policy.id)
-            .outerjoin(_NEWER, Policy.superseded_by_id == _NEWER.id)
-            .outerjoin(FaqItem, Passage.faq_id == FaqItem.id)
-            .outerjoin(Interpretation, Passage.interpretation_id == Interpretation.id)
-            .where(Passage.id.in_(bindparam("ids", expanding=True))))
-
-
-def _signoff(row) -> dict | None:  # noqa: ANN001
-    """拟稿人 / 审核人 / 发布人 of the FAQ item, else the interpretation, else the policy."""
-    for source in ("faq", "interp", "policy"):
-        if source == "interp" and row.faq_id:
-            continue  # a FAQ passage is signed off as the FAQ item (or, without names, the policy)
-        names = {k: getattr(row, f"{source}_{k}") for k in SIGNOFF}
-        if any(names.values()):
-            return names
-    return None
-
 
 
 def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,118 @@
+"""Hit citations: each passage with its policy's title, 文号 and validity, its successor and the
+sign-off names, read in one Core query and kept for the index version they were read at."""
+
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
+
+from kb.models import FaqItem, Interpretation, Passage, Policy, Status
+
+
+@dataclass
+class Hit:
+    """One ranked passage with its citation."""
+
+    passage_id: int
+    policy_id: int
+    title: str
+    doc_number: str | None
+    section: str
+    heading: str
+    kind: str
+    text: str
+    score: float
+    validity: str
+    superseded_by: dict | None = None
+    meta: dict = field(default_factory=dict)
+    faq_id: int | None = None
+    signoff: dict | None = None  # 拟稿人 / 审核人 / 发布人 of the record the passage comes from
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+SIGNOFF = ("drafter", "reviewer", "publisher")
+_NEWER = aliased(Policy)
+
+
+# Passages with their policy's citation, its successor and the sign-off names, in one query;
+# built once, so SQLAlchemy compiles it once (building a select costs more than running it).
+_CITATIONS = (select(Passage.id, Passage.policy_id, Passage.section, Passage.heading, Passage.kind,
+                   Passage.text, Passage.meta, Passage.faq_id, Policy.title, Policy.doc_number,
+                   Policy.validity, Policy.status, _NEWER.id.label("newer_id"), _NEWER.title.label("newer_title"),
+                   _NEWER.doc_number.label("newer_doc_number"),
+                   *(getattr(FaqItem, k).label(f"faq_{k}") for k in SIGNOFF),
+                   *(getattr(Interpretation, k).label(f"interp_{k}") for k in SIGNOFF),
+                   *(getattr(Policy, k).label(f"policy_{k}") for k in SIGNOFF))
+            .join(Policy, Passage.policy_id == Policy.id)
+            .outerjoin(_NEWER, Policy.superseded_by_id == _NEWER.id)
+            .outerjoin(FaqItem, Passage.faq_id == FaqItem.id)
+            .outerjoin(Interpretation, Passage.interpretation_id == Interpretation.id)
+            .where(Passage.id.in_(bindparam("ids", expanding=True))))
+
+
+def _signoff(row) -> dict | None:  # noqa: ANN001
+    """拟稿人 / 审核人 / 发布人 of the FAQ item, else the interpretation, else the policy."""
+    for source in ("faq", "interp", "policy"):
+        if source == "interp" and row.faq_id:
+            continue  # a FAQ passage is signed off as the FAQ item (or, without names, the policy)
+        names = {k: getattr(row, f"{source}_{k}") for k in SIGNOFF}
+        if any(names.values()):
+            return names
+    return None
+
+
+
+class Citations:
+    """Citation rows read at one index version: every change to what a hit cites moves the
+    version, and the searcher calls ``forget`` before it puts the new snapshot in."""
+
+    MAX = 20_000  # rows kept per index version (clause texts: tens of MB at most)
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._rows: dict[int, object] = {}  # passage id -> row
+
+    def forget(self) -> None:
+        """Read every row anew from here on (replaced, never cleared: readers keep theirs)."""
+        self._rows = {}
+
+    def rows(self, passage_ids) -> dict:  # noqa: ANN001
+        """The citation rows of ``passage_ids`` that exist, kept or read (one query per call)."""
+        kept = self._rows
+        missing = [int(i) for i in passage_ids if int(i) not in kept]
+        if missing:
+            if len(kept) + len(missing) > self.MAX:
+                kept = self._rows = {}
+            with self.engine.connect() as conn:
+                for start in range(0, len(missing), 900):  # SQLite's bound-parameter limit
+                    kept.update((row.id, row) for row in conn.execute(
+                        _CITATIONS, {"ids": missing[start:start + 900]}))
+        return {int(i): kept[int(i)] for i in passage_ids if int(i) in kept}
+
+    def hits(self, passage_ids: list[int], scores: list[float]) -> list[Hit]:
+        """Hits with citations for passage ids (passages deleted meanwhile are skipped)."""
+        if not passage_ids:
+            return []
+        found = self.rows(passage_ids)
+        hits = []
+        for pid, score in zip(passage_ids, scores, strict=True):
+            r = found.get(pid)
+            if r is None:
+                continue  # deleted since the index was loaded; the next refresh drops it
+            hits.append(Hit(
+                passage_id=r.id, policy_id=r.policy_id, title=r.title, doc_number=r.doc_number,
+                section=r.section, heading=r.heading, kind=r.kind, text=r.text,
+                score=round(score, 4), validity=r.validity,
+                superseded_by={"policy_id": r.newer_id, "title": r.newer_title,
+                               "doc_number": r.newer_doc_number} if r.newer_id else None,
+                meta=r.meta, faq_id=r.faq_id, signoff=_signoff(r)))
+        return hits
+
+    def headings(self, passage_ids) -> dict[int, str]:  # noqa: ANN001
+        """Headings (for FAQ passages: the question) of published passages, by passage id."""
+        return {pid: row.heading for pid, row in self.rows(passage_ids).items()
+                if row.status == Status.PUBLISHED}
