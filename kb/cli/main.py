@@ -34,9 +34,10 @@ class Context:
 
     def searcher(self):  # noqa: ANN201
         """A searcher over this context's database."""
+        from kb.cli.progress import ProgressLine
         from kb.search.service import Searcher
 
-        return Searcher(self.engine, self.settings)
+        return Searcher(self.engine, self.settings, progress=ProgressLine())
 
 
 Handler = Callable[[argparse.Namespace, Context], int | None]

@@ -42,6 +42,7 @@ def cmd_ask(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
 
 def cmd_eval(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Measure retrieval on a corpus + queries in a throw-away knowledge base."""
+    from kb.cli.progress import ProgressLine
     from kb.search.evaluate import evaluate, tune
 
     if len(args.corpus) != len(args.queries):
@@ -50,18 +51,18 @@ def cmd_eval(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     if args.tune:
         if args.mode != "auto":
             raise InvalidInput("--tune measures every mode; use it with --mode auto")
-        out = tune(sets=sets, settings=ctx.settings, k=args.k)
+        out = tune(sets=sets, settings=ctx.settings, k=args.k, progress=ProgressLine())
     elif len(sets) == 1:
         out = evaluate(corpus=sets[0][0], queries=sets[0][1], settings=ctx.settings, k=args.k,
                        mode=args.mode, answerability=args.answerability,
                        per_query=Path(args.per_query) if args.per_query else None,
-                       correct=not args.no_correction)
+                       correct=not args.no_correction, progress=ProgressLine())
     else:
         if args.per_query:
             raise InvalidInput("--per-query writes one set's queries; give one --corpus with it")
         out = {str(c): evaluate(corpus=c, queries=q, settings=ctx.settings, k=args.k,
                                 mode=args.mode, answerability=args.answerability,
-                                correct=not args.no_correction)
+                                correct=not args.no_correction, progress=ProgressLine())
                for c, q in sets}
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
@@ -102,7 +103,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("eval", help="measure retrieval on a corpus and queries (throw-away KB)")
     p.add_argument("--corpus", required=True, action="append",
-                   help="JSONL: {id, title, text} (repeat with --queries for several sets)")
+                   help="JSONL: {id, title, text} (repeat with --queries for several sets); demo: the "
+                        "bundled demo knowledge base")
     p.add_argument("--queries", required=True, action="append",
                    help="JSONL: {id, query, relevant_ids}")
     p.add_argument("--k", type=int, default=10)

