@@ -21,10 +21,11 @@ class Settings(BaseSettings):
     # built from (each index's meta.json also names that database, see kb.library.index_state).
     index_dir: Path | None = None
 
-    # Answers: below this calibrated confidence (kb.search.confidence: a logistic model fitted by
-    # bench/train_confidence.py, which also chose this threshold) no answer is given; related clauses are offered when the best one holds
-    # at least related_threshold of the question, else the product hands off to the hotline.
-    answer_threshold: float = Field(default=0.54, ge=0.0, le=1.0)
+    # Answers: below this calibrated confidence no answer is given (empty: the threshold
+    # bench/train_confidence.py chose with the model, kept with it in kb/search/confidence.json);
+    # related clauses are offered when the best one holds at least related_threshold of the
+    # question, else the product hands off to the hotline.
+    answer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     related_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
     hotline: str = "12345"
 

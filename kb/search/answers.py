@@ -111,13 +111,22 @@ def calibrated(searcher: Searcher, question: str, ranked: Ranked, index: int = 0
     """
     if index >= len(ranked.rows):
         return 0.0
-    table = ranked.snap.table
-    passage_id = int(table.passage_ids[ranked.rows[index]])
+    passage_id = int(ranked.snap.table.passage_ids[ranked.rows[index]])
     if shown is None or shown.passage_id != passage_id:
         shown = next(iter(searcher.hits([passage_id], [1.0])), None)
     text = "\n".join((shown.title, shown.heading, shown.text)) if shown else ""
-    ev = Evidence(ranked.rows, ranked.scores, table.policy_ids, ranked.snap.lexical)
-    return confidence(question, ev, index, family, text)
+    return confidence(question, evidence(ranked), index, family, text,
+                      model=searcher.confidence_model())
+
+
+def evidence(ranked: Ranked) -> Evidence:
+    """What the confidence reads of a ranking: its rows and scores, and each channel's own."""
+    c = ranked.cands
+    dense = c is not None and len(c.dense_rows) > 0
+    return Evidence(ranked.rows, ranked.scores, ranked.snap.table.policy_ids,
+                    ranked.snap.lexical, c.dense_rows if dense else None,
+                    c.dense_scores if dense else None,
+                    int(c.lex_rows[0]) if c is not None and len(c.lex_rows) else -1)
 
 
 def coverage_of(searcher: Searcher, question: str, hits: list[Hit]) -> float:
@@ -157,11 +166,12 @@ def _faq_answer(searcher: Searcher, match: FaqMatch, hits: list[Hit]
     return answer, [faq_hit] + [h for h in hits if h.passage_id != faq_hit.passage_id]
 
 
-def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float,
+def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float | None = None,
         hotline: str = "12345", filters: Filters | None = None,
         faq_threshold: float | None = None) -> AnswerResult:
     """Answer ``question``: a matching FAQ's curated answer, else the best passage above
-    ``threshold``, else say so and point to the hotline (``faq_threshold`` defaults to settings)."""
+    ``threshold`` (None: the confidence model's own), else say so and point to the hotline
+    (``faq_threshold`` defaults to settings)."""
     q = clean_question(question)
     if faq_threshold is None:
         faq_threshold = searcher.settings.faq_threshold
@@ -179,10 +189,12 @@ def warm_up(searcher: Searcher) -> None:
     """Load what a first question would (the index, jieba's dictionary, the pinyin tables, the
     vocabulary), so that neither the first question nor the first patch after a publish waits
     for it: about 1.5 s on an idle 2-core machine."""
+    from kb.search.text.tokenize import places
     from kb.search.text.vocabulary import sound
 
     searcher.ensure_fresh()
     sound("政策")  # pypinyin's tables: read when a question first holds an unknown word
+    places("金湖县")  # jieba's part-of-speech table (about 3 s), for the semantic confidence
     ask(searcher=searcher, question="企业申报专项扶持资金需要哪些材料", threshold=1.0)
 
 
@@ -196,7 +208,8 @@ def corrected(searcher: Searcher, question: str) -> tuple[str, list[Correction]]
     return (fixed, fixes) if fixes else (question, [])
 
 
-def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int, threshold: float,
+def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int,
+           threshold: float | None,
            hotline: str, filters: Filters | None, faq_threshold: float,
            related_threshold: float | None = None, asked: str | None = None) -> AnswerResult:
     """The reply to a cleaned question from its candidates (``evaluate`` reuses candidates).
@@ -211,6 +224,8 @@ def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int, thre
     q = question
     if related_threshold is None:
         related_threshold = searcher.settings.related_threshold
+    if threshold is None:  # the threshold the shipped model was fitted with
+        threshold = searcher.confidence_model().threshold
     ranked = searcher.fused(cands, limit=max(50, k * 10))
     faq_rows = faq_pool(searcher, q, cands, filters)  # read with the hits' citations
     hits = searcher.group(ranked, k=k, per_policy=2,
@@ -295,10 +310,16 @@ def _validity_answer(searcher: Searcher, result: AnswerResult, question: str,
     # "2021年那个政策": the policy of that year, among those the topic finds; else the first
     # policy whose title names the topic (稳岗返还还有吗: the 稳岗返还 policy, not one that
     # mentions it in passing), else the first found.
-    titled = next((h for h in hits if _title_share(topic, h.title) >= TITLE_SHARE), None)
+    titled = [h for h in hits if _title_share(topic, h.title) >= TITLE_SHARE]
     pick = next((h for h in hits if named and any(y in (h.doc_number or "") + h.title
-                                                  for y in named)),
-                titled or (hits[0] if hits else None))
+                                                  for y in named)), None)
+    if pick is None and named and titled:
+        # "2019年那个技改政策" where no policy is of 2019: the titled one of the nearest year.
+        want = int(named[0])
+        pick = min(titled, key=lambda h: min((abs(int(y) - want) for y in
+                                              years((h.doc_number or "") + h.title)),
+                                             default=10_000))
+    pick = pick or (titled[0] if titled else hits[0] if hits else None)
     if pick is None or searcher.coverage(topic, pick.passage_id) < related_threshold:
         return False
     with Session(searcher.engine) as session:

@@ -30,6 +30,16 @@ from kb.search.text.tokenize import bigrams, normalize, words
 # several of its bigrams (渠道, 咨询, 政策, 通过). On the dev sets no right answer had this much unseen.
 MOSTLY_UNSEEN, FEW_KNOWN, UNSEEN_CAP = 0.6, 2, 0.2
 FEATURES = ("calibrated", "unseen", "trigrams", "words_margin", "length", "runner_up")
+# With a model's vectors: the clause's cosine to the question, its lead over the best clause of
+# another policy, where it stands among the question's nearest clauses (a cosine alone is no
+# confidence: it sits in a narrow band that unanswerable questions reach too), and whether the
+# word and vector rankings both put the clause's policy first.
+SEMANTIC = ("cosine", "cosine_margin", "cosine_z", "agree", "place_absent", "missing_max")
+# The semantic model also reads two checks that vectors blur: a place the question names (南京,
+# 涟水县) that the clause and its title never mention (another county's policy is not ours), and
+# how specific the most specific question word the clause lacks is (种粮 against a grain-free
+# clause about farms), as a share of the largest weight a word can have.
+_SUFFIX = re.compile(r"(省|市|县|区|镇|乡|街道)$")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
@@ -41,6 +51,9 @@ class Evidence:
     scores: np.ndarray
     policy_ids: np.ndarray  # of every row of the snapshot
     lexical: object  # LexicalIndex of the snapshot
+    dense_rows: np.ndarray | None = None  # the vector channel's candidates, nearest first
+    dense_scores: np.ndarray | None = None  # their cosines
+    lex_top: int = -1  # the lexical channel's best row
 
 
 def _statistics(lexical, channel: str, terms: list[str], question: str  # noqa: ANN001
@@ -107,7 +120,7 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
     if len(ev.rows) > 1:  # the best clause other than this one
         other = 1 if index == 0 else 0
         out["runner_up"] = _combined(*_calibrated(ev, coverages, policy_ids, other, None))
-    word_cov = 0.0
+    word_cov, ww = 0.0, np.zeros(0)
     if terms:
         _, ww = _statistics(lexical, "words", terms, question)
         word_cov = _share(ww, lexical.holds("words", row, terms, question))
@@ -117,31 +130,81 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
     out["trigrams"] = _trigrams(question, text)
     out["words_margin"] = word_cov * margin
     out["length"] = math.log1p(len(grams))
+    if ev.dense_rows is not None and len(ev.dense_rows):
+        out |= _semantic(ev, row, family or {int(ev.policy_ids[row])})
+        out["place_absent"] = _place_absent(question, text)
+        if terms:
+            held = lexical.holds("words", row, terms, question)
+            top = float(np.asarray(lexical.weights_of(np.ones(1)))[0]) or 1.0
+            out["missing_max"] = float(ww[~held].max()) / top if (~held).any() else 0.0
     return out
+
+
+def _place_absent(question: str, text: str) -> float:
+    """1 when the question names a place (jieba: ns) that ``text`` never mentions."""
+    from kb.search.text.tokenize import places
+
+    for place in places(question):
+        stem = _SUFFIX.sub("", place) or place
+        if stem not in text:
+            return 1.0
+    return 0.0
+
+
+def _semantic(ev: Evidence, row: int, family: set[int]) -> dict:
+    """The SEMANTIC features of ``row`` from the vector channel's candidates."""
+    cos = ev.dense_scores.astype(np.float64)
+    at = np.flatnonzero(ev.dense_rows == row)
+    # A clause the vector channel did not bring is no nearer than its last candidate.
+    mine = float(cos[at[0]]) if len(at) else float(cos[-1])
+    policies = ev.policy_ids[ev.dense_rows]
+    others = cos[~np.isin(policies, list(family))]
+    other = float(others[0]) if len(others) else float(cos[-1])
+    spread = float(cos.std()) or 1.0
+    agree = float(int(policies[0]) in family)
+    if ev.lex_top >= 0:
+        agree = (agree + float(int(ev.policy_ids[ev.lex_top]) in family)) / 2
+    return {"cosine": mine, "cosine_margin": mine - other,
+            "cosine_z": (mine - float(cos.mean())) / spread, "agree": agree}
 
 
 @dataclass(frozen=True)
 class Model:
-    """Logistic weights over ``FEATURES`` (on raw feature values) and an intercept."""
+    """Logistic weights over its features (raw values), an intercept, and the threshold the fit
+    chose: below it no answer is given."""
 
     weights: dict
     intercept: float
+    threshold: float = 0.5
+    features: tuple = FEATURES
 
     def probability(self, x: dict) -> float:
         """P(the clause is the right answer) for one feature dict."""
-        z = self.intercept + sum(self.weights.get(k, 0.0) * x[k] for k in FEATURES)
+        z = self.intercept + sum(self.weights.get(k, 0.0) * x.get(k, 0.0) for k in self.features)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def to_dict(self) -> dict:
         """The shipped JSON form."""
-        return {"features": list(FEATURES), "weights": self.weights, "intercept": self.intercept}
+        return {"features": list(self.features), "weights": self.weights,
+                "intercept": self.intercept, "threshold": self.threshold}
+
+
+def _model(data: dict) -> Model:
+    return Model({k: float(v) for k, v in data["weights"].items()}, float(data["intercept"]),
+                 float(data["threshold"]), tuple(data["features"]))
 
 
 @lru_cache(maxsize=1)
-def shipped() -> Model:
-    """The model fitted by ``bench/train_confidence.py`` (kb/search/confidence.json)."""
-    data = json.loads(resources.files("kb.search").joinpath("confidence.json").read_text("utf-8"))
-    return Model({k: float(v) for k, v in data["weights"].items()}, float(data["intercept"]))
+def _shipped() -> dict:
+    return json.loads(resources.files("kb.search").joinpath("confidence.json").read_text("utf-8"))
+
+
+def shipped(encoder: str | None = None) -> Model:
+    """The model fitted by ``bench/train_confidence.py`` (kb/search/confidence.json) for ranking
+    with ``encoder``'s vectors, or the lexical one (no encoder, or none fitted for it)."""
+    data = _shipped()
+    entry = data.get("semantic", {}).get(encoder or "")
+    return _model(entry if entry else data["lexical"])
 
 
 def confidence(question: str, ev: Evidence, index: int = 0, family: set[int] | None = None,

@@ -15,7 +15,8 @@ _VALIDITY_RE = re.compile(
     r"|是否(有效|还有效)|有效期(到|至)?(什么时候|哪天|多久)?")
 _YEAR_RE = re.compile(r"(20\d\d)")
 # Words that point at "the policy" without saying which: the year is used apart (``years``).
-_POINTER_RE = re.compile(r"20\d\d年?的?|(那个|这个|那项|这项|那份|这份|的)?(政策|文件|规定|办法)")
+_POINTER_RE = re.compile(r"20\d\d年?的?|(那个|这个|那项|这项|那份|这份|的)?(政策|文件|规定|办法)"
+                         r"|那个|这个|那项|这项|那份|这份")
 
 
 def has_chinese(question: str) -> bool:

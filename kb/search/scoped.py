@@ -9,7 +9,8 @@ from kb.search.service import Searcher
 ANSWERS = ("faq", "passage")
 
 
-def ask_within(*, searcher: Searcher, question: str, policy_id: int, k: int, threshold: float,
+def ask_within(*, searcher: Searcher, question: str, policy_id: int, k: int,
+               threshold: float | None,
                hotline: str, filters: Filters | None = None) -> tuple[AnswerResult, str]:
     """The reply from policy ``policy_id`` when it answers, else from everywhere, with its scope.
 

@@ -57,6 +57,7 @@ class Ranked:
     rows: np.ndarray
     scores: np.ndarray
     snap: Snapshot
+    cands: Candidates | None = None  # what they were fused from
 
 
 def _tokenizer_fingerprint() -> str:
@@ -338,7 +339,14 @@ class Searcher:
         order = np.argsort(-s, kind="stable")
         rows, s = rows[order], s[order]
         keep = s > 0
-        return Ranked(rows[keep][:limit], s[keep][:limit], c.snap)
+        return Ranked(rows[keep][:limit], s[keep][:limit], c.snap, c)
+
+    def confidence_model(self):  # noqa: ANN201
+        """The answer-confidence model for how this searcher ranks (kb/search/confidence.py)."""
+        from kb.search.confidence import shipped
+
+        dense = self.dense is not None and self.setting.mode != "lexical"
+        return shipped(self.dense.encoder.name if dense else None)
 
     def search(self, query: str, *, k: int = 5, per_policy: int = 2,
                filters: Filters | None = None) -> list[Hit]:

@@ -1,9 +1,10 @@
-"""The measured fusion setting per embedding model, kept in KB_HOME/tuning.json."""
+"""The measured fusion setting per embedding model: KB_HOME/tuning.json, else the package's own."""
 
 import json
 import os
 import tempfile
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
 from kb.search.fusion import LEXICAL, FusionSetting
@@ -21,9 +22,21 @@ def _read(home: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _shipped() -> dict:
+    """Settings measured for the bundled model(s) and shipped with the package (tuning.json)."""
+    try:
+        data = json.loads(resources.files("kb.search").joinpath(FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def stored_setting(*, home: Path, model: str) -> FusionSetting | None:
-    """The setting ``policykb eval --tune`` stored for ``model``, if any."""
+    """The setting ``policykb eval --tune`` stored for ``model`` in ``home``, else the one shipped
+    for it, if any."""
     entry = _read(home).get(model)
+    if not isinstance(entry, dict):
+        entry = _shipped().get(model)
     if not isinstance(entry, dict):
         return None
     try:

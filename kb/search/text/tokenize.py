@@ -91,3 +91,19 @@ def bigrams(text: str) -> list[str]:
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
     out.extend(_ALNUM_RUN.findall(text))
     return out
+
+
+@lru_cache(maxsize=1)
+def _tagger():
+    """jieba's part-of-speech tagger over the same dictionary, built on first use only."""
+    from jieba.posseg import POSTokenizer
+
+    return POSTokenizer(_jieba())
+
+
+@lru_cache(maxsize=256)
+def places(text: str) -> tuple[str, ...]:
+    """The place names (jieba's ``ns`` tag) in ``text``, in order."""
+    tagger = _tagger()
+    return tuple(dict.fromkeys(w for w, flag in tagger.cut(normalize(text))
+                               if flag == "ns" and len(w) > 1))
