@@ -4,11 +4,12 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from kb.errors import InvalidInput
+from kb.library.extract import doc_number
 from kb.library.filters import Filters
-from kb.models import FaqItem
+from kb.models import FaqItem, Policy, Status
 from kb.search.confidence import Evidence, confidence
 from kb.search.faq import FaqMatch, best_faq
 from kb.search.faq import pool as faq_pool
@@ -303,6 +304,12 @@ def suggestions(searcher: Searcher, ranked: Ranked) -> list[str]:
 def _validity_answer(searcher: Searcher, result: AnswerResult, question: str,
                      filters: Filters | None, k: int, related_threshold: float) -> bool:
     """Answer "还有效吗" from the named policy's own fields; False when no policy is clearly named."""
+    numbered = _numbered_policy(searcher, question)
+    if numbered is not None:  # "金政发〔2021〕18号还有效吗": the policy of that 文号, whatever it says
+        filters = Filters(policy_ids=[numbered])
+        hits = searcher.search(question, k=1, per_policy=1, filters=filters)
+        if hits:
+            return _validity_reply(searcher, result, hits[0], hits, k, 1.0)
     topic = validity_topic(question)
     hits = searcher.group(searcher.fused(searcher.candidates(topic, filters=filters),
                                          limit=max(50, k * 10)), k=k, per_policy=1)
@@ -322,6 +329,13 @@ def _validity_answer(searcher: Searcher, result: AnswerResult, question: str,
     pick = pick or (titled[0] if titled else hits[0] if hits else None)
     if pick is None or searcher.coverage(topic, pick.passage_id) < related_threshold:
         return False
+    return _validity_reply(searcher, result, pick, hits, k,
+                           searcher.coverage(topic, pick.passage_id))
+
+
+def _validity_reply(searcher: Searcher, result: AnswerResult, pick: Hit, hits: list[Hit], k: int,
+                    sure: float) -> bool:
+    """``result`` made the validity answer for ``pick``'s policy; False when it has no facts."""
     with Session(searcher.engine) as session:
         facts = validity_facts(session=session, policy_id=pick.policy_id,
                                public_url=searcher.settings.public_url)
@@ -331,9 +345,19 @@ def _validity_answer(searcher: Searcher, result: AnswerResult, question: str,
     result.answer = _hit_json(pick) | {"citation": citation(pick), "text": facts["text"],
                                        "validity_facts": facts}
     result.answer_type = "passage"
-    result.confidence = round(searcher.coverage(topic, pick.passage_id), 3)
+    result.confidence = round(sure, 3)
     result.message = facts["text"]
     return True
+
+
+def _numbered_policy(searcher: Searcher, question: str) -> int | None:
+    """The published policy whose 文号 the question quotes, if any."""
+    number = doc_number(question)
+    if number is None:
+        return None
+    with Session(searcher.engine) as session:
+        return session.exec(select(Policy.id).where(Policy.doc_number == number,
+                                                    Policy.status == Status.PUBLISHED)).first()
 
 
 def _title_share(topic: str, title: str) -> float:

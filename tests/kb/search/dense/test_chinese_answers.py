@@ -76,3 +76,14 @@ def test_a_pinyin_typo_is_still_answered(searcher):
     assert [c.known for c in typo.corrections] == ["高新技术企业"]
     assert typo.answer_type == clean.answer_type != "none"
     assert typo.answer["policy_id"] == clean.answer["policy_id"]
+
+
+@pytest.mark.parametrize("question", [
+    "21年出的那个技改政策还能用吗",  # a two-digit year
+    "金政发〔2021〕18号目前的效力状态",  # the 文号 itself
+    "2021年那个技改政策被哪个文件代替了",  # asked for its successor
+])
+def test_validity_questions_name_the_policy_as_people_do(searcher, question):
+    result = reply(searcher, question)
+    assert result.answer["doc_number"] == "金政发〔2021〕18号"
+    assert "金政发〔2024〕12号" in result.message
