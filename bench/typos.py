@@ -1,6 +1,7 @@
 """What the vocabulary matching (kb/search/text/vocabulary.py) does for mistyped questions.
 
-    python bench/typos.py --set ../shared/eval/ncp-covid-policy-dev [--set ...] [--seed 7]
+    python bench/typos.py --set ../shared/eval/ncp-covid-policy-dev [--set ...] [--seed 7] \
+        [--model e5 --cache var/indexes/vectors]
 
 Each query gets one pinyin typo: in one of its words of three or more characters that the corpus
 holds, one character is swapped for another character of the corpus that sounds the same, so the
@@ -54,6 +55,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--set", action="append", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--model", default="none",
+                    help="embedding model, ranked with its tuned fusion (default: lexical)")
+    ap.add_argument("--cache", type=Path, help="vector cache folder (embeds each text once)")
     args = ap.parse_args()
     report = {}
     for folder in args.set:
@@ -69,8 +73,11 @@ def main() -> None:
                             encoding="utf-8")
             for name, qpath in (("as written", folder / "queries.jsonl"), ("mistyped", path)):
                 for correct in (False, True):
+                    settings = Settings(home=Path(tmp) / "home", embedding_model=args.model,
+                                        vector_cache_dir=args.cache)
                     m = evaluate(corpus=folder / "corpus.jsonl", queries=qpath, correct=correct,
-                                 settings=Settings(home=Path(tmp) / "home", embedding_model="none"))
+                                 settings=settings,
+                                 mode="lexical" if args.model == "none" else "auto")
                     key = f"{name}, {'matching' if correct else 'no matching'}"
                     row[key] = {k: m[k] for k in ("recall@1", "mrr@10")}
         report[folder.name] = row
