@@ -40,6 +40,7 @@ SEMANTIC = ("cosine", "cosine_margin", "cosine_z", "agree", "place_absent", "mis
 # how specific the most specific question word the clause lacks is (种粮 against a grain-free
 # clause about farms), as a share of the largest weight a word can have.
 _SUFFIX = re.compile(r"(省|市|县|区|镇|乡|街道)$")
+_ABROAD = ("国", "洲")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
@@ -145,6 +146,8 @@ def _place_absent(question: str, text: str) -> float:
     from kb.search.text.tokenize import places
 
     for place in places(question):
+        if place.endswith(_ABROAD):  # 在美国参展, 德国的展会: where the firm trades, not a county
+            continue
         stem = _SUFFIX.sub("", place) or place
         if stem not in text:
             return 1.0
