@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kb.config import Settings  # noqa: E402
 from kb.search.answerability import answerable  # noqa: E402
-from kb.search.answers import _family, _successor_first, evidence  # noqa: E402
+from kb.search.answers import evidence, family_of, successor_first  # noqa: E402
 from kb.search.confidence import FEATURES, SEMANTIC, Model, features  # noqa: E402
 from kb.search.evaluate import DEMO, _Run  # noqa: E402
 from kb.search.intent import has_chinese, is_vague  # noqa: E402
@@ -69,12 +69,12 @@ def collect(corpus: Path, queries: Path, name: str, *, encoder=None,  # noqa: AN
                 hits = run.searcher.group(ranked, k=5, per_policy=2)
                 x, doc = dict.fromkeys(names, 0.0), None
                 if hits:  # the clause ``decide`` shows first, with the same family
-                    hits = _successor_first(run.searcher, searched, ranked, hits, related)
+                    hits = successor_first(run.searcher, searched, ranked, hits, related)
                     table = ranked.snap.table
                     at = np.nonzero(table.passage_ids[ranked.rows] == hits[0].passage_id)[0]
                     text = "\n".join((hits[0].title, hits[0].heading, hits[0].text))
                     x = features(searched, evidence(ranked), int(at[0]) if len(at) else 0,
-                                 _family(hits), text)
+                                 family_of(hits), text)
                     doc = run.key_of[hits[0].policy_id]
                 xs.append([x.get(f, 0.0) for f in names])
                 ys.append(answerable(q) and doc in set(map(str, q["relevant_ids"])))

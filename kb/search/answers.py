@@ -242,10 +242,10 @@ def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int,
                           "或到政务服务中心“一企来”企业服务窗口咨询。")
         return result
     if hits:
-        hits = result.hits = _successor_first(searcher, q, ranked, hits, related_threshold)
+        hits = result.hits = successor_first(searcher, q, ranked, hits, related_threshold)
         at = np.nonzero(ranked.snap.table.passage_ids[ranked.rows] == hits[0].passage_id)[0]
         result.confidence = calibrated(searcher, q, ranked, int(at[0]) if len(at) else 0,
-                                       _family(hits), shown=hits[0])
+                                       family_of(hits), shown=hits[0])
     if asks_validity(q) and _validity_answer(searcher, result, q, filters, k, related_threshold):
         return result
     if is_vague(asked):
@@ -366,7 +366,7 @@ def _title_share(topic: str, title: str) -> float:
     return len(grams & set(bigrams(canonical(title)))) / len(grams) if grams else 0.0
 
 
-def _successor_first(searcher: Searcher, question: str, ranked: Ranked, hits: list[Hit],
+def successor_first(searcher: Searcher, question: str, ranked: Ranked, hits: list[Hit],
                      related_threshold: float) -> list[Hit]:
     """When the top clause's policy was superseded and its successor holds a matching clause
     (covering at least ``related_threshold`` of the question), the successor's clause comes first
@@ -386,7 +386,7 @@ def _successor_first(searcher: Searcher, question: str, ranked: Ranked, hits: li
     return hits
 
 
-def _family(hits: list[Hit]) -> set[int]:
+def family_of(hits: list[Hit]) -> set[int]:
     """The top hit's policy with the policies it superseded or was superseded by."""
     top = hits[0]
     family = {top.policy_id}
