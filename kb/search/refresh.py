@@ -154,3 +154,18 @@ def _policy_facts(session: Session, policies: np.ndarray | None = None
         out |= {pid: PolicyFacts(v, d) for pid, v, d
                 in session.connection().execute(stmt.where(Policy.id.in_(chunk)))}
     return out
+
+
+def embed_text(title: str, heading: str, text: str) -> str:
+    """What a passage's vector is computed from: the title and heading give the clause context."""
+    head = heading if heading and heading != title else ""
+    return "\n".join(part for part in (title, head, text) if part)
+
+
+def embedded_texts(session: Session) -> list[str]:
+    """Every text a searcher embeds: published passages (with their title and heading) and
+    FAQ questions, once each."""
+    rows = fetch(session, published_ids(session))
+    faq = set(published_ids(session, faq=True).tolist())
+    texts = [embed_text(t, p.heading, p.text) for p, t in rows]
+    return list(dict.fromkeys(texts + [p.heading for p, _ in rows if p.id in faq]))

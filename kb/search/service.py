@@ -7,7 +7,6 @@ passages.
 """
 
 import hashlib
-import importlib.util
 import logging
 import threading
 import time
@@ -25,13 +24,22 @@ from kb.library.index_state import current_version, database_identity
 from kb.models import Passage, Policy, Status
 from kb.search import refresh
 from kb.search.citations import Citations, Hit
+from kb.search.dense.configured import load_configured_encoder
 from kb.search.fusion import LEXICAL, FusionSetting, fuse
 from kb.search.lexical import DocText, LexicalConfig, LexicalIndex
-from kb.search.refresh import Snapshot, columns, fetch, published, published_ids
+from kb.search.refresh import (
+    Snapshot,
+    columns,
+    embed_text,
+    embedded_texts,
+    fetch,
+    published,
+    published_ids,
+)
 from kb.search.rows import VALIDITY_CODES, RowTable
 from kb.search.store import read_folder, write_folder
 
-__all__ = ["Hit", "Searcher", "VALIDITY_CODES"]
+__all__ = ["Hit", "Searcher", "VALIDITY_CODES", "embedded_texts", "load_configured_encoder"]
 
 log = logging.getLogger("policykb")
 
@@ -63,21 +71,6 @@ class Ranked:
 def _tokenizer_fingerprint() -> str:
     data = resources.files("kb.search.text").joinpath("userdict.txt").read_bytes()
     return hashlib.sha256(data).hexdigest()[:16]
-
-
-def embed_text(title: str, heading: str, text: str) -> str:
-    """What a passage's vector is computed from: the title and heading give the clause context."""
-    head = heading if heading and heading != title else ""
-    return "\n".join(part for part in (title, head, text) if part)
-
-
-def embedded_texts(session: Session) -> list[str]:
-    """Every text a searcher embeds: published passages (with their title and heading) and
-    FAQ questions, once each."""
-    rows = fetch(session, published_ids(session))
-    faq = set(published_ids(session, faq=True).tolist())
-    texts = [embed_text(t, p.heading, p.text) for p, t in rows]
-    return list(dict.fromkeys(texts + [p.heading for p, _ in rows if p.id in faq]))
 
 
 class Searcher:
@@ -411,22 +404,3 @@ def _top(scores: np.ndarray, mask: np.ndarray, limit: int) -> tuple[np.ndarray, 
         found = found[values >= kth]  # every row tied with the last one: ties by row
     top = found[np.lexsort((found, -scores[found]))][:limit]
     return top.astype(np.int64), scores[top].astype(np.float32)
-
-
-def load_configured_encoder(settings: Settings):  # noqa: ANN201
-    """The encoder ``KB_EMBEDDING_MODEL`` names, or None (off, not installed, or no faiss)."""
-    if settings.embedding_model.strip().lower() in ("", "none"):
-        return None
-    if importlib.util.find_spec("faiss") is None:  # say so once per process
-        if not _warned_extra:
-            _warned_extra.append(True)
-            log.warning("embedding model %r needs faiss (pip install faiss-cpu); continuing in "
-                        "lexical mode", settings.embedding_model)
-        return None
-    from kb.search.dense.encoder import load_encoder
-
-    return load_encoder(name=settings.embedding_model, home=settings.home,
-                        max_tokens=settings.embed_max_tokens)
-
-
-_warned_extra: list[bool] = []
