@@ -202,6 +202,7 @@ def _shipped() -> dict:
     return json.loads(resources.files("kb.search").joinpath("confidence.json").read_text("utf-8"))
 
 
+@lru_cache(maxsize=8)
 def shipped(encoder: str | None = None) -> Model:
     """The model fitted by ``bench/train_confidence.py`` (kb/search/confidence.json) for ranking
     with ``encoder``'s vectors, or the lexical one (no encoder, or none fitted for it)."""
