@@ -26,7 +26,8 @@ from push.guides.service import calc_firm, save_guide  # noqa: E402
 from push.matching.synthetic import generate_firms  # noqa: E402
 
 YEAR = 2026
-FACT_NAMES = ("equipment_investment", "revenue_growth", "rd_expense", "new_jobs", "tax_paid")
+FACT_NAMES = ("equipment_investment", "revenue_growth", "rd_expense", "new_jobs", "graduate_hires",
+              "tax_paid")
 DIRECT = {"mode": "direct", "promised_days": 20, "rules": {"measures": [{
     "key": "jobs", "name": "吸纳就业补贴", "conditions": [{"fact": "new_jobs", "op": ">=", "value": 1}],
     "benefit": {"kind": "per_person", "fact": "new_jobs", "per": 0.15, "cap": 10}}]}}

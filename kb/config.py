@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     smtp_from: str = "policykb@localhost"
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
+    # ``policykb serve`` delivers pushes in-process (a thread per web worker, leases keep them
+    # apart); turn off where ``policykb push worker`` runs as its own service.
+    push_worker: bool = True
     push_max_attempts: int = Field(default=6, ge=1)  # then the push is dead-lettered
     push_backoff_s: float = Field(default=30.0, ge=0.0)  # first retry delay; doubles each time
     push_daily_cap: int = Field(default=5, ge=1)  # messages per firm per day

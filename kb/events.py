@@ -15,6 +15,7 @@ class EventKind(StrEnum):
     REVISED = "revised"  # a new version of a published policy (text, facets or interpretation)
     SUPERSEDED = "superseded"  # replaced by another policy (``successor_id``)
     WITHDRAWN = "withdrawn"  # no longer published
+    GUIDE = "guide"  # its application guide (申兑指南) was published: what firms can expect changed
 
 
 @dataclass(frozen=True)

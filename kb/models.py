@@ -1,15 +1,18 @@
 """The knowledge base's tables: the database is the source of truth, indexes derive from it."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from kb import clock
+from kb.database.types import UTCDateTime
+
 
 def utcnow() -> datetime:
-    """Timezone-aware now, stored as UTC."""
-    return datetime.now(UTC)
+    """Now, aware in UTC, from the county's one clock (kb/clock.py)."""
+    return clock.now()
 
 
 class Validity(StrEnum):
@@ -19,6 +22,14 @@ class Validity(StrEnum):
     EXPIRED = "失效"
     REPEALED = "废止"
     REVISED = "已修订"
+
+
+class Audience(StrEnum):
+    """Whom a policy is for: firms that apply, firms paid without applying, or staff only."""
+
+    ENTERPRISE = "企业申报"  # firms apply for it (一般申报 or 快申快享)
+    AUTOMATIC = "免申即享"  # firms are paid from shared data and never apply
+    INTERNAL = "工作部署"  # a work notice or plan for departments: never matched, pushed or applied to
 
 
 class Level(StrEnum):
@@ -77,6 +88,7 @@ class PolicyBase(SQLModel):
     effective_from: date | None = None
     effective_to: date | None = None
     validity: Validity = Validity.VALID
+    audience: Audience = Audience.ENTERPRISE
     source_url: str | None = None
     # Service elements (政务服务要素).
     beneficiaries: str | None = None  # 惠及对象
@@ -116,8 +128,8 @@ class Policy(PolicyBase, table=True):
     reviewer: str | None = None
     publisher: str | None = None
     content_hash: str = ""
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class PolicyPublic(PolicyBase):
@@ -148,9 +160,9 @@ class Interpretation(SQLModel, table=True):
     publisher: str | None = None  # 发布人
     status: Status = Status.PUBLISHED
     version: int = 1
-    published_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class FaqItem(SQLModel, table=True):
@@ -166,7 +178,7 @@ class FaqItem(SQLModel, table=True):
     drafter: str | None = None
     reviewer: str | None = None
     publisher: str | None = None
-    published_at: datetime | None = None
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # --- Passage ----------------------------------------------------------------------------
@@ -203,7 +215,7 @@ class IndexState(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=50)
     # 64-bit: the database identity is a 62-bit random number (INTEGER is 32-bit on PostgreSQL).
     version: int = Field(default=0, sa_type=BigInteger)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class JobLease(SQLModel, table=True):
@@ -212,8 +224,8 @@ class JobLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=50)
     period: str = Field(default="", max_length=40)  # the last period the job completed
     holder: str | None = Field(default=None, max_length=100)  # process running it now
-    until: datetime | None = None  # the holder's lease ends here; a dead holder's lapses
-    done_at: datetime | None = None
+    until: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the holder's lease ends here; a dead holder's lapses
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class IndexChange(SQLModel, table=True):
@@ -261,9 +273,9 @@ class Revision(SQLModel, table=True):
     # Every step: [{"at", "by", "action", "comment"}].
     history: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     topic_id: int | None = Field(default=None, foreign_key="ledgertopic.id")  # answers this topic
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-    published_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # --- Versions ---------------------------------------------------------------------------
@@ -281,4 +293,4 @@ class PolicyVersion(SQLModel, table=True):
     summary: str = Field(default="", max_length=300)  # e.g. "发布政策解读《…》", "回退到第 2 版"
     revision_id: int | None = Field(default=None, foreign_key="revision.id")
     published_by: str = Field(default="", max_length=100)
-    published_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

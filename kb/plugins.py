@@ -3,9 +3,15 @@
 kb never imports them by name; pyproject.toml registers each in a ``policykb.*`` group:
 ``policykb.tables`` (modules whose tables make up the one schema), ``policykb.listeners`` (modules
 with ``on_policy_event``), ``policykb.commands`` (``register(subparsers)`` functions) and
-``policykb.serve`` (the function that serves the web application) and ``policykb.content``
+``policykb.serve`` (the function that serves the web application), ``policykb.content``
 (modules with ``KIND``, ``validate(data)`` and ``publish(session=, revision=, names=)`` for content
-kinds kb signs off but does not define, e.g. push's 申兑指南).
+kinds kb signs off but does not define, e.g. push's 申兑指南) and ``policykb.seeds`` (modules with
+``seed(session) -> str``, run by ``policykb init`` and ``demo`` once the schema exists: each adds
+the rows a new database starts with, e.g. push's holiday arrangements, only where none are yet, so
+running it again changes nothing and never undoes what the county entered; it flushes, the caller
+commits, and it returns a line for init's report, empty when it added nothing). Packages may
+define groups of their own the same way: ``policykb.application_guards`` (functions every
+application move passes, so push.applications runs push.direct's 异议 check without importing it).
 """
 
 from functools import cache

@@ -35,6 +35,13 @@ DATABASE_FIXTURES = {"settings", "engine", "demo_engine", "cli_env"}
 
 
 @pytest.fixture(autouse=True)
+def _no_push_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps built by tests deliver no pushes behind the test's back: the tests that deliver run
+    the worker themselves, and the in-process worker has its own tests (KB_PUSH_WORKER=1)."""
+    monkeypatch.setenv("KB_PUSH_WORKER", "0")
+
+
+@pytest.fixture(autouse=True)
 def _database_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
     """With KB_TEST_DATABASE_URL, every test (and every process it starts) gets a fresh database;
     a test marked ``no_database`` gets none and is skipped there (its run would be the same)."""

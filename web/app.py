@@ -1,5 +1,8 @@
 """The FastAPI application: state is built in the lifespan, never at import time."""
 
+import asyncio
+import os
+import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -51,7 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from web import scheduler
 
         scheduler.start(app)  # validity expiry: now, then daily
+        app.state.push_worker = None
+        if s.push_worker:  # pushes go out without a separate process (KB_PUSH_WORKER=0: they don't)
+            from push.delivery.worker import start_background
+
+            app.state.push_worker = start_background(
+                engine=engine, settings=s, worker_id=f"web-{socket.gethostname()}-{os.getpid()}")
         yield
+        if app.state.push_worker is not None:
+            await asyncio.to_thread(app.state.push_worker.stop)
         await scheduler.stop(app)
         app.state.ledger_filer.close()
         engine.dispose()

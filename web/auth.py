@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kb.clock import local_time
 from kb.database.db import session_scope
 from kb.errors import AuthenticationFailed, PermissionDenied
-from kb.staff.accounts import department_name, local_time, resolve_session, role_labels
+from kb.staff.accounts import department_name, resolve_session, role_labels
 from kb.staff.audit import Actor
 from kb.staff.models import ROLE_LABELS, Role, User
 from web.clients import client_address, in_networks

@@ -1,6 +1,7 @@
 """``policykb serve``: run the web application."""
 
 import argparse
+import os
 
 PAGES = [("首页", "/"), ("政策文件", "/policies"), ("智能问答", "/ask"), ("政策体检", "/checkup"),
          ("问答挂件嵌入演示", "/demo"), ("12345 坐席工作台（坐席登录）", "/agent"),
@@ -65,6 +66,9 @@ def _cmd_serve(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
         from kb.errors import InvalidInput
 
         raise InvalidInput(f"--workers must be at least 1 (got {args.workers})")
+    if args.no_push_worker:
+        os.environ["KB_PUSH_WORKER"] = "0"  # uvicorn's worker processes read the environment
+        ctx.settings.push_worker = False
     return serve_app(ctx, host=args.host, port=args.port, workers=args.workers)
 
 
@@ -74,6 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    p.add_argument("--no-push-worker", action="store_true",
+                   help="do not deliver pushes in this process (a separate `policykb push worker` "
+                        "runs); same as KB_PUSH_WORKER=0")
     p.add_argument("--upgrade", action="store_true",
                    help="migrate a database made by an older version instead of refusing to start")
     p.set_defaults(handler=_cmd_serve)

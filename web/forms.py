@@ -7,7 +7,7 @@ from fastapi import Request
 from starlette.datastructures import FormData
 
 from kb.authoring.drafts import FIELD_LABELS
-from kb.models import ContentKind, Level, Validity
+from kb.models import Audience, ContentKind, Level, Validity
 
 LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
 SECTION_SLOTS = 2  # blank further-section slots offered below the filled ones
@@ -35,6 +35,8 @@ POLICY_FORM = (
     FormField("issue_date", "date"), FormField("effective_from", "date"),
     FormField("effective_to", "date", hint="过了这一天，政策自动转为“失效”"),
     FormField("validity", "select", options=tuple(v.value for v in Validity)),
+    FormField("audience", "select", options=tuple(a.value for a in Audience),
+              hint="内部工作通知不向企业匹配、推送，也不受理申报"),
     FormField("superseded_by_id", "number", hint="已修订或废止时，填写替代它的政策编号"),
     FormField("source_url"), FormField("themes", "list", hint="多个用顿号或逗号分隔"),
     FormField("industries_include", "list", hint="GB/T 4754 代码，如 C、39、3911"),

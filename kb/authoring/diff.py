@@ -215,7 +215,7 @@ def field_diffs(old: Mapping | None, new: Mapping | None, labels: Mapping[str, s
 SIGNOFF_LABELS = {"drafter": "拟稿人", "reviewer": "审核人", "publisher": "发布人"}
 _POLICY_ORDER = (
     "title", "doc_number", "issuer", "level", "issue_date", "effective_from", "effective_to",
-    "validity", "superseded_by_id", "source_url", "themes", "industries_include",
+    "validity", "audience", "superseded_by_id", "source_url", "themes", "industries_include",
     "industries_exclude", "sizes", "regions", "qualifications", "apply_from", "apply_to",
     "beneficiaries", "conditions", "fulfil_time", "address", "phone", "full_text", "department_id",
 )

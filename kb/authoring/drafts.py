@@ -6,8 +6,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kb.errors import InvalidInput
 from kb.library import schemas as lim
-from kb.library.schemas import Items, SectionRecord, checked_url, normalise_sizes, validity_alias
-from kb.models import ContentKind, Level, Validity
+from kb.library.schemas import (
+    Items,
+    SectionRecord,
+    audience_alias,
+    checked_url,
+    normalise_sizes,
+    validity_alias,
+)
+from kb.models import Audience, ContentKind, Level, Validity
 
 
 class _Draft(BaseModel):
@@ -25,6 +32,7 @@ class PolicyDraft(_Draft):
     effective_from: date | None = None
     effective_to: date | None = None
     validity: Validity = Validity.VALID
+    audience: Audience = Audience.ENTERPRISE
     superseded_by_id: int | None = None
     source_url: str | None = Field(default=None, max_length=lim.MAX_URL)
     themes: Items = []
@@ -43,6 +51,7 @@ class PolicyDraft(_Draft):
     full_text: str = Field(min_length=1, max_length=lim.MAX_FULL_TEXT)
 
     _validity = field_validator("validity", mode="before")(validity_alias)
+    _audience = field_validator("audience", mode="before")(audience_alias)
     _sizes = field_validator("sizes")(normalise_sizes)
     _url = field_validator("source_url")(checked_url)
 
@@ -106,7 +115,7 @@ SHAPES: dict[ContentKind, type[_Draft]] = {
 FIELD_LABELS = {
     "title": "标题", "doc_number": "文号", "issuer": "发文机关", "level": "层级",
     "issue_date": "发布日期", "effective_from": "施行日期", "effective_to": "有效期至",
-    "validity": "效力状态", "superseded_by_id": "被替代为", "source_url": "原文链接",
+    "validity": "效力状态", "audience": "适用对象", "superseded_by_id": "被替代为", "source_url": "原文链接",
     "themes": "主题", "industries_include": "适用行业", "industries_exclude": "排除行业",
     "sizes": "适用规模", "regions": "适用地区", "qualifications": "资质要求",
     "apply_from": "申报开始", "apply_to": "申报截止", "beneficiaries": "惠及对象",

@@ -11,13 +11,23 @@ from kb.library.ingest import IngestReport, ingest_paths
 from kb.library.limits import IngestLimits
 
 
+def seed(ctx) -> list[str]:  # noqa: ANN001
+    """Give the database the rows every installation starts with (``policykb.seeds``: push's
+    holidays); adds only what is missing. Returns the seeds' report lines."""
+    with session_scope(ctx.engine) as session:
+        return [line for module in plugins.load("seeds") if (line := module.seed(session))]
+
+
 def cmd_init(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Create the data folder, the database schema and the index folder."""
     ctx.engine  # noqa: B018  (creating it creates the folders and schema)
+    lines = seed(ctx)
     print(f"data folder: {ctx.settings.home.resolve()}")
     print(f"database:    {ctx.settings.db_url}")
     print(f"indexes:     {ctx.settings.index_dir.resolve()}")
     print(f"identity:    {database_identity(ctx.engine)}")
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -71,6 +81,8 @@ def demo_staff(ctx) -> str | None:  # noqa: ANN001
 
 def cmd_demo(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Load the bundled demo data, then serve it (or print how to ask, with --no-serve)."""
+    for line in seed(ctx):  # a demo run without init first gets what init would have added
+        print(line)
     with session_scope(ctx.engine) as session:
         report = ingest_paths(session=session, paths=demo_files())
     ctx.searcher().ensure_fresh()

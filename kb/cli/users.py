@@ -4,6 +4,7 @@ import argparse
 import getpass
 import sys
 
+from kb.clock import local_time
 from kb.database.db import session_scope
 from kb.errors import InvalidInput
 from kb.staff.accounts import (
@@ -13,7 +14,6 @@ from kb.staff.accounts import (
     find_department,
     get_user,
     list_users,
-    local_time,
     role_labels,
     set_password,
 )

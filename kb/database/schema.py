@@ -24,6 +24,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from kb.errors import KBError
@@ -84,6 +85,9 @@ def _compare_type(context, _inspected_column, _metadata_column, inspected, metad
     if (context.dialect.name == "sqlite" and isinstance(inspected, Integer)
             and isinstance(metadata, Integer)):
         return False
+    if isinstance(metadata, TypeDecorator):
+        # A decorated type (UTCDateTime) is stored as its impl: compare that, not the wrapper.
+        return False if isinstance(inspected, type(metadata.impl)) else None
     return None  # alembic's own comparison
 
 

@@ -1,11 +1,12 @@
 """The unanswered-question ledger: unanswered questions grouped into topics that departments answer."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from kb.clock import county_day
+from kb import clock
+from kb.clock import aware, county_day
 from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kb.feedback.ledger_matching import (
     OPEN_STATES,
@@ -35,11 +36,6 @@ _TRANSITIONS = {
 # --- Questions join topics --------------------------------------------------------------
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without their zone; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _target(session: Session, question: QuestionLog, plan: Plan | None) -> LedgerTopic | None:
     """The open topic the question joins, if any: the planned one, unless a topic opened since
     the plan matches better (or the planned one was closed meanwhile)."""
@@ -60,12 +56,12 @@ def _target(session: Session, question: QuestionLog, plan: Plan | None) -> Ledge
 def _file(session: Session, question: QuestionLog, due_days: int, now: datetime,
           plan: Plan | None = None) -> LedgerTopic:
     """Put a question into the closest open topic, or a new one."""
-    asked = _aware(question.asked_at)
+    asked = aware(question.asked_at)
     topic = _target(session, question, plan)
     if topic is not None:
         session.refresh(topic, with_for_update=True)  # two workers joining it count twice
         topic.question_count += 1
-        topic.last_asked_at = max(_aware(topic.last_asked_at), asked)
+        topic.last_asked_at = max(aware(topic.last_asked_at), asked)
     else:
         department_id, routed_by = plan.route if plan and plan.route else route(session, question)
         topic = LedgerTopic(title=question.question, department_id=department_id,
@@ -96,7 +92,7 @@ def note_question(*, session: Session, question: QuestionLog, due_days: int,
     session.refresh(question, with_for_update=True)
     if question.answer_type not in UNANSWERED or question.topic_id is not None:
         return None
-    return _file(session, question, due_days, now or datetime.now(UTC), plan)
+    return _file(session, question, due_days, now or clock.now(), plan)
 
 
 def note_feedback(*, session: Session, feedback: Feedback, due_days: int,
@@ -106,7 +102,7 @@ def note_feedback(*, session: Session, feedback: Feedback, due_days: int,
                            populate_existing=True)  # locked: see note_question
     if feedback.helpful or question is None or question.topic_id is not None:
         return None
-    return _file(session, question, due_days, now or datetime.now(UTC))
+    return _file(session, question, due_days, now or clock.now())
 
 
 # --- Staff work on topics ---------------------------------------------------------------
@@ -143,7 +139,7 @@ def assign(*, session: Session, actor: Actor, topic_id: int, department_id: int,
     department = session.get(Department, department_id)
     if department is None:
         raise InvalidInput(f"没有编号为 {department_id} 的部门，请从列表中选择责任部门")
-    today = today or county_day(datetime.now(UTC))
+    today = today or county_day(clock.now())
     if due_date < today:
         raise InvalidInput(f"办理期限 {due_date.isoformat()} 早于今天（{today.isoformat()}），请重新选择")
     note = _clean_note(note)
@@ -187,7 +183,7 @@ def set_status(*, session: Session, actor: Actor, topic_id: int, status: str,
     if target == TopicStatus.CLOSED and topic.answer_id is None and not note:
         raise InvalidInput("该问题没有关联答复内容，关闭前请在备注中说明原因（如：不属于本县职责、重复提问）")
     topic.status = target
-    topic.closed_at = datetime.now(UTC) if target == TopicStatus.CLOSED else None
+    topic.closed_at = clock.now() if target == TopicStatus.CLOSED else None
     if note:
         topic.note = note
     session.add(topic)
@@ -249,7 +245,7 @@ def close_for_publication(*, session: Session, actor: Actor, kind: str, record_i
                     and (department_id is ANY_DEPARTMENT
                          or found.department_id in (None, department_id))):
                 targets.append(found)
-    now = datetime.now(UTC)
+    now = clock.now()
     for topic in targets:
         before = TopicStatus(topic.status).value
         topic.answer_kind, topic.answer_id, topic.answer_policy_id = kind, record_id, policy_id
@@ -320,7 +316,7 @@ def _department_names(session: Session) -> dict[int, str]:
 def list_topics(*, session: Session, status: str | None = None, department_id: int | None = None,
                 overdue_only: bool = False, today: date | None = None) -> list[TopicRow]:
     """Topics, waiting ones first by due date, then the rest newest first."""
-    today = today or county_day(datetime.now(UTC))
+    today = today or county_day(clock.now())
     stmt = select(LedgerTopic)
     if status:
         stmt = stmt.where(LedgerTopic.status == _parse_status(status))
@@ -342,7 +338,7 @@ def list_topics(*, session: Session, status: str | None = None, department_id: i
 
 def topic_detail(*, session: Session, topic_id: int, today: date | None = None) -> TopicDetail:
     """A topic with its member questions and what askers said about the answers."""
-    today = today or county_day(datetime.now(UTC))
+    today = today or county_day(clock.now())
     topic = _topic(session, topic_id)
     row = _row(topic, _department_names(session), today)
     members = session.exec(select(QuestionLog).where(QuestionLog.topic_id == topic.id)
@@ -357,6 +353,6 @@ def topic_detail(*, session: Session, topic_id: int, today: date | None = None) 
             if fb.reason and fb.reason not in said:
                 said.append(fb.reason)
     said = {qid: "没帮助" + ("：" + "；".join(r) if r else "") for qid, r in reasons.items()}
-    questions = [MemberQuestion(m.id, m.question, _aware(m.asked_at), m.channel, m.answer_type,
+    questions = [MemberQuestion(m.id, m.question, aware(m.asked_at), m.channel, m.answer_type,
                                 said.get(m.id)) for m in members]
     return TopicDetail(row.topic, row.department, row.overdue, row.answer_url, questions)

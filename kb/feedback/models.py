@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
+from kb.database.types import UTCDateTime
 from kb.models import utcnow
 
 
@@ -13,7 +14,7 @@ class QuestionLog(SQLModel, table=True):
     """One question asked (widget, agent console, API) and what the product answered."""
 
     id: int | None = Field(default=None, primary_key=True)
-    asked_at: datetime = Field(default_factory=utcnow, index=True)
+    asked_at: datetime = Field(default_factory=utcnow, index=True, sa_type=UTCDateTime)
     question: str = Field(sa_column=Column(Text, nullable=False))
     channel: str = Field(default="api", max_length=20, index=True)  # "widget" | "agent" | "api"
     # sha256 of client address + day: counts distinct askers per day without keeping the address.
@@ -33,7 +34,7 @@ class Feedback(SQLModel, table=True):
     question_id: int = Field(foreign_key="questionlog.id", index=True)
     helpful: bool
     reason: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class TopicStatus(StrEnum):
@@ -64,7 +65,7 @@ class LedgerTopic(SQLModel, table=True):
     answer_policy_id: int | None = Field(default=None, foreign_key="policy.id")
     question_count: int = 0
     note: str | None = Field(default=None, sa_column=Column(Text))
-    first_asked_at: datetime = Field(default_factory=utcnow)
-    last_asked_at: datetime = Field(default_factory=utcnow)
-    created_at: datetime = Field(default_factory=utcnow)
-    closed_at: datetime | None = None
+    first_asked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_asked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

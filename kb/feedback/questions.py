@@ -3,11 +3,12 @@
 import hashlib
 import re
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists
 from sqlmodel import Session, col, select
 
+from kb import clock
 from kb.clock import county_day, county_day_bounds
 from kb.errors import InvalidInput, NotFound
 from kb.feedback.models import Feedback, QuestionLog
@@ -39,7 +40,7 @@ def log_question(*, session: Session, question: str, result: AnswerResult, chann
     """Record a question and its answer; with ``refine_within_s``, typing a question out updates one row."""
     if channel not in CHANNELS:
         raise InvalidInput(f"channel：不支持“{channel}”（可选：{'、'.join(CHANNELS)}）")
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     chash = client_hash(client=client, day=county_day(now), salt=salt)
     row = None
     if refine_within_s is not None:

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, select
 
-from kb.clock import COUNTY_TZ, county_day
+from kb import clock
+from kb.clock import COUNTY_TZ, aware, county_day
 from kb.csvout import dicts_csv
 from kb.errors import InvalidInput
 from kb.feedback.ledger import OPEN_STATES, is_overdue
@@ -80,13 +81,8 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return lo, hi
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite returns stored UTC datetimes without their zone.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _day(moment: datetime) -> date:
-    return county_day(_utc(moment))
+    return county_day(aware(moment))
 
 
 def check_range(start: date, end: date) -> None:
@@ -110,7 +106,7 @@ def statistics(*, session: Session, start: date, end: date, top: int = 20,
                today: date | None = None) -> Statistics:
     """Questions, answer and feedback rates, hot questions, ledger backlog and publications."""
     check_range(start, end)
-    today = today or county_day(datetime.now(UTC))
+    today = today or county_day(clock.now())
     lo, hi = _bounds(start, end)
     days = {start + timedelta(days=i): DayFigures(start + timedelta(days=i))
             for i in range((end - start).days + 1)}
@@ -180,7 +176,7 @@ def disclosure_rows(*, session: Session, year: int) -> list[dict]:
     close_days: dict[int | None, list[int]] = {}
     for t in session.exec(select(LedgerTopic).where(LedgerTopic.created_at < hi)):
         created_day = _day(t.created_at)
-        if _utc(t.created_at) >= lo:
+        if aware(t.created_at) >= lo:
             created[t.department_id] += 1
         closed_day = _day(t.closed_at) if t.closed_at else None
         if closed_day is None or closed_day.year > year:

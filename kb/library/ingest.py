@@ -16,7 +16,7 @@ from kb.library.index_state import bump_version, mark_changed
 from kb.library.limits import DEFAULT_LIMITS, IngestLimits
 from kb.library.passages import rebuild_passages
 from kb.library.readers import DOCUMENT_SUFFIXES, JSONL_SUFFIXES, decode, read_document
-from kb.library.schemas import MAX_TITLE, InterpretationRecord, PolicyRecord
+from kb.library.schemas import MAX_TITLE, InterpretationRecord, PolicyRecord, infer_audience
 from kb.library.versions import record_version
 from kb.models import (
     ContentKind,
@@ -161,7 +161,7 @@ def _fingerprint(record: PolicyRecord) -> str:
 # Fields a bulk record sets on its policy.
 POLICY_FIELDS = (
     "title", "doc_number", "issuer", "level", "issue_date", "effective_from", "effective_to",
-    "validity", "source_url", "themes", "industries_include", "industries_exclude", "sizes",
+    "validity", "audience", "source_url", "themes", "industries_include", "industries_exclude", "sizes",
     "regions", "qualifications", "apply_from", "apply_to", "beneficiaries", "conditions",
     "fulfil_time", "address", "phone",
 )
@@ -169,7 +169,8 @@ POLICY_FIELDS = (
 
 # What a revision notice says changed, in the words a firm reads.
 CHANGE_LABELS = {
-    "title": "标题", "doc_number": "文号", "validity": "效力状态", "effective_from": "施行日期",
+    "title": "标题", "doc_number": "文号", "validity": "效力状态", "audience": "适用对象",
+    "effective_from": "施行日期",
     "effective_to": "有效期", "industries_include": "适用行业", "industries_exclude": "适用行业",
     "sizes": "适用规模", "regions": "适用地区", "qualifications": "资质要求",
     "apply_from": "申报时间", "apply_to": "申报时间", "beneficiaries": "惠及对象",
@@ -217,6 +218,7 @@ def write_policy(*, session: Session, item: Item,
             policy, record, _interpretation_records(session, policy.id))
     for name in POLICY_FIELDS:
         setattr(policy, name, getattr(record, name))
+    policy.audience = record.audience or infer_audience(policy.title)
     policy.department_id = _department(session, record.department)
     policy.content_hash = digest
     policy.status = Status.PUBLISHED

@@ -1,17 +1,20 @@
 """Input shapes: the documented JSONL bulk format for policies with interpretations and FAQ."""
 
+import re
 from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from kb.library.docnumber import normalise_doc_brackets
-from kb.models import Level, Validity
+from kb.models import Audience, Level, Validity
 
 SIZE_ALIASES = {"大型": "large", "中型": "medium", "小型": "small", "微型": "micro",
                 "large": "large", "medium": "medium", "small": "small", "micro": "micro"}
 VALIDITY_ALIASES = {"valid": Validity.VALID, "expired": Validity.EXPIRED,
                     "repealed": Validity.REPEALED, "revised": Validity.REVISED}
+AUDIENCE_ALIASES = {"enterprise": Audience.ENTERPRISE, "automatic": Audience.AUTOMATIC,
+                    "internal": Audience.INTERNAL}
 
 
 # One set of bounds for every way a record comes in (bulk files, documents, staff drafts), kept
@@ -50,6 +53,21 @@ def checked_url(v):  # noqa: ANN001, ANN201
 def validity_alias(v):  # noqa: ANN001, ANN201
     """An English validity name (valid, expired, repealed, revised) as its Chinese label."""
     return VALIDITY_ALIASES.get(v, v) if isinstance(v, str) else v
+
+
+# A title that deploys work to departments (关于做好…工作的通知), not one that issues a policy
+# (关于印发…办法的通知): such documents are read and searched but never offered to firms.
+_WORK_NOTICE = re.compile(r"关于(?!印发|转发).*(工作|活动)的(通知|意见)$")
+
+
+def infer_audience(title: str) -> Audience:
+    """Whom a document without a stated audience is for, from its title."""
+    return Audience.INTERNAL if _WORK_NOTICE.search(title.strip()) else Audience.ENTERPRISE
+
+
+def audience_alias(v):  # noqa: ANN001, ANN201
+    """An English audience name (enterprise, automatic, internal) as its Chinese label."""
+    return AUDIENCE_ALIASES.get(v.strip().lower(), v) if isinstance(v, str) else v
 
 
 def normalise_sizes(v: list[str]) -> list[str]:
@@ -107,6 +125,8 @@ class PolicyRecord(BaseModel):
     effective_from: date | None = None
     effective_to: date | None = None
     validity: Validity = Validity.VALID
+    # None: inferred from the title (a 工作通知 to departments is internal), else 企业申报.
+    audience: Audience | None = None
     superseded_by: str | None = Field(default=None, max_length=MAX_KEY)  # the replacing ``id``
     source_url: str | None = Field(default=None, max_length=MAX_URL)
     themes: Items = []
@@ -138,6 +158,7 @@ class PolicyRecord(BaseModel):
         return normalise_doc_brackets(v) if v else v
 
     _validity = field_validator("validity", mode="before")(validity_alias)
+    _audience = field_validator("audience", mode="before")(audience_alias)
     _sizes = field_validator("sizes")(normalise_sizes)
     _url = field_validator("source_url")(checked_url)
 

@@ -10,7 +10,7 @@ from kb.models import FaqItem, Interpretation, Policy, PolicyVersion, Status, ut
 # Everything a policy's published state holds besides its interpretations and FAQ.
 POLICY_FIELDS = (
     "title", "doc_number", "issuer", "level", "issue_date", "effective_from", "effective_to",
-    "validity", "superseded_by_id", "source_url", "themes", "industries_include",
+    "validity", "audience", "superseded_by_id", "source_url", "themes", "industries_include",
     "industries_exclude", "sizes", "regions", "qualifications", "apply_from", "apply_to",
     "beneficiaries", "conditions", "fulfil_time", "address", "phone", "department_id",
     "drafter", "reviewer", "publisher",

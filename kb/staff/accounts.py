@@ -5,14 +5,14 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, delete, func, select
 
-from kb.clock import COUNTY_TZ
+from kb.clock import aware
 from kb.config import Settings
 from kb.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, TooManyAttempts
 from kb.models import Department, utcnow
@@ -36,16 +36,6 @@ _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
 def _dummy_hash() -> str:
     # Verifying against this for an unknown user makes it cost as much as a wrong password.
     return _hasher.hash(secrets.token_urlsafe(16))
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without their zone; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def local_time(moment: datetime | None, empty: str = "", fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time as the county reads it, e.g. "2025-03-01 09:30"."""
-    return _utc(moment).astimezone(COUNTY_TZ).strftime(fmt) if moment else empty
 
 
 def hash_password(password: str) -> str:
@@ -220,7 +210,7 @@ def _failures(session: Session, since: datetime, **match: str) -> list[datetime]
             .where(col(LoginAttempt.at) > since))
     for name, value in match.items():
         stmt = stmt.where(getattr(LoginAttempt, name) == value)
-    return sorted(_utc(at) for at in session.exec(stmt))
+    return sorted(aware(at) for at in session.exec(stmt))
 
 
 def _known_client(session: Session, username: str, client: str) -> bool:
@@ -256,7 +246,7 @@ def _throttle_wait(session: Session, username: str, client: str, settings: Setti
     good = session.exec(select(func.max(LoginAttempt.at)).where(
         LoginAttempt.username == username, LoginAttempt.client == client,
         col(LoginAttempt.ok).is_(True))).one()
-    pair = _failures(session, max(since, _utc(good)) if good else since,
+    pair = _failures(session, max(since, aware(good)) if good else since,
                      username=username, client=client)
     wait = 0
     if len(pair) >= limit:
@@ -283,7 +273,7 @@ def authenticate(*, session: Session, username: str, password: str, client: str,
     Refusals raise after writing the attempt to ``session``: the caller must still commit it
     (catch the error inside the unit of work), or throttling never sees the failures.
     """
-    now = _utc(now) if now else utcnow()
+    now = aware(now) if now else utcnow()
     typed = username.strip().lower()[:64]
     client = client[:64]
     user = session.exec(select(User).where(User.username == typed)).first() if typed else None
@@ -325,7 +315,7 @@ def _digest(token: str) -> str:
 def open_session(*, session: Session, user: User, client: str, settings: Settings,
                  now: datetime | None = None) -> str:
     """Start a browser session for ``user``; returns the cookie token (only its hash is kept)."""
-    now = _utc(now) if now else utcnow()
+    now = aware(now) if now else utcnow()
     # Expired rows of anyone are dropped here, so the table does not grow without bound.
     session.exec(delete(UserSession).where(col(UserSession.expires_at) < now))
     token = secrets.token_urlsafe(32)
@@ -342,11 +332,11 @@ def resolve_session(*, session: Session, token: str,
     """The signed-in user and their session for a cookie token; None when it is not valid."""
     if not token:
         return None
-    now = _utc(now) if now else utcnow()
+    now = aware(now) if now else utcnow()
     row = session.exec(select(UserSession).where(UserSession.token_hash == _digest(token))).first()
     if row is None:
         return None
-    expires_at, last_seen = _utc(row.expires_at), _utc(row.last_seen_at)
+    expires_at, last_seen = aware(row.expires_at), aware(row.last_seen_at)
     user = session.get(User, row.user_id)
     if expires_at <= now or user is None or not user.active:
         session.delete(row)

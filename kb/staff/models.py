@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from kb.database.types import UTCDateTime
 from kb.models import utcnow
 
 # --- Accounts ---------------------------------------------------------------------------
@@ -36,8 +37,8 @@ class User(SQLModel, table=True):
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     password_hash: str = Field(max_length=200)
     active: bool = True
-    created_at: datetime = Field(default_factory=utcnow)
-    last_login_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     def has(self, role: Role) -> bool:
         """Whether the user holds ``role``."""
@@ -52,9 +53,9 @@ class UserSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     csrf_token: str = Field(max_length=64)
     client: str = Field(default="", max_length=64)
-    created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
-    last_seen_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -63,7 +64,7 @@ class LoginAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, index=True)
     client: str = Field(default="", max_length=64, index=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True, sa_type=UTCDateTime)
     ok: bool = False
 
 
@@ -74,7 +75,7 @@ class AuditEntry(SQLModel, table=True):
     """Who did what to which record, when, from where; rows are never updated or deleted."""
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True, sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key="user.id")
     actor: str = Field(max_length=100)  # username, or "system" for scheduled jobs
     action: str = Field(max_length=40, index=True)

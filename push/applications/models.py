@@ -1,4 +1,4 @@
-"""Application tables: a firm's application for a policy, its moves node by node, the calendar."""
+"""Application tables: a firm's application for a policy, its moves node by node, promised days."""
 
 from datetime import date, datetime
 from enum import StrEnum
@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from kb.database.types import UTCDateTime
 from kb.models import utcnow
 
 
@@ -45,8 +46,8 @@ class Application(SQLModel, table=True):
     amount_approved: float | None = None
     amount_paid: float | None = None
     paid_on: date | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ApplicationMove(SQLModel, table=True):
@@ -59,7 +60,7 @@ class ApplicationMove(SQLModel, table=True):
     application_id: int = Field(foreign_key="application.id", index=True)
     seq: int  # 1, 2, ... within the application
     node: Node
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True, sa_type=UTCDateTime)
     department_id: int | None = Field(default=None, foreign_key="department.id")
     department: str = Field(default="", max_length=100)  # as it was named at the time
     user_id: int | None = Field(default=None, foreign_key="user.id")
@@ -85,11 +86,3 @@ class NodePromise(SQLModel, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     node: Node
     days: int = Field(ge=0)
-
-
-class CalendarDay(SQLModel, table=True):
-    """A county calendar exception: a holiday on a weekday, or a weekend working day (调休)."""
-
-    day: date = Field(primary_key=True)
-    workday: bool = False
-    name: str = Field(default="", max_length=50)

@@ -1,18 +1,12 @@
-"""Each move becomes one outbox row per firm channel, in the move's own transaction."""
+"""Each move becomes a notice to the firm, written by the outbox in the move's own transaction."""
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from kb.database.db import insert_ignore
 from kb.models import Policy
 from push.applications.models import NODE_LABELS, Application, ApplicationMove, Node
-from push.delivery.models import Push, PushKind, PushStatus, Subscription
-from push.delivery.subscriptions import firm_channels
+from push.delivery.models import PushKind
+from push.delivery.outbox import Notice, enqueue
 from push.firms.models import Firm
-
-
-def notice_key(*, firm_id: int, move_id: int, channel: str) -> str:
-    """The idempotency key of a move's notice on one channel."""
-    return f"ap-{firm_id}-m{move_id}-{channel}"
 
 
 def notice_lines(application: Application, move: ApplicationMove) -> list[str]:
@@ -39,14 +33,7 @@ def notify_move(*, session: Session, application: Application, move: Application
                 policy: Policy) -> int:
     """Queue the move's notice on each of the firm's channels; a replay adds nothing."""
     firm = session.get(Firm, application.firm_id)
-    sub = session.exec(select(Subscription).where(Subscription.firm_id == firm.id)).first()
-    rows = [{
-        "key": notice_key(firm_id=firm.id, move_id=move.id, channel=channel),
-        "firm_id": firm.id, "channel": channel, "status": PushStatus.PENDING,
-        "due_at": move.at, "attempts": 0, "created_at": move.at, "policy_id": policy.id,
-        "version": move.id, "kind": PushKind.APPLICATION, "title": policy.title,
-        "doc_number": policy.doc_number, "department_id": application.department_id,
-        "reasons": notice_lines(application, move), "changes": [], "themes": [],
-        "deadline": None, "digest_slot": None,
-    } for channel in firm_channels(firm=firm, sub=sub)]
-    return insert_ignore(session, Push, rows)
+    told = move.amount is not None and move.node in (Node.APPROVED, Node.PAID)
+    return enqueue(session=session, policy=policy, kind=PushKind.APPLICATION, version=move.id,
+                   notices=[Notice(firm, notice_lines(application, move), told_amount=told)],
+                   now=move.at, department_id=application.department_id)

@@ -6,14 +6,14 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from kb import plugins
 from kb.authoring.workflow import require_department
 from kb.clock import county_day
 from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from kb.models import Department, Policy, Status, utcnow
+from kb.models import Audience, Department, Policy, Status, Validity, utcnow
 from kb.staff import audit
 from kb.staff.audit import SYSTEM, Actor
 from kb.staff.models import Role, User
-from push.applications.calendar import Calendar
 from push.applications.models import (
     FINAL,
     NODE_LABELS,
@@ -23,6 +23,7 @@ from push.applications.models import (
     NodePromise,
 )
 from push.applications.notify import notify_move
+from push.calendar.days import Calendar
 from push.errors import FirmNotFound
 from push.firms.models import Firm
 from push.firms.uscc import normalize_uscc
@@ -209,10 +210,52 @@ def _amount(value: float | None, what: str) -> float | None:
     return value
 
 
+def refusal(*, policy: Policy, day: date) -> tuple[str, bool] | None:
+    """Why no firm may apply to ``policy`` on county day ``day`` (None: it may), and whether a
+    stated reason lets staff register the application all the same (a closed window only)."""
+    name = f"《{policy.title}》"
+    if policy.status != Status.PUBLISHED:
+        return f"{name}未发布，不能申报", False
+    audience = Audience(policy.audience or Audience.ENTERPRISE)
+    if audience is Audience.INTERNAL:
+        return f"{name}是部门工作部署，不受理企业申报", False
+    # (A 免申即享 guide covers one benefit of its policy; others may still be applied for.)
+    if audience is Audience.AUTOMATIC:
+        return f"{name}为免申即享政策，企业无需申报，由主管部门依据共享数据直接兑现", False
+    if policy.validity != Validity.VALID:
+        return f"{name}已{Validity(policy.validity).value}，不再受理申报", False
+    if policy.effective_to is not None and policy.effective_to < day:
+        return f"{name}有效期至{policy.effective_to}，已过期，不再受理申报", False
+    span = f"{policy.apply_from or '即日'}至{policy.apply_to or '长期'}"
+    if policy.apply_from is not None and day < policy.apply_from:
+        return f"{name}申报期为{span}，尚未开始受理", False
+    if policy.apply_to is not None and day > policy.apply_to:
+        return f"{name}申报期为{span}，已于{policy.apply_to}截止", True
+    return None
+
+
+def open_policies(*, session: Session, department_id: int | None,
+                  day: date) -> list[tuple[Policy, str]]:
+    """Policies staff may register applications for on ``day`` (of one department, or all),
+    each with a note: "" when open, or why a stated reason is needed (a closed window)."""
+    stmt = select(Policy).where(Policy.status == Status.PUBLISHED).order_by(Policy.title)
+    if department_id is not None:
+        stmt = stmt.where(Policy.department_id == department_id)
+    out = []
+    for policy in session.exec(stmt):
+        refused = refusal(policy=policy, day=day)
+        if refused is None:
+            out.append((policy, ""))
+        elif refused[1]:
+            out.append((policy, f"申报期已于{policy.apply_to}截止，补录须写明理由"))
+    return out
+
+
 def create(*, session: Session, handler: Handler, uscc: str, policy_id: int,
            amount: float | None = None, note: str | None = None,
-           at: datetime | None = None) -> Application:
-    """A new application at 已提交 for a registered firm and a published policy."""
+           at: datetime | None = None, late_reason: str | None = None) -> Application:
+    """A new application at 已提交 for a registered firm and a policy open to applications; after
+    the window closes staff may still register one with ``late_reason`` (audited)."""
     code = normalize_uscc(uscc)
     firm = session.exec(select(Firm).where(Firm.uscc == code)).first()
     if firm is None:
@@ -220,15 +263,22 @@ def create(*, session: Session, handler: Handler, uscc: str, policy_id: int,
     policy = session.get(Policy, policy_id)
     if policy is None:
         raise NotFound(f"没有编号为 {policy_id} 的政策")
-    if policy.status != Status.PUBLISHED:
-        raise Conflict(f"政策《{policy.title}》未发布，不能申报")
+    at = at or utcnow()
+    late_reason = (late_reason or "").strip()[:500] or None
+    refused = refusal(policy=policy, day=county_day(at))
+    if refused is not None:
+        message, excusable = refused
+        if not (excusable and late_reason):
+            hint = "；确因材料已在期内报送等原因需补录的，请写明补录理由" if excusable else ""
+            raise Conflict(message + hint)
+    else:
+        late_reason = None  # nothing to excuse
     _check_staff(session, handler, policy.department_id)
     open_one = session.exec(select(Application).where(
         Application.firm_id == firm.id, Application.policy_id == policy.id,
         col(Application.node).not_in(FINAL))).first()
     if open_one is not None:
         raise Conflict(f"{firm.name}对该政策已有办理中的申报（{open_one.ref}），不能重复申报")
-    at = at or utcnow()
     app = Application(ref=_fresh_ref(session), firm_id=firm.id, policy_id=policy.id,
                       department_id=policy.department_id, amount_requested=_amount(amount, "申请金额"),
                       created_at=at, updated_at=at)
@@ -238,7 +288,7 @@ def create(*, session: Session, handler: Handler, uscc: str, policy_id: int,
     audit.record(session=session, actor=handler.actor, action="application.create",
                  record_kind="application", record_id=app.id,
                  detail={"ref": app.ref, "firm": firm.uscc, "policy_id": policy.id,
-                         "move_id": move.id})
+                         "move_id": move.id} | ({"late_reason": late_reason} if late_reason else {}))
     return app
 
 
@@ -301,11 +351,13 @@ def advance(*, session: Session, handler: Handler, ref: str, to: Node, note: str
                        f"“{NODE_LABELS[to]}”；{hint}")
     note = _note(note)
     at = at or utcnow()
-    if to == Node.PUBLICITY and moves[0].node == Node.APPROVED and not correction:
-        from push.direct.objections import objection_block  # push.direct builds on this module
-
-        if block := objection_block(session=session, application=app, day=county_day(at)):
-            raise Conflict(block)
+    if not correction:
+        # Checks registered by packages built on this one (policykb.application_guards), e.g.
+        # push.direct's 异议 window: each may refuse the move with its reason.
+        for check in plugins.load("application_guards"):
+            if block := check(session=session, application=app, first=moves[0].node, to=to,
+                              day=county_day(at)):
+                raise Conflict(block)
     if to in (Node.RETURNED, Node.REJECTED) and not note:
         what = "需补正的材料" if to == Node.RETURNED else "不予支持的理由"
         raise InvalidInput(f"请在说明中写明{what}（--note）")

@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 
 from kb.clock import county_today
 from kb.models import Department, Policy
-from push.applications.calendar import Calendar
 from push.applications.models import NODE_LABELS, Application, ApplicationMove, Node
 from push.applications.views import steps_of
+from push.calendar.days import Calendar
 
 TIMED = (Node.SUBMITTED, Node.ACCEPTED, Node.REVIEWING, Node.PUBLICITY, Node.APPROVED)
 

@@ -2,13 +2,12 @@
 
 import hmac
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from kb.clock import COUNTY_TZ, county_day, county_today
+from kb.clock import county_day, county_time, county_today
 from kb.models import Policy
-from push.applications.calendar import Calendar
 from push.applications.models import (
     FINAL,
     NODE_LABELS,
@@ -17,6 +16,7 @@ from push.applications.models import (
     Node,
 )
 from push.applications.service import clean_ref, moves_of
+from push.calendar.days import Calendar
 from push.firms.models import Firm
 from push.firms.uscc import normalize_uscc
 
@@ -46,8 +46,7 @@ class Step:
 
 
 def _iso(moment: datetime) -> str:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(
-        COUNTY_TZ).isoformat(timespec="seconds")
+    return county_time(moment).isoformat(timespec="seconds")
 
 
 def _day(day: date | None) -> str | None:
@@ -55,7 +54,7 @@ def _day(day: date | None) -> str | None:
 
 
 def _local(moment: datetime) -> date:
-    return county_day(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return county_day(moment)
 
 
 def steps_of(moves: list[ApplicationMove], calendar: Calendar, today: date) -> list[Step]:

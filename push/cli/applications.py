@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from kb.database.db import session_scope
-from kb.errors import NotFound
+from kb.errors import InvalidInput, NotFound
 
 
 def _print_json(data: Any) -> None:
@@ -37,7 +37,8 @@ def cmd_add(args: argparse.Namespace, ctx: Any) -> int:
 
     with session_scope(ctx.engine) as session:
         app = create(session=session, handler=_handler(session, args.by), uscc=args.firm,
-                     policy_id=args.policy, amount=args.amount, note=args.note)
+                     policy_id=args.policy, amount=args.amount, note=args.note,
+                     late_reason=args.late_reason)
         ref = app.ref
     if args.json:
         _print_json({"ref": ref})
@@ -154,16 +155,58 @@ def cmd_promise(args: argparse.Namespace, ctx: Any) -> int:
 
 
 def cmd_holiday(args: argparse.Namespace, ctx: Any) -> int:
-    """Enter a holiday or a weekend working day, or clear one."""
-    from push.applications.calendar import clear_day, set_day
+    """Enter a holiday or a weekend working day, or clear one; or import or list them."""
+    from push.calendar.days import clear_day, set_day
 
+    if args.day in ("import", "list"):
+        if args.workday or args.name or args.clear:
+            raise InvalidInput(f"holiday {args.day} 不接受 --workday、--name、--clear")
+        return (_holiday_import if args.day == "import" else _holiday_list)(args, ctx)
+    if args.file is not None or args.year is not None:
+        raise InvalidInput("FILE 和 --year 只用于 holiday import / holiday list")
+    try:
+        day = date.fromisoformat(args.day)
+    except ValueError:
+        raise InvalidInput(f"日期应为YYYY-MM-DD，或 import FILE、list：{args.day}") from None
     with session_scope(ctx.engine) as session:
         if args.clear:
-            clear_day(session=session, day=args.day)
+            clear_day(session=session, day=day)
         else:
-            set_day(session=session, day=args.day, workday=args.workday, name=args.name or "")
+            set_day(session=session, day=day, workday=args.workday, name=args.name or "")
     state = "恢复按星期计" if args.clear else ("调休上班" if args.workday else "放假")
-    print(f"{args.day.isoformat()}：{state}")
+    print(f"{day.isoformat()}：{state}")
+    return 0
+
+
+def _holiday_import(args: argparse.Namespace, ctx: Any) -> int:
+    """Load a clerk's CSV or JSON of holidays and weekend working days, all or nothing."""
+    from push.calendar.holidays import import_file
+
+    if args.file is None:
+        raise InvalidInput("holiday import 需要一个文件：date,workday,name 的CSV或JSON")
+    with session_scope(ctx.engine) as session:
+        report = import_file(session=session, path=args.file)
+    if args.json:
+        _print_json(vars(report))
+    else:
+        print(f"{args.file}：新增{report.added}天，修改{report.changed}天，"
+              f"{report.unchanged}天未变")
+    return 0
+
+
+def _holiday_list(args: argparse.Namespace, ctx: Any) -> int:
+    """Print the county's holidays and weekend working days."""
+    from push.calendar.holidays import days
+
+    if args.file is not None:
+        raise InvalidInput("holiday list 不接受文件；按年份看用 --year")
+    with session_scope(ctx.engine) as session:
+        rows = [{"date": d.day.isoformat(), "workday": d.workday, "name": d.name}
+                for d in days(session=session, year=args.year)]
+    if args.json:
+        _print_json(rows)
+    for r in [] if args.json else rows:
+        print(f"{r['date']}\t{'调休上班' if r['workday'] else '放假'}\t{r['name']}")
     return 0
 
 
@@ -176,6 +219,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = actions.add_parser("add", help="登记一件申报（已提交）")
     p.add_argument("--firm", required=True, metavar="USCC", help="统一社会信用代码")
     p.add_argument("--policy", required=True, type=int, metavar="ID", help="政策编号")
+    p.add_argument("--late-reason", metavar="TEXT",
+                   help="申报期截止后补录的理由（记入审计）；其他情形不能补录")
     p.add_argument("--amount", type=float, help="申请金额（万元）")
     p.add_argument("--by", metavar="NAME", help="经办人的用户名或姓名（不填：企业在线提交）")
     p.add_argument("--note", help="给申报企业的说明")
@@ -225,9 +270,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--department", metavar="NAME")
     p.set_defaults(handler=cmd_promise)
 
-    p = actions.add_parser("holiday", help="维护节假日与调休上班日")
-    p.add_argument("day", type=date.fromisoformat)
+    p = actions.add_parser("holiday", help="维护节假日与调休上班日（单日设置、从文件导入、列出）")
+    p.add_argument("day", metavar="DAY|import|list",
+                   help="日期YYYY-MM-DD；import FILE 导入date,workday,name的CSV或JSON；list 列出")
+    p.add_argument("file", nargs="?", metavar="FILE", help="import 的文件")
     p.add_argument("--workday", action="store_true", help="周末调休上班")
     p.add_argument("--name", help="如“春节”")
     p.add_argument("--clear", action="store_true", help="删除该日的设置")
+    p.add_argument("--year", type=int, help="list：只列这一年")
+    p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_holiday)

@@ -101,7 +101,7 @@ def cmd_remind(args: argparse.Namespace, ctx: Any) -> int:
 
 def cmd_funnel(args: argparse.Namespace, ctx: Any) -> int:
     """Print the reach funnel per policy or department."""
-    from push.delivery.funnel import funnel, funnel_csv
+    from push.reports.funnel import funnel, funnel_csv
 
     with session_scope(ctx.engine) as session:
         rows = funnel(session=session, by=args.by)

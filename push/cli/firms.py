@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from kb import clock
 from kb.database.db import session_scope
 
 
@@ -113,7 +114,7 @@ def cmd_match(args: argparse.Namespace, ctx: Any) -> int:
     from push.firms.registry import get_firm
     from push.matching.matcher import firms_for_policy, policies_for_firm
 
-    today = args.date or date.today()
+    today = args.date or clock.county_today()
     with session_scope(_engine(ctx)) as session:
         if args.policy is not None:
             found = firms_for_policy(

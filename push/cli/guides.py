@@ -53,12 +53,13 @@ def _print_json(data: Any) -> None:
 def cmd_calc(args: argparse.Namespace, ctx: Any) -> int:
     """Every policy with a guide, for one firm: amount, formula, instalments, what is missed."""
     from push.firms.registry import get_firm
-    from push.guides.service import calc_firm, default_year
+    from push.guides.service import default_year
+    from push.matching.firm_calc import firm_estimates
 
     year = args.year or default_year()
     with read_scope(ctx.engine) as session:
         firm = get_firm(session=session, uscc=args.firm)
-        found = calc_firm(session=session, firm=firm, year=year)
+        found = firm_estimates(session=session, firm=firm, year=year)
     found.sort(key=lambda e: (e.eligible is not True, -(e.amount or 0), e.policy_id))
     total = sum((e.amount for e in found if e.eligible and e.amount is not None), 0)
     if args.json:

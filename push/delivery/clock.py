@@ -1,30 +1,27 @@
-"""Time rules for delivery: UTC in the database, quiet hours and periods in Asia/Shanghai."""
+"""Time rules for delivery: UTC in the database, quiet hours and periods on the county's clock
+(kb/clock.py, the one clock of kb, push and web)."""
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
-LOCAL = ZoneInfo("Asia/Shanghai")
+from kb import clock
+from kb.clock import COUNTY_TZ as LOCAL
+
 DIGEST_HOUR = 8  # digests go out at 08:00 local time
 
 
 def to_utc(moment: datetime | None = None) -> datetime:
     """``moment`` (default now) as an aware UTC datetime, the form stored in the database."""
-    moment = moment or datetime.now(UTC)
-    if moment.tzinfo is None:  # naive values are taken to be UTC
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return clock.aware(moment or clock.now())
 
 
 def local(moment: datetime) -> datetime:
-    """A UTC (aware, or naive taken as UTC) datetime in Asia/Shanghai."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL)
+    """A UTC (aware, or naive taken as UTC) datetime on the county's clock."""
+    return clock.county_time(moment)
 
 
 def local_today(moment: datetime | None = None) -> date:
-    """The calendar day in Asia/Shanghai."""
-    return local(moment or datetime.now(UTC)).date()
+    """The county's calendar day (of ``moment``, default now)."""
+    return clock.county_today(moment)
 
 
 def _from_local(day: date, at: time) -> datetime:

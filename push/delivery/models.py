@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from kb.database.types import UTCDateTime
 from kb.models import utcnow
 
 
@@ -34,6 +35,10 @@ class PushStatus(StrEnum):
     CANCELLED = "cancelled"  # unsubscribed, marked 已申报/不适用, or replaced by a newer version
 
 
+STATUS_LABELS = {PushStatus.PENDING: "待发送", PushStatus.DELIVERED: "已送达", PushStatus.DEAD: "死信",
+                 PushStatus.HELD: "渠道暂停挂起", PushStatus.CANCELLED: "已取消"}
+
+
 class Frequency(StrEnum):
     """How often a firm wants to hear from us."""
 
@@ -49,13 +54,13 @@ class Deliverable(SQLModel):
     firm_id: int = Field(foreign_key="firm.id", index=True)
     channel: str = Field(max_length=20)
     status: PushStatus = Field(default=PushStatus.PENDING, index=True)
-    due_at: datetime = Field(default_factory=utcnow, index=True)
+    due_at: datetime = Field(default_factory=utcnow, index=True, sa_type=UTCDateTime)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_type=Text)  # sa_column cannot be shared
     claimed_by: str | None = Field(default=None, max_length=100)
-    lease_until: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    delivered_at: datetime | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     detail: str | None = None  # the receiver's answer on success (SMTP reply, HTTP status)
 
 
@@ -74,13 +79,14 @@ class Push(Deliverable, table=True):
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     changes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    told_amount: bool = False  # its lines name an amount the firm can expect (a guide's estimate)
     successor_id: int | None = None
     successor_title: str | None = None
     deadline: date | None = None
-    digest_slot: datetime | None = Field(default=None, index=True)  # set: goes out in a digest
+    digest_slot: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)  # set: goes out in a digest
     digest_id: int | None = Field(default=None, foreign_key="digest.id", index=True)
-    opened_at: datetime | None = None
-    clicked_at: datetime | None = None
+    opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    clicked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Digest(Deliverable, table=True):
@@ -89,7 +95,7 @@ class Digest(Deliverable, table=True):
     __table_args__ = (UniqueConstraint("firm_id", "channel", "slot"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    slot: datetime  # when the period's digest goes out (UTC)
+    slot: datetime = Field(sa_type=UTCDateTime)  # when the period's digest goes out (UTC)
     period: Frequency = Frequency.DAILY
 
 
@@ -106,7 +112,7 @@ class Subscription(SQLModel, table=True):
     quiet_start: str | None = Field(default=None, max_length=5)  # "22:00", Asia/Shanghai
     quiet_end: str | None = Field(default=None, max_length=5)  # "08:00"
     webhook_secret: str | None = Field(default=None, max_length=100)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class InboxMessage(SQLModel, table=True):
@@ -118,8 +124,8 @@ class InboxMessage(SQLModel, table=True):
     subject: str
     body: str = Field(default="", sa_column=Column(Text, nullable=False))
     push_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
-    read_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Mark(StrEnum):
@@ -141,7 +147,7 @@ class FirmPolicyMark(SQLModel, table=True):
     firm_id: int = Field(foreign_key="firm.id", index=True)
     policy_id: int = Field(foreign_key="policy.id", index=True)
     mark: Mark
-    marked_at: datetime = Field(default_factory=utcnow)
+    marked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ChannelState(SQLModel, table=True):
@@ -153,5 +159,5 @@ class ChannelState(SQLModel, table=True):
     firm_id: int = Field(foreign_key="firm.id", index=True)
     channel: str = Field(max_length=20)
     consecutive_failures: int = 0
-    suspended_at: datetime | None = None
+    suspended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     suspended_reason: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,11 +1,14 @@
-"""The transactional outbox: publication events and deadline reminders become push rows.
+"""The transactional outbox: the one writer of push rows.
 
-``on_policy_event`` runs inside the publishing transaction (kb.events), so a policy and its
-pushes commit together or not at all. Rows are inserted with insert-or-ignore on the
-idempotency key (firm, policy, version, channel, kind): replaying an event never doubles a push.
+Publication events (kb.events: a policy published, revised, superseded or withdrawn, or its
+申兑指南 published), deadline reminders and application moves become push rows here, inside the
+transaction that caused them, so a change and its pushes commit together or not at all. Rows
+are inserted with insert-or-ignore on the idempotency key (firm, policy, version, channel, kind):
+replaying an event never doubles a push.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
@@ -23,18 +26,34 @@ from push.matching.matcher import Match, firms_for_policy
 
 REMINDER_OFFSETS = {14: PushKind.REMINDER_14, 3: PushKind.REMINDER_3}  # days before apply_to
 TOLD_KINDS = (PushKind.NEW, PushKind.REVISED, PushKind.GUIDE)  # told about the policy itself
+# About the firm's own case: sent whatever topics it follows, at once, never in a digest.
+PERSONAL_KINDS = (PushKind.APPLICATION,)
+GUIDE_LEAD = "申兑指南已发布，现可测算您可享受的金额"
 _TRIVIAL = ("不限", "无资质要求", "未设申报期")
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What one firm is told: the push's lines, and whether they name an amount it can expect."""
+
+    firm: Firm
+    lines: list[str]
+    told_amount: bool = False
+
+
 def push_key(*, firm_id: int, policy_id: int, version: int, channel: str, kind: str) -> str:
-    """The idempotency key a push carries on the wire."""
+    """The idempotency key a push carries on the wire (an application notice's ``version`` is
+    its move's id)."""
+    if kind == PushKind.APPLICATION:
+        return f"ap-{firm_id}-m{version}-{channel}"
     return f"pk-{firm_id}-{policy_id}-v{version}-{channel}-{kind}"
 
 
 def reasons_of(match: Match) -> list[str]:
     """Why a policy fits a firm, in the matcher's words (trivial "不限..." lines left out)."""
     lines = [c.detail for c in match.criteria
-             if c.met and c.key not in ("status", "validity") and not c.detail.startswith(_TRIVIAL)]
+             if c.met and c.key not in ("status", "audience", "validity")
+             and not c.detail.startswith(_TRIVIAL)]
     return lines or ["符合政策全部适用条件"]
 
 
@@ -48,20 +67,22 @@ def _subscriptions(session: Session, firm_ids: list[int]) -> dict[int, Subscript
 
 
 def enqueue(
-    *, session: Session, policy: Policy, kind: PushKind, firms: Iterable[tuple[Firm, list[str]]],
+    *, session: Session, policy: Policy, kind: PushKind, notices: Iterable[Notice],
     version: int, now: datetime | None = None, changes: list[str] | None = None,
-    successor: Policy | None = None,
+    successor: Policy | None = None, department_id: int | None = None,
 ) -> int:
-    """Queue a push of ``kind`` per (firm, reasons) and channel, honouring subscriptions."""
+    """Queue a push of ``kind`` per notice and channel, honouring subscriptions (topics and
+    digests, except for a firm's own case); returns how many rows are new."""
     moment = to_utc(now)
-    firms = list(firms)
-    subs = _subscriptions(session, [f.id for f, _ in firms])
+    notices = list(notices)
+    personal = kind in PERSONAL_KINDS
+    subs = _subscriptions(session, [n.firm.id for n in notices])
     rows = []
-    for firm, reasons in firms:
-        sub = subs.get(firm.id)
-        if not wants(sub=sub, themes=policy.themes):
+    for notice in notices:
+        firm, sub = notice.firm, subs.get(notice.firm.id)
+        if not personal and not wants(sub=sub, themes=policy.themes):
             continue
-        batched = (sub is not None and sub.frequency != Frequency.IMMEDIATE
+        batched = (sub is not None and sub.frequency != Frequency.IMMEDIATE and not personal
                    and kind not in (PushKind.REMINDER_14, PushKind.REMINDER_3))
         slot = digest_slot(moment, sub.frequency == Frequency.WEEKLY) if batched else None
         for channel in firm_channels(firm=firm, sub=sub):
@@ -71,28 +92,32 @@ def enqueue(
                 "firm_id": firm.id, "channel": channel, "status": PushStatus.PENDING,
                 "due_at": slot or moment, "attempts": 0, "created_at": moment,
                 "policy_id": policy.id, "version": version, "kind": kind, "title": policy.title,
-                "doc_number": policy.doc_number, "department_id": policy.department_id,
-                "reasons": reasons, "changes": changes or [], "themes": policy.themes or [],
+                "doc_number": policy.doc_number,
+                "department_id": department_id or policy.department_id,
+                "reasons": notice.lines, "told_amount": notice.told_amount,
+                "changes": changes or [], "themes": [] if personal else policy.themes or [],
                 "successor_id": successor.id if successor else None,
                 "successor_title": successor.title if successor else None,
-                "deadline": policy.apply_to, "digest_slot": slot,
+                "deadline": None if personal else policy.apply_to, "digest_slot": slot,
             })
     return insert_ignore(session, Push, rows)
 
 
-def matched_firms(*, session: Session, policy_id: int, today: date) -> list[tuple[Firm, list[str]]]:
-    """Every firm the matcher says the policy fits, with its reasons."""
+def matched_firms(*, session: Session, policy_id: int, today: date) -> list[Notice]:
+    """A notice for every firm the matcher says the policy fits, with its reasons."""
     try:
         found = firms_for_policy(session=session, policy_id=policy_id, today=today, limit=None)
     except KBError:  # facets that cannot be read match nobody; ``policykb match`` shows why
         return []
-    reasons = {m.uscc: reasons_of(m) for m in found.matches}
-    out: list[tuple[Firm, list[str]]] = []
-    codes = list(reasons)
+    matches = {m.uscc: m for m in found.matches}
+    out: list[Notice] = []
+    codes = list(matches)
     for start in range(0, len(codes), 500):
         for firm in session.exec(select(Firm).where(Firm.uscc.in_(codes[start:start + 500]))):
-            out.append((firm, reasons[firm.uscc]))
-    out.sort(key=lambda pair: pair[0].id)
+            match = matches[firm.uscc]
+            told = match.estimate is not None and match.estimate.eligible
+            out.append(Notice(firm, reasons_of(match), told_amount=told))
+    out.sort(key=lambda n: n.firm.id)
     return out
 
 
@@ -133,7 +158,11 @@ def on_policy_event(*, session: Session, event: PolicyEvent, now: datetime | Non
         successor = session.get(Policy, event.successor_id) if event.successor_id else None
         told = told_firms(session=session, policy_id=policy.id)
         enqueue(session=session, policy=policy, kind=PushKind.SUPERSEDED, version=event.version,
-                firms=[(f, []) for f in told], now=now, changes=event.changes, successor=successor)
+                notices=[Notice(f, []) for f in told], now=now, changes=event.changes,
+                successor=successor)
+        return
+    if event.kind == EventKind.GUIDE:
+        catch_up(session=session, policy_id=policy.id, now=now)
         return
     told_ids: set[int] = set()
     if event.kind == EventKind.REVISED:
@@ -141,11 +170,31 @@ def on_policy_event(*, session: Session, event: PolicyEvent, now: datetime | Non
         told = told_firms(session=session, policy_id=policy.id, before_version=event.version)
         told_ids = {f.id for f in told}
         enqueue(session=session, policy=policy, kind=PushKind.REVISED, version=event.version,
-                firms=[(f, []) for f in told], now=now, changes=event.changes)
-    fresh = [(f, r) for f, r in matched_firms(session=session, policy_id=policy.id, today=today)
-             if f.id not in told_ids]
+                notices=[Notice(f, []) for f in told], now=now, changes=event.changes)
+    fresh = [n for n in matched_firms(session=session, policy_id=policy.id, today=today)
+             if n.firm.id not in told_ids]
     enqueue(session=session, policy=policy, kind=PushKind.NEW, version=event.version,
-            firms=fresh, now=now)
+            notices=fresh, now=now)
+
+
+def catch_up(*, session: Session, policy_id: int, now: datetime | None = None) -> int:
+    """Once a policy's 申兑指南 is published, tell each firm its rules now pay, and that no live
+    push has yet told an amount, what it can expect (once per policy version: the outbox key);
+    returns how many pushes are new."""
+    policy = session.get(Policy, policy_id)
+    if policy is None or policy.status != Status.PUBLISHED:
+        return 0  # an unpublished policy is pushed, guide and all, when it is published
+    told = set(session.exec(select(Push.firm_id).where(
+        Push.policy_id == policy_id, Push.kind.in_(TOLD_KINDS), Push.told_amount,
+        Push.status != PushStatus.CANCELLED)).all())
+    marked = set(session.exec(select(FirmPolicyMark.firm_id).where(
+        FirmPolicyMark.policy_id == policy_id)).all())  # 已申报 / 不适用: nothing more to say
+    notices = [Notice(n.firm, [GUIDE_LEAD, *n.lines], n.told_amount)
+               for n in matched_firms(session=session, policy_id=policy_id,
+                                      today=local_today(now))
+               if n.firm.id not in told and n.firm.id not in marked]
+    return enqueue(session=session, policy=policy, kind=PushKind.GUIDE, notices=notices,
+                   version=policy.version, now=now)
 
 
 def create_reminders(*, session: Session, today: date | None = None,
@@ -161,9 +210,9 @@ def create_reminders(*, session: Session, today: date | None = None,
         for policy in policies:
             marked = set(session.exec(select(FirmPolicyMark.firm_id).where(
                 FirmPolicyMark.policy_id == policy.id)).all())
-            firms = [(f, [f"申报将于{closing.isoformat()}截止，还剩{offset}天"])
-                     for f in told_firms(session=session, policy_id=policy.id)
-                     if f.id not in marked]
+            notices = [Notice(f, [f"申报将于{closing.isoformat()}截止，还剩{offset}天"])
+                       for f in told_firms(session=session, policy_id=policy.id)
+                       if f.id not in marked]
             added += enqueue(session=session, policy=policy, kind=kind, version=policy.version,
-                             firms=firms, now=now)
+                             notices=notices, now=now)
     return added

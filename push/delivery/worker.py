@@ -274,3 +274,32 @@ class Worker:
         for channel in self.channels.values():
             channel.close()
         return report
+
+
+@dataclass
+class Background:
+    """A worker delivering in a daemon thread of this process (``policykb serve``)."""
+
+    worker: Worker
+    thread: threading.Thread
+    stop_event: threading.Event
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the unit in flight and end the thread."""
+        self.stop_event.set()
+        self.thread.join(timeout)
+
+
+def start_background(*, engine: Engine, settings: Settings, worker_id: str,
+                     poll_s: float = 2.0) -> Background:
+    """Recover this worker's leases and deliver in a thread until ``stop``."""
+    from push.delivery.channels import build_channels
+
+    worker = Worker(engine=engine, settings=settings, worker_id=worker_id,
+                    channels=build_channels(settings=settings, engine=engine))
+    worker.recover()
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, kwargs={"stop": stop, "poll_s": poll_s},
+                              name=f"push-worker-{worker_id}", daemon=True)
+    thread.start()
+    return Background(worker, thread, stop)

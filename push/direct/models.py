@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from kb.database.types import UTCDateTime
 from kb.models import utcnow
 
 
@@ -37,11 +38,11 @@ class DirectList(SQLModel, table=True):
     # "previous": firms added, removed and changed against the previous list (None for the first).
     diff: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     generated_by: str = Field(max_length=100)
-    generated_at: datetime = Field(default_factory=utcnow)
+    generated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     reviewed_by: str | None = Field(default=None, max_length=100)
-    reviewed_at: datetime | None = None
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     published_by: str | None = Field(default=None, max_length=100)
-    published_at: datetime | None = None
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     comment: str | None = Field(default=None, sa_column=Column(Text))
 
 
@@ -73,4 +74,4 @@ class DirectPayment(SQLModel, table=True):
     application_id: int | None = Field(default=None, foreign_key="application.id", index=True)
     amount: float
     objection_until: date | None = None  # 异议 window: the last day to object
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -23,8 +23,8 @@ from kb.models import Policy, utcnow
 from kb.staff import audit
 from kb.staff.audit import Actor
 from kb.staff.models import Role
-from push.applications.calendar import Calendar
 from push.applications.service import create_direct
+from push.calendar.days import Calendar
 from push.direct.diff import against_previous, previous_list
 from push.direct.models import DirectEntry, DirectList, DirectPayment, ListStatus
 from push.facts.catalog import Catalog

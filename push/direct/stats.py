@@ -4,15 +4,15 @@ vs by application, amounts estimated / approved / paid, working days to payment,
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import date
 
 from sqlmodel import Session, select
 
-from kb.clock import county_day
+from kb.clock import aware, county_day
 from kb.csvout import dicts_csv
 from kb.models import Department, Policy
-from push.applications.calendar import Calendar
 from push.applications.models import Application
+from push.calendar.days import Calendar
 from push.direct.models import DirectPayment
 from push.direct.service import evaluate_firms
 from push.facts.catalog import Catalog
@@ -48,10 +48,6 @@ class Row:
                 "逾期未出指南": self.overdue}
 
 
-def _aware(moment):  # noqa: ANN001, ANN202
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def direct_stats(*, session: Session, today: date, year: int, guide_days: int,
                  by: str = "policy") -> list[Row]:
     """The figures per policy (every policy with a guide, applications or an overdue guide) or
@@ -84,7 +80,7 @@ def direct_stats(*, session: Session, today: date, year: int, guide_days: int,
         r.approved += app.amount_approved or 0
         r.paid += app.amount_paid or 0
         if app.paid_on is not None:
-            r.days.append(calendar.between(county_day(_aware(app.created_at)), app.paid_on))
+            r.days.append(calendar.between(county_day(aware(app.created_at)), app.paid_on))
     for late in overdue_guides(session=session, today=today, days=guide_days):
         row(policies[late.policy_id]).overdue += 1
     out = sorted(rows.values(), key=lambda r: r.key)

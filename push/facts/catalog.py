@@ -34,6 +34,9 @@ BUILTIN = {f.name: f for f in (
     Fact("rd_expense", "研发费用", FactType.NUMBER, "万元"),
     Fact("employees", "从业人员", FactType.NUMBER, "人"),
     Fact("new_jobs", "新增就业", FactType.NUMBER, "人"),
+    # Not 新增就业: only graduates within 2 years of leaving school and not employed when hired
+    # (with a contract of a year or more and 3 months of social insurance paid), as 吸纳就业补贴 asks.
+    Fact("graduate_hires", "招用离校2年内未就业高校毕业生人数", FactType.NUMBER, "人"),
     Fact("equipment_investment", "新增设备投资", FactType.NUMBER, "万元"),
     Fact("tax_paid", "纳税额", FactType.NUMBER, "万元"),
 )}  # fmt: skip

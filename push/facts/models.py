@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from kb.database.types import UTCDateTime
 from kb.models import utcnow
 
 
@@ -32,7 +33,7 @@ class FactDefinition(SQLModel, table=True):
     label: str = Field(max_length=50)  # 中文名, also accepted as a column header
     type: FactType = FactType.NUMBER
     unit: str = Field(default="", max_length=10)  # 万元, %, 人, ...
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class FirmFact(SQLModel, table=True):
@@ -48,7 +49,7 @@ class FirmFact(SQLModel, table=True):
     source: str = Field(max_length=100)  # the department that supplied it
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     file: str = Field(default="", max_length=300)  # the import file's name
-    imported_at: datetime = Field(default_factory=utcnow)
+    imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class FactDispute(SQLModel, table=True):
@@ -61,6 +62,6 @@ class FactDispute(SQLModel, table=True):
     source: str = Field(max_length=100)
     reason: str = Field(sa_column=Column(Text, nullable=False))
     status: DisputeStatus = Field(default=DisputeStatus.OPEN, index=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    resolved_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolution: str | None = Field(default=None, sa_column=Column(Text))

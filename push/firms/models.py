@@ -8,6 +8,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
+from kb.database.types import UTCDateTime
 from kb.errors import KBError
 from kb.inputs.urls import webhook_url
 from kb.models import utcnow
@@ -138,8 +139,8 @@ class Firm(FirmBase, table=True):
     qualifications: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     business_scope: str = Field(default="", sa_column=Column(Text, nullable=False))
     channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class FirmCreate(FirmBase):

@@ -7,7 +7,8 @@ publishing transaction: the guide and its catch-up pushes commit together or not
 
 from sqlmodel import Session
 
-from kb.models import Revision
+from kb.events import EventKind, PolicyEvent, emit
+from kb.models import Policy, Revision
 from push.facts.catalog import Catalog
 from push.guides.service import save_guide, validate_guide
 
@@ -20,12 +21,10 @@ def validate(data: dict, *, session: Session | None = None) -> dict:
 
 
 def publish(*, session: Session, revision: Revision, names: dict[str, str]) -> int:
-    """Make the approved guide the policy's live one and tell the firms it fits what they can
-    expect (once); returns the guide's id."""
-    # Imported here: the outbox imports the matcher, which imports push.guides.
-    from push.delivery.catchup import catch_up
-
+    """Make the approved guide the policy's live one and announce it (kb.events), so that the
+    push outbox tells the firms it fits what they can expect; returns the guide's id."""
     guide = save_guide(session=session, policy_id=revision.policy_id, data=revision.data,
                        names=names)
-    catch_up(session=session, policy_id=revision.policy_id)
+    policy = session.get(Policy, revision.policy_id)
+    emit(session=session, event=PolicyEvent(EventKind.GUIDE, policy.id, policy.version))
     return guide.id

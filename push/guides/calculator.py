@@ -4,13 +4,15 @@ Amounts are Decimal 万元 rounded to 0.01 (100元). A fact absent for the year 
 *missing*: the result names it and gives no amount, never a zero.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from push.facts.catalog import Catalog, number_text, value_text
 from push.facts.sheet import FactSheet
-from push.guides.rules import NUMERIC_OPS, Benefit, Condition, GuideRules, Measure
+from push.guides.results import Check, Estimate, Instalment, MeasureResult, deciding
+from push.guides.rules import NUMERIC_OPS, Alternative, Benefit, Condition, GuideRules, Measure
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -29,136 +31,6 @@ def money(value: Decimal) -> Decimal:
 def wan(value: Decimal) -> str:
     """An amount as words: 48万元, 1.8万元."""
     return f"{number_text(value)}万元"
-
-
-@dataclass
-class Check:
-    """One condition's outcome: met (True), failed (False) or unknown for lack of a fact (None)."""
-
-    met: bool | None
-    text: str  # what was found: "2025年新增设备投资 800万元 ≥ 500万元"
-    missed: str | None = None  # when failed: "营收增长率 8%，需 ≥ 10%（差 2%）"
-    missing: list[str] = field(default_factory=list)  # "2025年新增设备投资"
-    gap: float | None = None  # how far a number is from the threshold, in the fact's unit
-
-
-@dataclass
-class Instalment:
-    """One payment of a measure as calculated."""
-
-    label: str
-    year: int
-    amount: float
-    status: str  # due / pending (a fact not yet known) / failed
-    conditions: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        """The JSON shape."""
-        return self.__dict__.copy()
-
-
-@dataclass
-class MeasureResult:
-    """One measure for one firm."""
-
-    key: str
-    name: str
-    eligible: bool | None
-    amount: Decimal | None = None
-    formula: str = ""
-    checks: list[Check] = field(default_factory=list)
-    instalments: list[Instalment] = field(default_factory=list)
-    counted: bool = True  # False when another measure of its 就高不重复 group is higher
-    note: str = ""
-
-    @property
-    def missed(self) -> list[str]:
-        """The conditions not met."""
-        return [c.missed for c in self.checks if c.met is False and c.missed]
-
-    @property
-    def missing(self) -> list[str]:
-        """The facts needed and absent."""
-        out = [m for c in self.checks for m in c.missing]
-        return list(dict.fromkeys(out))
-
-    def to_dict(self) -> dict:
-        """The JSON shape."""
-        return {"key": self.key, "name": self.name, "eligible": self.eligible,
-                "amount": None if self.amount is None else float(self.amount),
-                "formula": self.formula, "counted": self.counted, "note": self.note,
-                "met": [c.text for c in self.checks if c.met], "missed": self.missed,
-                "missing": self.missing, "instalments": [i.to_dict() for i in self.instalments]}
-
-
-@dataclass
-class Estimate:
-    """What a firm can expect from one policy in one application year."""
-
-    policy_id: int | None
-    title: str
-    year: int
-    measures: list[MeasureResult]
-    amount: Decimal | None
-    formula: str
-    per_year: dict[int, Decimal]
-    policy_checks: list[Check] = field(default_factory=list)
-    mode: str = "ordinary"
-
-    @property
-    def eligible(self) -> bool | None:
-        """True when some measure pays; None when only missing facts stand in the way."""
-        if any(m.eligible and m.counted for m in self.measures):
-            return True
-        if any(m.eligible is None for m in self.measures):
-            return None
-        return False
-
-    @property
-    def missed(self) -> list[str]:
-        """Conditions not met (policy-level ones, else those of the measures that fail)."""
-        out = [c.missed for c in self.policy_checks if c.met is False and c.missed]
-        if not out and not self.eligible:
-            out = [t for m in self.measures for t in m.missed]
-        return list(dict.fromkeys(out))
-
-    @property
-    def missing(self) -> list[str]:
-        """Facts needed and absent."""
-        out = [m for c in self.policy_checks for m in c.missing]
-        out += [x for m in self.measures for x in m.missing]
-        return list(dict.fromkeys(out))
-
-    @property
-    def near_miss(self) -> str | None:
-        """The one condition missed, when exactly one failure keeps a measure from paying."""
-        if self.eligible:
-            return None
-        policy_failed = [c for c in self.policy_checks if c.met is False]
-        if any(c.met is None for c in self.policy_checks) or len(policy_failed) > 1:
-            return None
-        for m in self.measures:
-            failed = [c for c in m.checks if c.met is False]
-            unknown = [c for c in m.checks if c.met is None]
-            if len(failed) == 1 and not unknown:
-                return failed[0].missed
-        return None
-
-    @property
-    def instalments(self) -> list[Instalment]:
-        """Every counted measure's instalments."""
-        return [i for m in self.measures if m.eligible and m.counted for i in m.instalments]
-
-    def to_dict(self) -> dict:
-        """The JSON shape of ``policykb calc``."""
-        return {"policy_id": self.policy_id, "title": self.title, "year": self.year,
-                "mode": self.mode, "eligible": self.eligible,
-                "amount": None if self.amount is None else float(self.amount),
-                "formula": self.formula,
-                "instalments": [i.to_dict() for i in self.instalments],
-                "per_year": {str(y): float(a) for y, a in sorted(self.per_year.items())},
-                "missed": self.missed, "near_miss": self.near_miss, "missing": self.missing,
-                "measures": [m.to_dict() for m in self.measures]}
 
 
 @dataclass
@@ -191,25 +63,31 @@ class Calculator:
     def check(self, cond: Condition, sheet: FactSheet, held: frozenset[str], year: int) -> Check:
         """One condition against one firm in application year ``year``."""
         if cond.qualification is not None:
-            ok = cond.qualification in held
-            return Check(ok, f"已具备{cond.qualification}" if ok else f"不具备{cond.qualification}",
-                         None if ok else f"需为{cond.qualification}")
+            q, has = cond.qualification, cond.qualification in held
+            if cond.held:
+                return Check(has, f"已具备{q}" if has else f"不具备{q}", None if has else f"需为{q}",
+                             kind="qualifications")
+            return Check(not has, f"已是{q}" if has else f"不属于{q}", f"需不属于{q}" if has else None,
+                         kind="qualifications")
         if cond.all is not None or cond.any is not None:
             subs = [self.check(c, sheet, held, year) for c in (cond.all or cond.any)]
-            missing = [m for s in subs for m in s.missing]
+            text = "；".join(s.text for s in subs)
             if cond.all is not None:
-                failed = [s for s in subs if s.met is False]
+                missing = [m for s in subs for m in s.missing]
+                failed = deciding(subs)
                 if failed:
-                    return Check(False, "；".join(s.text for s in subs), "；".join(
-                        s.missed for s in failed if s.missed), missing)
+                    return Check(False, text, "；".join(s.missed for s in failed if s.missed),
+                                 missing, kind=failed[0].kind, unmet=sum(s.unmet for s in failed))
                 met = True if all(s.met for s in subs) else None
-                return Check(met, "；".join(s.text for s in subs), None, missing if met is None else [])
-            if any(s.met for s in subs):
-                return Check(True, next(s.text for s in subs if s.met))
-            if any(s.met is None for s in subs):
-                return Check(None, "需满足其一", None, missing)
-            return Check(False, "；".join(s.text for s in subs),
-                         "需满足其一：" + "；".join(s.missed for s in subs if s.missed))
+                return Check(met, text, None, missing if met is None else [])
+            fits = [s for s in subs if s.met]
+            if fits:
+                return Check(True, fits[0].text)
+            closest = min(subs, key=lambda s: s.distance)  # the first listed on a tie
+            if closest.met is None:  # nothing unmet on it: the data decides
+                return Check(None, f"需满足其一：{closest.text}", None, closest.missing)
+            return Check(False, text, f"需满足其一，最接近的一项：{closest.missed}",
+                         closest.missing, kind=closest.kind, unmet=closest.unmet)
         fact = self.catalog.find(cond.fact)
         at = year + cond.year
         value = sheet.get(cond.fact, at)
@@ -278,19 +156,42 @@ class Calculator:
         return amount, f"{band}：× {number_text(tier.rate)}% = {wan(amount)}", None
 
     def measure(self, m: Measure, sheet: FactSheet, held: frozenset[str], year: int) -> MeasureResult:
-        """One measure for one firm."""
-        checks = [self.check(c, sheet, held, year) for c in m.conditions]
-        result = MeasureResult(m.key, m.name, None, checks=checks)
+        """One measure for one firm: along the branch that pays (the highest, if several) or else
+        the closest one (see push.guides.results)."""
+        common = [self.check(c, sheet, held, year) for c in m.conditions]
+        tries = [self._along(m, alt, [*common, *(self.check(c, sheet, held, year)
+                                                for c in alt.conditions)], sheet, year)
+                 for alt in m.alternatives()]
+        paying = [r for r in tries if r.eligible]
+        if not paying:
+            return min(tries, key=lambda r: r.distance)  # the first listed on a tie
+        result = max(paying, key=lambda r: r.amount)  # the first listed on a tie
+        result.instalments = self._instalments(m, result.amount, sheet, held, year)
+        if result.instalments:
+            words = {"due": "", "pending": "（条件待核实）", "failed": "（条件未满足）"}
+            result.formula += "，分期：" + "；".join(
+                f"{i.year}年{i.label} {wan(D(i.amount))}{words[i.status]}" for i in result.instalments)
+        expected = sum((D(i.amount) for i in result.instalments if i.status != "failed"),
+                       Decimal(0)) if result.instalments else result.amount
+        if expected != result.amount:
+            result.formula += f"，其中可兑现 {wan(expected)}"
+            result.amount = money(expected)
+        return result
+
+    def _along(self, m: Measure, alt: Alternative, checks: list[Check], sheet: FactSheet,
+               year: int) -> MeasureResult:
+        """The measure along one alternative whose conditions gave ``checks``."""
+        result = MeasureResult(m.key, m.name, None, checks=checks, branch=alt.name)
         if any(c.met is False for c in checks):
             result.eligible = False
             return result
-        amount, formula, missing = self._base(m.benefit, sheet, year)
+        amount, formula, missing = self._base(alt.benefit, sheet, year)
         if missing is not None:
             checks.append(Check(None, f"缺少{missing}", None, [missing]))
             return result
         if any(c.met is None for c in checks):
             return result
-        b = m.benefit
+        b = alt.benefit
         if b.cap is not None and amount > D(b.cap):
             formula += f"，超过年度上限 {wan(D(b.cap))}，按 {wan(D(b.cap))}"
             amount = D(b.cap)
@@ -302,17 +203,9 @@ class Calculator:
         result.eligible = amount > 0
         if amount <= 0:
             checks.append(Check(False, formula, formula))
+        if alt.name:
+            formula = f"按{alt.name}条件，{formula}"
         result.amount, result.formula = money(amount), formula
-        result.instalments = self._instalments(m, result.amount, sheet, held, year)
-        if result.instalments:
-            words = {"due": "", "pending": "（条件待核实）", "failed": "（条件未满足）"}
-            result.formula += "，分期：" + "；".join(
-                f"{i.year}年{i.label} {wan(D(i.amount))}{words[i.status]}" for i in result.instalments)
-        expected = sum((D(i.amount) for i in result.instalments if i.status != "failed"),
-                       Decimal(0)) if result.instalments else result.amount
-        if expected != result.amount:
-            result.formula += f"，其中可兑现 {wan(expected)}"
-            result.amount = money(expected)
         return result
 
     def _instalments(self, m: Measure, amount: Decimal, sheet: FactSheet, held: frozenset[str],
@@ -332,9 +225,16 @@ class Calculator:
 
     # --- a whole policy ---------------------------------------------------------------
 
-    def estimate(self, sheet: FactSheet, held: frozenset[str] | set[str], year: int) -> Estimate:
-        """Every measure, 就高不重复 and the total cap, for one firm in application year ``year``."""
+    def estimate(self, sheet: FactSheet, held: frozenset[str] | set[str], year: int,
+                 gates: Sequence[Check] = ()) -> Estimate:
+        """Every measure, 就高不重复 and the total cap, for one firm in application year ``year``;
+        ``gates``: what the policy asks before its rules (industry, size, region, qualifications,
+        judged by push.matching): a failed one decides, and the rules are not read."""
         held = frozenset(held)
+        if any(g.met is False for g in gates):
+            measures = [MeasureResult(m.key, m.name, False) for m in self.rules.measures]
+            return Estimate(self.policy_id, self.title, year, measures, None, "", {},
+                            [g for g in gates if g.met is False], self.mode)
         policy_checks = [self.check(c, sheet, held, year) for c in self.rules.conditions]
         if any(c.met is not True for c in policy_checks):
             measures = [MeasureResult(m.key, m.name, False if any(
@@ -352,9 +252,9 @@ class Calculator:
             for r in paying:
                 if r is not best:
                     r.counted = False
-                    r.note = f"与“{best.name}”就高不重复，不计"
-            others = "、".join(f"{r.name} {wan(r.amount)}" for r in paying if r is not best)
-            words.append(f"{best.name} {wan(best.amount)}与{others}就高不重复，取{wan(best.amount)}")
+                    r.note = f"与“{best.title}”就高不重复，不计"
+            others = "、".join(f"{r.title} {wan(r.amount)}" for r in paying if r is not best)
+            words.append(f"{best.title} {wan(best.amount)}与{others}就高不重复，取{wan(best.amount)}")
         counted = [m for m in measures if m.eligible and m.counted]
         pending = any(m.eligible is None for m in measures)
         if not counted:
@@ -365,7 +265,7 @@ class Calculator:
                    [f"{m.name}：{m.formula}" for m in counted]) + words
         if len(counted) > 1:
             formula.append(f"合计 {wan(total)}")
-        capped = self._total_cap(sheet, year, total, formula, measures)
+        capped = self._total_cap(sheet, year, total, formula, counted)
         if capped is None:
             return Estimate(self.policy_id, self.title, year, measures, None, "；".join(formula),
                             {}, policy_checks, self.mode)

@@ -1,9 +1,12 @@
 """The demo's 申兑指南, written from the demo policies' own clauses (kb/demo/policies.jsonl)."""
 
 EQ = "equipment_investment"
+GRADUATES = "graduate_hires"  # 招用离校2年内未就业高校毕业生人数, never 新增就业
 
 GUIDES = {
-    # 金政发〔2024〕12号 第四、五、十四条: 规上 8% (≥300万, ≤300万), 规下 6% (≥200万, ≤50万), 就高不重复, ≤35%.
+    # 金政发〔2024〕12号 第四、五、十四条: one subsidy on two terms, 规上 (第四条: ≥300万 at 8%, ≤300万)
+    # or 规下 (第五条: ≥200万 at 6%, ≤50万); 县级与上级补助累计 ≤ 设备投资额35%. 工业 (C) only: the
+    # policy's industries_include, judged by the matcher before these rules.
     "id:jh-2024-tech-01": {
         "title": "工业企业技术改造设备投资补助申兑指南", "mode": "ordinary",
         "beneficiaries": "在金湖县注册登记、依法纳税的工业企业（规上、规下均可）",
@@ -11,16 +14,18 @@ GUIDES = {
         "where": "“一企来”企业服务平台；县政务服务中心工信窗口", "phone": "0517-86881234",
         "rules": {
             "measures": [
-                {"key": "above", "name": "规上企业设备投资补助",
-                 "conditions": [{"qualification": "规模以上工业企业"},
-                                {"fact": EQ, "op": ">=", "value": 300, "year": -1}],
-                 "benefit": {"kind": "rate", "fact": EQ, "year": -1, "rate": 8, "cap": 300}},
-                {"key": "below", "name": "规下企业技改补助",
-                 "conditions": [{"fact": EQ, "op": ">=", "value": 200, "year": -1}],
-                 "benefit": {"kind": "rate", "fact": EQ, "year": -1, "rate": 6, "cap": 50}},
+                {"key": "equipment", "name": "设备投资补助", "any": [
+                    {"name": "规上企业",
+                     "conditions": [{"qualification": "规模以上工业企业"},
+                                    {"fact": EQ, "op": ">=", "value": 300, "year": -1}],
+                     "benefit": {"kind": "rate", "fact": EQ, "year": -1, "rate": 8, "cap": 300}},
+                    {"name": "规下企业",
+                     "conditions": [{"qualification": "规模以上工业企业", "held": False},
+                                    {"fact": EQ, "op": ">=", "value": 200, "year": -1}],
+                     "benefit": {"kind": "rate", "fact": EQ, "year": -1, "rate": 6, "cap": 50}},
+                ]},
             ],
-            "combine": {"exclusive": [["above", "below"]],
-                        "total_cap": {"rate": 35, "fact": EQ, "year": -1}},
+            "combine": {"total_cap": {"rate": 35, "fact": EQ, "year": -1}},
         },
     },
     # 金科发〔2024〕8号 二、: 首次认定30万元分两次兑现（次年营收增长10%以上再兑现15万元）；重新认定10万元；就高。
@@ -55,14 +60,14 @@ GUIDES = {
                   "measures": [{"key": "srdi", "name": "省级专精特新中小企业奖励",
                                 "benefit": {"kind": "fixed", "amount": 20}}]},
     },
-    # 金人社规〔2023〕2号 三、1.: 吸纳离校2年内未就业高校毕业生，每人1500元。
+    # 金人社规〔2023〕2号 三、1.: 招用离校2年内未就业高校毕业生（签1年以上合同、缴社保满3个月），每人1500元。
     "id:jh-2023-talent-02": {
         "title": "企业吸纳高校毕业生就业补贴（快申快享）", "mode": "fast", "promised_days": 20,
         "beneficiaries": "招用离校2年内未就业高校毕业生并缴纳社会保险满3个月的县内企业",
         "materials": ["劳动合同", "社会保险缴纳记录"], "where": "“金湖就业”小程序", "phone": "0517-86882345",
         "rules": {"measures": [{"key": "absorb", "name": "吸纳就业补贴",
-                                "conditions": [{"fact": "new_jobs", "op": ">=", "value": 1, "year": -1}],
-                                "benefit": {"kind": "per_person", "fact": "new_jobs", "year": -1,
+                                "conditions": [{"fact": GRADUATES, "op": ">=", "value": 1, "year": -1}],
+                                "benefit": {"kind": "per_person", "fact": GRADUATES, "year": -1,
                                             "per": 0.15}}]},
     },
 }
@@ -71,10 +76,10 @@ GUIDES = {
 COUNTY_FACTS = (("hitech_first", "当年首次认定高新技术企业", "bool"),
                 ("hitech_renewed", "当年重新认定高新技术企业", "bool"))
 
-# Facts per demo firm (index into push.firms.demo.FIRMS): (fact, year, value, source department).
+# Facts per demo firm (index into push.demo.firms.FIRMS): (fact, year, value, source department).
 FACTS = {
     0: [(EQ, 2025, 800, "县工信局"), ("revenue_growth", 2025, 12, "县统计局"), ("rd_expense", 2025, 1300, "县税务局"),
-        ("new_jobs", 2025, 18, "县人社局"), ("tax_paid", 2025, 960, "县税务局")],
+        ("new_jobs", 2025, 18, "县人社局"), (GRADUATES, 2025, 4, "县人社局"), ("tax_paid", 2025, 960, "县税务局")],
     1: [(EQ, 2025, 2600, "县工信局"), ("revenue_growth", 2025, 8, "县统计局"), ("hitech_first", 2026, True, "县科技局"),
         ("new_jobs", 2025, 25, "县人社局")],
     2: [(EQ, 2025, 6000, "县工信局"), ("revenue_growth", 2025, 15, "县统计局"), ("hitech_renewed", 2026, True, "县科技局"),

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
+from kb.database.types import UTCDateTime
 from kb.models import utcnow
 
 
@@ -37,4 +38,4 @@ class Guide(SQLModel, table=True):
     drafter: str | None = None
     reviewer: str | None = None
     publisher: str | None = None
-    published_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,13 +1,13 @@
 """Guides overdue: a published enterprise policy still without a guide after the working days set."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlmodel import Session, func, select
 
-from kb.clock import county_day
+from kb.clock import aware, county_day
 from kb.models import Department, Policy, PolicyVersion, Status, Validity
-from push.applications.calendar import Calendar
+from push.calendar.days import Calendar
 from push.guides.models import Guide
 
 ENTERPRISE_WORDS = ("企业", "工业", "公司", "商户")
@@ -37,11 +37,6 @@ class Overdue:
                 "due": self.due.isoformat()}
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive UTC datetimes."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def overdue_guides(*, session: Session, today: date, days: int,
                    department_id: int | None = None) -> list[Overdue]:
     """Enterprise policies published more than ``days`` working days ago without a guide."""
@@ -58,7 +53,7 @@ def overdue_guides(*, session: Session, today: date, days: int,
     for policy in session.exec(query.order_by(Policy.id)):
         if policy.id in guided or not is_enterprise_policy(policy):
             continue
-        published = county_day(_aware(first.get(policy.id) or policy.created_at))
+        published = county_day(aware(first.get(policy.id) or policy.created_at))
         due = calendar.add(published, days)
         if today > due:
             out.append(Overdue(policy.id, policy.title, departments.get(policy.department_id, ""),

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from push.facts.sheet import FactSheet
 from push.guides.calculator import HUNDRED, D, money
-from push.guides.rules import Condition, GuideRules, Measure
+from push.guides.rules import Benefit, Condition, GuideRules, Measure
 
 _OPS = {">=": Decimal.__ge__, ">": Decimal.__gt__, "<=": Decimal.__le__, "<": Decimal.__lt__,
         "==": Decimal.__eq__, "!=": Decimal.__ne__}
@@ -16,7 +16,7 @@ _OPS = {">=": Decimal.__ge__, ">": Decimal.__gt__, "<=": Decimal.__le__, "<": De
 
 def _met(c: Condition, sheet: FactSheet, held: frozenset[str], year: int) -> bool | None:
     if c.qualification is not None:
-        return c.qualification in held
+        return (c.qualification in held) is c.held
     if c.all is not None:
         subs = [_met(s, sheet, held, year) for s in c.all]
         return False if False in subs else (True if all(subs) else None)
@@ -36,12 +36,8 @@ def _met(c: Condition, sheet: FactSheet, held: frozenset[str], year: int) -> boo
     return _OPS[c.op](v, D(c.value))
 
 
-def _amount(m: Measure, sheet: FactSheet, held: frozenset[str], year: int) -> Decimal | None:
-    """The measure's amount before combination, None when not payable (failed or missing)."""
-    for c in m.conditions:
-        if _met(c, sheet, held, year) is not True:
-            return None
-    b = m.benefit
+def _pays(b: Benefit, sheet: FactSheet, year: int) -> Decimal | None:
+    """One benefit's amount after its floor and cap, None when its fact is missing or it is 0."""
     if b.kind == "fixed":
         amount = D(b.amount)
     else:
@@ -64,7 +60,24 @@ def _amount(m: Measure, sheet: FactSheet, held: frozenset[str], year: int) -> De
         amount = D(b.floor)
     if amount <= 0:
         return None
-    amount = money(amount)
+    return money(amount)
+
+
+def _amount(m: Measure, sheet: FactSheet, held: frozenset[str], year: int) -> Decimal | None:
+    """The measure's amount before combination, None when not payable (failed or missing): the
+    highest of its branches that pay (the first listed on a tie), as the calculator's."""
+    for c in m.conditions:
+        if _met(c, sheet, held, year) is not True:
+            return None
+    best = None
+    for alt in m.alternatives():
+        if all(_met(c, sheet, held, year) is True for c in alt.conditions):
+            amount = _pays(alt.benefit, sheet, year)
+            if amount is not None and (best is None or amount > best):
+                best = amount
+    if best is None:
+        return None
+    amount = best
     if m.instalments:
         left, parts = amount, Decimal(0)
         for n, inst in enumerate(m.instalments):

@@ -5,7 +5,7 @@ code: push/guides/calculator.py interprets them. Amounts are in 万元, rates in
 """
 
 import re
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
@@ -57,14 +57,17 @@ class Condition(_Rule):
     year: int = Field(default=0, ge=-5, le=5)  # the fact's year relative to the application year
     unit: str | None = None  # if given, must be the fact's unit (catches 元 for 万元)
     qualification: str | None = None
+    held: bool = True  # with qualification: False means the firm must *not* hold it (规下)
     all: list["Condition"] | None = None
-    any: list["Condition"] | None = None
+    any: list["Condition"] | None = None  # alternatives: met when one is met
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> "Condition":
         kinds = [k for k in ("fact", "qualification", "all", "any") if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise RuleError("fact", "每个条件须且只须写 fact、qualification、all 或 any 之一")
+        if not self.held and self.qualification is None:
+            raise RuleError("held", "held 只用于资质条件（qualification）")
         if self.all is not None or self.any is not None:
             if not (self.all or self.any):
                 raise RuleError(kinds[0], "组合条件至少要有一个子条件")
@@ -180,19 +183,46 @@ class Instalment(_Rule):
         return self
 
 
+class Branch(_Rule):
+    """One alternative way to a measure (规上 at 8% or 规下 at 6%): its own conditions, and its own
+    benefit unless the measure's applies."""
+
+    name: str = Field(min_length=1, max_length=50)
+    conditions: list[Condition] = []
+    benefit: Benefit | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Branch":
+        if not self.conditions:
+            raise RuleError("conditions", f"分支“{self.name}”没有条件：任何企业都符合，其余分支形同虚设")
+        return self
+
+
+class Alternative(NamedTuple):
+    """What the calculator reads of one way to a measure (``name`` None: the measure has one)."""
+
+    name: str | None
+    conditions: list[Condition]
+    benefit: Benefit
+
+
 class Measure(_Rule):
-    """One benefit of the policy, with its own conditions (on top of the policy's)."""
+    """One benefit of the policy, with its own conditions (on top of the policy's) and, when the
+    policy offers it on different terms, ``any``: the alternative branches, each with its
+    conditions and benefit (the firm gets the branch that fits)."""
 
     key: str
     name: str = Field(min_length=1, max_length=100)
     conditions: list[Condition] = []
-    benefit: Benefit
+    benefit: Benefit | None = None
+    any: list[Branch] | None = None
     instalments: list[Instalment] = []
 
     @model_validator(mode="after")
     def _check(self) -> "Measure":
         if not _KEY.match(self.key):
             raise RuleError("key", f"措施键“{self.key}”应为1至40个字母、数字、-或_")
+        self._check_branches()
         if not self.instalments:
             return self
         if all(i.share is not None for i in self.instalments):
@@ -200,15 +230,43 @@ class Measure(_Rule):
             if abs(total - 100) > 1e-9:
                 raise RuleError("instalments", f"各期比例之和为{total:g}%，应为100%")
         elif all(i.amount is not None for i in self.instalments):
-            if self.benefit.kind != "fixed":
-                raise RuleError("instalments", "按金额分期只用于定额奖励，其余请用 share（%）")
-            total = sum(i.amount for i in self.instalments)
-            if abs(total - self.benefit.amount) > 1e-9:
-                raise RuleError("instalments",
-                                f"各期金额之和{total:g}万元与奖励金额{self.benefit.amount:g}万元不符")
+            for benefit in self.benefits():
+                if benefit.kind != "fixed":
+                    raise RuleError("instalments", "按金额分期只用于定额奖励，其余请用 share（%）")
+                total = sum(i.amount for i in self.instalments)
+                if abs(total - benefit.amount) > 1e-9:
+                    raise RuleError("instalments",
+                                    f"各期金额之和{total:g}万元与奖励金额{benefit.amount:g}万元不符")
         else:
             raise RuleError("instalments", "各期须统一用 share 或统一用 amount")
         return self
+
+    def _check_branches(self) -> None:
+        if self.any is None:
+            if self.benefit is None:
+                raise RuleError("benefit", "请写明 benefit（或在 any 中写出各分支及其 benefit）")
+            return
+        if len(self.any) < 2:
+            raise RuleError("any", "可选分支至少要有两个（只有一种情形时，条件直接写在措施的 conditions 中）")
+        names = [b.name for b in self.any]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise RuleError("any", f"分支名称重复：{'、'.join(dupes)}")
+        for i, b in enumerate(self.any):
+            if b.benefit is None and self.benefit is None:
+                raise RuleError(f"any.{i}.benefit", f"分支“{b.name}”没有写 benefit，措施也没有通用的 benefit")
+        if self.benefit is not None and all(b.benefit is not None for b in self.any):
+            raise RuleError("benefit", "各分支都写了自己的 benefit，措施的 benefit 不会用到，请删去")
+
+    def alternatives(self) -> list[Alternative]:
+        """The ways to the measure: its branches, or itself alone."""
+        if self.any is None:
+            return [Alternative(None, [], self.benefit)]
+        return [Alternative(b.name, b.conditions, b.benefit or self.benefit) for b in self.any]
+
+    def benefits(self) -> list[Benefit]:
+        """Every benefit the measure may pay by."""
+        return [a.benefit for a in self.alternatives()]
 
 
 class TotalCap(_Rule):
@@ -263,17 +321,19 @@ class GuideRules(_Rule):
         cap = self.combine.total_cap
         if cap is not None and cap.amount is not None:
             for m in self.measures:
-                floor = m.benefit.floor or (m.benefit.amount if m.benefit.kind == "fixed" else None)
-                if floor is not None and floor > cap.amount:
-                    raise RuleError("combine.total_cap.amount",
-                                    f"累计上限{cap.amount:g}万元低于措施“{m.name}”的{floor:g}万元")
+                for b in m.benefits():
+                    floor = b.floor or (b.amount if b.kind == "fixed" else None)
+                    if floor is not None and floor > cap.amount:
+                        raise RuleError("combine.total_cap.amount",
+                                        f"累计上限{cap.amount:g}万元低于措施“{m.name}”的{floor:g}万元")
         return self
 
     def all_conditions(self) -> list[Condition]:
-        """The policy's and every measure's conditions, instalments' too."""
+        """The policy's and every measure's conditions, branches' and instalments' too."""
         out = list(self.conditions)
         for m in self.measures:
-            out += m.conditions + [c for i in m.instalments for c in i.conditions]
+            out += m.conditions + [c for a in m.alternatives() for c in a.conditions]
+            out += [c for i in m.instalments for c in i.conditions]
         return out
 
     def facts(self) -> set[tuple[str, int]]:
@@ -281,9 +341,9 @@ class GuideRules(_Rule):
         out: set[tuple[str, int]] = set()
         for c in self.all_conditions():
             out |= c.facts()
-        for m in self.measures:
-            if m.benefit.fact:
-                out.add((m.benefit.fact, m.benefit.year))
+        for b in (b for m in self.measures for b in m.benefits()):
+            if b.fact:
+                out.add((b.fact, b.year))
         cap = self.combine.total_cap
         if cap is not None and cap.fact:
             out.add((cap.fact, cap.year))

@@ -5,6 +5,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session, select
 
+from kb import clock
 from kb.errors import InvalidInput, NotFound
 from kb.models import Policy, Status, Validity, utcnow
 from push.facts.catalog import Catalog
@@ -92,7 +93,7 @@ def live_guides(session: Session) -> list[tuple[Policy, Guide]]:
 
 def default_year(today: date | None = None) -> int:
     """The application year: this year."""
-    return (today or date.today()).year
+    return (today or clock.county_today()).year
 
 
 def estimates(*, session: Session, sheet: FactSheet, qualifications: set[str] | frozenset[str],

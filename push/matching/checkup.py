@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from kb import clock
 from kb.errors import InvalidInput
 from kb.models import Department, Policy
 from kb.standards.industry import parse_industry_code
@@ -129,7 +130,7 @@ def checkup(*, session: Session, profile: FirmProfile, today: date | None = None
             sheet: FactSheet | None = None) -> CheckupReport:
     """Check a firm's profile (registered or just entered) against every open policy; a
     registered firm's facts are read from the database, a visitor's come as ``sheet``."""
-    today = today or date.today()
+    today = today or clock.county_today()
     found = policies_for_firm(session=session, profile=profile, today=today, sheet=sheet)
     industry = None
     if profile.industry_code:

@@ -189,6 +189,27 @@ def size_codes(
     return out
 
 
+def _coarser(cols: FirmColumns, codes: tuple[IndustryCode, ...]) -> np.ndarray:
+    """Firms coded coarser than one of ``codes`` and on its path (their code contains it)."""
+    mask = np.zeros(len(cols), dtype=bool)
+    levels = (("section", lambda c: SECTIONS.index(c.section)), ("division", lambda c: c.division),
+              ("group", lambda c: c.group), ("klass", lambda c: c.klass))
+    for c in codes:
+        on_path = np.ones(len(cols), dtype=bool)
+        for depth, (name, part) in enumerate(levels):
+            value = part(c)
+            if value is None or value == "":
+                break
+            column = getattr(cols, name)
+            finer = levels[depth + 1][0] if depth + 1 < len(levels) else None
+            on_path &= column == int(value)
+            stops_here = (getattr(cols, finer) < 0) if finer else np.zeros(len(cols), bool)
+            deeper = levels[depth + 1][1](c) if finer else None
+            if deeper:  # the policy's code goes deeper: firms stopping here are coarser
+                mask |= on_path & stops_here
+    return mask
+
+
 def _industry_mask(cols: FirmColumns, codes: tuple[IndustryCode, ...]) -> np.ndarray:
     """Firms whose code lies inside any of ``codes`` (at the code's own level)."""
     mask = np.zeros(len(cols), dtype=bool)
@@ -218,9 +239,13 @@ def match_columns(cols: FirmColumns, spec: PolicySpec) -> ColumnarMatch:
         empty = np.empty(0, dtype=np.int64)
         return ColumnarMatch(empty, empty)
     fails = np.zeros(len(cols), dtype=np.int8)
+    fixed = np.zeros(len(cols), dtype=bool)  # failing what the firm is (industry, region)
     if spec.include or spec.exclude:  # one criterion: outside the inclusions, or excluded
-        wrong = ~_industry_mask(cols, spec.include) if spec.include else np.zeros(len(cols), bool)
-        fails += wrong | _industry_mask(cols, spec.exclude)
+        outside = ~_industry_mask(cols, spec.include) if spec.include else np.zeros(len(cols), bool)
+        excluded = _industry_mask(cols, spec.exclude)
+        fails += outside | excluded
+        # Not fixed: no code yet, or one too coarse to tell (a finer code may fit).
+        fixed |= excluded | (outside & (cols.section >= 0) & ~_coarser(cols, spec.include))
     if spec.sizes:
         allowed = np.zeros(len(SIZE_CODES), dtype=bool)
         allowed[[SIZE_CODES[s] for s in spec.sizes]] = True
@@ -228,10 +253,13 @@ def match_columns(cols: FirmColumns, spec: PolicySpec) -> ColumnarMatch:
     if spec.regions:
         allowed = np.zeros(len(cols.regions) + 1, dtype=bool)  # the extra last slot is -1
         allowed[[i for i, r in enumerate(cols.regions) if r in spec.regions]] = True
-        fails += ~allowed[cols.region]
+        outside = ~allowed[cols.region]
+        fails += outside
+        fixed |= outside & (cols.region >= 0)  # no region yet: registering it may fit
     if spec.qualifications:
         fails += ~_has_all(cols, spec.qualifications)
-    return ColumnarMatch(np.flatnonzero(fails == 0), np.flatnonzero(fails == 1))
+    # A near miss is one criterion the firm can come to meet (Match.near_miss says the same).
+    return ColumnarMatch(np.flatnonzero(fails == 0), np.flatnonzero((fails == 1) & ~fixed))
 
 
 def _has_all(cols: FirmColumns, required: tuple[str, ...]) -> np.ndarray:

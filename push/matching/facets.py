@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from kb.errors import InvalidIndustryCode, InvalidInput
-from kb.models import Policy, Status, Validity
+from kb.models import Audience, Policy, Status, Validity
 from kb.standards.industry import IndustryCode, parse_industry_code
 from push.firms.size import SIZE_LABELS, TIERS, Size
 
@@ -17,15 +17,23 @@ _SIZE_ALIASES = {
 }
 
 
+# The policy-level criteria, the same for every firm (the rest are the firm's own).
+GATE_KEYS = ("status", "audience", "validity", "window")
+
+
+
 @dataclass
 class Criterion:
     """One criterion of a match: whether it is met, why, and what would meet it."""
 
-    key: str  # status, validity, window, industry, size, region, qualifications
-    label: str  # 发布状态, 效力, 申报期, 行业, 企业规模, 区域, 资质
+    key: str  # status, audience, validity, window, industry, size, region, qualifications
+    label: str  # 发布状态, 适用对象, 效力, 申报期, 行业, 企业规模, 区域, 资质
     met: bool
     detail: str
     missing: str | None = None  # shown as "仅差：<missing>" on a near miss
+    # Failed on what the firm is (a known industry outside the policy's, a region outside it),
+    # not on what it may come to meet: such a failure is never "仅差一项".
+    fixed: bool = False
 
     def to_dict(self) -> dict:
         """The JSON shape inside a match."""
@@ -49,7 +57,7 @@ class PolicySpec:
     sizes: frozenset[Size]
     regions: frozenset[str]
     qualifications: tuple[str, ...]
-    gates: list[Criterion] = field(default_factory=list)  # status, validity, window
+    gates: list[Criterion] = field(default_factory=list)  # status, audience, validity, window
     apply_to: date | None = None
     text: str = ""  # title and full text, for the scope score
     rules: Any = None  # the guide's Calculator (push.guides), when the policy has a guide
@@ -57,7 +65,7 @@ class PolicySpec:
 
     @property
     def open(self) -> bool:
-        """Whether the policy can match anyone today (published, valid, window open)."""
+        """Whether the policy can match anyone today (published, for firms, valid, window open)."""
         return all(c.met for c in self.gates)
 
     @property
@@ -114,6 +122,14 @@ def _validity(policy: Policy, today: date) -> Criterion:
     return Criterion("validity", "效力", True, f"有效{until}")
 
 
+def _audience(policy: Policy) -> Criterion:
+    """A work notice for departments is read and searched, never offered to a firm."""
+    audience = Audience(policy.audience or Audience.ENTERPRISE)
+    if audience is Audience.INTERNAL:
+        return Criterion("audience", "适用对象", False, "部门工作部署，不面向企业申报或推送")
+    return Criterion("audience", "适用对象", True, audience.value)
+
+
 def compile_policy(policy: Policy, today: date) -> PolicySpec:
     """Parse a policy's facets and evaluate its policy-level gates on ``today``."""
     published = Status(policy.status) is Status.PUBLISHED
@@ -130,7 +146,7 @@ def compile_policy(policy: Policy, today: date) -> PolicySpec:
         qualifications=tuple(
             dict.fromkeys(q.strip() for q in policy.qualifications or [] if q.strip())
         ),
-        gates=[status, _validity(policy, today), _window(policy, today)],
+        gates=[status, _audience(policy), _validity(policy, today), _window(policy, today)],
         apply_to=policy.apply_to,
         text=f"{policy.title}\n{policy.full_text or ''}",
     )

@@ -14,8 +14,8 @@ from push.firms.size import SIZE_LABELS, Size, SizeResult, classify
 from push.guides.calculator import Estimate
 from push.guides.service import attach_rules, guide_calculators
 from push.matching.columnar import FirmColumns, match_columns
-from push.matching.facets import Criterion, PolicySpec, compile_policy
-from push.matching.rules import estimate_for, rules_criterion
+from push.matching.facets import GATE_KEYS, Criterion, PolicySpec, compile_policy
+from push.matching.rules import estimate_for, gate_checks, rules_criterion
 from push.matching.scope import scope_score
 
 
@@ -38,7 +38,7 @@ def industry_criterion(spec: PolicySpec, code: IndustryCode | None) -> Criterion
         return Criterion(
             key, label, False,
             f"{code.label()}属于政策排除的{_names(tuple(excluded))}（排除优先）",
-            f"所属行业属于政策排除的{_names(tuple(excluded))}",
+            f"所属行业属于政策排除的{_names(tuple(excluded))}", fixed=True,
         )  # fmt: skip
     if not spec.include:
         return Criterion(key, label, True, f"{code.label()}不在排除行业内")
@@ -55,7 +55,7 @@ def industry_criterion(spec: PolicySpec, code: IndustryCode | None) -> Criterion
     return Criterion(
         key, label, False,
         f"{code.label()}不在政策支持的行业（{_names(spec.include)}）内",
-        f"所属行业需为{_names(spec.include)}",
+        f"所属行业需为{_names(spec.include)}", fixed=True,
     )  # fmt: skip
 
 
@@ -96,7 +96,8 @@ def region_criterion(spec: PolicySpec, region: str | None) -> Criterion:
         return Criterion(key, label, True, f"企业位于{region}，在政策范围（{wanted}）内")
     if not region:
         return Criterion(key, label, False, "企业未登记所在镇街", f"需位于{wanted}")
-    return Criterion(key, label, False, f"企业位于{region}，政策限{wanted}", f"需位于{wanted}")
+    return Criterion(key, label, False, f"企业位于{region}，政策限{wanted}", f"需位于{wanted}",
+                     fixed=True)
 
 
 def qualification_criterion(spec: PolicySpec, held: list[str]) -> Criterion:
@@ -139,9 +140,11 @@ class Match:
 
     @property
     def near_miss(self) -> bool:
-        """The policy is open and exactly one firm-level criterion is not met."""
-        gates = [c for c in self.criteria if c.key in ("status", "validity", "window")]
-        return all(c.met for c in gates) and len(self.missing) == 1
+        """The policy is open and exactly one firm-level criterion is not met, one the firm can
+        come to meet (a size, a qualification, a figure; never its industry or region)."""
+        gates = [c for c in self.criteria if c.key in GATE_KEYS]
+        unmet = [c for c in self.criteria if not c.met]
+        return all(c.met for c in gates) and len(unmet) == 1 and not unmet[0].fixed
 
     @property
     def summary(self) -> str:
@@ -180,23 +183,36 @@ def firm_size(profile: FirmProfile) -> SizeResult:
     )
 
 
-def evaluate(*, spec: PolicySpec, profile: FirmProfile, size: SizeResult | None = None,
-             sheet: FactSheet | None = None, strict: bool = False) -> Match:
-    """Check every criterion of ``spec`` against ``profile`` (the ORM path, one firm at a time);
-    a policy with a guide adds its rules over ``sheet`` (``strict``: missing facts fail)."""
+def firm_criteria(spec: PolicySpec, profile: FirmProfile,
+                  size: SizeResult | None = None) -> list[Criterion]:
+    """The policy's own terms for one firm, in the order they decide: industry, size, region,
+    qualifications."""
     code = parse_industry_code(profile.industry_code) if profile.industry_code else None
-    size = size or firm_size(profile)
-    criteria = [
-        *spec.gates,
+    return [
         industry_criterion(spec, code),
-        size_criterion(spec, size),
+        size_criterion(spec, size or firm_size(profile)),
         region_criterion(spec, profile.region),
         qualification_criterion(spec, profile.qualifications or []),
     ]
+
+
+def evaluate(*, spec: PolicySpec, profile: FirmProfile, size: SizeResult | None = None,
+             sheet: FactSheet | None = None, strict: bool = False) -> Match:
+    """Check every criterion of ``spec`` against ``profile`` (the ORM path, one firm at a time);
+    a policy with a guide adds its rules over ``sheet`` (``strict``: missing facts fail). When the
+    policy's own terms refuse the firm they decide: the rules count only if they refuse too, and
+    the estimate shown is the refusal (no amount, no figures asked for)."""
+    facets = firm_criteria(spec, profile, size)
+    criteria = [*spec.gates, *facets]
     estimate = None
     if spec.rules is not None:
         estimate = estimate_for(spec.rules, sheet, profile.qualifications, spec.year)
-        criteria.append(rules_criterion(spec.rules, estimate, strict=strict))
+        rules = rules_criterion(spec.rules, estimate, strict=strict)
+        refused = gate_checks(facets)
+        if refused:
+            estimate = estimate_for(spec.rules, sheet, profile.qualifications, spec.year, refused)
+        if not (refused and rules.met):
+            criteria.append(rules)
     match = Match(
         policy_id=spec.policy_id,
         title=spec.title,

@@ -1,17 +1,19 @@
 """The guide's rules as a matching criterion: the calculator decides, and names what is missed."""
 
+from collections.abc import Sequence
+
 from push.facts.sheet import FactSheet
-from push.guides.calculator import Calculator, Estimate
+from push.guides.calculator import Calculator, Check, Estimate
 from push.matching.facets import Criterion
 
 KEY, LABEL = "rules", "申兑条件"
-MET_PREFIX = "符合申兑指南"  # a push whose reasons start so told the firm its amount
+MET_PREFIX = "符合申兑指南"  # the reason line that tells a firm its amount
 
 
 def rules_criterion(calc: Calculator, estimate: Estimate, *, strict: bool) -> Criterion:
     """Met when a measure pays; a missing fact fails only for a registered firm (``strict``)."""
     if estimate.eligible:
-        measures = "、".join(m.name for m in estimate.measures if m.eligible and m.counted)
+        measures = "、".join(m.title for m in estimate.measures if m.eligible and m.counted)
         return Criterion(KEY, LABEL, True,
                          f"{MET_PREFIX}“{measures}”条件，预计可享 {float(estimate.amount):g}万元"
                          f"（{estimate.formula}）")
@@ -25,6 +27,15 @@ def rules_criterion(calc: Calculator, estimate: Estimate, *, strict: bool) -> Cr
     return Criterion(KEY, LABEL, True, f"能否享受及金额需提供：{need}")
 
 
-def estimate_for(calc: Calculator, sheet: FactSheet | None, qualifications, year: int) -> Estimate:
-    """The calculator on a firm's facts (an empty sheet for a profile without facts)."""
-    return calc.estimate(sheet or FactSheet(), frozenset(qualifications or []), year)
+def gate_checks(criteria: Sequence[Criterion]) -> list[Check]:
+    """The policy's own terms the firm fails (industry, size, region, qualifications), as the
+    calculator's gates: they decide before the guide's rules, in that order."""
+    return [Check(False, f"{c.label}：{c.detail}", f"{c.label}：{c.detail}", kind=c.key)
+            for c in criteria if not c.met]
+
+
+def estimate_for(calc: Calculator, sheet: FactSheet | None, qualifications, year: int,
+                 gates: Sequence[Check] = ()) -> Estimate:
+    """The calculator on a firm's facts (an empty sheet for a profile without facts), after
+    ``gates`` (see ``gate_checks``)."""
+    return calc.estimate(sheet or FactSheet(), frozenset(qualifications or []), year, gates)

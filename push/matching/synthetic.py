@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from kb import clock
 from kb.models import Policy, Status, Validity
 from kb.standards.gbt4754 import divisions
 from push.firms.models import FirmCreate
@@ -167,7 +168,7 @@ def _random_code(rng: np.random.Generator, divs: np.ndarray, weights: np.ndarray
 def generate_policies(n: int, seed: int = 7, today: date | None = None) -> list[Policy]:
     """``n`` policies with facets, about half with an application window."""
     rng = np.random.default_rng(seed + 1)
-    today = today or date.today()
+    today = today or clock.county_today()
     divs, weights = _divisions_and_weights()
     size_sets = [["small", "micro"], ["medium", "small", "micro"], ["micro"], ["large", "medium"]]
     policies = []

@@ -7,7 +7,7 @@ import pytest
 
 from kb.csvout import cell, csv_text
 from kb.feedback.stats import to_csv
-from push.delivery.funnel import FunnelRow, funnel_csv
+from push.reports.funnel import FunnelRow, funnel_csv
 
 pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
 

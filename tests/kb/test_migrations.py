@@ -183,3 +183,25 @@ def test_a_database_from_a_newer_version_is_refused(engine):
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(SchemaError, match="made by a newer version"):
         create_schema(engine)
+
+
+def test_pushes_that_named_an_amount_are_marked_when_told_amount_arrives(engine):
+    """0006 reads the old text prefix once, so catch-up pushes keep knowing who was told."""
+    from kb.database.db import insert_ignore, session_scope
+    from push.delivery.models import Push, PushKind, PushStatus
+    from push.matching.rules import MET_PREFIX
+    from tests.push.conftest import add_firm, add_policy
+
+    with session_scope(engine) as session:
+        firm, policy = add_firm(session), add_policy(session)
+        base = {"firm_id": firm.id, "channel": "inbox", "status": PushStatus.DELIVERED,
+                "attempts": 1, "policy_id": policy.id, "version": 1, "kind": PushKind.NEW,
+                "title": policy.title, "changes": [], "themes": []}
+        insert_ignore(session, Push, [
+            base | {"key": "told", "reasons": ["行业：制造业", f"{MET_PREFIX}“设备补助”条件，预计可享 8万元"]},
+            base | {"key": "untold", "version": 2, "reasons": ["行业：制造业"]}])
+    schema.downgrade(engine, "0005")  # as the previous release left it: reasons only
+    schema.upgrade(engine)
+    with Session(engine) as session:
+        told = dict(session.exec(select(Push.key, Push.told_amount)).all())
+    assert told == {"told": True, "untold": False}

@@ -126,7 +126,32 @@ def test_promises_and_holidays_through_the_pages(client, demo_engine):
     res = client.post("/admin/applications/calendar/day", data={
         "csrf_token": csrf, "day": "2026-10-01", "kind": "holiday", "name": "国庆节"})
     assert "国庆节" in res.text
-    from push.applications.calendar import Calendar
+    from push.calendar.days import Calendar
 
     with Session(demo_engine) as session:
         assert not Calendar.load(session).is_workday(date(2026, 10, 1))
+
+
+def test_registering_for_a_policy_nobody_can_apply_to_is_refused_with_the_reason(client,
+                                                                                 demo_engine):
+    from datetime import date
+
+    from kb.database.db import session_scope
+    from kb.models import Policy
+
+    s = seed(demo_engine)
+    with session_scope(demo_engine) as session:
+        closed = session.get(Policy, s.policy_id)
+        closed.apply_from, closed.apply_to = date(2020, 3, 1), date(2020, 3, 31)
+    csrf = login(client, "kj-clerk")
+    page = client.get("/admin/applications").text
+    assert "申报期已于2020-03-31截止，补录须写明理由" in page  # offered, with what it needs
+    before = _count(demo_engine, Application)
+    res = client.post("/admin/applications/new", data={
+        "csrf_token": csrf, "uscc": s.uscc, "policy_id": s.policy_id}, follow_redirects=False)
+    assert res.status_code == 409 and "已于2020-03-31截止" in res.text
+    assert _count(demo_engine, Application) == before
+    res = client.post("/admin/applications/new", data={
+        "csrf_token": csrf, "uscc": s.uscc, "policy_id": s.policy_id,
+        "late_reason": "企业3月30日已在窗口递交纸质材料"}, follow_redirects=False)
+    assert res.status_code == 303 and _count(demo_engine, Application) == before + 1

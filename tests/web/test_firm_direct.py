@@ -79,6 +79,21 @@ def test_calculator_by_signed_link_and_for_staff(client, public, firm):
     assert staff["total"] == data["total"] and staff["name"] == "企业700"
 
 
+def test_a_software_firms_page_refuses_the_tech_policy_on_its_industry_first(public, demo_engine,
+                                                                           web_settings, firm):
+    [firm_id] = add_firms(demo_engine, 1, start=701, industry_code="6513", employees=85,
+                          revenue=3200, qualifications=["高新技术企业"])
+    token = firm_token(key=web_settings.signing_key(), firm_id=firm_id)
+    page = public.get(f"/push/firm?token={token}").text
+    tech = next(c for c in page.split('<div class="card">') if "技术改造和智能化改造" in c)
+    assert ("不符合：行业：6513（属于65 软件和信息技术服务业）不在政策支持的行业（C 制造业）内"
+            in tech)
+    assert "规模以上" not in tech and "缺少数据" not in tech
+    data = public.get(f"/api/firm/calc?token={token}").json()
+    calc = next(p for p in data["policies"] if "技术改造" in p["title"])
+    assert calc["missed"][0].startswith("行业：6513") and calc["missing"] == []
+
+
 def test_the_review_page_shows_the_departments_overdue_guides(client, demo_engine):
     from datetime import UTC, datetime
 

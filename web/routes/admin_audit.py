@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from kb.clock import local_time
 from kb.csvout import csv_text
 from kb.errors import InvalidInput
 from kb.library.policies import parse_date
-from kb.staff.accounts import local_time
 from kb.staff.audit import entries
 from kb.staff.models import AuditEntry, Role, User
 from web.auth import require_role

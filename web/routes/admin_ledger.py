@@ -1,6 +1,6 @@
 """The unanswered-question ledger pages: the list with filters, a topic with its questions and forms."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
+from kb import clock
 from kb.clock import county_day
 from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.feedback import ledger
@@ -66,7 +67,7 @@ def _detail_page(request: Request, session: Session, user: User, topic_id: int, 
         "answer_labels": ANSWER_LABELS, "notice": notice, "error": error,
         "can_manage": ledger.may_manage(user=user, topic=detail.topic),
         "is_admin": user.has(Role.ADMIN), "managers": MANAGERS,
-        "today": county_day(datetime.now(UTC)), "statuses": TopicStatus},
+        "today": county_day(clock.now()), "statuses": TopicStatus},
         status_code=status)
 
 

@@ -14,11 +14,11 @@ from kb.authoring.diff import field_diffs, snapshot_diff
 from kb.authoring.drafts import FIELD_LABELS
 from kb.authoring.publishing import content_of, live_record
 from kb.authoring.quality import assess
+from kb.clock import local_time
 from kb.errors import InvalidInput, NotFound
 from kb.inputs.ids import parse_id
 from kb.library.versions import list_versions
 from kb.models import ContentKind, Department, Policy, Revision, Status
-from kb.staff.accounts import local_time
 from kb.staff.models import Role, User
 from web.auth import require_role, verify_csrf
 from web.deps import get_session

@@ -1,12 +1,13 @@
 """The statistics page and its CSV exports: per-day figures and the annual disclosure report."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from kb import clock
 from kb.clock import county_day
 from kb.errors import InvalidInput
 from kb.feedback.stats import daily_rows, disclosure_rows, statistics, to_csv
@@ -23,7 +24,7 @@ DEFAULT_DAYS = 30
 
 def _range(start: str, end: str) -> tuple[date, date]:
     """The asked range; by default the last 30 county days up to today."""
-    last = parse_date("结束日期", end) or county_day(datetime.now(UTC))
+    last = parse_date("结束日期", end) or county_day(clock.now())
     first = parse_date("开始日期", start) or last - timedelta(days=DEFAULT_DAYS - 1)
     return first, last
 
@@ -41,7 +42,7 @@ def stats_page(request: Request, session: SessionDep, user: ReaderDep, start: st
     s = statistics(session=session, start=first, end=last)
     return request.app.state.templates.TemplateResponse(request, "admin_stats.html", {
         "s": s, "peak": max((d.questions for d in s.days), default=0),
-        "year": county_day(datetime.now(UTC)).year - 1})
+        "year": county_day(clock.now()).year - 1})
 
 
 @router.get("/stats.csv")
@@ -56,7 +57,7 @@ def stats_csv(session: SessionDep, user: ReaderDep, start: str = "", end: str = 
 def disclosure_csv(session: SessionDep, user: ReaderDep, year: str = "") -> Response:
     """One row per department for the annual government-information disclosure report."""
     if not year.strip():
-        number = county_day(datetime.now(UTC)).year - 1  # the report is written early next year
+        number = county_day(clock.now()).year - 1  # the report is written early next year
     else:
         try:
             number = int(year)

@@ -1,12 +1,12 @@
 """The 12345 hotline agent console: search as you type, highlighted clauses, ready 答复口径 scripts."""
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from kb import clock
 from kb.clock import county_day
 from kb.database.db import read_scope
 from kb.feedback.console import console_view
@@ -26,7 +26,7 @@ REFINE_WITHIN_S = 30.0
 
 
 def _panels(session: Session) -> dict:
-    today = county_day(datetime.now(UTC))
+    today = county_day(clock.now())
     return {"hot": hot_questions(session=session, day=today, limit=10),
             "unanswered": recent_unanswered(session=session, limit=10)}
 

@@ -9,13 +9,13 @@ from sqlmodel import Session, select
 from starlette.datastructures import FormData
 
 from kb.authoring.workflow import require_department
+from kb.clock import county_today
 from kb.errors import InvalidInput, PermissionDenied
 from kb.models import Department, Policy, Status
 from kb.staff import audit
 from kb.staff.models import Role, User
-from push.applications.calendar import clear_day, set_day
 from push.applications.imports import import_text
-from push.applications.models import FINAL, NODE_LABELS, CalendarDay, Node, NodePromise
+from push.applications.models import FINAL, NODE_LABELS, Node, NodePromise
 from push.applications.service import (
     ALLOWED,
     DEFAULT_DAYS,
@@ -24,11 +24,14 @@ from push.applications.service import (
     create,
     get_application,
     handler_for,
+    open_policies,
     parse_node,
     set_promise,
 )
 from push.applications.stats import TIMED, stats, stats_csv
 from push.applications.views import queue, track
+from push.calendar.days import clear_day, set_day
+from push.calendar.models import CalendarDay
 from web.auth import actor_of, require_role, verify_csrf
 from web.deps import get_session
 from web.forms import posted_form
@@ -70,9 +73,7 @@ def queue_page(request: Request, session: SessionDep, user: HandlerDep, node: st
     everything = queue(session=session, department_id=_scope(user))
     counts = {n: sum(t.application.node == n for t in everything)
               for n in Node if n not in FINAL}
-    policies = session.exec(select(Policy).where(Policy.status == Status.PUBLISHED)
-                            .order_by(Policy.title))
-    mine = [p for p in policies if _scope(user) is None or p.department_id == _scope(user)]
+    mine = open_policies(session=session, department_id=_scope(user), day=county_today())
     targets = sorted({t for n in ([chosen] if chosen else Node) for t in ALLOWED[n]},
                      key=list(Node).index)
     return _render(request, "admin_applications.html", {
@@ -84,10 +85,12 @@ def queue_page(request: Request, session: SessionDep, user: HandlerDep, node: st
 def new_application(request: Request, session: SessionDep, user: HandlerDep,
                     uscc: Annotated[str, Form()], policy_id: Annotated[int, Form()],
                     amount: Annotated[str, Form()] = "",
-                    note: Annotated[str, Form()] = "") -> Response:
-    """Register one application at 已提交."""
+                    note: Annotated[str, Form()] = "",
+                    late_reason: Annotated[str, Form()] = "") -> Response:
+    """Register one application at 已提交 (after the window closes only with a reason)."""
     app = create(session=session, handler=handler_for(user, actor_of(request, user).client),
-                 uscc=uscc, policy_id=policy_id, amount=_amount(amount), note=note)
+                 uscc=uscc, policy_id=policy_id, amount=_amount(amount), note=note,
+                 late_reason=late_reason)
     return RedirectResponse(f"/admin/applications/{app.ref}", status_code=303)
 
 

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from kb import clock
 from kb.errors import InvalidInput
 from push.facts.catalog import BUILTIN, parse_value
 from push.firms.models import FirmProfile
@@ -31,8 +32,10 @@ BY_LINK = ("按统一社会信用代码查看已登记企业的体检结果，�
            "此处请填写企业的行业、人数、营收等情况")
 
 
-# Figures a visitor may type for the calculator (the latest year's; blank: not given).
-TYPED_FACTS = ("equipment_investment", "rd_expense", "new_jobs", "revenue_growth", "tax_paid")
+# Figures a visitor may type for the calculator (the latest year's; blank: not given). Each is
+# read as its catalog defines it: 新增就业 is never taken for graduate hires.
+TYPED_FACTS = ("equipment_investment", "rd_expense", "new_jobs", "graduate_hires", "revenue_growth",
+               "tax_paid")
 
 
 def _facts(data: dict) -> dict:
@@ -58,7 +61,7 @@ def _report(session: Session, uscc: object, data: dict, today: date | None):  # 
         raise InvalidInput(BY_LINK)
     profile = _profile(data)
     require_profile(profile, facts)
-    year = (today or date.today()).year
+    year = (today or clock.county_today()).year
     return checkup(session=session, profile=profile, today=today,
                    sheet=typed_sheet(facts, [year - 1, year]))
 
@@ -86,6 +89,7 @@ def checkup_page(
     equipment_investment: Annotated[str, Form()] = "",
     rd_expense: Annotated[str, Form()] = "",
     new_jobs: Annotated[str, Form()] = "",
+    graduate_hires: Annotated[str, Form()] = "",
     revenue_growth: Annotated[str, Form()] = "",
     tax_paid: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
@@ -94,7 +98,8 @@ def checkup_page(
             "revenue": revenue, "assets": assets, "region": region,
             "business_scope": business_scope, "qualifications": qualifications or [],
             "equipment_investment": equipment_investment, "rd_expense": rd_expense,
-            "new_jobs": new_jobs, "revenue_growth": revenue_growth, "tax_paid": tax_paid}
+            "new_jobs": new_jobs, "graduate_hires": graduate_hires,
+            "revenue_growth": revenue_growth, "tax_paid": tax_paid}
     try:
         when = date.fromisoformat(today) if today else None
     except ValueError:
@@ -109,7 +114,8 @@ def checkup_page(
 def checkup_api(body: dict, session: Annotated[Session, Depends(get_session, scope="function")]) -> dict:
     """The 政策体检 report as JSON for a profile (industry_code, employees, revenue, assets,
     region, qualifications, business_scope), optional figures for the calculator
-    (equipment_investment, rd_expense, new_jobs, revenue_growth, tax_paid) and ``"today"``."""
+    (equipment_investment, rd_expense, new_jobs, graduate_hires, revenue_growth, tax_paid) and
+    ``"today"``."""
     today = body.pop("today", None)
     try:
         when = date.fromisoformat(today) if today else None

@@ -16,7 +16,8 @@ from push.facts.disputes import resolve_dispute
 from push.facts.service import dispute, firm_facts
 from push.firms.models import Firm
 from push.firms.registry import get_firm
-from push.guides.service import calc_firm, default_year
+from push.guides.service import default_year
+from push.matching.firm_calc import firm_estimates
 from web.auth import staff_only, verify_csrf
 from web.clients import client_address
 from web.deps import get_session
@@ -36,8 +37,9 @@ AnyStaff = Annotated[User, Depends(staff_only(Role.AGENT, Role.HANDLER, Role.DRA
 
 
 def firm_view(*, session: Session, firm: Firm, year: int) -> dict:
-    """A firm's facts and what it can expect, for its own page and its calculator API."""
-    found = calc_firm(session=session, firm=firm, year=year)
+    """A firm's facts and what it can expect, for its own page and its calculator API (each
+    policy's industry, size, region and qualifications judged before its guide's rules)."""
+    found = firm_estimates(session=session, firm=firm, year=year)
     found.sort(key=lambda e: (e.eligible is not True, -(e.amount or 0), e.policy_id))
     total = sum(float(e.amount) for e in found if e.eligible and e.amount is not None)
     return {"year": year, "facts": firm_facts(session=session, firm_id=firm.id),

@@ -7,7 +7,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from kb.staff.models import Role
-from push.delivery.funnel import STAGE_LABELS, STAGES, funnel, funnel_csv, overview
+from push.delivery.models import STATUS_LABELS
+from push.delivery.readiness import channel_lines, stalled
+from push.reports.funnel import STAGE_LABELS, STAGES, funnel, funnel_csv, overview
 from web.auth import staff_only
 from web.deps import get_session
 
@@ -20,7 +22,10 @@ def push_admin(request: Request, session: Annotated[Session, Depends(get_session
     return request.app.state.templates.TemplateResponse(request, "push_admin.html", {
         "by_policy": funnel(session=session, by="policy"),
         "by_department": funnel(session=session, by="department"),
-        "stages": STAGES, "stage_labels": STAGE_LABELS, "overview": overview(session=session)})
+        "stages": STAGES, "stage_labels": STAGE_LABELS, "overview": overview(session=session),
+        "channels": channel_lines(request.app.state.settings,
+                                  worker_here=getattr(request.app.state, "push_worker", None) is not None),
+        "stalled": stalled(session=session), "status_labels": STATUS_LABELS})
 
 
 @router.get("/admin/push/funnel.csv")

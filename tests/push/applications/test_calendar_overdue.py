@@ -7,10 +7,10 @@ from sqlmodel import select
 
 from kb.database.db import session_scope
 from kb.staff.models import User
-from push.applications.calendar import Calendar, set_day
 from push.applications.models import Node
 from push.applications.service import advance, create, handler_for, set_promise
 from push.applications.views import queue, track
+from push.calendar.days import Calendar, set_day
 from tests.push.applications.app_utils import seed
 
 

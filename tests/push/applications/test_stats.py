@@ -11,7 +11,7 @@ from kb.staff.models import User
 from push.applications.models import Node
 from push.applications.service import advance, create, handler_for
 from push.applications.stats import p90, stats, stats_csv
-from push.delivery.funnel import funnel
+from push.reports.funnel import funnel
 from tests.push.applications.app_utils import seed
 
 

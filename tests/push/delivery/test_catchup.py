@@ -13,10 +13,9 @@ from kb.models import ContentKind, Department, Policy, Status
 from kb.staff.accounts import create_user
 from kb.staff.audit import SYSTEM
 from kb.staff.models import User
-from push.delivery.catchup import catch_up
 from push.delivery.clock import local_today
 from push.delivery.models import InboxMessage, PushKind
-from push.delivery.outbox import on_policy_event
+from push.delivery.outbox import catch_up, on_policy_event
 from push.delivery.subscriptions import mark_policy
 from push.facts.models import FirmFact
 from push.guides.demo_guides import GUIDES

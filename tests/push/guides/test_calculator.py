@@ -109,7 +109,7 @@ CASES = [  # (id, rules, facts, qualifications, amount, missed, missing)
     ("any-first", "any", {"rd_expense": {2026: 150}}, [], 10, [], []),
     ("any-second", "any", {"rd_expense": {2026: 50}, "employees": {2026: 60}}, [], 10, [], []),
     ("any-none", "any", {"rd_expense": {2026: 50}, "employees": {2026: 20}}, [], None,
-     ["需满足其一：研发费用 50万元，需 ≥ 100万元（差 50万元）；从业人员 20人，需 ≥ 50人（差 30人）"], []),
+     ["需满足其一，最接近的一项：研发费用 50万元，需 ≥ 100万元（差 50万元）"], []),  # a tie: the first
     ("any-unknown", "any", {"employees": {2026: 20}}, [], None, [], ["2026年研发费用"]),
     ("yes", "bool", {"export_firm": {2026: True}}, [], 3, [], []),
     ("no", "bool", {"export_firm": {2026: False}}, [], None, ["出口企业为“否”，需为“是”"], []),

@@ -13,7 +13,7 @@ from kb.models import ContentKind, Department, Policy, PolicyVersion, Status
 from kb.staff.accounts import create_user
 from kb.staff.audit import SYSTEM
 from kb.staff.models import User
-from push.applications.calendar import set_day
+from push.calendar.days import set_day
 from push.guides.models import Guide
 from push.guides.overdue import overdue_guides
 from push.guides.service import calc_firm

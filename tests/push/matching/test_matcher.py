@@ -114,7 +114,7 @@ def test_invalid_policy_industry_code_names_the_policy():
 def test_region_gate():
     assert check(make_firm(region="城关镇"), regions=["城关镇", "塔集镇"]).eligible
     miss = check(make_firm(region="金南镇"), regions=["城关镇"])
-    assert miss.summary == "仅差：需位于城关镇"
+    assert miss.summary == "不符合：需位于城关镇" and not miss.near_miss  # where it is: no near miss
     assert not check(make_firm(region=None), regions=["城关镇"]).eligible
 
 
@@ -168,7 +168,7 @@ def test_upcoming_window_says_when_it_opens():
 def test_every_criterion_is_explained_in_json():
     data = check(industries_include=["C"], sizes=["small"], regions=["城关镇"]).to_dict()
     keys = [c["criterion"] for c in data["criteria"]]
-    assert keys == ["status", "validity", "window", "industry", "size", "region", "qualifications"]
+    assert keys == ["status", "audience", "validity", "window", "industry", "size", "region", "qualifications"]
     assert all(c["detail"] for c in data["criteria"])
 
 
@@ -186,7 +186,7 @@ def test_scope_score_ranks_but_never_overrides_a_hard_no(session):
     assert ids == [targeted.id, software.id, farming.id]
     assert found.matches[1].score > found.matches[2].score
     assert elsewhere.id not in ids
-    assert [m.policy_id for m in found.near_misses] == [elsewhere.id]
+    assert found.near_misses == []  # another town: it is not "仅差一项"
 
 
 def test_firms_for_policy_lists_explained_matches(session):

@@ -1,20 +1,20 @@
 """``policykb demo`` for push: the demo firms, their facts, guides, pushes, applications and a
 免申即享 list waiting for review."""
 
-from datetime import UTC, datetime
 
 from sqlmodel import select
 
+from kb import clock
 from kb.clock import county_today
 from kb.database.db import session_scope
 from kb.events import EventKind, PolicyEvent
 from kb.models import Department, Policy, Status
-from push.applications.demo import load_demo as load_applications
 from push.delivery.outbox import on_policy_event
+from push.demo.applications import load_demo as load_applications
+from push.demo.firms import demo_firms
 from push.direct.service import generate
 from push.facts.catalog import define
 from push.facts.models import FactType, FirmFact
-from push.firms.demo import demo_firms
 from push.guides.demo_guides import COUNTY_FACTS, FACTS, GUIDES
 from push.guides.models import Guide
 from push.guides.service import save_guide
@@ -41,7 +41,7 @@ def load_demo(ctx) -> None:  # noqa: ANN001
         for key, data in GUIDES.items():
             if key in policies:
                 save_guide(session=session, policy_id=policies[key].id, data=data, names=DEMO_NAMES)
-        now = datetime.now(UTC)
+        now = clock.now()
         for policy in sorted(policies.values(), key=lambda p: p.id):
             if policy.status == Status.PUBLISHED:  # the firms came after the policies: match now
                 on_policy_event(session=session, now=now,

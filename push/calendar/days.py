@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from kb.errors import InvalidInput
-from push.applications.models import CalendarDay
+from push.calendar.models import CalendarDay
 
 MAX_SPAN_DAYS = 3660  # a promise or a stay longer than ten years is a typo, not a plan
 

@@ -1,0 +1,1 @@
+"""Reports that read across push: the reach funnel of pushes to applications."""
