@@ -9,7 +9,8 @@ kinds kb signs off but does not define, e.g. push's 申兑指南) and ``policykb
 ``seed(session) -> str``, run by ``policykb init`` and ``demo`` once the schema exists: each adds
 the rows a new database starts with, e.g. push's holiday arrangements, only where none are yet, so
 running it again changes nothing and never undoes what the county entered; it flushes, the caller
-commits, and it returns a line for init's report, empty when it added nothing). Packages may
+commits, and it returns a line for init's report, empty when it added nothing; ``TABLES`` names the
+tables it fills, which a restore may overwrite without --force). Packages may
 define groups of their own the same way: ``policykb.application_guards`` (functions every
 application move passes, so push.applications runs push.direct's 异议 check without importing it).
 """

@@ -50,9 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    from kb.cli import db, library, search, users, validity
+    from kb.cli import backup, db, library, search, users, validity
 
     for register in (db.register, library.register, search.register, users.register, validity.register,
+                     backup.register,
                      *plugins.load("commands")):  # push's groups and ``serve``, by entry point
         register(sub)
     return parser

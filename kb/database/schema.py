@@ -125,6 +125,11 @@ def _known() -> set[str]:
     return {s.revision for s in ScriptDirectory.from_config(config()).walk_revisions()}
 
 
+def known(revision: str) -> bool:
+    """Whether ``revision`` is one of this code's (an unknown one was made by a newer version)."""
+    return revision in _known()
+
+
 def current(engine: Engine) -> str | None:
     """The revision the database is at (None: not made by migrations)."""
     with engine.connect() as conn:
@@ -231,6 +236,17 @@ def downgrade(engine: Engine, revision: str) -> None:
     with writer(engine).connect() as conn, _foreign_keys_deferred(conn), conn.begin():
         _lock(conn)
         command.downgrade(config(conn), revision)
+
+
+def clear(engine: Engine) -> None:
+    """Drop every table (a restore with --force starts from an empty database)."""
+    from kb.database.db import writer
+
+    with writer(engine).connect() as conn, _foreign_keys_deferred(conn), conn.begin():
+        _lock(conn)
+        found = MetaData()
+        found.reflect(conn)
+        found.drop_all(conn)
 
 
 # --- Databases made before migrations ---------------------------------------------------

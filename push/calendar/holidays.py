@@ -26,6 +26,10 @@ from kb.database.db import insert_ignore
 from kb.errors import InvalidInput
 from push.calendar.models import CalendarDay
 
+# The tables ``seed`` fills: rows every installation starts with, not the county's data (a restore
+# overwrites a database holding only these without asking; kb.backup.holdings).
+TABLES = (CalendarDay.__tablename__,)
+
 HEADERS = {"date": "date", "日期": "date", "workday": "workday", "上班": "workday",
            "是否上班": "workday", "name": "name", "名称": "name", "说明": "name"}
 WORKDAY = {"1": True, "0": False, "上班": True, "放假": False, "true": True, "false": False,

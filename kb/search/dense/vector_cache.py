@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from importlib import resources
 from pathlib import Path
 
@@ -82,6 +83,36 @@ class VectorCache:
         """Close the file."""
         with self._lock:
             self._db.close()
+
+
+def cache_files(folder: Path) -> list[Path]:
+    """The cache files in ``folder``, one per model."""
+    return sorted(folder.glob("*.sqlite")) if folder.is_dir() else []
+
+
+def copy_file(source: Path, dest: Path) -> int:
+    """A consistent copy of a cache file that others may be writing (SQLite's online backup);
+    returns the vectors it holds."""
+    with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(dest)) as dst:
+        src.backup(dst)
+        return int(dst.execute("SELECT count(*) FROM vector").fetchone()[0])
+
+
+def merge_file(source: Path, dest: Path) -> int:
+    """Add to cache file ``dest`` (made if missing) the vectors of ``source`` it lacks; returns
+    how many were added. A vector is the same wherever it was computed, so nothing is replaced."""
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        return copy_file(source, dest)
+    with closing(sqlite3.connect(dest, timeout=30, isolation_level=None)) as db:
+        db.execute("ATTACH DATABASE ? AS incoming", (str(source),))
+        db.execute("BEGIN IMMEDIATE")
+        before = db.total_changes
+        db.execute("INSERT OR IGNORE INTO vector SELECT key, dim, data FROM incoming.vector")
+        db.execute("COMMIT")
+        added = db.total_changes - before
+        db.execute("DETACH DATABASE incoming")
+        return added
 
 
 def embed(encoder: Encoder, texts: Sequence[str], cache: VectorCache | None = None, *,

@@ -1,0 +1,171 @@
+"""Backup and restore of a knowledge base: every row back, at the head, on SQLite and PostgreSQL."""
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlmodel import select
+
+from kb import backup
+from kb.cli.main import main
+from kb.config import Settings
+from kb.database import dump, schema
+from kb.database.db import make_engine, read_scope
+from kb.models import Audience, Policy
+from kb.search.dense.vector_cache import VectorCache, text_key
+from tests.utils import databases
+from tests.utils.builders import ingest, write_jsonl
+
+TODAY = "2026-06-01"
+
+
+@pytest.fixture
+def target(tmp_path: Path):  # noqa: ANN201
+    """Settings for a second, empty installation (a fresh folder; its own PostgreSQL database)."""
+    url = databases.create_database(migrated=False) if databases.on_postgres() else None
+    yield Settings(home=tmp_path / "restored", index_dir=tmp_path / "restored" / "indexes",
+                   embedding_model="none", database_url=url, validity_today=TODAY)
+    if url:
+        databases.drop_database(url)
+
+
+def tables_as_text(settings: Settings) -> dict[str, str]:
+    """Every table's rows as the backup writes them (key order), to compare two databases."""
+    engine = make_engine(settings.db_url)
+    try:
+        out = {}
+        with dump.snapshot(engine) as conn:
+            for table in dump.tables(conn):
+                buffer = io.StringIO()
+                dump.write_table(conn, table, buffer)
+                out[table.name] = buffer.getvalue()
+        return out
+    finally:
+        engine.dispose()
+
+
+def test_restore_gives_back_every_row_and_the_key(demo_engine, settings: Settings, target: Settings,
+                                                  tmp_path: Path) -> None:
+    key = settings.signing_key()
+    manifest = backup.backup(settings, tmp_path / "kb.tar.gz")
+    assert manifest["revision"] == schema.head()
+    assert manifest["tables"]["policy"] > 0 and manifest["secret_key"] == "file"
+
+    done = backup.restore(target, tmp_path / "kb.tar.gz")
+
+    assert done.rows == manifest["rows"] and done.secret_key == "restored"
+    assert tables_as_text(target) == tables_as_text(settings)
+    assert target.signing_key() == key  # links already sent still verify
+    restored = make_engine(target.db_url)
+    with read_scope(restored) as session:  # the old policy points at its successor, loaded later
+        old = session.exec(select(Policy).where(Policy.superseded_by_id.is_not(None))).first()
+        assert old is not None and old.superseded_by_id > old.id
+    restored.dispose()
+
+
+def test_restored_database_takes_new_rows(demo_engine, settings: Settings, target: Settings,
+                                          tmp_path: Path) -> None:
+    """Keys continue after the restored ones (PostgreSQL's sequences are set, not left at 1)."""
+    backup.backup(settings, tmp_path / "kb.tar.gz")
+    backup.restore(target, tmp_path / "kb.tar.gz")
+    engine = make_engine(target.db_url)
+    report = ingest(engine, write_jsonl(tmp_path / "new.jsonl", [{
+        "id": "new", "title": "金湖县新政策", "doc_number": "金政发〔2026〕1号",
+        "text": "一、新设补贴\n每户一万元。", "faq": [{"question": "补多少？", "answer": "一万元。"}]}]))
+    assert report.created
+    engine.dispose()
+
+
+def test_restore_refuses_a_database_holding_data(demo_engine, settings: Settings, tmp_path: Path,
+                                                 target: Settings) -> None:
+    backup.backup(settings, tmp_path / "kb.tar.gz")
+    backup.restore(target, tmp_path / "kb.tar.gz")
+    before = tables_as_text(target)
+
+    with pytest.raises(backup.BackupError, match="already holds data.*--force"):
+        backup.restore(target, tmp_path / "kb.tar.gz")
+    assert tables_as_text(target) == before  # nothing lost
+
+    backup.restore(target, tmp_path / "kb.tar.gz", force=True)
+    assert tables_as_text(target) == before
+
+
+def test_an_older_backup_is_migrated_up(demo_engine, settings: Settings, target: Settings,
+                                        tmp_path: Path) -> None:
+    schema.downgrade(demo_engine, "0004")  # as a backup made before revisions 0005 and 0006
+    manifest = backup.backup(settings, tmp_path / "old.tar.gz")
+    assert manifest["revision"] == "0004"
+
+    done = backup.restore(target, tmp_path / "old.tar.gz")
+
+    assert (done.revision, done.migrated_to) == ("0004", schema.head())
+    engine = make_engine(target.db_url)
+    assert schema.current(engine) == schema.head() and not schema.check(engine)
+    with read_scope(engine) as session:
+        policies = session.exec(select(Policy)).all()
+    assert len(policies) == manifest["tables"]["policy"]
+    assert {p.audience for p in policies} >= {Audience.ENTERPRISE}  # 0005's column, filled on the way up
+    engine.dispose()
+
+
+def test_vectors_travel_with_the_backup(demo_engine, settings: Settings, target: Settings,
+                                        tmp_path: Path) -> None:
+    cache = VectorCache(settings.vector_cache_dir, "some-model", 4)
+    cache.put([text_key("some-model", "第一条")], np.ones((1, 4), dtype=np.float32))
+    cache.close()
+    manifest = backup.backup(settings, tmp_path / "kb.tar.gz")
+    assert manifest["vectors"] == {"some-model.sqlite": 1}
+
+    assert backup.restore(target, tmp_path / "kb.tar.gz").vectors == 1
+    back = VectorCache(target.vector_cache_dir, "some-model", 4)
+    assert back.get([text_key("some-model", "第一条")])
+    back.close()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a backup", "not a PolicyKB backup"),
+    ({"format": "policykb-backup", "format_version": 1, "revision": "9999", "policykb": "9.0"},
+     "revision 9999, which this PolicyKB does not know"),
+    ({"format": "policykb-backup", "format_version": 7, "revision": "0001", "policykb": "9.0"},
+     "written by a newer PolicyKB"),
+])
+def test_files_that_cannot_be_restored_are_named(tmp_path: Path, target: Settings, content,  # noqa: ANN001
+                                                 message: str) -> None:
+    path = tmp_path / "bad.tar.gz"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        data = json.dumps(content).encode()
+        with tarfile.open(path, "w:gz") as tar:
+            info = tarfile.TarInfo("manifest.json")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(backup.BackupError, match=message):
+        backup.restore(target, path)
+
+
+def test_cli_backs_up_and_restores(cli_env: Path, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture) -> None:
+    assert main(["demo", "--no-serve"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "首次认定高企的公司县里奖励多少钱"]) == 0
+    answer = capsys.readouterr().out
+    assert main(["backup", str(tmp_path / "kb.tar.gz")]) == 0
+    out = capsys.readouterr().out
+    assert "backup written" in out and "secret key: included" in out
+
+    assert main(["restore", str(tmp_path / "kb.tar.gz")]) == 2  # this home holds the demo
+    assert "already holds data" in capsys.readouterr().err
+    assert main(["restore", str(tmp_path / "missing.tar.gz")]) == 2
+    assert "no backup at" in capsys.readouterr().err
+
+    assert main(["restore", "--force", str(tmp_path / "kb.tar.gz")]) == 0
+    out = capsys.readouterr().out
+    assert "every table's count as the backup's manifest says" in out
+    assert "indexes:    rebuilt" in out
+    assert main(["ask", "首次认定高企的公司县里奖励多少钱"]) == 0
+    assert capsys.readouterr().out == answer  # the same answer from the rebuilt index
+    assert "金科发〔2024〕8号" in answer
