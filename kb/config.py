@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     validity_today: date | None = None
     # Run the validity job every this many seconds instead of daily at 00:01 (tests, demos; 0: daily).
     validity_every_s: float = Field(default=0, ge=0)
+    # /readyz: not ready when the search index has been behind the database this long, or new
+    # passages have waited this long for their vectors (they are found by words meanwhile).
+    ready_max_lag_s: float = Field(default=5.0, gt=0)
+    ready_max_dense_lag_s: float = Field(default=300.0, gt=0)
     # Unanswered-question ledger: days a department has to answer a new topic.
     ledger_due_days: int = Field(default=7, ge=1)
     # 申兑指南: working days after an enterprise policy's publication by which its guide is due.

@@ -42,6 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from kb.search.answers import warm_up
 
         warm_up(app.state.searcher)  # before the worker takes its first question
+        from kb.health import Readiness
+
+        app.state.readiness = Readiness(engine, app.state.searcher, max_lag_s=s.ready_max_lag_s,
+                                        max_dense_lag_s=s.ready_max_dense_lag_s)
         from web.ratelimit import limiters
 
         limiters(app)  # in the database: one limit for every worker
@@ -87,9 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=(settings or get_settings()).widget_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    from web.routes import ask, checkup, docs, public, widget
+    from web.routes import ask, checkup, docs, health, public, widget
 
     docs.install(app)
+    app.include_router(health.router)
     app.include_router(public.router)
     app.include_router(ask.router)
     app.include_router(checkup.router)
