@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # passages have waited this long for their vectors (they are found by words meanwhile).
     ready_max_lag_s: float = Field(default=5.0, gt=0)
     ready_max_dense_lag_s: float = Field(default=300.0, gt=0)
+    # /metrics answers a scraper sending this as its bearer token, or one on the staff networks
+    # (loopback when KB_STAFF_NETWORKS is empty).
+    metrics_token: str | None = None
     # Unanswered-question ledger: days a department has to answer a new topic.
     ledger_due_days: int = Field(default=7, ge=1)
     # 申兑指南: working days after an enterprise policy's publication by which its guide is due.

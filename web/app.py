@@ -91,10 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CORSMiddleware, allow_origins=(settings or get_settings()).widget_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    from web.routes import ask, checkup, docs, health, public, widget
+    from web.routes import ask, checkup, docs, health, metrics, public, widget
 
     docs.install(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(public.router)
     app.include_router(ask.router)
     app.include_router(checkup.router)

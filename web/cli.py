@@ -2,6 +2,8 @@
 
 import argparse
 import os
+import shutil
+from pathlib import Path
 
 PAGES = [("首页", "/"), ("政策文件", "/policies"), ("智能问答", "/ask"), ("政策体检", "/checkup"),
          ("问答挂件嵌入演示", "/demo"), ("12345 坐席工作台（坐席登录）", "/agent"),
@@ -60,6 +62,18 @@ def serve_app(ctx, *, host: str, port: int, workers: int = 1) -> int:  # noqa: A
     return 0
 
 
+def metrics_dir(home: Path) -> Path:
+    """Give worker processes one folder for their counters, so any worker's /metrics adds up
+    all of them: emptied first (counts of an earlier run must not be added), set in the
+    environment before prometheus_client is imported (uvicorn's workers inherit it)."""
+    folder = home / "metrics"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
 def _cmd_serve(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     """Serve the web application."""
     if args.workers < 1:
@@ -69,6 +83,8 @@ def _cmd_serve(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     if args.no_push_worker:
         os.environ["KB_PUSH_WORKER"] = "0"  # uvicorn's worker processes read the environment
         ctx.settings.push_worker = False
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir(ctx.settings.home)
     return serve_app(ctx, host=args.host, port=args.port, workers=args.workers)
 
 

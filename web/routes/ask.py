@@ -1,5 +1,6 @@
 """Questions: POST /api/ask answers and logs; POST /api/feedback says whether it helped."""
 
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -15,6 +16,7 @@ from kb.search.answers import MAX_K, MAX_QUESTION_CHARS, ask
 from kb.search.scoped import ask_within
 from web.clients import client_address
 from web.deps import get_session
+from web.metrics import ANSWER_SECONDS, REPLIES
 from web.ratelimit import limit_asks, limit_feedback
 
 router = APIRouter(tags=["问答"])
@@ -114,6 +116,7 @@ def post_ask(body: AskIn, request: Request, tasks: BackgroundTasks,
         filters = search_filters(session=reader, validity=f.validity, department=f.department,
                                  theme=f.theme, policy=f.policy) if f else None
     scope = "all"
+    started = time.perf_counter()
     if filters and filters.policy_ids:
         result, scope = ask_within(
             searcher=request.app.state.searcher, question=body.question, k=body.k,
@@ -122,6 +125,8 @@ def post_ask(body: AskIn, request: Request, tasks: BackgroundTasks,
     else:
         result = ask(searcher=request.app.state.searcher, question=body.question, k=body.k,
                      threshold=s.answer_threshold, hotline=s.hotline, filters=filters)
+    ANSWER_SECONDS.observe(time.perf_counter() - started)
+    REPLIES.labels(result.answer_type).inc()
     row = log_question(session=session, question=body.question, result=result,
                        channel=body.channel, client=client_address(request),
                        salt=request.app.state.client_salt)

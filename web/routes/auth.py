@@ -26,6 +26,7 @@ from web.auth import (
 )
 from web.clients import client_address
 from web.deps import get_session
+from web.metrics import SIGNIN_FAILURES
 
 router = APIRouter(include_in_schema=False)
 # Committed before the response leaves, so the page a redirect leads to sees the change.
@@ -80,10 +81,12 @@ def login_submit(request: Request, session: SessionDep,
         user = authenticate(session=session, username=username, password=password,
                             client=client_address(request), settings=settings)
     except AuthenticationFailed as exc:
+        SIGNIN_FAILURES.labels("refused").inc()
         # Handled here rather than re-raised, so the recorded attempt is committed.
         return _login_page(request, next_path=target, username=username, message=exc.message,
                            status=401)
     except TooManyAttempts as exc:
+        SIGNIN_FAILURES.labels("throttled").inc()
         page = _login_page(request, next_path=target, username=username, message=exc.message,
                            status=429)
         page.headers["Retry-After"] = str(exc.retry_after_s)
