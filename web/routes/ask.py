@@ -4,7 +4,7 @@ import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlmodel import Session
 
 from kb.database.db import read_scope
@@ -12,6 +12,7 @@ from kb.feedback import ledger
 from kb.feedback.questions import UNANSWERED, log_question, record_feedback
 from kb.inputs.ids import MAX_ID
 from kb.library.policies import search_filters
+from kb.models import Validity
 from kb.search.answers import MAX_K, MAX_QUESTION_CHARS, ask
 from kb.search.scoped import ask_within
 from web.clients import client_address
@@ -22,11 +23,15 @@ from web.ratelimit import limit_asks, limit_feedback
 router = APIRouter(tags=["问答"])
 
 
+VALIDITY_VALUES = [v.value for v in Validity]
+
+
 class AskFilters(BaseModel):
     """Restrict the answer to some policies."""
 
     validity: list[str] | None = Field(default=None, examples=[["有效"]],
-                                       description="有效 / 失效 / 废止 / 已修订")
+                                       description="有效 / 失效 / 废止 / 已修订",
+                                       json_schema_extra={"items": {"enum": VALIDITY_VALUES}})
     department: str | None = Field(default=None, examples=["县科技局"], description="部门名称")
     theme: str | None = Field(default=None, examples=["科技创新"])
     policy: str | None = Field(default=None, examples=["jh-2024-sci-01"],
@@ -40,7 +45,9 @@ class AskIn(BaseModel):
     # a user reads (kb.search.answers).
     question: str = Field(examples=["首次认定高企的公司县里奖励多少钱"],
                           description=f"问题，最多 {MAX_QUESTION_CHARS} 字",
-                          json_schema_extra={"maxLength": MAX_QUESTION_CHARS, "pattern": r"\S"})
+                          json_schema_extra={"maxLength": MAX_QUESTION_CHARS,
+                                             # a character that is neither space nor control
+                                             "pattern": r"[^\s\u0000-\u001f\u007f]"})
     k: int = Field(default=5, description=f"返回的条款数，1–{MAX_K}",
                    json_schema_extra={"minimum": 1, "maximum": MAX_K})
     filters: AskFilters | None = None
@@ -89,7 +96,7 @@ class FeedbackIn(BaseModel):
     """Whether the answer to a logged question helped."""
 
     question_id: int = Field(ge=1, le=MAX_ID, description="POST /api/ask 回复中的 question_id")
-    helpful: bool
+    helpful: StrictBool  # 0 or "yes" is not an answer to "did it help"
     reason: str | None = Field(default=None, description="最多 500 字")
 
 

@@ -33,8 +33,10 @@ class ListParams:
         department: Annotated[str, Query(description="部门名称，如 县科技局")] = "",
         validity: Annotated[list[str] | None, Query(description="有效 / 失效 / 废止 / 已修订，可多选")] = None,
         theme: Annotated[str, Query(description="主题，如 科技创新")] = "",
-        issued_from: Annotated[str, Query(description="发文日期起，YYYY-MM-DD")] = "",
-        issued_to: Annotated[str, Query(description="发文日期止，YYYY-MM-DD")] = "",
+        issued_from: Annotated[str, Query(description="发文日期起，YYYY-MM-DD",
+                                          json_schema_extra={"format": "date"})] = "",
+        issued_to: Annotated[str, Query(description="发文日期止，YYYY-MM-DD",
+                                        json_schema_extra={"format": "date"})] = "",
         page: Annotated[str, Query(description="页码，从 1 开始")] = "",
         per_page: Annotated[str, Query(description=f"每页条数，1–{MAX_PER_PAGE}")] = "",
     ) -> None:
