@@ -1,21 +1,28 @@
-"""Load benchmark: citizens asking, CLI ingests, sign-ins and sign-off cycles, all at once, against
-a real uvicorn server on loopback over one SQLite file. Prints counts and latency per kind; exit
-status 1 if any request or ingest failed.
+"""Benchmark: a busy morning. N clients at once ask real questions for a fixed time against
+``policykb serve --workers 2`` and, in the same run, against the floor (bench/floor.py: the same
+uvicorn and FastAPI answering a bm25s lookup over the same documents). Prints throughput, p50, p95,
+p99 and errors of both, and their ratios.
 
-    python bench/load.py                      # the issue's mix: 6 askers for 30 s, 10 ingests,
-                                              # 10 sign-ins, 20 sign-off cycles, 1 worker
-    python bench/load.py --workers 4
+    python bench/load.py                                  # 8, 32, 128 clients; SQLite
+    python bench/load.py --databases sqlite,postgres      # and a throwaway PostgreSQL cluster
+    python bench/load.py --model e5                       # the product with the Chinese model
+
+Questions: bench/county/questions.jsonl (the county set's 397). Each client keeps one keep-alive
+connection and asks the next question as soon as it has its answer; the client is a few lines of
+asyncio writing HTTP/1.1 itself, so the load generator costs both servers alike and little.
+Exit status 1 when the target is missed: 2 workers, 32 clients, SQLite: throughput at least half
+the floor's, p95 at most 3 times the floor's, no error.
 """
 
 import argparse
+import asyncio
+import json
 import os
-import re
+import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,235 +31,262 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
-from bench.api import QUESTIONS, free_port, load_demo, percentile  # noqa: E402
-from bench.api import start_server as start_api_server  # noqa: E402
-
-PASSWORD = "load-bench-password-9"
-STAFF = {"ld-drafter": "drafter", "ld-reviewer": "reviewer", "ld-publisher": "publisher"}
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-NOTICE = """金政办发〔2026〕{n}号
-
-金湖县人民政府办公室关于压力测试第{n}号事项的通知
-
-各镇人民政府、街道办事处：
-一、本通知用于负载测试，编号{n}，企业可向县行政审批局咨询第{n}号事项的办理流程。
-二、第{n}号事项的办理时限为5个工作日，受理地址为县政务服务中心一楼。
-"""
+QUESTIONS = ROOT / "bench" / "county" / "questions.jsonl"
 
 
 @dataclass
-class Tally:
-    """Outcomes and latencies by kind of work."""
+class Result:
+    """One target under one load."""
 
-    ok: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    failed: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    latency_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    statuses: dict[int, int] = field(default_factory=dict)
 
-    def add(self, kind: str, started: float, error: str | None = None) -> None:
-        """Count one piece of work of ``kind`` begun at ``started`` (perf_counter)."""
-        with self.lock:
-            self.latency_ms[kind].append((time.perf_counter() - started) * 1000)
-            if error is None:
-                self.ok[kind] += 1
-            else:
-                self.failed[kind].append(error)
+    def line(self, label: str) -> str:
+        """A row of the table."""
+        lat = sorted(self.latencies) or [float("nan")]
+
+        def pct(p: float) -> float:
+            return lat[min(len(lat) - 1, max(0, round(p / 100 * len(lat)) - 1))] * 1000
+
+        return (f"{label:<22} {self.qps:8.1f} {pct(50):8.2f} {pct(95):8.2f} {pct(99):8.2f} "
+                f"{self.errors:7d}")
 
     @property
-    def failures(self) -> int:
-        """How many pieces of work failed, all kinds together."""
-        return sum(len(v) for v in self.failed.values())
+    def qps(self) -> float:
+        """Answers a second."""
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def p(self, q: float) -> float:
+        """The q-th percentile latency in ms."""
+        lat = sorted(self.latencies)
+        return lat[min(len(lat) - 1, max(0, round(q / 100 * len(lat)) - 1))] * 1000 if lat else 0.0
 
 
-def environment(tmp: Path) -> dict[str, str]:
-    """The server's and the CLI's environment: a fresh data folder, no rate limit in the way."""
-    env = os.environ | {
-        "KB_HOME": str(tmp / "var"), "KB_INDEX_DIR": str(tmp / "indexes"),
-        "KB_EMBEDDING_MODEL": "none", "KB_ASK_RATE_LIMIT": "1000000",
-        "KB_LOGIN_MAX_FAILURES": "1000", "PYTHONPATH": str(ROOT)}
-    env.pop("KB_DATABASE_URL", None)  # the bench's own SQLite file, never a configured DB
+# --- The load generator -----------------------------------------------------------------------
+
+
+async def _client(port: int, bodies: list[bytes], start: int, until: float, record: bool,
+                  result: Result) -> None:
+    reader = writer = None
+    i = start
+    while time.perf_counter() < until:
+        body = bodies[i % len(bodies)]
+        i += 1
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            began = time.perf_counter()
+            writer.write(b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: "
+                         + str(len(body)).encode() + b"\r\n\r\n" + body)
+            status = int((await reader.readline()).split()[1])
+            length, close = 0, False
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value)
+                elif name.lower() == "connection" and "close" in value.lower():
+                    close = True
+            await reader.readexactly(length)
+            took = time.perf_counter() - began
+            if close:
+                writer.close()
+                writer = None
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            if record:
+                result.errors += 1
+            writer = None
+            await asyncio.sleep(0.01)
+            continue
+        if record:
+            result.statuses[status] = result.statuses.get(status, 0) + 1
+            if status == 200:
+                result.latencies.append(took)
+            else:
+                result.errors += 1
+    if writer is not None:
+        writer.close()
+
+
+async def _load(port: int, bodies: list[bytes], clients: int, seconds: float,
+                warmup: float) -> Result:
+    result = Result()
+    start = time.perf_counter()
+    await asyncio.gather(*(_client(port, bodies, k * 7, start + warmup, False, result)
+                           for k in range(clients)))
+    begun = time.perf_counter()
+    await asyncio.gather(*(_client(port, bodies, k * 7, begun + seconds, True, result)
+                           for k in range(clients)))
+    result.seconds = time.perf_counter() - begun
+    return result
+
+
+def load(port: int, bodies: list[bytes], clients: int, seconds: float, warmup: float) -> Result:
+    """``clients`` connections asking for ``seconds`` (after ``warmup`` not counted)."""
+    try:
+        import uvloop
+
+        return uvloop.run(_load(port, bodies, clients, seconds, warmup))
+    except ImportError:
+        return asyncio.run(_load(port, bodies, clients, seconds, warmup))
+
+
+# --- The servers --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(proc: subprocess.Popen, port: int, what: str, wait_s: float = 120) -> None:
+    """Until ``port`` answers a question."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited with status {proc.returncode}")
+        try:
+            if httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "企业补贴"},
+                          timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit(f"{what} did not start within {wait_s:.0f} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """SIGINT, then kill after 30 s."""
+    proc.send_signal(2)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def floor_texts(url: str, path: Path) -> int:
+    """The knowledge base's published passages as the floor's documents."""
+    from sqlmodel import Session, select
+
+    from kb.database.db import make_engine
+    from kb.models import Passage, Policy
+
+    engine = make_engine(url)
+    with Session(engine) as session, path.open("w", encoding="utf-8") as out:
+        rows = session.exec(select(Passage.id, Policy.title, Passage.heading, Passage.text)
+                            .join(Policy)).all()
+        for pid, title, heading, text in rows:
+            out.write(json.dumps({"id": pid, "title": title, "text": f"{heading}\n{text}"},
+                                 ensure_ascii=False) + "\n")
+    engine.dispose()
+    return len(rows)
+
+
+def environment(home: Path, model: str, url: str | None) -> dict[str, str]:
+    """The product's settings for the run: every client is 127.0.0.1, so no rate limit."""
+    env = os.environ | {"KB_HOME": str(home), "KB_INDEX_DIR": str(home / "indexes"),
+                        "KB_EMBEDDING_MODEL": model, "KB_PUSH_WORKER": "0",
+                        "KB_ASK_RATE_LIMIT": str(10**9), "PYTHONPATH": str(ROOT)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if url:
+        env["KB_DATABASE_URL"] = url
+    else:
+        env.pop("KB_DATABASE_URL", None)
     return env
 
 
-def prepare(env: dict[str, str]) -> None:
-    """The demo knowledge base and three staff accounts of 县科技局."""
-    load_demo(env)
-    for username, role in STAFF.items():
-        subprocess.run([sys.executable, "-c", "import sys; from kb.cli.main import main; "
-                        "sys.exit(main(sys.argv[1:]))", "user", "add", username, "--name",
-                        username, "--department", "县科技局", "--role", role, "--password-stdin"],
-                       input=PASSWORD + "\n", text=True, env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-
-
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    """uvicorn with ``workers`` processes, ready to answer (more workers take longer to start)."""
-    return start_api_server(env, port, workers=workers, wait_s=90)
-
-
-def sign_in(base: str, username: str) -> tuple[httpx.Client, str]:
-    """A browser signed in as ``username``, and its session's CSRF token."""
-    client = httpx.Client(base_url=base, timeout=60)
-    form = client.get("/admin/login")
-    form.raise_for_status()
-    res = client.post("/admin/login", data={"username": username, "password": PASSWORD,
-                                            "csrf_token": _CSRF.search(form.text).group(1)})
-    if res.status_code != 303:
-        client.close()
-        raise RuntimeError(f"sign-in as {username}: {res.status_code}")
-    home = client.get("/admin")
-    home.raise_for_status()
-    return client, _CSRF.search(home.text).group(1)
-
-
-def asker(base: str, until: float, tally: Tally, offset: int) -> None:
-    """One client asking one question after another until ``until`` (monotonic)."""
-    with httpx.Client(base_url=base, timeout=60) as client:
-        i = offset
-        while time.monotonic() < until:
-            t0 = time.perf_counter()
-            try:
-                res = client.post("/api/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]})
-                tally.add("ask", t0, None if res.status_code == 200 else f"{res.status_code}")
-            except httpx.HTTPError as exc:
-                tally.add("ask", t0, repr(exc))
-            i += 1
-
-
-def ingester(env: dict[str, str], folder: Path, numbers: list[int], tally: Tally) -> None:
-    """``policykb ingest`` of one new notice per number, one after another."""
-    for n in numbers:
-        path = folder / f"notice-{n}.txt"
-        path.write_text(NOTICE.format(n=n + 100), encoding="utf-8")
-        t0 = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", "import sys; from kb.cli.main import main; "
-                               "sys.exit(main(sys.argv[1:]))", "ingest", str(path)],
-                              env=env, cwd=ROOT, capture_output=True, text=True)
-        tally.add("ingest", t0, None if done.returncode == 0
-                  else f"exit {done.returncode}: {done.stderr.strip()[-300:]}")
-
-
-def signer(base: str, count: int, tally: Tally) -> None:
-    """``count`` sign-ins through the form (GET the form, POST it, open /admin)."""
-    for i in range(count):
-        t0 = time.perf_counter()
-        try:
-            client, _ = sign_in(base, list(STAFF)[i % len(STAFF)])
-            client.close()
-            tally.add("sign-in", t0)
-        except (httpx.HTTPError, RuntimeError) as exc:
-            tally.add("sign-in", t0, repr(exc))
-
-
-def sign_offs(base: str, count: int, policy_id: int, tally: Tally, tag: str) -> None:
-    """``count`` full cycles: a drafter drafts an FAQ, submits; a reviewer approves; a publisher
-    publishes."""
+def run_database(name: str, url: str | None, args: argparse.Namespace, bodies: list[bytes],
+                 work: Path) -> dict[int, tuple[Result, Result]]:
+    """Load the demo into ``name``, serve it and the floor, and load both at each client count."""
+    home = work / name
+    env = environment(home, args.model, url)
+    subprocess.run([sys.executable, "-m", "kb.cli", "demo", "--no-serve"], env=env, check=True,
+                   stdout=subprocess.DEVNULL, cwd=ROOT)
+    texts = work / f"{name}-floor.jsonl"
+    n = floor_texts(url or f"sqlite:///{home / 'policykb.db'}", texts)
+    product_port, floor_port = free_port(), free_port()
+    product = subprocess.Popen(
+        [sys.executable, "-m", "kb.cli", "serve", "--port", str(product_port), "--workers",
+         str(args.workers)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    floor = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "bench.floor:create_app", "--port",
+         str(floor_port), "--workers", str(args.workers), "--log-level", "warning"],
+        env=env | {"FLOOR_TEXTS": str(texts)}, cwd=ROOT, stdout=subprocess.DEVNULL)
+    out: dict[int, tuple[Result, Result]] = {}
     try:
-        people = {role: sign_in(base, username) for username, role in STAFF.items()}
-    except (httpx.HTTPError, RuntimeError) as exc:
-        for _ in range(count):
-            tally.add("sign-off", time.perf_counter(), f"sign-in: {exc!r}")
-        return
-
-    def post(role: str, path: str, **data: str) -> httpx.Response:
-        client, csrf = people[role]
-        return client.post(path, data={"csrf_token": csrf, **data})
-
-    try:
-        for i in range(count):
-            t0 = time.perf_counter()
-            try:
-                res = post("drafter", f"/admin/content/new/faq?policy_id={policy_id}",
-                           question=f"负载测试{tag}第{i}个问题怎么办理",
-                           answer=f"负载测试{tag}第{i}个问题，请到县政务服务中心一楼办理，5个工作日办结。")
-                found = re.search(r"/admin/revisions/(\d+)", res.headers.get("location", ""))
-                if res.status_code != 303 or not found:
-                    raise RuntimeError(f"create: {res.status_code} {res.text[:200]}")
-                rid = found.group(1)
-                for role, action in (("drafter", "submit"), ("reviewer", "approve"),
-                                     ("publisher", "publish")):
-                    res = post(role, f"/admin/revisions/{rid}/{action}")
-                    if res.status_code != 303:
-                        raise RuntimeError(f"{action}: {res.status_code} {res.text[:200]}")
-                tally.add("sign-off", t0)
-            except (httpx.HTTPError, RuntimeError) as exc:
-                tally.add("sign-off", t0, repr(exc))
+        wait_ready(product, product_port, "policykb serve")
+        wait_ready(floor, floor_port, "the floor app")
+        print(f"{name}: {n} passages; product and floor each with {args.workers} workers",
+              flush=True)
+        for k, clients in enumerate(args.clients):
+            # Alternate which goes first, so neither always meets a warmer machine.
+            order = [("product", product_port), ("floor", floor_port)]
+            found = {}
+            for label, port in (order if k % 2 == 0 else order[::-1]):
+                found[label] = load(port, bodies, clients, args.seconds, args.warmup)
+            out[clients] = (found["product"], found["floor"])
+            print(f"  {clients} clients done", flush=True)
     finally:
-        for client, _ in people.values():
-            client.close()
-
-
-def a_policy_of(base: str) -> int:
-    """A published policy of 县科技局 (the staff's department) to attach FAQ to."""
-    page = httpx.get(f"{base}/api/policies", params={"department": "县科技局"}, timeout=30)
-    page.raise_for_status()
-    items = page.json()["items"]
-    if not items:
-        raise SystemExit("no policy of 县科技局 in the demo knowledge base")
-    return items[0]["id"]
-
-
-def run_mix(base: str, env: dict[str, str], folder: Path, *, seconds: float, askers: int,
-            ingests: int, sign_ins: int, cycles: int) -> Tally:
-    """Everything at once; returns when the askers' time is up and every other job is done."""
-    tally = Tally()
-    policy_id = a_policy_of(base)
-    httpx.post(f"{base}/api/ask", json={"question": QUESTIONS[0]}, timeout=120).raise_for_status()
-    until = time.monotonic() + seconds
-    threads = [threading.Thread(target=asker, args=(base, until, tally, i)) for i in range(askers)]
-    half = ingests // 2
-    threads += [threading.Thread(target=ingester, args=(env, folder, nums, tally))
-                for nums in (list(range(half)), list(range(half, ingests))) if nums]
-    threads += [threading.Thread(target=signer, args=(base, n, tally))
-                for n in (sign_ins // 2, sign_ins - sign_ins // 2) if n]
-    threads += [threading.Thread(target=sign_offs, args=(base, n, policy_id, tally, tag))
-                for tag, n in (("甲", cycles // 2), ("乙", cycles - cycles // 2)) if n]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return tally
-
-
-def report(tally: Tally, *, seconds: float, workers: int) -> str:
-    """The table of counts and latency."""
-    lines = [f"load mix for {seconds:g} s, uvicorn --workers {workers}, SQLite",
-             f"  {'kind':<10}{'ok':>6}{'failed':>8}{'median ms':>11}{'p95 ms':>9}{'max ms':>9}"]
-    for kind in ("ask", "ingest", "sign-in", "sign-off"):
-        ms = tally.latency_ms.get(kind) or [0.0]
-        lines.append(f"  {kind:<10}{tally.ok.get(kind, 0):>6}{len(tally.failed.get(kind, [])):>8}"
-                     f"{sorted(ms)[len(ms) // 2]:>11.0f}{percentile(ms, 95):>9.0f}{max(ms):>9.0f}")
-    for kind, errors in tally.failed.items():
-        for error in errors[:3]:
-            lines.append(f"  {kind} failed: {error}")
-    return "\n".join(lines)
+        stop(product)
+        stop(floor)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Prepare, serve, run the mix, print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--askers", type=int, default=6)
-    parser.add_argument("--ingests", type=int, default=10)
-    parser.add_argument("--sign-ins", type=int, default=10)
-    parser.add_argument("--cycles", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=1)
+    """Run, print the table and the verdict."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", default="8,32,128",
+                        type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured, per target and load")
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--databases", default="sqlite", help="sqlite, postgres or both")
+    parser.add_argument("--model", default="none", help="KB_EMBEDDING_MODEL of the product "
+                        "(none: lexical, as the floor; e5: the bundled Chinese model)")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS)
     args = parser.parse_args(argv)
+    with args.questions.open(encoding="utf-8") as fh:
+        questions = [json.loads(line)["query"] for line in fh if line.strip()]
+    bodies = [json.dumps({"question": q, "channel": "widget"}, ensure_ascii=False).encode()
+              for q in questions]
+    results: dict[str, dict[int, tuple[Result, Result]]] = {}
     with tempfile.TemporaryDirectory(prefix="policykb-load-") as tmp:
-        env = environment(Path(tmp))
-        prepare(env)
-        port = free_port()
-        server = start_server(env, port, args.workers)
-        try:
-            tally = run_mix(f"http://127.0.0.1:{port}", env, Path(tmp), seconds=args.seconds,
-                            askers=args.askers, ingests=args.ingests, sign_ins=args.sign_ins,
-                            cycles=args.cycles)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    print(report(tally, seconds=args.seconds, workers=args.workers))
-    return 1 if tally.failures else 0
+        for name in args.databases.split(","):
+            cluster = None
+            if name == "postgres":
+                from bench.pgcluster import start
+
+                cluster = start()
+            try:
+                results[name] = run_database(name, cluster.url if cluster else None, args, bodies,
+                                             Path(tmp))
+            finally:
+                if cluster:
+                    cluster.stop()
+    print(f"\n{len(questions)} questions; {args.seconds:.0f} s measured per row after "
+          f"{args.warmup:.0f} s; product model: {args.model}\n")
+    print(f"{'target':<22} {'QPS':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    verdict = 0
+    for name, rows in results.items():
+        for clients, (product, floor) in rows.items():
+            print(product.line(f"{name} product c={clients}"))
+            print(floor.line(f"{name} floor   c={clients}"))
+            qps_ratio = product.qps / floor.qps if floor.qps else 0.0
+            p95_ratio = product.p(95) / floor.p(95) if floor.p(95) else float("inf")
+            others = {s: n for s, n in product.statuses.items() if s != 200}
+            print(f"{'':<22} throughput {qps_ratio:.2f}x the floor's, p95 {p95_ratio:.2f}x"
+                  + (f"; non-200: {others}" if others else ""))
+            if name == "sqlite" and clients == 32 and args.workers == 2:
+                met = qps_ratio >= 0.5 and p95_ratio <= 3 and product.errors == 0
+                print(f"{'':<22} target (≥ 0.5x, p95 ≤ 3x, 0 errors): {'MET' if met else 'MISSED'}")
+                verdict = 0 if met else 1
+    return verdict
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

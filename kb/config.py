@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     validity_today: date | None = None
     # Run the validity job every this many seconds instead of daily at 00:01 (tests, demos; 0: daily).
     validity_every_s: float = Field(default=0, ge=0)
+    # Logs: "text" or "json" (one object a line), for kb, push and web alike (kb/logs.py); a
+    # request's line names the client's address only when this is set.
+    log_format: str = Field(default="text", pattern="^(text|json)$")
+    log_client_address: bool = False
     # /readyz: not ready when the search index has been behind the database this long, or new
     # passages have waited this long for their vectors (they are found by words meanwhile).
     ready_max_lag_s: float = Field(default=5.0, gt=0)

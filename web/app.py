@@ -90,6 +90,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Only the portals listed in KB_WIDGET_ORIGINS may call the API from a browser.
     app.add_middleware(CORSMiddleware, allow_origins=(settings or get_settings()).widget_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    from web.requests import RequestContext
+
+    # Outermost: every request, errors included, gets its id and its log line.
+    app.add_middleware(RequestContext, log_client=site.log_client_address)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     from web.routes import ask, checkup, docs, health, metrics, public, widget
 

@@ -29,19 +29,12 @@ def proxy_options(settings) -> dict:  # noqa: ANN001
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
-def log_config() -> dict:
-    """uvicorn's logging, plus the product's own ``policykb`` logger (scheduled jobs, workers)."""
-    import copy
+def log_config(settings) -> dict:  # noqa: ANN001
+    """The product's logging for uvicorn too (kb/logs.py); each request's own line replaces
+    uvicorn's access log (web/requests.py)."""
+    from kb.logs import config
 
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["policykb"] = {"format": "%(asctime)s %(levelname)s [%(process)d] "
-                                                  "%(name)s: %(message)s"}
-    config["handlers"]["policykb"] = {"formatter": "policykb", "class": "logging.StreamHandler",
-                                      "stream": "ext://sys.stderr"}
-    config["loggers"]["policykb"] = {"handlers": ["policykb"], "level": "INFO", "propagate": False}
-    return config
+    return config(settings.log_format)
 
 
 def serve_app(ctx, *, host: str, port: int, workers: int = 1) -> int:  # noqa: ANN001
@@ -53,7 +46,8 @@ def serve_app(ctx, *, host: str, port: int, workers: int = 1) -> int:  # noqa: A
     ctx.engine  # noqa: B018  (migrates an empty database once, here, before any worker starts)
     print(f"政策通 serving on http://{host}:{port}" + (f" ({workers} workers)" if workers > 1 else ""))
     print("\n".join(page_urls(host=host, port=port)))
-    options = {"host": host, "port": port, "log_level": "info", "log_config": log_config(),
+    options = {"host": host, "port": port, "log_level": "info",
+               "log_config": log_config(ctx.settings), "access_log": False,
                **proxy_options(ctx.settings)}
     if workers > 1:  # each worker process builds its app from the environment's settings
         uvicorn.run("web.asgi:create", factory=True, workers=workers, **options)

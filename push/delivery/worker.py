@@ -6,8 +6,8 @@ between sending and recording leaves the lease to expire; the unit is then re-se
 idempotency key and the receiver drops it. At most one unit per worker is in flight.
 """
 
+import logging
 import random
-import sys
 import threading
 import time
 from collections import deque
@@ -40,6 +40,7 @@ SUSPEND_AFTER = 5  # consecutive webhook failures before the channel is suspende
 REMINDER_EVERY_S = 60.0
 # One worker of the cluster makes them each period (kb/database/leases.py).
 REMINDER_JOB = "push-reminders"
+log = logging.getLogger("policykb.push")
 RECORD_TRIES = 5
 
 
@@ -230,8 +231,7 @@ class Worker:
                 report.errors.append(f"记录结果失败（第{attempt + 1}次）：{exc}")
                 time.sleep(0.2 * (attempt + 1))
         else:  # the lease will expire and the unit is re-sent with the same key
-            print(f"push worker: 无法记录{claimed.message.key}的结果，将按同一幂等键重发",
-                  file=sys.stderr)
+            log.error("push worker: 无法记录%s的结果，将按同一幂等键重发", claimed.message.key)
         return True
 
     def run_once(self, *, now: datetime | None = None, max_units: int = 1_000_000) -> PassReport:
@@ -265,7 +265,7 @@ class Worker:
                     report.errors.append(f"生成提醒失败：{exc}")
             worked = self.step(report=report)
             for error in report.errors:  # visible in the worker's log, not kept forever
-                print(f"push worker: {error}", file=sys.stderr, flush=True)
+                log.warning("push worker: %s", error)
             report.errors.clear()
             if not worked:
                 if on_pass:

@@ -1,4 +1,4 @@
-"""A short version of bench/load.py: askers, CLI ingests, sign-ins and sign-off cycles at once
+"""A short version of bench/mixed.py: askers, CLI ingests, sign-ins and sign-off cycles at once
 against real uvicorn processes over one SQLite file, and not one of them fails."""
 
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bench.api import free_port
-from bench.load import environment, prepare, report, run_mix, start_server
+from bench.mixed import environment, prepare, report, run_mix, start_server
 
 
 @pytest.mark.slow
