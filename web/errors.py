@@ -1,5 +1,7 @@
 """One place that maps domain errors to HTTP: JSON under /api, an error page elsewhere."""
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -14,6 +16,8 @@ from kb.errors import (
     PermissionDenied,
     TooManyAttempts,
 )
+
+log = logging.getLogger("policykb.web")
 
 
 def status_of(exc: KBError) -> int:
@@ -87,6 +91,9 @@ def install(app: FastAPI) -> None:
         # (numeric_value_out_of_range) where SQLite simply finds no row.
         if getattr(exc.orig, "sqlstate", None) == "22003":
             return _respond(request, "编号超出范围：没有这个记录", 404)
+        if "NUL" in str(exc.orig):  # PostgreSQL text cannot hold U+0000 (SQLite finds nothing)
+            return _respond(request, "输入含有无效字符（U+0000），请删除后重试", 422)
+        log.error("database refused %s %s", request.method, request.url.path, exc_info=exc)
         return _respond(request, "服务器内部错误", 500)
 
     @app.exception_handler(RequestValidationError)

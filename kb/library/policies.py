@@ -146,6 +146,9 @@ def search_filters(*, session: Session, validity: list[str] | None = None,
 
     ``policy`` (a number or bulk-file id) must name a published policy, else PolicyNotFound.
     """
+    for name, value in (("department", department), ("theme", theme), ("policy", policy)):
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold it
+            raise InvalidInput(f"{name}：含有无效字符（U+0000）")
     vals = parse_validity(validity or [])
     dept_ids = [department_id(session=session, name=department)] if department and department.strip() else []
     theme = (theme or "").strip() or None

@@ -1,11 +1,6 @@
 """/metrics after a known workload: replies and latency counted, the queue, ledger and overdue
 applications read from the database, and only the staff network or the token may scrape."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 
 import httpx
@@ -23,8 +18,8 @@ from push.applications.views import queue
 from push.delivery.channels import build_channels
 from push.delivery.models import Digest, Push
 from push.delivery.worker import Worker
+from tests.utils import servers
 from tests.web.staff import csrf_of
-from tests.web.test_workers import _free_port
 from web.app import create_app
 
 STAFF, PUBLIC = ("127.0.0.1", 50000), ("203.0.113.7", 50000)
@@ -99,21 +94,11 @@ def test_metrics_count_a_known_workload(cli_env, monkeypatch) -> None:
 @pytest.mark.slow
 def test_workers_add_up_in_every_scrape(tmp_path) -> None:
     """Under serve --workers 2 a scrape, whichever worker takes it, counts every worker's replies."""
-    port = _free_port()
-    env = os.environ | {"KB_HOME": str(tmp_path / "var"), "KB_INDEX_DIR": str(tmp_path / "idx"),
-                        "KB_EMBEDDING_MODEL": "none", "KB_PUSH_WORKER": "0"}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    assert subprocess.run([sys.executable, "-m", "kb.cli", "demo", "--no-serve"], env=env,
-                          capture_output=True).returncode == 0
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "--port", str(port),
-                                 "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    env = servers.cli_env(tmp_path)
+    servers.policykb(env, "demo", "--no-serve")
+    port = servers.free_port()
+    proc = servers.serve(env, port, tmp_path / "serve.log", workers=2)
     try:
-        deadline = time.monotonic() + 90
-        while log.read_text().count("Application startup complete") < 2:
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
-            time.sleep(0.2)
         base = f"http://127.0.0.1:{port}"
         for question in QUESTIONS * 4:  # new connections: both workers answer some
             assert httpx.post(f"{base}/api/ask", json={"question": question}).status_code == 200
@@ -127,8 +112,4 @@ def test_workers_add_up_in_every_scrape(tmp_path) -> None:
         assert totals == {len(QUESTIONS) * 4}
         assert (tmp_path / "var" / "metrics").is_dir()
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        servers.stop(proc)

@@ -11,15 +11,14 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.utils import servers
 from tests.web.staff import csrf_of
-from tests.web.test_workers import _free_port
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 SITE = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
@@ -49,19 +48,13 @@ def _wait_until(check, what: str, log: Path | None = None, timeout_s: float = 90
 def behind_nginx(tmp_path: Path):  # noqa: ANN201
     """The served app behind nginx; yields nginx's base URL."""
     assert NGINX, "nginx is not installed (apt-get install nginx; .ci/run does)"
-    app_port, proxy_port = _free_port(), _free_port()
-    env = os.environ | {"KB_HOME": str(tmp_path / "var"), "KB_INDEX_DIR": str(tmp_path / "idx"),
-                        "KB_EMBEDDING_MODEL": "none", "KB_PUSH_WORKER": "0",
-                        "KB_TRUSTED_PROXIES": "127.0.0.1", "KB_STAFF_NETWORKS": f"{STAFF}/32",
-                        "KB_ASK_RATE_LIMIT": "3", "KB_ASK_RATE_WINDOW_S": "600"}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    subprocess.run([sys.executable, "-m", "kb.cli", "user", "add", "agent1", "--name", "坐席甲",
-                    "--department", "县政务办", "--role", "agent", "--password-stdin"],
-                   input=PASSWORD, text=True, env=env, check=True, capture_output=True)
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        app = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "--port", str(app_port),
-                                "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    env = servers.cli_env(tmp_path, KB_TRUSTED_PROXIES="127.0.0.1",
+                          KB_STAFF_NETWORKS=f"{STAFF}/32", KB_ASK_RATE_LIMIT="3",
+                          KB_ASK_RATE_WINDOW_S="600")
+    servers.policykb(env, "user", "add", "agent1", "--name", "坐席甲", "--department", "县政务办",
+                     "--role", "agent", "--password-stdin", stdin=PASSWORD)
+    app_port, proxy_port = servers.free_port(), servers.free_port()
+    app = servers.serve(env, app_port, tmp_path / "serve.log", workers=2)
     folder = tmp_path / "nginx"
     folder.mkdir()
     site = folder / "policykb.conf"
@@ -70,8 +63,6 @@ def behind_nginx(tmp_path: Path):  # noqa: ANN201
     (folder / "nginx.conf").write_text(_main_conf(folder, site))
     proxy = None
     try:
-        _wait_until(lambda: log.read_text().count("Application startup complete") >= 2,
-                    "the workers did not start", log)
         proxy = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"),
                                   "-g", "daemon off;"], stderr=subprocess.STDOUT,
                                  stdout=(folder / "nginx.out").open("w"))
@@ -80,13 +71,9 @@ def behind_nginx(tmp_path: Path):  # noqa: ANN201
                     folder / "nginx.out")
         yield base
     finally:
-        for proc in (proxy, app):
-            if proc is not None:
-                proc.send_signal(signal.SIGQUIT if proc is proxy else signal.SIGINT)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        if proxy is not None:
+            servers.stop(proxy, signal.SIGQUIT)  # nginx's graceful stop
+        servers.stop(app)
 
 
 def _reachable(url: str) -> bool:
