@@ -17,7 +17,7 @@ from kb.database.db import make_engine, read_scope
 from kb.models import Audience, Policy
 from kb.search.dense.vector_cache import VectorCache, text_key
 from tests.utils import databases
-from tests.utils.builders import ingest, write_jsonl
+from tests.utils.builders import ingest, load_demo, write_jsonl
 
 TODAY = "2026-06-01"
 
@@ -169,3 +169,31 @@ def test_cli_backs_up_and_restores(cli_env: Path, tmp_path: Path,
     assert main(["ask", "首次认定高企的公司县里奖励多少钱"]) == 0
     assert capsys.readouterr().out == answer  # the same answer from the rebuilt index
     assert "金科发〔2024〕8号" in answer
+
+
+@pytest.mark.skipif(not databases.on_postgres(), reason="restores a SQLite backup into PostgreSQL")
+def test_a_sqlite_backup_restores_into_postgresql(tmp_path: Path, target: Settings) -> None:
+    """A county that outgrows one machine moves its SQLite knowledge base into the server."""
+    source = Settings(home=tmp_path / "sqlite", index_dir=tmp_path / "sqlite" / "indexes",
+                      embedding_model="none", database_url=f"sqlite:///{tmp_path / 'kb.db'}")
+    engine = make_engine(source.db_url)
+    schema.upgrade(engine)
+    load_demo(engine)
+    manifest = backup.backup(source, tmp_path / "kb.tar.gz")
+    assert manifest["dialect"] == "sqlite"
+
+    backup.restore(target, tmp_path / "kb.tar.gz")
+
+    server = make_engine(target.db_url)
+    assert server.dialect.name == "postgresql" and not schema.check(server)
+    with dump.snapshot(server) as conn:
+        assert {t.name: dump.count_rows(conn, t) for t in dump.tables(conn)} == manifest["tables"]
+
+    def policies(eng) -> set:  # noqa: ANN001
+        with read_scope(eng) as session:
+            return {(p.source_key, p.title, p.doc_number, p.validity, p.superseded_by_id)
+                    for p in session.exec(select(Policy))}
+
+    assert policies(server) == policies(engine)
+    engine.dispose()
+    server.dispose()
