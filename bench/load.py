@@ -45,13 +45,8 @@ class Result:
 
     def line(self, label: str) -> str:
         """A row of the table."""
-        lat = sorted(self.latencies) or [float("nan")]
-
-        def pct(p: float) -> float:
-            return lat[min(len(lat) - 1, max(0, round(p / 100 * len(lat)) - 1))] * 1000
-
-        return (f"{label:<22} {self.qps:8.1f} {pct(50):8.2f} {pct(95):8.2f} {pct(99):8.2f} "
-                f"{self.errors:7d}")
+        return (f"{label:<22} {self.qps:8.1f} {self.p(50):8.2f} {self.p(95):8.2f} "
+                f"{self.p(99):8.2f} {self.errors:7d}")
 
     @property
     def qps(self) -> float:

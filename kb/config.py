@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     validity_today: date | None = None
     # Run the validity job every this many seconds instead of daily at 00:01 (tests, demos; 0: daily).
     validity_every_s: float = Field(default=0, ge=0)
-    # Logs: "text" or "json" (one object a line), for kb, push and web alike (kb/logs.py); a
+    # Logs: "text" or "json" (one object a line), for kb, push and web alike (kb/operations/logs.py); a
     # request's line names the client's address only when this is set.
     log_format: str = Field(default="text", pattern="^(text|json)$")
     log_client_address: bool = False

@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from kb.search.answers import warm_up
 
         warm_up(app.state.searcher)  # before the worker takes its first question
-        from kb.health import Readiness
+        from kb.operations.health import Readiness
 
         app.state.readiness = Readiness(engine, app.state.searcher, max_lag_s=s.ready_max_lag_s,
                                         max_dense_lag_s=s.ready_max_dense_lag_s)

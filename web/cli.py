@@ -30,9 +30,9 @@ def proxy_options(settings) -> dict:  # noqa: ANN001
 
 
 def log_config(settings) -> dict:  # noqa: ANN001
-    """The product's logging for uvicorn too (kb/logs.py); each request's own line replaces
+    """The product's logging for uvicorn too (kb/operations/logs.py); each request's own line replaces
     uvicorn's access log (web/requests.py)."""
-    from kb.logs import config
+    from kb.operations.logs import config
 
     return config(settings.log_format)
 

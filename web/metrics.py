@@ -3,7 +3,7 @@
 Replies and answer latency are counted where they happen, per process; under ``policykb serve
 --workers N`` every worker writes them to ``PROMETHEUS_MULTIPROC_DIR`` (set by serve) and any
 worker's scrape adds them all up. The shared figures (queue, ledger, applications, index
-version) are read from the database at each scrape (kb.metrics).
+version) are read from the database at each scrape (kb.operations.metrics).
 """
 
 import os
@@ -14,7 +14,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from kb.clock import county_today
 from kb.database.db import read_scope
-from kb.metrics import families
+from kb.operations.metrics import families
 
 REPLIES = Counter("policykb_questions", "Questions answered, by reply kind (faq, passage: an "
                   "answer; related; none: handed to the hotline)", ["reply"])

@@ -1,7 +1,7 @@
 """Each request's id and its one log line (instead of uvicorn's access log).
 
 The id is the proxy's ``X-Request-ID`` when it sends a sane one, else a new one; it is answered in
-``X-Request-ID``, set for everything the request runs (kb.logs.REQUEST_ID: log lines, the question
+``X-Request-ID``, set for everything the request runs (kb.operations.logs.REQUEST_ID: log lines, the question
 log, the pushes it causes), and written on the request's line. The line names method, path
 (never the query string: links carry tokens), status and milliseconds; the client's address only
 with KB_LOG_CLIENT_ADDRESS, as a citizen's address is personal data.
@@ -12,7 +12,7 @@ import re
 import time
 import uuid
 
-from kb.logs import REQUEST_ID
+from kb.operations.logs import REQUEST_ID
 
 log = logging.getLogger("policykb.web")
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")

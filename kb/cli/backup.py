@@ -1,11 +1,11 @@
-"""``policykb backup FILE`` and ``policykb restore FILE`` (kb/backup.py)."""
+"""``policykb backup FILE`` and ``policykb restore FILE`` (kb/operations/backup.py)."""
 
 import argparse
 import sys
 from pathlib import Path
 
-from kb import backup
 from kb.cli.main import Context
+from kb.operations import backup
 
 
 def cmd_backup(args: argparse.Namespace, ctx: Context) -> int:

@@ -27,7 +27,7 @@ from kb.errors import InvalidInput
 from push.calendar.models import CalendarDay
 
 # The tables ``seed`` fills: rows every installation starts with, not the county's data (a restore
-# overwrites a database holding only these without asking; kb.backup.holdings).
+# overwrites a database holding only these without asking; kb.operations.backup.holdings).
 TABLES = (CalendarDay.__tablename__,)
 
 HEADERS = {"date": "date", "日期": "date", "workday": "workday", "上班": "workday",

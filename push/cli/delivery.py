@@ -67,7 +67,7 @@ def _worker(args: argparse.Namespace, ctx: Any):  # noqa: ANN202
 
 def cmd_worker(args: argparse.Namespace, ctx: Any) -> int:
     """Deliver until SIGTERM or Ctrl-C; the message in flight is finished first."""
-    from kb.logs import setup
+    from kb.operations.logs import setup
 
     setup(ctx.settings.log_format)  # failures go to the service's log, as the web app's do
     worker = _worker(args, ctx)

@@ -1,11 +1,11 @@
-"""push's figures for monitoring (kb.metrics, through the ``policykb.metrics`` entry point)."""
+"""push's figures for monitoring (kb.operations.metrics, through the ``policykb.metrics`` entry point)."""
 
 from datetime import date
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
-from kb.metrics import Family
+from kb.operations.metrics import Family
 from push.applications.models import FINAL, ApplicationMove
 from push.delivery.models import Digest, Push
 

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from kb import backup
 from kb.cli.main import main
 from kb.config import Settings
 from kb.database import dump, schema
 from kb.database.db import make_engine, read_scope
 from kb.models import Audience, Policy
+from kb.operations import backup
 from kb.search.dense.vector_cache import VectorCache, text_key
 from tests.utils import databases
 from tests.utils.builders import ingest, load_demo, write_jsonl

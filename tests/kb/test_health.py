@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from kb.database.db import make_engine, session_scope
-from kb.health import Readiness
+from kb.operations.health import Readiness
 from kb.search.fusion import FusionSetting
 from kb.search.service import Searcher
 from tests.kb.search.dense.test_vector_cache import POLICIES, CountingEncoder

@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from kb import backup
 from kb.cli.main import main
 from kb.config import Settings
 from kb.database.db import make_engine, read_scope
 from kb.models import Policy
+from kb.operations import backup
 from push.delivery.models import Push, PushStatus
 from push.delivery.tokens import firm_token
 from push.firms.models import Firm

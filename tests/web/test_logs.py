@@ -9,7 +9,7 @@ import logging.config
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.logs import LOGGERS, config
+from kb.operations.logs import LOGGERS, config
 from web.app import create_app
 
 

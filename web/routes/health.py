@@ -1,4 +1,4 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: kb/health.py)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: kb/operations/health.py)."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse

@@ -1,0 +1,1 @@
+"""Running a knowledge base: backup and restore, readiness, metrics, logs."""
