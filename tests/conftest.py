@@ -101,3 +101,13 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def restore_target(tmp_path: Path):  # noqa: ANN201
+    """Settings for a second, empty installation (a fresh folder; its own PostgreSQL database)."""
+    url = databases.create_database(migrated=False) if databases.on_postgres() else None
+    yield Settings(home=tmp_path / "restored", index_dir=tmp_path / "restored" / "indexes",
+                   embedding_model="none", database_url=url, validity_today=TODAY)
+    if url:
+        databases.drop_database(url)

@@ -19,59 +19,32 @@ from kb.search.dense.vector_cache import VectorCache, text_key
 from tests.utils import databases
 from tests.utils.builders import ingest, load_demo, write_jsonl
 
-TODAY = "2026-06-01"
 
-
-@pytest.fixture
-def target(tmp_path: Path):  # noqa: ANN201
-    """Settings for a second, empty installation (a fresh folder; its own PostgreSQL database)."""
-    url = databases.create_database(migrated=False) if databases.on_postgres() else None
-    yield Settings(home=tmp_path / "restored", index_dir=tmp_path / "restored" / "indexes",
-                   embedding_model="none", database_url=url, validity_today=TODAY)
-    if url:
-        databases.drop_database(url)
-
-
-def tables_as_text(settings: Settings) -> dict[str, str]:
-    """Every table's rows as the backup writes them (key order), to compare two databases."""
-    engine = make_engine(settings.db_url)
-    try:
-        out = {}
-        with dump.snapshot(engine) as conn:
-            for table in dump.tables(conn):
-                buffer = io.StringIO()
-                dump.write_table(conn, table, buffer)
-                out[table.name] = buffer.getvalue()
-        return out
-    finally:
-        engine.dispose()
-
-
-def test_restore_gives_back_every_row_and_the_key(demo_engine, settings: Settings, target: Settings,
+def test_restore_gives_back_every_row_and_the_key(demo_engine, settings: Settings, restore_target: Settings,
                                                   tmp_path: Path) -> None:
     key = settings.signing_key()
     manifest = backup.backup(settings, tmp_path / "kb.tar.gz")
     assert manifest["revision"] == schema.head()
     assert manifest["tables"]["policy"] > 0 and manifest["secret_key"] == "file"
 
-    done = backup.restore(target, tmp_path / "kb.tar.gz")
+    done = backup.restore(restore_target, tmp_path / "kb.tar.gz")
 
     assert done.rows == manifest["rows"] and done.secret_key == "restored"
-    assert tables_as_text(target) == tables_as_text(settings)
-    assert target.signing_key() == key  # links already sent still verify
-    restored = make_engine(target.db_url)
+    assert databases.tables_as_text(restore_target) == databases.tables_as_text(settings)
+    assert restore_target.signing_key() == key  # links already sent still verify
+    restored = make_engine(restore_target.db_url)
     with read_scope(restored) as session:  # the old policy points at its successor, loaded later
         old = session.exec(select(Policy).where(Policy.superseded_by_id.is_not(None))).first()
         assert old is not None and old.superseded_by_id > old.id
     restored.dispose()
 
 
-def test_restored_database_takes_new_rows(demo_engine, settings: Settings, target: Settings,
+def test_restored_database_takes_new_rows(demo_engine, settings: Settings, restore_target: Settings,
                                           tmp_path: Path) -> None:
     """Keys continue after the restored ones (PostgreSQL's sequences are set, not left at 1)."""
     backup.backup(settings, tmp_path / "kb.tar.gz")
-    backup.restore(target, tmp_path / "kb.tar.gz")
-    engine = make_engine(target.db_url)
+    backup.restore(restore_target, tmp_path / "kb.tar.gz")
+    engine = make_engine(restore_target.db_url)
     report = ingest(engine, write_jsonl(tmp_path / "new.jsonl", [{
         "id": "new", "title": "金湖县新政策", "doc_number": "金政发〔2026〕1号",
         "text": "一、新设补贴\n每户一万元。", "faq": [{"question": "补多少？", "answer": "一万元。"}]}]))
@@ -80,29 +53,29 @@ def test_restored_database_takes_new_rows(demo_engine, settings: Settings, targe
 
 
 def test_restore_refuses_a_database_holding_data(demo_engine, settings: Settings, tmp_path: Path,
-                                                 target: Settings) -> None:
+                                                 restore_target: Settings) -> None:
     backup.backup(settings, tmp_path / "kb.tar.gz")
-    backup.restore(target, tmp_path / "kb.tar.gz")
-    before = tables_as_text(target)
+    backup.restore(restore_target, tmp_path / "kb.tar.gz")
+    before = databases.tables_as_text(restore_target)
 
     with pytest.raises(backup.BackupError, match="already holds data.*--force"):
-        backup.restore(target, tmp_path / "kb.tar.gz")
-    assert tables_as_text(target) == before  # nothing lost
+        backup.restore(restore_target, tmp_path / "kb.tar.gz")
+    assert databases.tables_as_text(restore_target) == before  # nothing lost
 
-    backup.restore(target, tmp_path / "kb.tar.gz", force=True)
-    assert tables_as_text(target) == before
+    backup.restore(restore_target, tmp_path / "kb.tar.gz", force=True)
+    assert databases.tables_as_text(restore_target) == before
 
 
-def test_an_older_backup_is_migrated_up(demo_engine, settings: Settings, target: Settings,
+def test_an_older_backup_is_migrated_up(demo_engine, settings: Settings, restore_target: Settings,
                                         tmp_path: Path) -> None:
     schema.downgrade(demo_engine, "0004")  # as a backup made before revisions 0005 and 0006
     manifest = backup.backup(settings, tmp_path / "old.tar.gz")
     assert manifest["revision"] == "0004"
 
-    done = backup.restore(target, tmp_path / "old.tar.gz")
+    done = backup.restore(restore_target, tmp_path / "old.tar.gz")
 
     assert (done.revision, done.migrated_to) == ("0004", schema.head())
-    engine = make_engine(target.db_url)
+    engine = make_engine(restore_target.db_url)
     assert schema.current(engine) == schema.head() and not schema.check(engine)
     with read_scope(engine) as session:
         policies = session.exec(select(Policy)).all()
@@ -111,7 +84,7 @@ def test_an_older_backup_is_migrated_up(demo_engine, settings: Settings, target:
     engine.dispose()
 
 
-def test_vectors_travel_with_the_backup(demo_engine, settings: Settings, target: Settings,
+def test_vectors_travel_with_the_backup(demo_engine, settings: Settings, restore_target: Settings,
                                         tmp_path: Path) -> None:
     cache = VectorCache(settings.vector_cache_dir, "some-model", 4)
     cache.put([text_key("some-model", "第一条")], np.ones((1, 4), dtype=np.float32))
@@ -119,8 +92,8 @@ def test_vectors_travel_with_the_backup(demo_engine, settings: Settings, target:
     manifest = backup.backup(settings, tmp_path / "kb.tar.gz")
     assert manifest["vectors"] == {"some-model.sqlite": 1}
 
-    assert backup.restore(target, tmp_path / "kb.tar.gz").vectors == 1
-    back = VectorCache(target.vector_cache_dir, "some-model", 4)
+    assert backup.restore(restore_target, tmp_path / "kb.tar.gz").vectors == 1
+    back = VectorCache(restore_target.vector_cache_dir, "some-model", 4)
     assert back.get([text_key("some-model", "第一条")])
     back.close()
 
@@ -132,7 +105,7 @@ def test_vectors_travel_with_the_backup(demo_engine, settings: Settings, target:
     ({"format": "policykb-backup", "format_version": 7, "revision": "0001", "policykb": "9.0"},
      "written by a newer PolicyKB"),
 ])
-def test_files_that_cannot_be_restored_are_named(tmp_path: Path, target: Settings, content,  # noqa: ANN001
+def test_files_that_cannot_be_restored_are_named(tmp_path: Path, restore_target: Settings, content,  # noqa: ANN001
                                                  message: str) -> None:
     path = tmp_path / "bad.tar.gz"
     if isinstance(content, bytes):
@@ -144,7 +117,7 @@ def test_files_that_cannot_be_restored_are_named(tmp_path: Path, target: Setting
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     with pytest.raises(backup.BackupError, match=message):
-        backup.restore(target, path)
+        backup.restore(restore_target, path)
 
 
 def test_cli_backs_up_and_restores(cli_env: Path, tmp_path: Path,
@@ -172,7 +145,7 @@ def test_cli_backs_up_and_restores(cli_env: Path, tmp_path: Path,
 
 
 @pytest.mark.skipif(not databases.on_postgres(), reason="restores a SQLite backup into PostgreSQL")
-def test_a_sqlite_backup_restores_into_postgresql(tmp_path: Path, target: Settings) -> None:
+def test_a_sqlite_backup_restores_into_postgresql(tmp_path: Path, restore_target: Settings) -> None:
     """A county that outgrows one machine moves its SQLite knowledge base into the server."""
     source = Settings(home=tmp_path / "sqlite", index_dir=tmp_path / "sqlite" / "indexes",
                       embedding_model="none", database_url=f"sqlite:///{tmp_path / 'kb.db'}")
@@ -182,9 +155,9 @@ def test_a_sqlite_backup_restores_into_postgresql(tmp_path: Path, target: Settin
     manifest = backup.backup(source, tmp_path / "kb.tar.gz")
     assert manifest["dialect"] == "sqlite"
 
-    backup.restore(target, tmp_path / "kb.tar.gz")
+    backup.restore(restore_target, tmp_path / "kb.tar.gz")
 
-    server = make_engine(target.db_url)
+    server = make_engine(restore_target.db_url)
     assert server.dialect.name == "postgresql" and not schema.check(server)
     with dump.snapshot(server) as conn:
         assert {t.name: dump.count_rows(conn, t) for t in dump.tables(conn)} == manifest["tables"]

@@ -1,5 +1,6 @@
 """Per-test databases: a SQLite file by default, a fresh PostgreSQL database with KB_TEST_DATABASE_URL."""
 
+import io
 import os
 import shutil
 import tempfile
@@ -137,3 +138,21 @@ def drop_database(url: str) -> None:
 def test_url(folder) -> str:  # noqa: ANN001
     """This test's database: the server one made for it, else a SQLite file in ``folder``."""
     return os.environ.get("KB_DATABASE_URL") if on_postgres() else f"sqlite:///{folder / 'test.db'}"
+
+
+def tables_as_text(settings) -> dict[str, str]:  # noqa: ANN001
+    """Every table's rows as the backup writes them (key order), to compare two databases."""
+    from kb.database import dump
+    from kb.database.db import make_engine
+
+    engine = make_engine(settings.db_url)
+    try:
+        out = {}
+        with dump.snapshot(engine) as conn:
+            for table in dump.tables(conn):
+                buffer = io.StringIO()
+                dump.write_table(conn, table, buffer)
+                out[table.name] = buffer.getvalue()
+        return out
+    finally:
+        engine.dispose()

@@ -17,8 +17,8 @@ from kb.operations import backup
 from push.delivery.models import Push, PushStatus
 from push.delivery.tokens import firm_token
 from push.firms.models import Firm
-from tests.kb.test_backup import tables_as_text, target  # noqa: F401 (a fixture)
 from tests.utils.builders import ingest, write_jsonl
+from tests.utils.databases import tables_as_text
 from web.app import create_app
 
 QUESTIONS = ("首次认定高企的公司县里奖励多少钱", "技改贷款贴息比例是多少", "小微企业有哪些补贴")
@@ -66,7 +66,7 @@ def _wait(done, seconds: float = 60) -> None:  # noqa: ANN001
         time.sleep(0.05)
 
 
-def test_a_backup_under_load_restores_whole(cli_env: Path, tmp_path: Path, target: Settings,  # noqa: F811
+def test_a_backup_under_load_restores_whole(cli_env: Path, tmp_path: Path, restore_target: Settings,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["demo", "--no-serve"]) == 0
     monkeypatch.setenv("KB_PUSH_WORKER", "1")  # pushes go out while the backup is taken
@@ -97,16 +97,16 @@ def test_a_backup_under_load_restores_whole(cli_env: Path, tmp_path: Path, targe
         assert len(session.exec(select(Policy)).all()) > busy["tables"]["policy"]
 
     # Under load: one moment's database, every row and its references loaded, nothing short.
-    done = backup.restore(target, tmp_path / "busy.tar.gz")
+    done = backup.restore(restore_target, tmp_path / "busy.tar.gz")
     assert done.rows == busy["rows"]
 
     # Quiet: the restored installation is the source, row for row, and behaves as it.
     backup.backup(source, tmp_path / "quiet.tar.gz")
-    backup.restore(target, tmp_path / "quiet.tar.gz", force=True)
-    assert tables_as_text(target) == tables_as_text(source)
-    assert _answers(target) == _answers(source)
+    backup.restore(restore_target, tmp_path / "quiet.tar.gz", force=True)
+    assert tables_as_text(restore_target) == tables_as_text(source)
+    assert _answers(restore_target) == _answers(source)
     token = firm_token(key=source.signing_key(), firm_id=firm.id)
-    with TestClient(create_app(target), client=PUBLIC) as restored:
+    with TestClient(create_app(restore_target), client=PUBLIC) as restored:
         page = restored.get(f"/push/firm?token={token}")
     assert page.status_code == 200 and firm.name in page.text
     engine.dispose()
