@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Every tunable of the product; see README "Configuration"."""
+    """Every tunable of the product; see docs/operators.md, "Configuration"."""
 
     model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
 

@@ -265,7 +265,7 @@ def _adopt(conn: Connection, engine: Engine) -> str:
         raise SchemaError(
             f"the database at {_where(engine)} was made before migrations (PostgreSQL with native "
             "enum types): make a new database with `policykb db upgrade` and copy the data over "
-            "(README, Deployment)")
+            "(docs/operators.md, Deployment on PostgreSQL)")
     target = baseline_metadata()
     legacy.bring_forward(conn, target)
     options = configure_options() | {"target_metadata": target}

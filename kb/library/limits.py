@@ -11,7 +11,7 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class IngestLimits:
-    """Bounds on one input file; the defaults are ``Settings``' (see README "Configuration")."""
+    """Bounds on one input file; the defaults are ``Settings``' (see docs/operators.md, "Configuration")."""
 
     max_file_bytes: int = 32 * MB
     max_unpacked_bytes: int = 32 * MB  # a .docx's members, a PDF's page contents, once expanded

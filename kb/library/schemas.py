@@ -110,7 +110,7 @@ class FaqRecord(BaseModel):
 
 
 class PolicyRecord(BaseModel):
-    """One line of the JSONL bulk format (see README "Data formats"); only ``text`` is required."""
+    """One line of the JSONL bulk format (see docs/departments.md, "Data formats"); only ``text`` is required."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 

@@ -34,7 +34,7 @@ SATURATION_BUDGET = 4_000_000
 
 @dataclass(frozen=True)
 class LexicalConfig:
-    """Fusion and boost settings; defaults measured with ``policykb eval`` (see README)."""
+    """Fusion and boost settings; defaults measured with ``policykb eval`` (see docs/developers.md, "Evaluation")."""
 
     word_weight: float = 0.5  # the bigram channel gets 1 - word_weight
     title_repeat: int = 2  # the title counts this many times (title boost)

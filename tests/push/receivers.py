@@ -1,6 +1,6 @@
 """Real receiving servers on loopback: an SMTP server (aiosmtpd) and a webhook HTTP server.
 
-Both follow the receiver contract from the README: they drop a message whose idempotency key
+Both follow the receiver contract in docs/integrators.md: they drop a message whose idempotency key
 they already accepted, and count such raw re-sends.
 """
 
