@@ -55,6 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Filing compares a question with every open topic: off the request path, and
         # everything still queued is filed at a clean shutdown.
         app.state.ledger_filer = LedgerFiler(engine, due_days=s.ledger_due_days)
+        from kb.feedback.writer import QuestionWriter
+
+        # The widget's and API's questions are written in batches (numbered at once), and the
+        # unanswered ones are filed once written.
+        app.state.questions = QuestionWriter(engine, salt=app.state.client_salt,
+                                             on_written=app.state.ledger_filer.submit_unanswered)
         from web import scheduler
 
         scheduler.start(app)  # validity expiry: now, then daily
@@ -68,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if app.state.push_worker is not None:
             await asyncio.to_thread(app.state.push_worker.stop)
         await scheduler.stop(app)
+        await asyncio.to_thread(app.state.questions.close)  # before the filer: it files the last
         app.state.ledger_filer.close()
         engine.dispose()
 

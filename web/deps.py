@@ -32,3 +32,9 @@ def get_write_session(request: Request) -> Iterator[Session]:
         yield session
     if session.info.get(BUMPED):  # published, withdrawn or rolled back: search follows at once
         request.app.state.searcher.changed()
+
+
+def questions_written(request: Request) -> None:
+    """Write this worker's batched questions first (kb.feedback.writer), so a page that reads the
+    question log shows the questions just asked here."""
+    request.app.state.questions.flush()

@@ -25,6 +25,7 @@ class QuestionLog(SQLModel, table=True):
     passage_id: int | None = None  # no FK: passages are rebuilt on re-ingestion, the log stays
     hits: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     topic_id: int | None = Field(default=None, index=True)  # its unanswered-question ledger topic
+    request_id: str | None = Field(default=None, max_length=64)  # the HTTP request that asked it
 
 
 class Feedback(SQLModel, table=True):

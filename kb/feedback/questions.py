@@ -10,8 +10,10 @@ from sqlmodel import Session, col, select
 
 from kb import clock
 from kb.clock import county_day, county_day_bounds
+from kb.database.ids import reserve
 from kb.errors import InvalidInput, NotFound
 from kb.feedback.models import Feedback, QuestionLog
+from kb.operations.logs import current_request_id
 from kb.search.answers import AnswerResult, without_controls
 from kb.search.text.tokenize import normalize
 
@@ -34,37 +36,46 @@ def _is_refinement(old: str, new: str) -> bool:
     return bool(old) and bool(new) and (new.startswith(old) or old.startswith(new))
 
 
-def log_question(*, session: Session, question: str, result: AnswerResult, channel: str,
-                 client: str, salt: bytes = b"", refine_within_s: float | None = None,
-                 now: datetime | None = None) -> QuestionLog:
-    """Record a question and its answer; with ``refine_within_s``, typing a question out updates one row."""
+def question_values(*, question: str, result: AnswerResult, channel: str, client: str,
+                    salt: bytes = b"", now: datetime | None = None) -> dict:
+    """A question log row's columns (all but its id and ledger topic), checked."""
     if channel not in CHANNELS:
         raise InvalidInput(f"channel：不支持“{channel}”（可选：{'、'.join(CHANNELS)}）")
     now = now or clock.now()
-    chash = client_hash(client=client, day=county_day(now), salt=salt)
+    answer = result.answer or {}
+    return {"asked_at": now, "question": without_controls(question).strip(), "channel": channel,
+            "client_hash": client_hash(client=client, day=county_day(now), salt=salt),
+            "answer_type": result.answer_type, "confidence": float(result.confidence),
+            "policy_id": answer.get("policy_id"), "passage_id": answer.get("passage_id"),
+            "hits": [h.passage_id for h in result.hits], "request_id": current_request_id()}
+
+
+def log_question(*, session: Session, question: str, result: AnswerResult, channel: str,
+                 client: str, salt: bytes = b"", refine_within_s: float | None = None,
+                 now: datetime | None = None) -> QuestionLog:
+    """Record a question and its answer now; with ``refine_within_s``, typing a question out
+    updates one row. (The public channels log through ``QuestionWriter``, in batches.)"""
+    values = question_values(question=question, result=result, channel=channel, client=client,
+                             salt=salt, now=now)
     row = None
     if refine_within_s is not None:
         # Search-as-you-type sends 高, 高企, 高企奖励…: one question, not three, for the ledger.
         last = session.exec(
             select(QuestionLog)
-            .where(QuestionLog.client_hash == chash, QuestionLog.channel == channel,
-                   QuestionLog.asked_at >= now - timedelta(seconds=refine_within_s))
+            .where(QuestionLog.client_hash == values["client_hash"], QuestionLog.channel == channel,
+                   QuestionLog.asked_at >= values["asked_at"] - timedelta(seconds=refine_within_s))
             .order_by(col(QuestionLog.id).desc()).limit(1)).first()
         if last is not None and _is_refinement(normalise_question(last.question),
                                                normalise_question(question)):
             has_feedback = session.exec(
                 select(Feedback.id).where(Feedback.question_id == last.id)).first()
             row = None if has_feedback else last
-    answer = result.answer or {}
-    # Every defaulted field given: SQLModel inspects a default factory's signature on each use.
-    row = row or QuestionLog(question="", channel=channel, client_hash=chash, asked_at=now, hits=[])
-    row.asked_at = now
-    row.question = without_controls(question).strip()
-    row.answer_type = result.answer_type
-    row.confidence = float(result.confidence)
-    row.policy_id = answer.get("policy_id")
-    row.passage_id = answer.get("passage_id")
-    row.hits = [h.passage_id for h in result.hits]
+    if row is None:
+        # Every defaulted field given: SQLModel inspects a default factory's signature on each use.
+        row = QuestionLog(id=reserve(session, QuestionLog)[0], **values)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
     session.add(row)
     session.flush()
     return row
@@ -185,6 +196,13 @@ class LedgerFiler:
         import time
 
         self._queue.put((question_id, time.monotonic()))
+
+    def submit_unanswered(self, rows: list[dict]) -> None:
+        """File the written question rows that went unanswered (a QuestionWriter's callback).
+        Agents' questions are partial searches: only their explicit 没帮助 reaches the ledger."""
+        for row in rows:
+            if row["answer_type"] in UNANSWERED and row["channel"] != "agent":
+                self.submit(row["id"])
 
     def flush(self) -> None:
         """Wait until every question submitted so far is filed."""

@@ -87,6 +87,7 @@ class Push(Deliverable, table=True):
     digest_id: int | None = Field(default=None, foreign_key="digest.id", index=True)
     opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     clicked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    request_id: str | None = Field(default=None, max_length=64)  # the HTTP request that caused it
 
 
 class Digest(Deliverable, table=True):

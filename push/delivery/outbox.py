@@ -18,6 +18,7 @@ from kb.database.db import insert_ignore
 from kb.errors import KBError
 from kb.events import EventKind, PolicyEvent
 from kb.models import Policy, Status
+from kb.operations.logs import current_request_id
 from push.delivery.clock import digest_slot, local_today, to_utc
 from push.delivery.models import FirmPolicyMark, Frequency, Push, PushKind, PushStatus, Subscription
 from push.delivery.subscriptions import firm_channels, wants
@@ -77,6 +78,7 @@ def enqueue(
     notices = list(notices)
     personal = kind in PERSONAL_KINDS
     subs = _subscriptions(session, [n.firm.id for n in notices])
+    request_id = current_request_id()  # a publish or move on the web: one id leads to its pushes
     rows = []
     for notice in notices:
         firm, sub = notice.firm, subs.get(notice.firm.id)
@@ -99,6 +101,7 @@ def enqueue(
                 "successor_id": successor.id if successor else None,
                 "successor_title": successor.title if successor else None,
                 "deadline": None if personal else policy.apply_to, "digest_slot": slot,
+                "request_id": request_id,
             })
     return insert_ignore(session, Push, rows)
 

@@ -39,6 +39,7 @@ def staff(app, client, demo_engine):
 def _ask(client, question: str, channel: str = "widget") -> dict:
     res = client.post("/api/ask", json={"question": question, "channel": channel})
     assert res.status_code == 200, res.text
+    client.app.state.questions.flush()
     client.app.state.ledger_filer.flush()  # filed in the background, after the response
     return res.json()
 
@@ -274,6 +275,7 @@ def test_a_not_helpful_verdict_racing_the_filer_files_its_question_once(client, 
     body = client.post("/api/ask", json={"question": "宠物狗打疫苗去哪里", "channel": "widget"}).json()
     res = client.post("/api/feedback", json={"question_id": body["question_id"], "helpful": False})
     assert res.status_code == 200
+    client.app.state.questions.flush()
     client.app.state.ledger_filer.flush()
     [topic] = _topics(demo_engine)
     assert topic.question_count == 1

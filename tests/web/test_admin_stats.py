@@ -39,6 +39,7 @@ def test_the_page_shows_todays_questions_rates_and_backlog(client, browsers, dem
     for question in ("首次认定高新技术企业县里奖励多少", "首次认定高新技术企业县里奖励多少", "家里的宠物狗怎么办证"):
         asked = client.post("/api/ask", json={"question": question, "channel": "widget"}).json()
     client.post("/api/feedback", json={"question_id": asked["question_id"], "helpful": False})
+    client.app.state.questions.flush()
     client.app.state.ledger_filer.flush()  # filed in the background, after the response
     page = browsers["reviewer"].get(f"/admin/stats?start={TODAY}&end={TODAY}")
     assert page.status_code == 200
@@ -74,6 +75,7 @@ def test_per_day_csv_has_every_day_with_chinese_headers(client, browsers):
 
 def test_disclosure_csv_has_a_row_per_department(client, browsers):
     client.post("/api/ask", json={"question": "家里的宠物狗怎么办证"})
+    client.app.state.questions.flush()
     client.app.state.ledger_filer.flush()  # filed in the background, after the response
     rows = _rows(browsers["admin"].get(f"/admin/disclosure.csv?year={TODAY.year}"))
     by_name = {r["部门"]: r for r in rows}

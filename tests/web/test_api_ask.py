@@ -8,17 +8,19 @@ from kb.feedback.models import Feedback, QuestionLog
 
 def test_answer_is_the_answer_object_plus_a_logged_question_id(client, demo_engine):
     res = client.post("/api/ask", json={"question": "大学毕业生来金湖就业有生活补贴吗",
-                                        "channel": "widget"})
+                                        "channel": "widget"}, headers={"X-Request-ID": "proxy-7f3a"})
     assert res.status_code == 200
     data = res.json()
     assert data["answer"]["doc_number"] == "金人社规〔2023〕2号"
     assert {"query", "answer", "answer_type", "confidence", "message", "hits"} <= data.keys()
+    client.app.state.questions.flush()  # written in batches (kb.feedback.writer)
     with Session(demo_engine) as session:
         row = session.get(QuestionLog, data["question_id"])
     assert row.question == "大学毕业生来金湖就业有生活补贴吗" and row.channel == "widget"
     assert row.answer_type == data["answer_type"] and row.policy_id == data["answer"]["policy_id"]
     assert row.hits == [h["passage_id"] for h in data["hits"]]
     assert "127.0.0.1" not in row.client_hash and len(row.client_hash) == 64
+    assert row.request_id == "proxy-7f3a"  # the access log line and the question share an id
 
 
 def test_filters_restrict_the_answer(client):
@@ -58,6 +60,7 @@ def test_malformed_json_is_422_with_a_message(client):
 
 def test_rejected_questions_are_not_logged(client, demo_engine):
     client.post("/api/ask", json={"question": "问" * 2000})
+    client.app.state.questions.flush()
     with Session(demo_engine) as session:
         assert session.exec(select(QuestionLog)).all() == []
 

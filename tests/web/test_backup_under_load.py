@@ -80,6 +80,7 @@ def test_a_backup_under_load_restores_whole(cli_env: Path, tmp_path: Path, resto
             thread.start()
         try:
             _wait(lambda: published and asked)
+            client.app.state.questions.flush()  # (questions are written in batches)
             busy = backup.backup(source, tmp_path / "busy.tar.gz")
             during = len(published)
             _wait(lambda: len(published) > during)  # writes went on after the snapshot

@@ -9,6 +9,8 @@ from sqlmodel import Session, select
 
 from kb.models import Interpretation, Policy, PolicyVersion, Revision, Status
 from kb.staff.models import AuditEntry
+from push.delivery.models import Push
+from tests.push.push_utils import add_firms
 from tests.web.staff import login, make_user
 
 QUESTION = "研发费用加计扣除辅导讲座在哪里报名"
@@ -206,8 +208,17 @@ def test_a_new_policy_is_drafted_and_published_with_its_signoff(staff, public, d
                              themes="科技创新、研发", validity="有效",
                              full_text="第一条 科技创新券用于购买检验检测、技术开发服务。\n"
                                        "第二条 每家企业每年最高可申领创新券5万元。"))
-    for who, action in (("zhang", "submit"), ("li", "approve"), ("wang", "publish")):
+    for who, action in (("zhang", "submit"), ("li", "approve")):
         assert _post(staff[who], f"/admin/revisions/{rid}/{action}").status_code == 303
+    add_firms(demo_engine, 2)  # firms the new policy is pushed to
+    browser, csrf = staff["wang"]
+    published = browser.post(f"/admin/revisions/{rid}/publish", data={"csrf_token": csrf},
+                             headers={"X-Request-ID": "publish-3f9c"}, follow_redirects=False)
+    assert published.status_code == 303
+    with Session(demo_engine) as session:  # the pushes it caused carry the publish's request id
+        policy = session.exec(select(Policy).where(Policy.doc_number == "金科发〔2026〕3号")).one()
+        pushes = session.exec(select(Push).where(Push.policy_id == policy.id)).all()
+    assert pushes and {p.request_id for p in pushes} == {"publish-3f9c"}
     res = public.post("/api/ask", json={"question": "科技创新券每年最多申领多少"}).json()
     # Answered or offered as related (a demo policy has 创新券 too), the new policy comes first.
     top = res["answer"] or res["hits"][0]
@@ -269,6 +280,7 @@ def test_repeated_unanswered_questions_form_a_topic_that_an_faq_closes(staff, pu
     for question in asked:
         body = public.post("/api/ask", json={"question": question, "channel": "widget"}).json()
         assert body["answer_type"] == "none", body["answer"]
+    public.app.state.questions.flush()
     public.app.state.ledger_filer.flush()  # filed in the background, after each response
     with Session(demo_engine) as session:
         topics = session.exec(select(LedgerTopic)).all()

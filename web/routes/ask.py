@@ -1,22 +1,20 @@
 """Questions: POST /api/ask answers and logs; POST /api/feedback says whether it helped."""
 
 import time
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
-from sqlmodel import Session
 
-from kb.database.db import read_scope
+from kb.database.db import read_scope, session_scope
 from kb.feedback import ledger
-from kb.feedback.questions import UNANSWERED, log_question, record_feedback
+from kb.feedback.questions import record_feedback
 from kb.inputs.ids import MAX_ID
 from kb.library.policies import search_filters
 from kb.models import Validity
 from kb.search.answers import MAX_K, MAX_QUESTION_CHARS, ask
 from kb.search.scoped import ask_within
 from web.clients import client_address
-from web.deps import get_session
 from web.metrics import ANSWER_SECONDS, REPLIES
 from web.ratelimit import limit_asks, limit_feedback
 
@@ -111,14 +109,11 @@ class FeedbackOut(BaseModel):
     404: {"description": "筛选的政策不存在或未发布"},
     422: {"description": "空问题、超过 500 字的问题或未知的筛选值"},
     429: {"description": "提问过于频繁（带 Retry-After 头）"}})
-def post_ask(body: AskIn, request: Request, tasks: BackgroundTasks,
-             session: Annotated[Session, Depends(get_session, scope="function")]) -> AskOut:
+def post_ask(body: AskIn, request: Request) -> AskOut:
     """Answer a question with cited passages, or hand off to the hotline; the reply carries ``question_id``."""
     s = request.app.state.settings
     request.app.state.ledger_filer.note_request()
     f = body.filters
-    # Read apart from the request's unit of work, which writes: its write lock is then held
-    # for the log lines only, never while searching.
     with read_scope(request.app.state.engine) as reader:
         filters = search_filters(session=reader, validity=f.validity, department=f.department,
                                  theme=f.theme, policy=f.policy) if f else None
@@ -134,23 +129,24 @@ def post_ask(body: AskIn, request: Request, tasks: BackgroundTasks,
                      threshold=s.answer_threshold, hotline=s.hotline, filters=filters)
     ANSWER_SECONDS.observe(time.perf_counter() - started)
     REPLIES.labels(result.answer_type).inc()
-    row = log_question(session=session, question=body.question, result=result,
-                       channel=body.channel, client=client_address(request),
-                       salt=request.app.state.client_salt)
-    # Agents' questions are partial searches; only their explicit 没帮助 feedback reaches the ledger.
-    # Filed after the response, once the log line has committed (the filer waits for it).
-    if body.channel in ("widget", "api") and row.answer_type in UNANSWERED:
-        tasks.add_task(request.app.state.ledger_filer.submit, row.id)
-    return AskOut.model_validate(result.to_dict() | {"question_id": row.id, "scope": scope})
+    # Numbered now, written with the next batch (kb.feedback.writer); unanswered questions
+    # are filed into the ledger once written.
+    question_id = request.app.state.questions.log(
+        question=body.question, result=result, channel=body.channel,
+        client=client_address(request))
+    return AskOut.model_validate(result.to_dict() | {"question_id": question_id, "scope": scope})
 
 
 @router.post("/api/feedback", dependencies=[Depends(limit_feedback)], responses={
     404: {"description": "没有这个提问记录"}, 429: {"description": "反馈过于频繁（带 Retry-After 头）"}})
-def post_feedback(body: FeedbackIn, request: Request,
-                  session: Annotated[Session, Depends(get_session, scope="function")]) -> FeedbackOut:
+def post_feedback(body: FeedbackIn, request: Request) -> FeedbackOut:
     """Record whether an answer helped (the widget's 有用 / 没用 buttons)."""
-    fb = record_feedback(session=session, question_id=body.question_id, helpful=body.helpful,
-                         reason=body.reason)
-    ledger.note_feedback(session=session, feedback=fb,
-                         due_days=request.app.state.settings.ledger_due_days)
+    # A question answered a moment ago may still be in a batch (this worker's or another's):
+    # wait for it before taking the write lock, which that batch needs.
+    request.app.state.questions.wait_for(body.question_id)
+    with session_scope(request.app.state.engine) as session:
+        fb = record_feedback(session=session, question_id=body.question_id, helpful=body.helpful,
+                             reason=body.reason)
+        ledger.note_feedback(session=session, feedback=fb,
+                             due_days=request.app.state.settings.ledger_due_days)
     return FeedbackOut(feedback_id=fb.id)
