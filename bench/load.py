@@ -182,11 +182,14 @@ def floor_texts(url: str, path: Path) -> int:
     return len(rows)
 
 
-def environment(home: Path, model: str, url: str | None) -> dict[str, str]:
+def environment(home: Path, model: str, url: str | None, answer_cache: int | None = None
+                ) -> dict[str, str]:
     """The product's settings for the run: every client is 127.0.0.1, so no rate limit."""
     env = os.environ | {"KB_HOME": str(home), "KB_INDEX_DIR": str(home / "indexes"),
                         "KB_EMBEDDING_MODEL": model, "KB_PUSH_WORKER": "0",
                         "KB_ASK_RATE_LIMIT": str(10**9), "PYTHONPATH": str(ROOT)}
+    if answer_cache is not None:
+        env["KB_ANSWER_CACHE"] = str(answer_cache)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     if url:
         env["KB_DATABASE_URL"] = url
@@ -199,7 +202,7 @@ def run_database(name: str, url: str | None, args: argparse.Namespace, bodies: l
                  work: Path) -> dict[int, tuple[Result, Result]]:
     """Load the demo into ``name``, serve it and the floor, and load both at each client count."""
     home = work / name
-    env = environment(home, args.model, url)
+    env = environment(home, args.model, url, args.answer_cache)
     subprocess.run([sys.executable, "-m", "kb.cli", "demo", "--no-serve"], env=env, check=True,
                    stdout=subprocess.DEVNULL, cwd=ROOT)
     texts = work / f"{name}-floor.jsonl"
@@ -244,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="none", help="KB_EMBEDDING_MODEL of the product "
                         "(none: lexical, as the floor; e5: the bundled Chinese model)")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--answer-cache", type=int, default=None,
+                        help="KB_ANSWER_CACHE of the product (0: every question worked out; "
+                             "default: the product's, which keeps answers to questions asked "
+                             "again, as the county set's are within a run)")
     args = parser.parse_args(argv)
     with args.questions.open(encoding="utf-8") as fh:
         questions = [json.loads(line)["query"] for line in fh if line.strip()]
@@ -264,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
                 if cluster:
                     cluster.stop()
     print(f"\n{len(questions)} questions; {args.seconds:.0f} s measured per row after "
-          f"{args.warmup:.0f} s; product model: {args.model}\n")
+          f"{args.warmup:.0f} s; product model: {args.model}, "
+          f"answer cache: {'default' if args.answer_cache is None else args.answer_cache}\n")
     print(f"{'target':<22} {'QPS':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
     verdict = 0
     for name, rows in results.items():

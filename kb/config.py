@@ -31,6 +31,9 @@ class Settings(BaseSettings):
 
     # A question this close to a published FAQ question gets the curated answer (question match).
     faq_threshold: float = Field(default=0.75, ge=0.0, le=1.0)
+    # Answers kept per process for questions asked again (a busy morning asks the same few
+    # things); kept for one state of the indexes and one county day. 0: never kept.
+    answer_cache: int = Field(default=2048, ge=0)
 
     # Dense retrieval ("none" turns it off) and how rankings are fused: "auto" uses the setting
     # `policykb eval --tune` measured for the model (the shipped one for the bundled model;

@@ -13,6 +13,7 @@ from kb.feedback.ledger_matching import (
     Plan,
     candidates,
     matches,
+    note_filed,
 )
 from kb.feedback.models import TOPIC_STATUS_LABELS, Feedback, LedgerTopic, QuestionLog, TopicStatus
 from kb.feedback.questions import UNANSWERED
@@ -24,6 +25,7 @@ from kb.staff.models import Role, User
 ANSWER_KINDS = ("faq", "interpretation")
 RECORD_KIND = "ledger_topic"
 MAX_NOTE_CHARS = 500
+_LOCKED_TOPICS = "kb.ledger.locked_topics"  # session.info: topics read FOR UPDATE in this unit
 
 _TRANSITIONS = {
     TopicStatus.OPEN: {TopicStatus.IN_PROGRESS, TopicStatus.CLOSED},
@@ -36,30 +38,46 @@ _TRANSITIONS = {
 # --- Questions join topics --------------------------------------------------------------
 
 
-def _target(session: Session, question: QuestionLog, plan: Plan | None) -> LedgerTopic | None:
-    """The open topic the question joins, if any: the planned one, unless a topic opened since
-    the plan matches better (or the planned one was closed meanwhile)."""
+def _locked_topic(session: Session, topic_id: int) -> LedgerTopic | None:
+    # Re-read and locked: two workers joining one topic would otherwise count once. Once per
+    # transaction: locked, it is this transaction's to change.
+    transaction, locked = session.info.get(_LOCKED_TOPICS, (None, set()))
+    if transaction is not session.get_transaction():  # a new transaction: nothing locked yet
+        locked = set()
+        session.info[_LOCKED_TOPICS] = (session.get_transaction(), locked)
+    if topic_id in locked:
+        return session.get(LedgerTopic, topic_id)
+    locked.add(topic_id)
+    return session.get(LedgerTopic, topic_id, with_for_update=True, populate_existing=True)
+
+
+def _target(session: Session, question: QuestionLog, plan: Plan | None,
+            newer: list | None = None) -> LedgerTopic | None:
+    """The open topic the question joins, if any (locked): the planned one, unless a topic opened
+    since the plan matches better (or the planned one was closed meanwhile). ``newer``: those
+    topics, read once for a batch of filings (``ledger_matching.note_filed``)."""
     if plan is None:
         best = matches(question.question, candidates(session))
-        return session.get(LedgerTopic, best[0][1]) if best else None
-    planned = session.get(LedgerTopic, plan.topic_id) if plan.topic_id is not None else None
+        return _locked_topic(session, best[0][1]) if best else None
+    planned = _locked_topic(session, plan.topic_id) if plan.topic_id is not None else None
     if planned is not None and planned.status not in OPEN_STATES:
         planned, score = None, 0.0
     else:
         score = plan.score
-    newer = matches(question.question, candidates(session, after_id=plan.compared_up_to))
-    if newer and (planned is None or newer[0][0] > score):
-        return session.get(LedgerTopic, newer[0][1])
+    if newer is None:
+        newer = candidates(session, after_id=plan.compared_up_to)
+    better = matches(question.question, newer)
+    if better and (planned is None or better[0][0] > score):
+        return _locked_topic(session, better[0][1])
     return planned
 
 
 def _file(session: Session, question: QuestionLog, due_days: int, now: datetime,
-          plan: Plan | None = None) -> LedgerTopic:
+          plan: Plan | None = None, newer: list | None = None) -> LedgerTopic:
     """Put a question into the closest open topic, or a new one."""
     asked = aware(question.asked_at)
-    topic = _target(session, question, plan)
+    topic = _target(session, question, plan, newer)
     if topic is not None:
-        session.refresh(topic, with_for_update=True)  # two workers joining it count twice
         topic.question_count += 1
         topic.last_asked_at = max(aware(topic.last_asked_at), asked)
     else:
@@ -80,19 +98,25 @@ def _file(session: Session, question: QuestionLog, due_days: int, now: datetime,
     question.topic_id = topic.id
     session.add_all([topic, question])
     session.flush()
+    if newer is not None and plan is not None and topic.id > plan.compared_up_to:
+        note_filed(newer, topic_id=topic.id, text=question.question)
     return topic
 
 
 def note_question(*, session: Session, question: QuestionLog, due_days: int,
-                  now: datetime | None = None, plan: Plan | None = None) -> LedgerTopic | None:
-    """File a question the product could not answer into the ledger; None when it was answered or filed."""
+                  now: datetime | None = None, plan: Plan | None = None,
+                  locked: bool = False, newer: list | None = None) -> LedgerTopic | None:
+    """File a question the product could not answer into the ledger; None when it was answered
+    or filed (``locked``: the caller read it ``FOR UPDATE`` in this transaction; ``newer``: the
+    topics opened since ``plan``, kept current by the caller's batch)."""
     # Locked and re-read: the background filer and a 没帮助 feedback in another worker may
     # reach the same question at once, and only one of them may file it (SQLite's write
     # transaction already serialises them; on PostgreSQL this row lock does).
-    session.refresh(question, with_for_update=True)
+    if not locked:
+        session.refresh(question, with_for_update=True)
     if question.answer_type not in UNANSWERED or question.topic_id is not None:
         return None
-    return _file(session, question, due_days, now or clock.now(), plan)
+    return _file(session, question, due_days, now or clock.now(), plan, newer)
 
 
 def note_feedback(*, session: Session, feedback: Feedback, due_days: int,

@@ -47,6 +47,19 @@ def _member_texts(session: Session, texts: dict[int, list[str]], after_id: int =
             texts[topic_id].append(text)
 
 
+def note_filed(compared: list[_Candidate], *, topic_id: int, text: str) -> None:
+    """Keep ``compared`` (the topics opened since a plan, as ``candidates`` read them) current
+    once a question was filed into ``topic_id``, itself opened since: a batch of filings reads
+    them once, not once a question."""
+    for i, c in enumerate(compared):
+        if c.topic_id == topic_id:
+            if text not in c.texts:  # the title first, then at most MEMBERS_COMPARED members
+                compared[i] = _with_terms(topic_id, [c.texts[0], text, *c.texts[1:]]
+                                          [:MEMBERS_COMPARED + 1])
+            return
+    compared.append(_with_terms(topic_id, [text]))
+
+
 def candidates(session: Session, after_id: int = 0) -> list[_Candidate]:
     """Open and in-progress topics (numbered above ``after_id``) with their title and latest
     member questions: columns only, as every question that opens or joins a topic reads them."""
@@ -103,6 +116,11 @@ def matches(question: str, candidates: list[_Candidate], df: Counter[str] | None
             found = weights[term] = rarity(df[term])
         return found
 
+    # Asked before, word for word, in a topic's compared texts: similarity 1, the most there is,
+    # so those topics are the best (the same result as comparing with every topic, sooner).
+    same = [(1.0, c.topic_id) for c in candidates if question in c.texts]
+    if same and features(question):
+        return sorted(same, key=lambda st: st[1])
     fa = features(question)
     asked = fa.keys()
     own = sum(v * w(t) for t, v in fa.items())
@@ -140,11 +158,22 @@ def plan_filing(*, session: Session, question: QuestionLog, topics: OpenTopics |
                 ) -> Plan:
     """Compare a question with every open topic (kept in ``topics`` between calls, if given),
     and route it should it open one; nothing is written."""
+    return plan_filings(session=session, questions=[question], topics=topics)[0]
+
+
+def plan_filings(*, session: Session, questions: list[QuestionLog],
+                 topics: OpenTopics | None = None) -> list[Plan]:
+    """``plan_filing`` for several questions, reading the open topics once. Each is planned
+    against the topics as they are now; filing compares it again with the topics opened since
+    (``ledger.note_question``), so questions of one batch still join the topic one of them opens."""
     newest = session.exec(select(func.max(LedgerTopic.id))).one() or 0
     if topics is not None:
-        best = matches(question.question, topics.candidates(session), topics.df)
+        found, df = topics.candidates(session), topics.df
     else:
-        best = matches(question.question, candidates(session))
-    if best:
-        return Plan(best[0][1], best[0][0], newest)
-    return Plan(None, 0.0, newest, route(session, question))
+        found, df = candidates(session), None
+    plans = []
+    for question in questions:
+        best = matches(question.question, found, df)
+        plans.append(Plan(best[0][1], best[0][0], newest) if best
+                     else Plan(None, 0.0, newest, route(session, question)))
+    return plans

@@ -164,10 +164,11 @@ class LedgerFiler:
 
     Filing yields to the requests: in one process they share the interpreter's lock, so a
     question is filed once no question has come in for ``QUIET_S``, or after ``MAX_DELAY_S``
-    whatever the load.
+    whatever the load, with the others queued by then (up to ``BATCH``).
     """
 
     WAIT_S = 2.0  # how long a question id is retried while the request that logged it commits
+    BATCH = 50  # questions filed together: the open topics read once, one write transaction
     QUIET_S = 0.05
     MAX_DELAY_S = 10.0
 
@@ -225,38 +226,75 @@ class LedgerFiler:
             self._closing.wait(self.QUIET_S - quiet_for)
 
     def _run(self) -> None:
+        import queue
+
+        while True:
+            batch = [self._queue.get()]
+            stopping = batch[0][0] is None
+            if not stopping:
+                self._wait_for_a_pause(batch[0][1])
+                while len(batch) < self.BATCH:  # what queued meanwhile is filed with it
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                    if batch[-1][0] is None:
+                        stopping = True
+                        break
+            try:
+                self._file_all([qid for qid, _ in batch if qid is not None])
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+            if stopping:
+                return
+
+    def _file_all(self, ids: list[int]) -> None:
+        """File these questions; one that fails is logged and does not stop the others."""
         import logging
         import time
 
-        while True:
-            qid, submitted = self._queue.get()
+        deadline = time.monotonic() + self.WAIT_S
+        while ids:
             try:
-                if qid is None:
+                ids = self._file(ids)
+            except Exception:
+                if len(ids) == 1:
+                    logging.getLogger("policykb").exception("filing question %s failed", ids[0])
                     return
-                self._wait_for_a_pause(submitted)
-                deadline = time.monotonic() + self.WAIT_S
-                while not self._file(qid) and time.monotonic() < deadline:
-                    time.sleep(0.005)  # the request's transaction has not committed yet
-            except Exception:  # one bad row must not stop the filing of the others
-                logging.getLogger("policykb").exception("filing question %s failed", qid)
-            finally:
-                self._queue.task_done()
+                for qid in ids:
+                    self._file_all([qid])
+                return
+            if ids and time.monotonic() >= deadline:
+                return
+            if ids:
+                time.sleep(0.005)  # the transaction that logged them has not committed yet
 
-    def _file(self, question_id: int) -> bool:
+    def _file(self, question_ids: list[int]) -> list[int]:
+        """File the unanswered ones of these questions; returns the ids not found (yet)."""
         from kb.database.db import read_scope, session_scope
         from kb.feedback import ledger
-        from kb.feedback.ledger_matching import plan_filing
+        from kb.feedback.ledger_matching import candidates, plan_filings
 
-        # Compared with every open topic in a read (SQLite's write lock, which the requests'
-        # log lines need, is held only for the short write after).
+        # Compared with every open topic in a read (SQLite's write lock, which the question log
+        # needs, is held only for the short write after), the open topics read once a batch.
         with read_scope(self.engine) as session:
-            row = session.get(QuestionLog, question_id)
-            if row is None:
-                return False
-            if row.answer_type not in UNANSWERED or row.topic_id is not None:
-                return True
-            plan = plan_filing(session=session, question=row, topics=self.topics)
-        with session_scope(self.engine) as session:
-            row = session.get(QuestionLog, question_id)
-            ledger.note_question(session=session, question=row, due_days=self.due_days, plan=plan)
-            return True
+            rows = {r.id: r for r in session.exec(
+                select(QuestionLog).where(col(QuestionLog.id).in_(question_ids))).all()}
+            todo = sorted((r for r in rows.values()
+                           if r.answer_type in UNANSWERED and r.topic_id is None),
+                          key=lambda r: r.id)
+            plans = plan_filings(session=session, questions=todo, topics=self.topics)
+        if todo:
+            with session_scope(self.engine) as session:
+                locked = {r.id: r for r in session.exec(
+                    select(QuestionLog).where(col(QuestionLog.id).in_([r.id for r in todo]))
+                    .with_for_update()).all()}
+                # The topics opened since the plans (by another worker), read once; those this
+                # batch opens are added as it goes.
+                newer = candidates(session, after_id=plans[0].compared_up_to)
+                for row, plan in zip(todo, plans, strict=True):
+                    ledger.note_question(session=session, question=locked[row.id],
+                                         due_days=self.due_days, plan=plan, locked=True,
+                                         newer=newer)
+        return [qid for qid in question_ids if qid not in rows]

@@ -1,7 +1,7 @@
 """Answers to questions: a curated FAQ answer, the best cited passage, or a hand-off to the hotline."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlmodel import Session, select
@@ -178,12 +178,29 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float | Non
         faq_threshold = searcher.settings.faq_threshold
     if not 1 <= k <= MAX_K:
         raise InvalidInput(f"k（返回条数）应在1到{MAX_K}之间")
+    # The same question in the same state of the indexes gets the same answer: kept (a copy
+    # is handed out, so no caller changes the kept one).
+    searcher.ensure_fresh()
+    state = searcher.answer_state()
+    key = (q, k, threshold, hotline, faq_threshold, _filters_key(filters),
+           searcher.settings.related_threshold, searcher.settings.public_url)
+    kept = searcher.answers.get(state, key)
+    if kept is not None:
+        return replace(kept)
     fixed, fixes = corrected(searcher, q)
     cands = searcher.candidates(fixed, filters=filters)
     result = decide(searcher=searcher, question=fixed, cands=cands, k=k, threshold=threshold,
                     hotline=hotline, filters=filters, faq_threshold=faq_threshold, asked=q)
     result.corrections = fixes
+    searcher.answers.put(state, key, replace(result))
     return result
+
+
+def _filters_key(filters: Filters | None) -> tuple | None:
+    if filters is None:
+        return None
+    return (tuple(filters.validity), tuple(filters.department_ids), filters.theme,
+            tuple(filters.policy_ids))
 
 
 def warm_up(searcher: Searcher) -> None:

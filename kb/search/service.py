@@ -18,11 +18,14 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from kb import clock
+from kb.clock import county_day
 from kb.config import Settings
 from kb.library.filters import Filters
 from kb.library.index_state import current_version, database_identity
 from kb.models import Passage, Policy, Status
 from kb.search import refresh
+from kb.search.answer_cache import AnswerCache
 from kb.search.citations import Citations, Hit
 from kb.search.dense.configured import load_configured_encoder
 from kb.search.fusion import LEXICAL, FusionSetting, fuse
@@ -109,6 +112,7 @@ class Searcher:
         self.setting = LEXICAL
         self._identity: str | None = None  # the database's, read when the indexes are opened
         self.citations = Citations(engine)  # read at this index version
+        self.answers = AnswerCache(settings.answer_cache)  # kb.search.answers.ask keeps them here
 
     # --- following the database ----------------------------------------------------------
 
@@ -137,6 +141,15 @@ class Searcher:
     def _expect(self) -> dict:
         return {"format_version": FORMAT_VERSION, "tokenizer": _tokenizer_fingerprint(),
                 "config": asdict(self.cfg), "database": self.identity}
+
+    def answer_state(self) -> tuple:
+        """What an answer depends on besides the question (kb/search/answer_cache.py): the
+        version followed, the snapshot, the fusion setting, how far each dense channel has
+        embedded, and the county day."""
+        dense = tuple((id(c.index), len(c.index), c.pending)
+                      for c in (self.dense, self.questions) if c is not None and c.index is not None)
+        return (self.version, self._generation, id(self.snap), id(self.setting), dense,
+                county_day(clock.now()))
 
     def changed(self) -> None:
         """This process just committed a change: the next search reads the database at once."""
