@@ -152,11 +152,6 @@ class Settings(BaseSettings):
         """Origins allowed to call the API from a browser."""
         return self._split(self.widget_origins)
 
-    @property
-    def staff_network_list(self) -> list[str]:
-        """Networks whose clients may open staff pages."""
-        return self._split(self.staff_networks)
-
     def signing_key(self) -> bytes:
         """The key that signs links; created once per installation when not configured."""
         if self.secret_key:

@@ -59,11 +59,8 @@ class PolicyDraft(_Draft):
     @classmethod
     def _industries(cls, v: list[str]) -> list[str]:
         # Checked when drafted, not when the matcher first reads them at publication.
-        try:
-            from kb.standards.industry import normalize_industry_code
-        except ModuleNotFoundError:  # the knowledge base runs without the push package
-            return v
         from kb.errors import KBError
+        from kb.standards.industry import normalize_industry_code
 
         out = []
         for raw in v:

@@ -300,9 +300,3 @@ def queue(*, session: Session, user: User) -> Queue:
               and rev.reviewer_id != user.id):
             out.to_publish.append(rev)
     return out
-
-
-def revisions_of(*, session: Session, policy_id: int) -> list[Revision]:
-    """Every revision of a policy and its interpretations and FAQ, newest first."""
-    return list(session.exec(select(Revision).where(Revision.policy_id == policy_id)
-                             .order_by(col(Revision.id).desc())))

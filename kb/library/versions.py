@@ -92,13 +92,6 @@ def get_version(*, session: Session, policy_id: int, version: int) -> PolicyVers
     return row
 
 
-def previous_version(*, session: Session, policy_id: int, version: int) -> PolicyVersion | None:
-    """The kept version just before ``version``, if any."""
-    return session.exec(select(PolicyVersion).where(
-        PolicyVersion.policy_id == policy_id, PolicyVersion.version < version)
-        .order_by(col(PolicyVersion.version).desc())).first()
-
-
 def apply_policy_fields(policy: Policy, fields: dict) -> None:
     """Set a policy's own fields from JSON-ready values (a snapshot or a draft)."""
     for name in POLICY_FIELDS:

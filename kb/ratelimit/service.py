@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from sqlalchemy import bindparam, case, delete
@@ -148,13 +148,19 @@ _FILES_LOCK = threading.Lock()
 _FILES_KEPT = 8  # a process serves one database; tests and tools open many, one after another
 
 
+@lru_cache(maxsize=64)
+def _side_file(database: str) -> Path:
+    # Resolved once per database: resolving asks the file system, on every question otherwise.
+    path = Path(database).resolve()
+    return path.with_name(f"{path.stem}-ratelimit.sqlite")
+
+
 def counts_for(engine: Engine) -> "_DatabaseCounts | _FileCounts":
     """Where ``engine``'s rate limits are counted: a side file for a SQLite file, else its table."""
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return _DatabaseCounts(engine)
-    path = Path(database).resolve()
-    path = path.with_name(f"{path.stem}-ratelimit.sqlite")
+    path = _side_file(database)
     with _FILES_LOCK:
         found = _FILES.get(path)
         if found is None:

@@ -354,9 +354,3 @@ def resolve_session(*, session: Session, token: str,
 def close_session(*, session: Session, token: str) -> None:
     """End the session of this cookie token (signing out); unknown tokens are ignored."""
     session.exec(delete(UserSession).where(col(UserSession.token_hash) == _digest(token)))
-
-
-def active_sessions(*, session: Session, user: User) -> int:
-    """How many sessions the user has open."""
-    return session.exec(select(func.count()).select_from(UserSession)
-                        .where(UserSession.user_id == user.id)).one()

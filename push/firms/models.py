@@ -145,11 +145,3 @@ class Firm(FirmBase, table=True):
 
 class FirmCreate(FirmBase):
     """A validated firm as imported or registered."""
-
-
-class FirmPublic(FirmProfile):
-    """A firm as shown outside the push office: no contacts or webhook."""
-
-    id: int
-    uscc: str
-    name: str

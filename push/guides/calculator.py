@@ -5,7 +5,6 @@ Amounts are Decimal 万元 rounded to 0.01 (100元). A fact absent for the year 
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -31,13 +30,6 @@ def money(value: Decimal) -> Decimal:
 def wan(value: Decimal) -> str:
     """An amount as words: 48万元, 1.8万元."""
     return f"{number_text(value)}万元"
-
-
-@dataclass
-class Firmish:
-    """What the calculator reads besides facts: the qualifications a firm holds."""
-
-    qualifications: frozenset[str] = frozenset()
 
 
 class Calculator:

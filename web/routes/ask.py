@@ -114,9 +114,11 @@ def post_ask(body: AskIn, request: Request) -> AskOut:
     s = request.app.state.settings
     request.app.state.ledger_filer.note_request()
     f = body.filters
-    with read_scope(request.app.state.engine) as reader:
-        filters = search_filters(session=reader, validity=f.validity, department=f.department,
-                                 theme=f.theme, policy=f.policy) if f else None
+    filters = None
+    if f:
+        with read_scope(request.app.state.engine) as reader:
+            filters = search_filters(session=reader, validity=f.validity, department=f.department,
+                                     theme=f.theme, policy=f.policy)
     scope = "all"
     started = time.perf_counter()
     if filters and filters.policy_ids:
