@@ -260,10 +260,10 @@ def push_run(server: str, tmp: Path, total: int) -> dict[str, int]:
     """``total`` email pushes, two workers, one killed by SIGKILL a third of the way through."""
     from sqlmodel import Session, func, select
 
+    from bench.pushdata import add_firms, publish
+    from bench.receivers import SmtpReceiver
     from kb.database.db import create_schema, make_engine
     from push.delivery.models import Push, PushStatus
-    from tests.push.push_utils import add_firms, publish
-    from tests.push.receivers import SmtpReceiver
 
     url = new_database(server, "push")
     engine = make_engine(url)

@@ -14,13 +14,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
+from bench.pushdata import NOW, add_firms, publish  # noqa: E402
+from bench.receivers import SmtpReceiver, WebhookReceiver  # noqa: E402
 from kb.config import Settings  # noqa: E402
 from kb.database.db import create_schema, make_engine, session_scope  # noqa: E402
 from push.delivery.channels import build_channels  # noqa: E402
 from push.delivery.models import Subscription  # noqa: E402
 from push.delivery.worker import Worker  # noqa: E402
-from tests.push.push_utils import NOW, add_firms, publish  # noqa: E402
-from tests.push.receivers import SmtpReceiver, WebhookReceiver  # noqa: E402
 
 SECRET = "whsec_bench"
 GROUPS = (("email", "城关镇"), ("webhook", "黎城街道"), ("inbox", "塔集镇"))

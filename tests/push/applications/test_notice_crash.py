@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bench.receivers import SmtpReceiver, WebhookReceiver
 from kb.config import Settings
 from kb.database.db import create_schema, make_engine, session_scope
 from kb.models import Policy, Status
@@ -14,7 +15,6 @@ from push.delivery.models import Push, PushKind, Subscription
 from push.firms.models import Firm
 from tests.push.crash_utils import kill_mid_batch_then_drain, worker_env
 from tests.push.push_utils import add_firms
-from tests.push.receivers import SmtpReceiver, WebhookReceiver
 
 FIRMS = 300  # two moves each: 600 notices, half by email, half by webhook
 SECRET = "whsec_notice_crash"

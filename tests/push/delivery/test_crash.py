@@ -3,12 +3,12 @@
 import pytest
 from sqlmodel import Session, select
 
+from bench.receivers import SmtpReceiver, WebhookReceiver
 from kb.config import Settings
 from kb.database.db import create_schema, make_engine, session_scope
 from push.delivery.models import Push, Subscription
 from tests.push.crash_utils import kill_mid_batch_then_drain, worker_env
 from tests.push.push_utils import add_firms, publish
-from tests.push.receivers import SmtpReceiver, WebhookReceiver
 
 FIRMS = 1000  # half by email, half by webhook
 SECRET = "whsec_crash_test"

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bench.receivers import SmtpReceiver, WebhookReceiver
 from kb.database.db import session_scope
 from push.delivery.channels.webhook import InvalidSignature, sign_body, verify_signature
 from push.delivery.models import ChannelState, InboxMessage
@@ -19,7 +20,6 @@ from tests.push.push_utils import (
     pushes,
     secret_lookup,
 )
-from tests.push.receivers import SmtpReceiver, WebhookReceiver
 
 
 @pytest.fixture
@@ -187,7 +187,7 @@ def test_stale_webhook_is_rejected_by_the_receiver(engine, tmp_path, hook):
 
 
 def test_sms_is_short_chinese_text_with_a_short_tracked_link(engine, tmp_path):
-    from tests.push.receivers import SmsGateway
+    from bench.receivers import SmsGateway
 
     with SmsGateway() as gateway:
         add_firms(engine, 1, channels=["sms"], contact_phone="13800000000")

@@ -8,8 +8,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from bench.receivers import SmtpReceiver, free_port
 from tests.push.push_utils import NOW, add_firms, make_settings, make_worker, publish, pushes
-from tests.push.receivers import SmtpReceiver, free_port
 
 
 @pytest.fixture

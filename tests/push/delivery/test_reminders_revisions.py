@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from bench.receivers import WebhookReceiver
 from kb.database.db import session_scope
 from kb.events import EventKind
 from push.delivery.outbox import create_reminders
@@ -16,7 +17,6 @@ from tests.push.push_utils import (
     revise,
     secret_lookup,
 )
-from tests.push.receivers import WebhookReceiver
 
 CLOSES = date(2026, 12, 31)
 

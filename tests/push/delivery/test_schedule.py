@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bench.receivers import SmtpReceiver
 from kb.database.db import session_scope
 from push.delivery.clock import digest_slot, quiet_until
 from push.delivery.models import Digest, InboxMessage
 from push.delivery.subscriptions import update_subscription
 from tests.push.push_utils import add_firms, make_settings, make_worker, publish, pushes
-from tests.push.receivers import SmtpReceiver
 
 
 def at(local_hhmm: str, day: int = 26) -> datetime:

@@ -9,9 +9,9 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
+from bench.receivers import WebhookReceiver, _QuietHandler, free_port
 from push.delivery.channels.base import Outgoing
 from push.delivery.channels.webhook import WebhookChannel
-from tests.push.receivers import WebhookReceiver, _QuietHandler, free_port
 
 NAME = "hooks.rebind.test"  # .test never resolves: only the channel's checked answer leads anywhere
 

@@ -4,6 +4,7 @@ gets its one notice, none twice, and publishing again pays nobody twice."""
 import pytest
 from sqlmodel import Session, func, select
 
+from bench.receivers import SmtpReceiver, WebhookReceiver
 from kb.authoring.workflow import Staff
 from kb.config import Settings
 from kb.database.db import create_schema, make_engine, session_scope
@@ -19,7 +20,6 @@ from push.facts.models import FirmFact
 from push.guides.service import save_guide
 from tests.push.crash_utils import kill_mid_batch_then_drain, worker_env
 from tests.push.push_utils import add_firms
-from tests.push.receivers import SmtpReceiver, WebhookReceiver
 
 FIRMS = 300
 SECRET = "whsec_direct_crash"
