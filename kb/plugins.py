@@ -18,6 +18,14 @@ application move passes, so push.applications runs push.direct's 异议 check wi
 from functools import cache
 from importlib.metadata import entry_points
 
+from kb.errors import KBError
+
+# Groups an installation cannot work without: the schema's tables, the listeners that push
+# publications (without them a publication would push nobody, and nothing would say so), and
+# the command groups.
+REQUIRED = {"tables": "数据库表", "listeners": "推送发件箱：政策发布后不会推送给任何企业",
+            "commands": "推送与服务命令"}
+
 
 @cache
 def load(group: str) -> tuple:
@@ -29,3 +37,18 @@ def load(group: str) -> tuple:
 def content_kind(kind: str):  # noqa: ANN201
     """The module that handles a plugged-in content kind, or None."""
     return next((m for m in load("content") if getattr(m, "KIND", None) == kind), None)
+
+
+class NotInstalled(KBError):
+    """A required entry point group is empty: PolicyKB's package metadata is missing."""
+
+
+def require(groups: dict[str, str] | None = None) -> None:
+    """Refuse to start when a required ``policykb.*`` group registers nothing (a checkout run
+    without ``pip install -e .``, or a broken install), naming what would be missing."""
+    empty = [(g, what) for g, what in (REQUIRED if groups is None else groups).items()
+             if not entry_points(group=f"policykb.{g}")]
+    if empty:
+        named = "；".join(f"policykb.{g}（{what}）" for g, what in empty)
+        raise NotInstalled(f"PolicyKB 未正确安装：以下扩展点没有登记任何模块：{named}。"
+                           "请在源码目录运行 pip install -e . 后重试")

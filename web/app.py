@@ -20,6 +20,9 @@ STATIC = Path(__file__).parent / "static"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An app over the knowledge base and firm registry that ``settings`` point to."""
+    from kb import plugins
+
+    plugins.require()  # refuse to serve an installation whose publications would push nobody
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202

@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse, run the handler, turn domain errors into a message and exit code 2."""
+    try:
+        plugins.require()  # before the parser, which the command groups extend
+    except KBError as exc:
+        print(f"policykb: error: {exc.message}", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.handler
