@@ -1,8 +1,9 @@
 """The unanswered-question ledger: unanswered questions grouped into topics that departments answer."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col, select
 
 from kb import clock
@@ -117,6 +118,62 @@ def note_question(*, session: Session, question: QuestionLog, due_days: int,
     if question.answer_type not in UNANSWERED or question.topic_id is not None:
         return None
     return _file(session, question, due_days, now or clock.now(), plan, newer)
+
+
+def note_questions(*, session: Session, question_ids: list[int], plans: list[Plan],
+                   due_days: int, now: datetime | None = None) -> None:
+    """``note_question`` for a batch planned together (``plan_filings``), in one transaction.
+
+    Questions as close to a topic as can be (asked before, word for word) join it together; the
+    others are filed one by one, compared with the topics opened since the plans (read once, and
+    kept current as this batch opens more).
+    """
+    locked = {q.id: q for q in session.exec(select(QuestionLog).where(
+        col(QuestionLog.id).in_(question_ids)).with_for_update()).all()}
+    together: dict[int, list[int]] = {}
+    one_by_one: list[tuple[int, Plan]] = []
+    for qid, plan in zip(question_ids, plans, strict=True):
+        if qid not in locked:
+            continue
+        if plan.topic_id is not None and plan.score >= 1.0:
+            together.setdefault(plan.topic_id, []).append(qid)
+        else:
+            one_by_one.append((qid, plan))
+    joins = {tid: [locked[q] for q in qids
+                   if locked[q].topic_id is None and locked[q].answer_type in UNANSWERED]
+             for tid, qids in together.items()}
+    for closed in join_topics(session=session, joins={t: qs for t, qs in joins.items() if qs}):
+        fresh = replace(plans[question_ids.index(together[closed][0])], topic_id=None, score=0.0)
+        one_by_one += [(q.id, fresh) for q in joins[closed]]  # the topic closed meanwhile
+    newer = candidates(session, after_id=plans[0].compared_up_to) if plans else []
+    for qid, plan in sorted(one_by_one, key=lambda qp: qp[0]):
+        note_question(session=session, question=locked[qid], due_days=due_days, now=now,
+                      plan=plan, locked=True, newer=newer)
+
+
+def join_topics(*, session: Session, joins: dict[int, list[QuestionLog]]) -> set[int]:
+    """File questions into topics, several statements for the whole batch rather than several a
+    question: those planned into a topic at the best similarity there is (asked word for word
+    before), which no topic opened since can better. The questions are locked and unfiled by the
+    caller (and are not to be used after: their rows changed under them). Returns the topics no
+    longer open, whose questions were left unfiled."""
+    open_ids = set(session.exec(select(LedgerTopic.id).where(
+        col(LedgerTopic.id).in_(list(joins)), col(LedgerTopic.status).in_(OPEN_STATES))
+        .with_for_update()).all())
+    joined = {tid: qs for tid, qs in joins.items() if tid in open_ids}
+    if joined:
+        topic, log = LedgerTopic.__table__, QuestionLog.__table__
+        asked = bindparam("asked", type_=topic.c.last_asked_at.type)
+        session.execute(update(topic).where(topic.c.id == bindparam("tid")).values(
+            question_count=topic.c.question_count + bindparam("n"),
+            last_asked_at=case((topic.c.last_asked_at < asked, asked),
+                               else_=topic.c.last_asked_at)),
+            [{"tid": tid, "n": len(qs), "asked": max(aware(q.asked_at) for q in qs)}
+             for tid, qs in joined.items()])
+        session.execute(update(log).where(log.c.id == bindparam("qid")).values(
+            topic_id=bindparam("tid")),
+            [{"qid": q.id, "tid": tid} for tid, qs in joined.items() for q in qs])
+    return set(joins) - open_ids
 
 
 def note_feedback(*, session: Session, feedback: Feedback, due_days: int,

@@ -274,7 +274,7 @@ class LedgerFiler:
         """File the unanswered ones of these questions; returns the ids not found (yet)."""
         from kb.database.db import read_scope, session_scope
         from kb.feedback import ledger
-        from kb.feedback.ledger_matching import candidates, plan_filings
+        from kb.feedback.ledger_matching import plan_filings
 
         # Compared with every open topic in a read (SQLite's write lock, which the question log
         # needs, is held only for the short write after), the open topics read once a batch.
@@ -287,14 +287,6 @@ class LedgerFiler:
             plans = plan_filings(session=session, questions=todo, topics=self.topics)
         if todo:
             with session_scope(self.engine) as session:
-                locked = {r.id: r for r in session.exec(
-                    select(QuestionLog).where(col(QuestionLog.id).in_([r.id for r in todo]))
-                    .with_for_update()).all()}
-                # The topics opened since the plans (by another worker), read once; those this
-                # batch opens are added as it goes.
-                newer = candidates(session, after_id=plans[0].compared_up_to)
-                for row, plan in zip(todo, plans, strict=True):
-                    ledger.note_question(session=session, question=locked[row.id],
-                                         due_days=self.due_days, plan=plan, locked=True,
-                                         newer=newer)
+                ledger.note_questions(session=session, question_ids=[r.id for r in todo],
+                                      plans=plans, due_days=self.due_days)
         return [qid for qid in question_ids if qid not in rows]

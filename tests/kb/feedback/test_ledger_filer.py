@@ -128,3 +128,49 @@ def test_under_endless_questions_filing_waits_no_longer_than_its_limit(engine):
     _keep_asking(filer, 1.0)
     assert _filed(engine, qid)
     filer.close()
+
+
+def test_a_batch_files_as_one_by_one_would_repeats_joining_their_topic_at_once(engine):
+    from kb.feedback.models import LedgerTopic
+
+    asked = ["冷库建设有补贴吗", "养宠物狗怎么办证", "冷库建设有补贴吗", "冷库建设补贴怎么申请",
+             "养宠物狗怎么办证", "冷库建设有补贴吗"]
+    first = _log(engine, asked[0])
+    filer = LedgerFiler(engine, due_days=7)
+    filer.submit(first)
+    filer.flush()  # a topic exists: the repeats below are planned into it at similarity 1
+    ids = [_log(engine, text) for text in asked[1:]]
+    for qid in ids:
+        filer.submit(qid)
+    filer.close()  # filed together, in one batch
+    with Session(engine) as session:
+        topics = {t.title: t for t in session.exec(select(LedgerTopic)).all()}
+        filed = {q.id: q.topic_id for q in session.exec(select(QuestionLog)).all()}
+    assert all(filed.values())
+    cold = topics["冷库建设有补贴吗"]
+    assert cold.question_count == 4  # two repeats, and the close question, joined it
+    assert topics["养宠物狗怎么办证"].question_count == 2
+    assert {filed[i] for i, t in zip([first, *ids], asked, strict=True) if t == asked[0]} == {cold.id}
+
+
+def test_repeats_of_a_topic_closed_after_the_plan_open_a_new_one(engine):
+    from kb.feedback.models import LedgerTopic, TopicStatus
+
+    first, again = _log(engine, "冷库建设有补贴吗"), _log(engine, "冷库建设有补贴吗")
+    with session_scope(engine) as session:
+        old = ledger.note_question(session=session, question=session.get(QuestionLog, first),
+                                   due_days=7)
+    with Session(engine) as session:
+        plans = ledger_matching.plan_filings(session=session,
+                                             questions=[session.get(QuestionLog, again)])
+    assert plans[0].topic_id == old.id and plans[0].score == 1.0
+    with session_scope(engine) as session:  # staff close it before the batch is written
+        topic = session.get(LedgerTopic, old.id)
+        topic.status = TopicStatus.CLOSED
+        session.add(topic)
+    with session_scope(engine) as session:
+        ledger.note_questions(session=session, question_ids=[again], plans=plans, due_days=7)
+    with Session(engine) as session:
+        new = session.get(QuestionLog, again).topic_id
+        assert new not in (None, old.id)
+        assert session.get(LedgerTopic, old.id).question_count == 1
