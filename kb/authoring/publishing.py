@@ -5,6 +5,7 @@ import uuid
 from sqlmodel import Session, func, select
 
 from kb import plugins
+from kb.database.db import get_or_missing
 from kb.errors import Conflict, NotFound, PolicyNotFound
 from kb.events import EventKind, PolicyEvent, emit
 from kb.library.index_state import bump_version
@@ -44,10 +45,7 @@ def live_record(*, session: Session, kind: ContentKind, record_id: int) -> Polic
     model = Policy if kind == ContentKind.POLICY else MODELS.get(kind)
     if model is None:  # a plugged-in kind (申兑指南) is replaced by publishing a new draft
         raise NotFound(f"{KIND_LABELS.get(kind, kind)}没有可直接修改或撤回的记录，请起草新版本")
-    row = session.get(model, record_id)
-    if row is None:
-        raise NotFound(f"没有编号为 {record_id} 的记录")
-    return row
+    return get_or_missing(session, model, record_id, f"没有编号为 {record_id} 的记录")
 
 
 def content_of(record: Policy | Interpretation | FaqItem) -> dict:
@@ -64,10 +62,8 @@ def content_of(record: Policy | Interpretation | FaqItem) -> dict:
 
 
 def _policy(session: Session, policy_id: int | None) -> Policy:
-    policy = session.get(Policy, policy_id) if policy_id else None
-    if policy is None:
-        raise PolicyNotFound(f"没有编号为 {policy_id} 的政策")
-    return policy
+    return get_or_missing(session, Policy, policy_id or None, f"没有编号为 {policy_id} 的政策",
+                          error=PolicyNotFound)
 
 
 def _changes(old: dict, new: dict) -> list[str]:

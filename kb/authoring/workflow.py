@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 
 from kb.authoring.drafts import validate_draft
 from kb.authoring.publishing import content_of, live_record, publish_revision, rollback, withdraw
-from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kb.database.db import get_or_missing
+from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.models import (
     KIND_LABELS,
     ContentKind,
@@ -70,10 +71,7 @@ def require_department(session: Session, user: User, department_id: int | None) 
 
 def get_revision(*, session: Session, revision_id: int) -> Revision:
     """A revision by id, or NotFound."""
-    rev = session.get(Revision, revision_id)
-    if rev is None:
-        raise NotFound(f"没有编号为 {revision_id} 的草稿")
-    return rev
+    return get_or_missing(session, Revision, revision_id, f"没有编号为 {revision_id} 的草稿")
 
 
 def contributors(rev: Revision) -> set[int]:
@@ -104,9 +102,7 @@ def _check_topic(session: Session, topic_id: int, department_id: int | None) -> 
     publishing it closes the topic."""
     from kb.feedback.models import LedgerTopic
 
-    topic = session.get(LedgerTopic, topic_id)
-    if topic is None:
-        raise NotFound(f"台账中没有编号为 {topic_id} 的问题")
+    topic = get_or_missing(session, LedgerTopic, topic_id, f"台账中没有编号为 {topic_id} 的问题")
     if topic.department_id is not None and topic.department_id != department_id:
         raise PermissionDenied("该台账问题由其他部门负责，只能由负责部门起草答复")
 
@@ -125,7 +121,8 @@ def start(*, session: Session, staff: Staff, kind: ContentKind, data: dict,
         base = content_of(record)
     if kind != ContentKind.POLICY and policy_id is None:
         raise InvalidInput("请指明所属政策（policy_id）")
-    policy = _policy(session, policy_id) if policy_id is not None else None
+    policy = (get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
+              if policy_id is not None else None)
     department_id = policy.department_id if policy else user.department_id  # a new policy: mine
     require_department(session, user, department_id)
     if topic_id is not None:
@@ -137,13 +134,6 @@ def start(*, session: Session, staff: Staff, kind: ContentKind, data: dict,
     session.flush()
     _step(session, rev, staff, "create")
     return rev
-
-
-def _policy(session: Session, policy_id: int) -> Policy:
-    policy = session.get(Policy, policy_id)
-    if policy is None:
-        raise NotFound(f"没有编号为 {policy_id} 的政策")
-    return policy
 
 
 def _expect(rev: Revision, *allowed: Status) -> None:
@@ -249,7 +239,8 @@ def unpublish(*, session: Session, staff: Staff, kind: ContentKind, record_id: i
     require_role(staff.user, Role.PUBLISHER)
     record = live_record(session=session, kind=kind, record_id=record_id)
     policy_id = record.id if kind == ContentKind.POLICY else record.policy_id
-    require_department(session, staff.user, _policy(session, policy_id).department_id)
+    policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
+    require_department(session, staff.user, policy.department_id)
     text = (reason or "").strip()
     if not text:
         raise InvalidInput("撤回时请填写原因")
@@ -260,7 +251,8 @@ def unpublish(*, session: Session, staff: Staff, kind: ContentKind, record_id: i
 def roll_back(*, session: Session, staff: Staff, policy_id: int, to_version: int) -> PolicyVersion:
     """Publish an earlier version of a policy again (publishers of its department)."""
     require_role(staff.user, Role.PUBLISHER)
-    require_department(session, staff.user, _policy(session, policy_id).department_id)
+    policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
+    require_department(session, staff.user, policy.department_id)
     return rollback(session=session, policy_id=policy_id, to_version=to_version, actor=staff.actor)
 
 

@@ -11,6 +11,7 @@ mode, never wait for writers. Other dialects need nothing at the start (row lock
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -18,8 +19,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from kb.errors import NotFound
+
 WRITE_OPTION = "kb_write"
 BUSY_TIMEOUT_S = 30
+IN_CHUNK = 500  # ids bound per IN (...) or rows per executemany: under SQLite's parameter limit
+
+Row = TypeVar("Row")
+Items = TypeVar("Items")
 
 
 def make_engine(url: str) -> Engine:
@@ -115,9 +122,27 @@ def insert_ignore(session: Session, model: type, rows: list[dict]) -> int:
     table = model.__table__
     key = next(iter(table.primary_key.columns))
     added = 0
-    for start in range(0, len(rows), 500):
+    for chunk in chunks(rows):
         # Count the rows RETURNING hands back: an ignored insert's rowcount is -1 under psycopg.
         stmt = maker(table).on_conflict_do_nothing().returning(key)
-        result = session.connection().execute(stmt, rows[start:start + 500])
+        result = session.connection().execute(stmt, chunk)
         added += len(result.all())
     return added
+
+
+def chunks(items: Items, size: int = IN_CHUNK) -> Iterator[Items]:
+    """``items`` (a list, tuple or numpy array) in consecutive slices of at most ``size``: for
+    ``IN (...)`` queries and bulk inserts that must stay under the bound-parameter limit, and
+    for any other work done a batch at a time."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def get_or_missing(session: Session, model: type[Row], item_id: object, message: str, *,
+                   error: type[NotFound] = NotFound) -> Row:
+    """The ``model`` row with primary key ``item_id``, or ``error(message)`` (NotFound unless
+    told) when there is none; an ``item_id`` of None names no row and reads nothing."""
+    row = session.get(model, item_id) if item_id is not None else None
+    if row is None:
+        raise error(message)
+    return row

@@ -8,7 +8,8 @@ from sqlmodel import Session, col, select
 
 from kb import clock
 from kb.clock import aware, county_day
-from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kb.database.db import get_or_missing
+from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.feedback.ledger_matching import (
     OPEN_STATES,
     Plan,
@@ -190,10 +191,7 @@ def note_feedback(*, session: Session, feedback: Feedback, due_days: int,
 
 
 def _topic(session: Session, topic_id: int) -> LedgerTopic:
-    topic = session.get(LedgerTopic, topic_id)
-    if topic is None:
-        raise NotFound(f"台账中没有编号为 {topic_id} 的问题")
-    return topic
+    return get_or_missing(session, LedgerTopic, topic_id, f"台账中没有编号为 {topic_id} 的问题")
 
 
 def _clean_note(note: str | None) -> str | None:

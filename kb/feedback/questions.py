@@ -10,8 +10,9 @@ from sqlmodel import Session, col, select
 
 from kb import clock
 from kb.clock import county_day, county_day_bounds
+from kb.database.db import get_or_missing
 from kb.database.ids import reserve
-from kb.errors import InvalidInput, NotFound
+from kb.errors import InvalidInput
 from kb.feedback.models import Feedback, QuestionLog
 from kb.operations.logs import current_request_id
 from kb.search.answers import AnswerResult, without_controls
@@ -84,8 +85,7 @@ def log_question(*, session: Session, question: str, result: AnswerResult, chann
 def record_feedback(*, session: Session, question_id: int, helpful: bool,
                     reason: str | None = None) -> Feedback:
     """Store whether the answer to a logged question helped."""
-    if session.get(QuestionLog, question_id) is None:
-        raise NotFound(f"没有编号为 {question_id} 的提问记录")
+    get_or_missing(session, QuestionLog, question_id, f"没有编号为 {question_id} 的提问记录")
     reason = without_controls(reason or "").strip() or None
     if reason and len(reason) > MAX_REASON_CHARS:
         raise InvalidInput(f"reason：原因说明过长（{len(reason)} 字，最多 {MAX_REASON_CHARS} 字）")

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
+from kb.database.db import chunks
 from kb.models import FaqItem, Interpretation, Passage, Policy, Status
 
 
@@ -88,9 +89,8 @@ class Citations:
             if len(kept) + len(missing) > self.MAX:
                 kept = self._rows = {}
             with self.engine.connect() as conn:
-                for start in range(0, len(missing), 900):  # SQLite's bound-parameter limit
-                    kept.update((row.id, row) for row in conn.execute(
-                        _CITATIONS, {"ids": missing[start:start + 900]}))
+                for chunk in chunks(missing, 900):
+                    kept.update((row.id, row) for row in conn.execute(_CITATIONS, {"ids": chunk}))
         return {int(i): kept[int(i)] for i in passage_ids if int(i) in kept}
 
     def hits(self, passage_ids: list[int], scores: list[float]) -> list[Hit]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlmodel import Session, select
 
+from kb.database.db import chunks
 from kb.library.index_state import changes_since
 from kb.models import Passage, PassageKind, Policy, Status
 from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, doc_tokens
@@ -117,20 +118,18 @@ def published_ids(session: Session, *, faq: bool = False,
         # Core rows, not ORM objects: this runs over every passage.
         return np.fromiter((row[0] for row in session.connection().execute(stmt)), dtype=np.int64)
     out = []
-    for start in range(0, len(policies), 900):  # stay under SQLite's bound-parameter limit
-        chunk = [int(i) for i in policies[start:start + 900]]
+    for chunk in chunks(policies, 900):
         out += [row[0] for row in session.connection().execute(
-            stmt.where(Passage.policy_id.in_(chunk)))]
+            stmt.where(Passage.policy_id.in_([int(i) for i in chunk])))]
     return np.sort(np.asarray(out, dtype=np.int64))
 
 
 def fetch(session: Session, ids: np.ndarray) -> list[tuple[Passage, str]]:
     """The published passages of ``ids`` with their policy's title."""
     out = []
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        chunk = [int(i) for i in ids[start:start + 900]]
+    for chunk in chunks(ids, 900):
         out += session.exec(published(select(Passage, Policy.title))
-                            .where(Passage.id.in_(chunk))).all()
+                            .where(Passage.id.in_([int(i) for i in chunk]))).all()
     return out
 
 
@@ -149,10 +148,9 @@ def _policy_facts(session: Session, policies: np.ndarray | None = None
     if policies is None:
         return {pid: PolicyFacts(v, d) for pid, v, d in session.connection().execute(stmt)}
     out = {}
-    for start in range(0, len(policies), 900):  # stay under SQLite's bound-parameter limit
-        chunk = [int(p) for p in policies[start:start + 900]]
-        out |= {pid: PolicyFacts(v, d) for pid, v, d
-                in session.connection().execute(stmt.where(Policy.id.in_(chunk)))}
+    for chunk in chunks(policies, 900):
+        out |= {pid: PolicyFacts(v, d) for pid, v, d in session.connection().execute(
+            stmt.where(Policy.id.in_([int(p) for p in chunk])))}
     return out
 
 

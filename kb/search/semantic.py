@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.database.db import chunks
 from kb.search.dense.encoder import Encoder, safe_name
 from kb.search.dense.vector_cache import BATCH, Progress, VectorCache, embed, text_key
 from kb.search.dense.vector_index import VectorIndex
@@ -144,8 +145,7 @@ class SemanticChannel:
     def _add(self, ids: np.ndarray, fetch: FetchTexts, progress: Progress | None) -> None:
         """Embed (or read from the cache) and add these passages' vectors now."""
         total, done = len(ids), 0
-        for start in range(0, total, self.BATCH):
-            chunk = ids[start:start + self.BATCH]
+        for chunk in chunks(ids, self.BATCH):
             if progress is None:
                 tell = None
             else:

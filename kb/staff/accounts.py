@@ -14,6 +14,7 @@ from sqlmodel import Session, col, delete, func, select
 
 from kb.clock import aware
 from kb.config import Settings
+from kb.database.db import get_or_missing
 from kb.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, TooManyAttempts
 from kb.models import Department, utcnow
 from kb.staff.audit import Actor, record
@@ -97,10 +98,7 @@ def get_user(*, session: Session, username: str) -> User:
 
 def get_user_by_id(*, session: Session, user_id: int) -> User:
     """The account with this id."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"没有编号为 {user_id} 的账号")
-    return user
+    return get_or_missing(session, User, user_id, f"没有编号为 {user_id} 的账号")
 
 
 def create_user(*, session: Session, actor: Actor, username: str, name: str, password: str,

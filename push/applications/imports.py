@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from kb.errors import InvalidInput, KBError
+from kb.inputs.rows import read_rows
 from push.applications.service import Handler, create
-from push.firms.registry import _rows
 
 HEADERS = {
     "uscc": "uscc", "统一社会信用代码": "uscc", "信用代码": "uscc",
@@ -41,7 +41,7 @@ def import_applications(*, session: Session, path: str | Path,
         raise InvalidInput(f"{path}: 不是UTF-8编码的CSV文件") from None
     errors: list[str] = []
     created: list[tuple[int, str]] = []
-    for line, row in _rows(path, "csv"):
+    for line, row in read_rows(path, "csv"):
         if isinstance(row, str):
             errors.append(f"第{line}行：{row}")
             continue

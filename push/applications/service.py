@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from kb import plugins
 from kb.authoring.workflow import require_department
 from kb.clock import county_day
+from kb.database.db import get_or_missing
 from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kb.models import Audience, Department, Policy, Status, Validity, utcnow
 from kb.staff import audit
@@ -260,9 +261,7 @@ def create(*, session: Session, handler: Handler, uscc: str, policy_id: int,
     firm = session.exec(select(Firm).where(Firm.uscc == code)).first()
     if firm is None:
         raise FirmNotFound(f"企业库中没有统一社会信用代码为 {code} 的企业")
-    policy = session.get(Policy, policy_id)
-    if policy is None:
-        raise NotFound(f"没有编号为 {policy_id} 的政策")
+    policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
     at = at or utcnow()
     late_reason = (late_reason or "").strip()[:500] or None
     refused = refusal(policy=policy, day=county_day(at))

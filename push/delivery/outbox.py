@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from kb.database.db import insert_ignore
+from kb.database.db import chunks, insert_ignore
 from kb.errors import KBError
 from kb.events import EventKind, PolicyEvent
 from kb.models import Policy, Status
@@ -60,8 +60,7 @@ def reasons_of(match: Match) -> list[str]:
 
 def _subscriptions(session: Session, firm_ids: list[int]) -> dict[int, Subscription]:
     subs: dict[int, Subscription] = {}
-    for start in range(0, len(firm_ids), 500):
-        chunk = firm_ids[start:start + 500]
+    for chunk in chunks(firm_ids):
         subs.update((s.firm_id, s) for s in session.exec(
             select(Subscription).where(Subscription.firm_id.in_(chunk))))
     return subs
@@ -115,8 +114,8 @@ def matched_firms(*, session: Session, policy_id: int, today: date) -> list[Noti
     matches = {m.uscc: m for m in found.matches}
     out: list[Notice] = []
     codes = list(matches)
-    for start in range(0, len(codes), 500):
-        for firm in session.exec(select(Firm).where(Firm.uscc.in_(codes[start:start + 500]))):
+    for chunk in chunks(codes):
+        for firm in session.exec(select(Firm).where(Firm.uscc.in_(chunk))):
             match = matches[firm.uscc]
             told = match.estimate is not None and match.estimate.eligible
             out.append(Notice(firm, reasons_of(match), told_amount=told))
@@ -133,8 +132,8 @@ def told_firms(*, session: Session, policy_id: int, before_version: int | None =
         query = query.where(Push.version < before_version)
     ids = sorted(set(session.exec(query).all()))
     firms: list[Firm] = []
-    for start in range(0, len(ids), 500):
-        firms += session.exec(select(Firm).where(Firm.id.in_(ids[start:start + 500]))).all()
+    for chunk in chunks(ids):
+        firms += session.exec(select(Firm).where(Firm.id.in_(chunk))).all()
     return sorted(firms, key=lambda f: f.id)
 
 

@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, func, select
 
+from kb.database.db import chunks
 from push.direct.models import DirectEntry, DirectList
 from push.firms.models import Firm
 
@@ -25,11 +26,12 @@ def firm_totals(session: Session, list_id: int) -> dict[int, float]:
     return {f: round(a, 2) for f, a in rows}
 
 
-def _names(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
+def firm_names(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each firm's (credit code, name) by id."""
     out: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), 500):
-        out.update((i, (u, n)) for i, u, n in session.exec(select(Firm.id, Firm.uscc, Firm.name)
-                                                            .where(Firm.id.in_(ids[start:start + 500]))))
+    for chunk in chunks(ids):
+        out.update((i, (u, n)) for i, u, n in session.exec(
+            select(Firm.id, Firm.uscc, Firm.name).where(Firm.id.in_(chunk))))
     return out
 
 
@@ -42,7 +44,7 @@ def against_previous(*, session: Session, previous: DirectList | None,
     added = sorted(set(now) - set(before))
     removed = sorted(set(before) - set(now))
     changed = sorted(f for f in set(now) & set(before) if abs(now[f] - before[f]) >= 0.005)
-    names = _names(session, added + removed + changed)
+    names = firm_names(session, added + removed + changed)
     blank = ("", "")
     firm = defaultdict(lambda: blank, names)
 

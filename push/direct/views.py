@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from kb.models import Policy
+from push.direct.diff import firm_names
 from push.direct.models import LIST_STATUS_LABELS, DirectList
 from push.direct.service import entries, formula_of, list_calculator
 from push.facts.catalog import Catalog, value_text
-from push.firms.models import Firm
 from push.guides.models import Guide, GuideMode
 
 
@@ -67,10 +67,7 @@ def list_dict(session: Session, lst: DirectList, with_entries: bool = True,
         out["entry_count"] = len(rows)
         rows = rows if limit is None else rows[:limit]
         ids = sorted({e.firm_id for e in rows})
-        names = {}
-        for start in range(0, len(ids), 500):
-            names.update((i, (u, n)) for i, u, n in session.exec(select(
-                Firm.id, Firm.uscc, Firm.name).where(Firm.id.in_(ids[start:start + 500]))))
+        names = firm_names(session, ids)
         catalog = Catalog.load(session)
         calc = list_calculator(session, lst) if rows else None  # once, not per entry
         out["entries"] = [{"uscc": names[e.firm_id][0], "name": names[e.firm_id][1],

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from kb.authoring.workflow import Staff, require_department
-from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from kb.database.db import get_or_missing
+from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.models import Department, utcnow
 from kb.staff import audit
 from kb.staff.models import Role
@@ -69,9 +70,7 @@ def department_named(*, session: Session, name: str) -> int:
 def resolve_dispute(*, session: Session, staff: Staff, dispute_id: int, accept: str | None = None,
                     reject: str | None = None) -> FactDispute:
     """Close an open dispute of the user's department: correct the figure, or say why not."""
-    row = session.get(FactDispute, dispute_id)
-    if row is None:
-        raise NotFound(f"没有编号为{dispute_id}的异议")
+    row = get_or_missing(session, FactDispute, dispute_id, f"没有编号为{dispute_id}的异议")
     if not staff.user.active or not any(staff.user.has(r) for r in RESOLVERS):
         raise PermissionDenied("处理企业数据异议需要经办人、拟稿人、审核人、发布人或管理员角色")
     require_department(session, staff.user, row.department_id)

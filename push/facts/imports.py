@@ -6,12 +6,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from kb.database.db import chunks
 from kb.errors import InvalidInput
+from kb.inputs.rows import read_rows, row_format
 from kb.models import Department, utcnow
 from push.facts.catalog import Catalog, parse_value
 from push.facts.models import FirmFact
 from push.firms.models import Firm
-from push.firms.registry import ImportReport, RowError, _rows
+from push.firms.registry import ImportReport, RowError
 from push.firms.uscc import normalize_uscc
 
 ID_COLUMNS = {
@@ -90,18 +92,13 @@ def import_facts(*, session: Session, path: str | Path, fmt: str | None = None,
                  source: str | None = None) -> ImportReport:
     """Import yearly facts; any bad row (or unknown column) fails the whole file, naming each."""
     path = Path(path)
-    fmt = (fmt or path.suffix.lstrip(".")).lower()
-    fmt = {"json": "jsonl", "ndjson": "jsonl"}.get(fmt, fmt)
-    if fmt not in ("csv", "jsonl"):
-        raise InvalidInput(f"{path}: 不支持的格式“{fmt}”，应为csv或jsonl")
-    if not path.is_file():
-        raise InvalidInput(f"{path}: 文件不存在")
+    fmt = row_format(path, fmt)
     catalog = Catalog.load(session)
     firms = dict(session.exec(select(Firm.uscc, Firm.id)).all())
     report = ImportReport(path=str(path))
     good: list[_Row] = []
     unknown: set[str] = set()
-    for line, row in _rows(path, fmt):
+    for line, row in read_rows(path, fmt):
         if isinstance(row, str):
             report.errors.append(RowError(line, None, row))
             continue
@@ -127,9 +124,8 @@ def _save(session: Session, rows: list[_Row], file: str, report: ImportReport) -
     departments = dict(session.exec(select(Department.name, Department.id)).all())
     firm_ids = sorted({r.firm_id for r in rows})
     existing: dict[tuple[int, str, int], FirmFact] = {}
-    for start in range(0, len(firm_ids), 500):
-        for fact in session.exec(select(FirmFact).where(
-                FirmFact.firm_id.in_(firm_ids[start:start + 500]))):
+    for chunk in chunks(firm_ids):
+        for fact in session.exec(select(FirmFact).where(FirmFact.firm_id.in_(chunk))):
             existing[(fact.firm_id, fact.name, fact.year)] = fact
     now = utcnow()
     for row in rows:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from kb.database.db import chunks
 from push.facts.models import FirmFact
 
 
@@ -46,9 +47,7 @@ def sheets_for(*, session: Session, names: Iterable[str], years: Iterable[int],
         return out
     query = select(FirmFact.firm_id, FirmFact.name, FirmFact.year, FirmFact.value).where(
         FirmFact.name.in_(names), FirmFact.year.in_(years))
-    chunks = [None] if firm_ids is None else [firm_ids[i:i + 500]
-                                              for i in range(0, len(firm_ids), 500)]
-    for chunk in chunks:
+    for chunk in [None] if firm_ids is None else chunks(firm_ids):
         q = query if chunk is None else query.where(FirmFact.firm_id.in_(chunk))
         for firm_id, name, year, value in session.connection().execute(q):
             out[firm_id].values[(name, year)] = value["v"]

@@ -1,17 +1,14 @@
 """The firm registry service: look-up, upsert and CSV/JSONL import with a per-row report."""
 
-import csv
-import json
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from kb.errors import InvalidInput, KBError
+from kb.errors import KBError
+from kb.inputs.rows import read_rows, row_format
 from kb.models import utcnow
 from push.errors import FirmNotFound
 from push.firms.models import Firm, FirmCreate
@@ -83,29 +80,6 @@ def upsert_firm(*, session: Session, data: FirmCreate) -> tuple[Firm, bool]:
     return firm, False
 
 
-def _rows(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line, row) pairs, or (line, error message) for a line that cannot be parsed."""
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        if fmt == "csv":
-            reader = csv.DictReader(fh)
-            for row in reader:
-                if None in row:
-                    yield reader.line_num, "该行的列数多于表头"
-                    continue
-                if any((v or "").strip() for v in row.values()):
-                    yield reader.line_num, row
-            return
-        for number, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield number, f"不是合法的JSON：{exc.msg}"
-                continue
-            yield number, row if isinstance(row, dict) else "每行应为一个JSON对象"
-
-
 def _validation_message(exc: ValidationError) -> str:
     """One line naming each bad field."""
     parts = []
@@ -118,15 +92,10 @@ def _validation_message(exc: ValidationError) -> str:
 def import_firms(*, session: Session, path: str | Path, fmt: str | None = None) -> ImportReport:
     """Import firms from CSV or JSONL; each row is all-or-nothing in its own SAVEPOINT."""
     path = Path(path)
-    fmt = (fmt or path.suffix.lstrip(".")).lower()
-    fmt = {"json": "jsonl", "ndjson": "jsonl"}.get(fmt, fmt)
-    if fmt not in ("csv", "jsonl"):
-        raise InvalidInput(f"{path}: 不支持的格式“{fmt}”，应为csv或jsonl")
-    if not path.is_file():
-        raise InvalidInput(f"{path}: 文件不存在")
+    fmt = row_format(path, fmt)
     report = ImportReport(path=str(path))
     ignored: set[str] = set()
-    for line, row in _rows(path, fmt):
+    for line, row in read_rows(path, fmt):
         if isinstance(row, str):
             report.errors.append(RowError(line, None, row))
             continue

@@ -6,7 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlmodel import Session, select
 
 from kb import clock
-from kb.errors import InvalidInput, NotFound
+from kb.database.db import get_or_missing
+from kb.errors import InvalidInput
 from kb.models import Policy, Status, Validity, utcnow
 from push.facts.catalog import Catalog
 from push.facts.sheet import FactSheet, sheet_for
@@ -53,9 +54,7 @@ def validate_guide(data: dict, catalog: Catalog | None = None) -> dict:
 def save_guide(*, session: Session, policy_id: int, data: dict, names: dict[str, str] | None = None,
                ) -> Guide:
     """Publish (or replace) a policy's guide after checking it; the previous one is replaced."""
-    policy = session.get(Policy, policy_id)
-    if policy is None:
-        raise NotFound(f"没有编号为 {policy_id} 的政策")
+    policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
     clean = validate_guide(data, Catalog.load(session))
     guide = session.exec(select(Guide).where(Guide.policy_id == policy_id)).first()
     if guide is None:

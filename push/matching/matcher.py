@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlmodel import Session, func, select
 
+from kb.database.db import chunks, get_or_missing
 from kb.errors import KBError, PolicyNotFound
 from kb.models import Policy, Status
 from kb.standards.industry import IndustryCode, parse_industry_code
@@ -285,17 +286,14 @@ def policies_for_firm(*, session: Session, profile: FirmProfile, today: date,
 
 def get_policy(*, session: Session, policy_id: int) -> Policy:
     """The policy with that id; raises ``PolicyNotFound``."""
-    policy = session.get(Policy, policy_id)
-    if policy is None:
-        raise PolicyNotFound(f"没有编号为{policy_id}的政策")
-    return policy
+    return get_or_missing(session, Policy, policy_id, f"没有编号为{policy_id}的政策",
+                          error=PolicyNotFound)
 
 
 def firms_by_id(*, session: Session, ids: list[int]) -> list[Firm]:
     """Firms in the order of ``ids``, fetched in chunks."""
     found: dict[int, Firm] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in chunks(ids):
         found.update((f.id, f) for f in session.exec(select(Firm).where(Firm.id.in_(chunk))))
     return [found[i] for i in ids if i in found]
 
@@ -349,8 +347,7 @@ def firms_for_policy(
     shown = eligible[:limit]
     if not spec.explicit_industry:  # rank every eligible firm by its scope before cutting
         scores = {}
-        for start in range(0, len(eligible), 500):
-            chunk = eligible[start : start + 500]
+        for chunk in chunks(eligible):
             rows = session.exec(select(Firm.id, Firm.business_scope).where(Firm.id.in_(chunk)))
             scores.update((i, scope_score(spec.text, scope)) for i, scope in rows)
         shown = sorted(eligible, key=lambda i: (-scores[i], i))[:limit]
@@ -378,9 +375,9 @@ def _pass_rules(session: Session, spec: PolicySpec, ids: list[int]) -> tuple[lis
                         years={spec.year + y for _, y in reads}, firm_ids=ids)
     quals: dict[int, list[str]] = {}
     if any(c.qualification for c in calc.rules.all_conditions()):
-        for start in range(0, len(ids), 500):
+        for chunk in chunks(ids):
             quals.update(session.exec(select(Firm.id, Firm.qualifications).where(
-                Firm.id.in_(ids[start:start + 500]))).all())
+                Firm.id.in_(chunk))).all())
     empty = FactSheet()
     kept = [i for i in ids if calc.estimate(sheets.get(i, empty), frozenset(quals.get(i, [])),
                                             spec.year).eligible]

@@ -11,7 +11,8 @@ from starlette.datastructures import FormData
 from kb.authoring.publishing import content_of, live_record
 from kb.authoring.workflow import STATUS_LABELS, Staff, require_department, start, unpublish
 from kb.clock import county_today
-from kb.errors import InvalidInput, NotFound
+from kb.database.db import get_or_missing
+from kb.errors import InvalidInput
 from kb.feedback.models import LedgerTopic
 from kb.inputs.ids import parse_id
 from kb.models import (
@@ -76,9 +77,7 @@ def content_list(request: Request, session: SessionDep, user: Writer,
 @router.get("/content/policies/{policy_id}", response_class=HTMLResponse)
 def policy_admin(request: Request, session: SessionDep, user: Writer, policy_id: int) -> HTMLResponse:
     """One policy as staff see it: fields, interpretations and FAQ in every state, drafts."""
-    policy = session.get(Policy, policy_id)
-    if policy is None:
-        raise NotFound(f"没有编号为 {policy_id} 的政策")
+    policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
     require_department(session, user, policy.department_id)
     interps = session.exec(select(Interpretation).where(Interpretation.policy_id == policy_id)
                            .order_by(col(Interpretation.id))).all()
@@ -116,9 +115,8 @@ def _target(session: Session, kind: ContentKind, policy_id: int | None,
         record = live_record(session=session, kind=kind, record_id=record_id)
         policy = record if isinstance(record, Policy) else session.get(Policy, record.policy_id)
         return policy, content_of(record), f"修改{KIND_LABELS[kind]}"
-    policy = session.get(Policy, policy_id) if policy_id is not None else None
-    if policy_id is not None and policy is None:
-        raise NotFound(f"没有编号为 {policy_id} 的政策")
+    policy = (get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
+              if policy_id is not None else None)
     return policy, {}, f"新增{KIND_LABELS[kind]}"
 
 

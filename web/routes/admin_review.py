@@ -15,6 +15,7 @@ from kb.authoring.drafts import FIELD_LABELS
 from kb.authoring.publishing import content_of, live_record
 from kb.authoring.quality import assess
 from kb.clock import local_time
+from kb.database.db import get_or_missing
 from kb.errors import InvalidInput, NotFound
 from kb.inputs.ids import parse_id
 from kb.library.versions import list_versions
@@ -151,9 +152,7 @@ def revision_action(request: Request, form: PostedForm, session: SessionDep, use
 @router.get("/content/policies/{policy_id}/history", response_class=HTMLResponse)
 def history(request: Request, session: SessionDep, user: Writer, policy_id: int) -> HTMLResponse:
     """Every published version of a policy with what it changed; publishers may roll back."""
-    policy = session.get(Policy, policy_id)
-    if policy is None:
-        raise NotFound(f"没有编号为 {policy_id} 的政策")
+    policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
     workflow.require_department(session, user, policy.department_id)
     versions = list_versions(session=session, policy_id=policy_id)
     departments = {d.id: d.name for d in session.exec(select(Department))}

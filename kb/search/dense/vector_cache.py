@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.database.db import chunks
 from kb.search.dense.encoder import Encoder, safe_name
 
 Progress = Callable[[int, int], None]  # (texts done, texts in all)
@@ -54,8 +55,8 @@ class VectorCache:
         """The vectors held for ``keys`` (missing keys are left out)."""
         found: dict[bytes, np.ndarray] = {}
         with self._lock:
-            for start in range(0, len(keys), 500):  # SQLite's bound-parameter limit
-                chunk = list(keys[start:start + 500])
+            for part in chunks(keys):
+                chunk = list(part)
                 marks = ",".join("?" * len(chunk))
                 for key, dim, data in self._db.execute(
                         f"SELECT key, dim, data FROM vector WHERE key IN ({marks})", chunk):
@@ -140,8 +141,7 @@ def embed(encoder: Encoder, texts: Sequence[str], cache: VectorCache | None = No
     done = len(texts) - len(todo)
     if progress and unique:
         progress(done, len(texts))
-    for start in range(0, len(unique), BATCH):
-        batch = unique[start:start + BATCH]
+    for batch in chunks(unique, BATCH):
         vectors = encoder.encode_passages([texts[i] for i in batch])
         out[batch] = vectors
         if cache is not None:
