@@ -1,8 +1,9 @@
 """Request dependencies: the one commit point per request."""
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlmodel import Session
 
 from kb.database.db import read_scope, session_scope
@@ -38,3 +39,9 @@ def questions_written(request: Request) -> None:
     """Write this worker's batched questions first (kb.feedback.writer), so a page that reads the
     question log shows the questions just asked here."""
     request.app.state.questions.flush()
+
+
+# The request's unit of work as a route parameter: ``session: SessionDep``. With
+# ``scope="function"`` the commit happens before the response is sent (see ``get_session``).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]

@@ -15,10 +15,9 @@ from kb.library.policies import parse_date
 from kb.staff.audit import entries
 from kb.staff.models import AuditEntry, Role, User
 from web.auth import require_role
-from web.deps import get_session
+from web.deps import SessionDep
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 AdminDep = Annotated[User, Depends(require_role(Role.ADMIN))]
 PAGE_SIZE = 100
 EXPORT_BATCH = 1000

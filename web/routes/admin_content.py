@@ -28,13 +28,12 @@ from kb.models import (
 )
 from kb.staff.models import Role, User
 from web.auth import actor_of, require_role, verify_csrf
-from web.deps import get_session
+from web.deps import SessionDep
 from web.forms import FORMS, draft_data, posted_form, shown
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 Writer = Annotated[User, Depends(require_role(Role.DRAFTER, Role.REVIEWER, Role.PUBLISHER,
                                               Role.ADMIN))]
 Drafter = Annotated[User, Depends(require_role(Role.DRAFTER))]

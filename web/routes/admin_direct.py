@@ -19,10 +19,9 @@ from push.facts.disputes import queue, resolve_dispute
 from push.facts.models import DisputeStatus
 from web.auth import require_role, verify_csrf
 from web.clients import client_address
-from web.deps import get_session
+from web.deps import SessionDep
 
 router = APIRouter(prefix="/admin/direct", include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ROLES = (Role.HANDLER, Role.DRAFTER, Role.REVIEWER, Role.PUBLISHER, Role.ADMIN)
 DirectDep = Annotated[User, Depends(require_role(*ROLES))]
 SHOWN_ENTRIES = 500  # a page lists this many firms; the CLI and API give all of them

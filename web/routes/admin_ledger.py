@@ -18,12 +18,11 @@ from kb.feedback.routing import ROUTED_BY_LABELS
 from kb.models import Department
 from kb.staff.models import Role, User
 from web.auth import actor_of, require_user, verify_csrf
-from web.deps import get_session
+from web.deps import SessionDep
 from web.errors import status_of
 
 router = APIRouter(prefix="/admin/ledger", include_in_schema=False)
 # Committed before the redirect is sent, so the page it leads to shows the change.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 UserDep = Annotated[User, Depends(require_user)]
 CHANNEL_LABELS = {"widget": "网站问答", "api": "接口", "agent": "12345 坐席"}
 ANSWER_LABELS = {"faq": "常见问题", "passage": "条款", "related": "相关条款", "none": "未答复"}

@@ -22,14 +22,13 @@ from kb.library.versions import list_versions
 from kb.models import ContentKind, Department, Policy, Revision, Status
 from kb.staff.models import Role, User
 from web.auth import require_role, verify_csrf
-from web.deps import get_session
+from web.deps import SessionDep
 from web.forms import FORMS, draft_data, posted_form, shown
 from web.routes.admin_content import render, staff
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 Writer = Annotated[User, Depends(require_role(Role.DRAFTER, Role.REVIEWER, Role.PUBLISHER,
                                               Role.ADMIN))]
 Publisher = Annotated[User, Depends(require_role(Role.PUBLISHER))]

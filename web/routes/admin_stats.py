@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session
 
 from kb import clock
 from kb.clock import county_day
@@ -14,10 +13,9 @@ from kb.feedback.stats import daily_rows, disclosure_rows, statistics, to_csv
 from kb.library.policies import parse_date
 from kb.staff.models import Role, User
 from web.auth import require_role
-from web.deps import get_session, questions_written
+from web.deps import SessionDep, questions_written
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(questions_written)])
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ReaderDep = Annotated[User, Depends(require_role(Role.ADMIN, Role.REVIEWER, Role.PUBLISHER))]
 DEFAULT_DAYS = 30
 

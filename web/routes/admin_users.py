@@ -20,11 +20,10 @@ from kb.staff.accounts import (
 )
 from kb.staff.models import ROLE_LABELS, Role, User
 from web.auth import actor_of, require_role, verify_csrf
-from web.deps import get_session
+from web.deps import SessionDep
 from web.errors import status_of
 
 router = APIRouter(prefix="/admin/users", include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 AdminDep = Annotated[User, Depends(require_role(Role.ADMIN))]
 LIST = "/admin/users"
 # What the list says after a change; the page is reached by redirect, so it can be reloaded.

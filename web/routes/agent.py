@@ -16,12 +16,10 @@ from kb.search.answers import ask
 from kb.staff.models import Role
 from web.auth import staff_only
 from web.clients import client_address
-from web.deps import get_session, get_write_session, questions_written
+from web.deps import SessionDep, WriteSessionDep, questions_written
 
 router = APIRouter(dependencies=[Depends(staff_only(Role.AGENT, Role.ADMIN)),
                                   Depends(questions_written)])
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]  # logs the search
 # Typing 高, 高企, 高企奖励 within this many seconds is logged as one question.
 REFINE_WITHIN_S = 30.0
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import select
 from starlette.datastructures import FormData
 
 from kb.authoring.workflow import require_department
@@ -33,13 +33,12 @@ from push.applications.views import queue, track
 from push.calendar.days import clear_day, set_day
 from push.calendar.models import CalendarDay
 from web.auth import actor_of, require_role, verify_csrf
-from web.deps import get_session
+from web.deps import SessionDep
 from web.forms import posted_form
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
 
 router = APIRouter(prefix="/admin/applications", include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 HandlerDep = Annotated[User, Depends(require_role(Role.HANDLER, Role.ADMIN))]
 MAX_UPLOAD_BYTES = 2_000_000
 

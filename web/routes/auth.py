@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session
 
 from kb.errors import AuthenticationFailed, TooManyAttempts
 from kb.staff.accounts import authenticate, close_session, open_session
@@ -25,12 +24,11 @@ from web.auth import (
     verify_csrf,
 )
 from web.clients import client_address
-from web.deps import get_session
+from web.deps import SessionDep
 from web.metrics import SIGNIN_FAILURES
 
 router = APIRouter(include_in_schema=False)
 # Committed before the response leaves, so the page a redirect leads to sees the change.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 HOME = "/admin"
 
 

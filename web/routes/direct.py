@@ -20,11 +20,10 @@ from push.guides.service import default_year
 from push.matching.firm_calc import firm_estimates
 from web.auth import staff_only, verify_csrf
 from web.clients import client_address
-from web.deps import get_session
+from web.deps import SessionDep
 from web.routes.push_pages import _firm_id
 
 router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 # What each kind of caller can be answered besides 200 (the OpenAPI document says so).
 FIRM_ERRORS = {400: {"description": "链接无效、已被篡改或已过期"},
                404: {"description": "企业已不在企业库"}, 422: {"description": "参数有误"}}

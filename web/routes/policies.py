@@ -18,10 +18,9 @@ from kb.library.policies import (
 )
 from kb.search.service import Searcher
 from kb.search.spelling import spellings
-from web.deps import get_session
+from web.deps import SessionDep
 
 router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 class ListParams:
