@@ -5,6 +5,8 @@ import os
 import shutil
 from pathlib import Path
 
+from kb.cli.context import Context
+
 PAGES = [("首页", "/"), ("政策文件", "/policies"), ("智能问答", "/ask"), ("政策体检", "/checkup"),
          ("问答挂件嵌入演示", "/demo"), ("12345 坐席工作台（坐席登录）", "/agent"),
          ("部门工作人员（起草、审核、发布、台账、统计）", "/admin/login"),
@@ -37,7 +39,7 @@ def log_config(settings) -> dict:  # noqa: ANN001
     return config(settings.log_format)
 
 
-def serve_app(ctx, *, host: str, port: int, workers: int = 1) -> int:  # noqa: ANN001
+def serve_app(ctx: Context, *, host: str, port: int, workers: int = 1) -> int:
     """Serve the app for ``ctx.settings`` until interrupted (``workers`` processes share the port)."""
     import uvicorn
 
@@ -68,7 +70,7 @@ def metrics_dir(home: Path) -> Path:
     return folder
 
 
-def _cmd_serve(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def _cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     """Serve the web application."""
     if args.workers < 1:
         from kb.errors import InvalidInput

@@ -4,17 +4,20 @@
 import argparse
 import sys
 
+from sqlalchemy.engine import Engine
+
+from kb.cli.context import Context
 from kb.database import schema
 from kb.database.db import make_engine
 
 
-def _engine(ctx):  # noqa: ANN001, ANN202
+def _engine(ctx: Context) -> Engine:
     # Not ctx.engine: that refuses a database that is behind, which is what these commands handle.
     ctx.settings.ensure_dirs()
     return make_engine(ctx.settings.db_url)
 
 
-def cmd_upgrade(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_upgrade(args: argparse.Namespace, ctx: Context) -> int:
     """Bring the database to the head revision (or ``--to REV``)."""
     engine = _engine(ctx)
     before = schema.current(engine)
@@ -23,7 +26,7 @@ def cmd_upgrade(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def cmd_current(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_current(args: argparse.Namespace, ctx: Context) -> int:
     """Print the database's revision and the one this code needs."""
     engine = _engine(ctx)
     print(f"database: {schema.current(engine) or '(none)'}")
@@ -31,7 +34,7 @@ def cmd_current(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def cmd_check(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     """Exit 1, saying why, when the database is behind the code or the models differ from it."""
     problems = schema.check(_engine(ctx))
     for line in problems:
@@ -41,7 +44,7 @@ def cmd_check(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 1 if problems else 0
 
 
-def cmd_downgrade(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_downgrade(args: argparse.Namespace, ctx: Context) -> int:
     """Take the database back to ``REV`` (undoing a release; back it up first)."""
     engine = _engine(ctx)
     schema.downgrade(engine, args.revision)
@@ -49,7 +52,7 @@ def cmd_downgrade(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def cmd_revision(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_revision(args: argparse.Namespace, ctx: Context) -> int:
     """Write a new revision with what the models changed since the head (autogenerate)."""
     from alembic import command
 

@@ -4,6 +4,7 @@ import argparse
 from pathlib import Path
 
 from kb import plugins
+from kb.cli.context import Context
 from kb.database.db import session_scope
 from kb.demo import demo_files
 from kb.library.index_state import database_identity
@@ -11,14 +12,14 @@ from kb.library.ingest import IngestReport, ingest_paths
 from kb.library.limits import IngestLimits
 
 
-def seed(ctx) -> list[str]:  # noqa: ANN001
+def seed(ctx: Context) -> list[str]:
     """Give the database the rows every installation starts with (``policykb.seeds``: push's
     holidays); adds only what is missing. Returns the seeds' report lines."""
     with session_scope(ctx.engine) as session:
         return [line for module in plugins.load("seeds") if (line := module.seed(session))]
 
 
-def cmd_init(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
     """Create the data folder, the database schema and the index folder."""
     ctx.engine  # noqa: B018  (creating it creates the folders and schema)
     lines = seed(ctx)
@@ -40,7 +41,7 @@ def _print_report(report: IngestReport) -> None:
           f"{len(report.unchanged)} unchanged; {report.passages} passages in the knowledge base")
 
 
-def cmd_ingest(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
     """Ingest documents and JSONL files; nothing is written if any input is bad."""
     with session_scope(ctx.engine) as session:
         report = ingest_paths(session=session, paths=[Path(p) for p in args.paths],
@@ -57,7 +58,7 @@ DEMO_STAFF = (("kj-drafter", "张明（拟稿）", ["drafter"]), ("kj-reviewer",
               ("admin", "县政务办管理员", ["admin"]))
 
 
-def demo_staff(ctx) -> str | None:  # noqa: ANN001
+def demo_staff(ctx: Context) -> str | None:
     """Create the demo staff accounts in an installation that has none; returns their password."""
     import secrets
 
@@ -79,7 +80,7 @@ def demo_staff(ctx) -> str | None:  # noqa: ANN001
     return password
 
 
-def cmd_demo(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     """Load the bundled demo data, then serve it (or print how to ask, with --no-serve)."""
     for line in seed(ctx):  # a demo run without init first gets what init would have added
         print(line)

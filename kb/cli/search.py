@@ -4,6 +4,7 @@ import argparse
 import json
 from pathlib import Path
 
+from kb.cli.context import Context
 from kb.errors import InvalidInput
 from kb.search.answers import AnswerResult, ask
 
@@ -29,7 +30,7 @@ def _print_answer(result: AnswerResult) -> None:
               f"({hit.score:.2f})")
 
 
-def cmd_ask(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_ask(args: argparse.Namespace, ctx: Context) -> int:
     """Answer a question from the knowledge base."""
     result = ask(searcher=ctx.searcher(), question=args.question, k=args.k,
                  threshold=ctx.settings.answer_threshold, hotline=ctx.settings.hotline)
@@ -40,7 +41,7 @@ def cmd_ask(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def cmd_eval(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_eval(args: argparse.Namespace, ctx: Context) -> int:
     """Measure retrieval on a corpus + queries in a throw-away knowledge base."""
     from kb.cli.progress import ProgressLine
     from kb.search.evaluate import evaluate, tune
@@ -72,7 +73,7 @@ def cmd_eval(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def cmd_reindex(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_reindex(args: argparse.Namespace, ctx: Context) -> int:
     """Rebuild every derived index from the database."""
     searcher = ctx.searcher()
     searcher.ensure_fresh(force=True)
@@ -82,7 +83,7 @@ def cmd_reindex(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def cmd_model_install(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_model_install(args: argparse.Namespace, ctx: Context) -> int:
     """Copy (or, with network, download) an embedding model into KB_HOME/models."""
     from kb.search.dense.encoder import install_model
 

@@ -4,6 +4,7 @@ import argparse
 import getpass
 import sys
 
+from kb.cli.context import Context
 from kb.clock import local_time
 from kb.database.db import session_scope
 from kb.errors import InvalidInput
@@ -44,7 +45,7 @@ def read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def cmd_add(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_add(args: argparse.Namespace, ctx: Context) -> int:
     """Create a staff account."""
     password = read_password(args)
     with session_scope(ctx.engine) as session:
@@ -59,7 +60,7 @@ def cmd_add(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def cmd_list(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     """Print every account."""
     with session_scope(ctx.engine) as session:
         accounts = list_users(session=session)
@@ -74,7 +75,7 @@ def cmd_list(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def cmd_passwd(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_passwd(args: argparse.Namespace, ctx: Context) -> int:
     """Set a new password; the account's sessions end."""
     password = read_password(args)
     with session_scope(ctx.engine) as session:
@@ -84,7 +85,7 @@ def cmd_passwd(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def cmd_disable(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_disable(args: argparse.Namespace, ctx: Context) -> int:
     """Stop an account from signing in."""
     with session_scope(ctx.engine) as session:
         user = get_user(session=session, username=args.username)
@@ -93,7 +94,7 @@ def cmd_disable(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
     return 0
 
 
-def cmd_enable(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_enable(args: argparse.Namespace, ctx: Context) -> int:
     """Let a disabled account sign in again."""
     with session_scope(ctx.engine) as session:
         user = get_user(session=session, username=args.username)

@@ -3,6 +3,7 @@
 import argparse
 from datetime import date
 
+from kb.cli.context import Context
 from kb.database.db import session_scope
 from kb.models import Policy
 
@@ -20,7 +21,7 @@ def _line(policy: Policy) -> str:
             f"（政策 {policy.id}，第 {policy.version} 版）")
 
 
-def cmd_expire(args: argparse.Namespace, ctx) -> int:  # noqa: ANN001
+def cmd_expire(args: argparse.Namespace, ctx: Context) -> int:
     """Expire every published 有效 policy whose effective-to date is before today; print them."""
     from kb.clock import county_today
     from kb.library.validity import expire_overdue, overdue

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from kb.cli.context import Context
 from kb.database.db import session_scope
 from kb.errors import InvalidInput, NotFound
 
@@ -31,7 +32,7 @@ def _handler(session: Session, name: str | None):  # noqa: ANN202
     return handler_for(user, "cli")
 
 
-def cmd_add(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_add(args: argparse.Namespace, ctx: Context) -> int:
     """Create an application at 已提交 and print its tracking number."""
     from push.applications.service import create
 
@@ -47,7 +48,7 @@ def cmd_add(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def _show(ctx: Any, ref: str, as_json: bool) -> int:
+def _show(ctx: Context, ref: str, as_json: bool) -> int:
     from push.applications.service import get_application
     from push.applications.views import track
 
@@ -66,7 +67,7 @@ def _show(ctx: Any, ref: str, as_json: bool) -> int:
     return 0
 
 
-def cmd_advance(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_advance(args: argparse.Namespace, ctx: Context) -> int:
     """Move an application to a node."""
     from push.applications.service import advance, parse_node
 
@@ -78,12 +79,12 @@ def cmd_advance(args: argparse.Namespace, ctx: Any) -> int:
     return _show(ctx, args.ref, args.json)
 
 
-def cmd_show(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     """Print an application with its nodes in order."""
     return _show(ctx, args.ref, args.json)
 
 
-def cmd_queue(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_queue(args: argparse.Namespace, ctx: Context) -> int:
     """Open applications, overdue first."""
     from kb.staff.accounts import find_department
     from push.applications.service import parse_node
@@ -107,7 +108,7 @@ def cmd_queue(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_import(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     """Import applications from CSV, all or nothing."""
     from push.applications.imports import import_applications
 
@@ -123,7 +124,7 @@ def cmd_import(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_stats(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
     """Applications per node, days per node and on-time shares, per policy or department."""
     from push.applications.stats import stats, stats_csv
 
@@ -136,7 +137,7 @@ def cmd_stats(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_promise(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_promise(args: argparse.Namespace, ctx: Context) -> int:
     """Set a node's promised working days for a policy or a department."""
     from kb.staff.accounts import find_department
     from push.applications.service import parse_node, set_promise
@@ -154,7 +155,7 @@ def cmd_promise(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_holiday(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_holiday(args: argparse.Namespace, ctx: Context) -> int:
     """Enter a holiday or a weekend working day, or clear one; or import or list them."""
     from push.calendar.days import clear_day, set_day
 
@@ -178,7 +179,7 @@ def cmd_holiday(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def _holiday_import(args: argparse.Namespace, ctx: Any) -> int:
+def _holiday_import(args: argparse.Namespace, ctx: Context) -> int:
     """Load a clerk's CSV or JSON of holidays and weekend working days, all or nothing."""
     from push.calendar.holidays import import_file
 
@@ -194,7 +195,7 @@ def _holiday_import(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def _holiday_list(args: argparse.Namespace, ctx: Any) -> int:
+def _holiday_list(args: argparse.Namespace, ctx: Context) -> int:
     """Print the county's holidays and weekend working days."""
     from push.calendar.holidays import days
 

@@ -7,8 +7,8 @@ import socket
 import sys
 import threading
 from datetime import date, datetime
-from typing import Any
 
+from kb.cli.context import Context
 from kb.database.db import session_scope
 
 
@@ -55,7 +55,7 @@ def _worker_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lease", type=float, default=60.0, help="租约时长（秒）")
 
 
-def _worker(args: argparse.Namespace, ctx: Any):  # noqa: ANN202
+def _worker(args: argparse.Namespace, ctx: Context):  # noqa: ANN202
     from push.delivery.channels import build_channels
     from push.delivery.worker import Worker
 
@@ -65,7 +65,7 @@ def _worker(args: argparse.Namespace, ctx: Any):  # noqa: ANN202
                   lease_s=args.lease)
 
 
-def cmd_worker(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_worker(args: argparse.Namespace, ctx: Context) -> int:
     """Deliver until SIGTERM or Ctrl-C; the message in flight is finished first."""
     from kb.operations.logs import setup
 
@@ -81,7 +81,7 @@ def cmd_worker(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     """One pass over everything due, then exit; 1 when something was dead-lettered."""
     worker = _worker(args, ctx)
     worker.recover()
@@ -92,7 +92,7 @@ def cmd_run(args: argparse.Namespace, ctx: Any) -> int:
     return 1 if report.dead else 0
 
 
-def cmd_remind(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_remind(args: argparse.Namespace, ctx: Context) -> int:
     """Queue the deadline reminders due on ``--today``."""
     from push.delivery.outbox import create_reminders
 
@@ -102,7 +102,7 @@ def cmd_remind(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_funnel(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_funnel(args: argparse.Namespace, ctx: Context) -> int:
     """Print the reach funnel per policy or department."""
     from push.reports.funnel import funnel, funnel_csv
 
@@ -118,7 +118,7 @@ def cmd_funnel(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_enable(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_enable(args: argparse.Namespace, ctx: Context) -> int:
     """Lift a channel suspension; held pushes are queued again."""
     from push.delivery.subscriptions import enable_channel
     from push.firms.registry import get_firm
@@ -130,7 +130,7 @@ def cmd_enable(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_link(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_link(args: argparse.Namespace, ctx: Context) -> int:
     """Print the firm's signed page link."""
     from push.delivery.render import Links
     from push.firms.registry import get_firm
@@ -141,7 +141,7 @@ def cmd_link(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_status(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     """Counts of pushes by status."""
     from sqlmodel import func, select
 

@@ -4,6 +4,7 @@ import argparse
 import json
 from typing import Any
 
+from kb.cli.context import Context
 from kb.database.db import read_scope, session_scope
 
 
@@ -63,7 +64,7 @@ def _user(session, username: str):  # noqa: ANN001, ANN202
     return _staff(session, username)
 
 
-def cmd_list(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     """Generate a list."""
     from push.direct.service import generate
 
@@ -91,7 +92,7 @@ def cmd_list(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_show(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     """Show a list."""
     from push.direct.service import get_list
 
@@ -106,7 +107,7 @@ def cmd_show(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_review(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_review(args: argparse.Namespace, ctx: Context) -> int:
     """Pass or return a list."""
     from push.direct.service import review
 
@@ -117,7 +118,7 @@ def cmd_review(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_publish(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_publish(args: argparse.Namespace, ctx: Context) -> int:
     """Publish a list: applications at 已核定 and their notices, never twice."""
     from push.direct.service import publish
 
@@ -131,7 +132,7 @@ def cmd_publish(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_stats(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
     """Statistics per policy or department."""
     from kb.clock import county_today
     from push.direct.stats import direct_stats, stats_csv

@@ -4,6 +4,7 @@ import argparse
 import json
 from typing import Any
 
+from kb.cli.context import Context
 from kb.database.db import read_scope, session_scope
 
 
@@ -52,7 +53,7 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def cmd_import(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     """Import a facts file; exit 1 (nothing saved) when any row failed."""
     from push.facts.imports import import_facts
 
@@ -70,7 +71,7 @@ def cmd_import(args: argparse.Namespace, ctx: Any) -> int:
     return 0 if report.ok else 1
 
 
-def cmd_define(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_define(args: argparse.Namespace, ctx: Context) -> int:
     """Define a county fact."""
     from push.facts.catalog import define
     from push.facts.models import FactType
@@ -82,7 +83,7 @@ def cmd_define(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_show(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     """A firm's facts by year."""
     from push.facts.service import firm_facts
     from push.firms.registry import get_firm
@@ -99,7 +100,7 @@ def cmd_show(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_disputes(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_disputes(args: argparse.Namespace, ctx: Context) -> int:
     """A department's dispute queue, oldest first."""
     from push.facts.disputes import department_named, queue
     from push.facts.models import DisputeStatus
@@ -120,7 +121,7 @@ def cmd_disputes(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_resolve(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
     """Accept (with the corrected value) or reject (with a reason) one dispute."""
     from push.cli.guides import _staff
     from push.facts.disputes import resolve_dispute

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from kb import clock
+from kb.cli.context import Context
 from kb.database.db import session_scope
 
 
@@ -51,7 +52,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="输出JSON")
 
 
-def _engine(ctx: Any) -> Engine:
+def _engine(ctx: Context) -> Engine:
     """The database (kb.database.db.create_schema creates the push tables too)."""
     return ctx.engine
 
@@ -61,7 +62,7 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def cmd_import(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     """Import firms; exit 1 when any row failed (the good rows are saved)."""
     from push.firms.registry import import_firms
 
@@ -80,7 +81,7 @@ def cmd_import(args: argparse.Namespace, ctx: Any) -> int:
     return 0 if report.ok else 1
 
 
-def cmd_classify(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_classify(args: argparse.Namespace, ctx: Context) -> int:
     """Classify a firm's size from the command line (no database needed)."""
     from push.firms.size import classify
 
@@ -109,7 +110,7 @@ def _print_match(m: Any, *, name_policy: bool) -> None:
         print(f"    {'✓' if c.met else '✗'} {c.label}：{c.detail}")
 
 
-def cmd_match(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_match(args: argparse.Namespace, ctx: Context) -> int:
     """Policy → firms, or firm → policies, with explanations."""
     from push.firms.registry import get_firm
     from push.matching.matcher import firms_for_policy, policies_for_firm
@@ -154,7 +155,7 @@ def cmd_match(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_checkup(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_checkup(args: argparse.Namespace, ctx: Context) -> int:
     """The 政策体检 report for a registered firm."""
     from push.firms.registry import get_firm
     from push.matching.checkup import checkup

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kb.cli.context import Context
 from kb.database.db import read_scope, session_scope
 from kb.errors import InvalidInput
 
@@ -50,7 +51,7 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def cmd_calc(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_calc(args: argparse.Namespace, ctx: Context) -> int:
     """Every policy with a guide, for one firm: amount, formula, instalments, what is missed."""
     from push.firms.registry import get_firm
     from push.guides.service import default_year
@@ -80,7 +81,7 @@ def cmd_calc(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     """Check a guide file against the fact catalog; exit 2 with the field named when wrong."""
     from push.facts.catalog import Catalog
     from push.guides.service import validate_guide
@@ -119,7 +120,7 @@ def _staff(session, username: str):  # noqa: ANN001, ANN202
     return Staff(user, "cli")
 
 
-def cmd_draft(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_draft(args: argparse.Namespace, ctx: Context) -> int:
     """Start a guide draft for a policy."""
     from kb.authoring.workflow import start
     from kb.models import ContentKind
@@ -132,7 +133,7 @@ def cmd_draft(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_sign(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_sign(args: argparse.Namespace, ctx: Context) -> int:
     """One sign-off step on a guide draft."""
     from kb.authoring import workflow
     from kb.models import ContentKind
@@ -155,7 +156,7 @@ def cmd_sign(args: argparse.Namespace, ctx: Any) -> int:
     return 0
 
 
-def cmd_overdue(args: argparse.Namespace, ctx: Any) -> int:
+def cmd_overdue(args: argparse.Namespace, ctx: Context) -> int:
     """Enterprise policies whose guide is overdue."""
     from sqlmodel import select
 

@@ -5,6 +5,7 @@
 from sqlmodel import select
 
 from kb import clock
+from kb.cli.context import Context
 from kb.clock import county_today
 from kb.database.db import session_scope
 from kb.events import EventKind, PolicyEvent
@@ -22,7 +23,7 @@ from push.guides.service import save_guide
 DEMO_NAMES = {"drafter": "演示数据", "reviewer": "演示数据", "publisher": "演示数据"}
 
 
-def load_demo(ctx) -> None:  # noqa: ANN001
+def load_demo(ctx: Context) -> None:
     """Add the push demo once (a second run finds the guides and adds nothing)."""
     with session_scope(ctx.engine) as session:
         if session.exec(select(Guide.id)).first() is not None:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from kb import clock
+from kb.cli.context import Context
 from kb.database.db import session_scope
 from kb.errors import Conflict
 from kb.models import Policy
@@ -17,7 +18,7 @@ POLICY_KEY = "id:jh-2024-sci-01"  # 县科技局's 科技型企业培育奖励, 
 HANDLER = "kj-handler"
 
 
-def load_demo(ctx) -> None:  # noqa: ANN001
+def load_demo(ctx: Context) -> None:
     """Add the demo firms and applications once; print their tracking numbers."""
     with session_scope(ctx.engine) as session:
         policy = session.exec(select(Policy).where(Policy.source_key == POLICY_KEY)).first()
