@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kb.cli.main import Context
+from kb.cli.context import Context
 from kb.operations import backup
 
 

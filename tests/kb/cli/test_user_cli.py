@@ -11,7 +11,8 @@ import time
 
 from sqlmodel import Session
 
-from kb.cli.main import Context, main
+from kb.cli.context import Context
+from kb.cli.main import main
 from kb.database.db import session_scope
 from kb.errors import AuthenticationFailed
 from kb.staff.accounts import authenticate

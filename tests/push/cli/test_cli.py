@@ -93,7 +93,7 @@ def test_import_reports_rows_and_exits_1_but_keeps_good_rows(capsys, tmp_path):
 
 
 def _add_policy(**fields) -> int:
-    from kb.cli.main import Context
+    from kb.cli.context import Context
 
     with Session(Context().engine) as session:
         policy = Policy(source_key=f"cli/{fields['title']}", status=Status.PUBLISHED, **fields)
