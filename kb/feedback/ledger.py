@@ -1,6 +1,6 @@
 """The unanswered-question ledger: unanswered questions grouped into topics that departments answer."""
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, case, update
@@ -144,7 +144,7 @@ def note_questions(*, session: Session, question_ids: list[int], plans: list[Pla
                    if locked[q].topic_id is None and locked[q].answer_type in UNANSWERED]
              for tid, qids in together.items()}
     for closed in join_topics(session=session, joins={t: qs for t, qs in joins.items() if qs}):
-        fresh = replace(plans[question_ids.index(together[closed][0])], topic_id=None, score=0.0)
+        fresh = Plan(None, 0.0, plans[0].compared_up_to)
         one_by_one += [(q.id, fresh) for q in joins[closed]]  # the topic closed meanwhile
     newer = candidates(session, after_id=plans[0].compared_up_to) if plans else []
     for qid, plan in sorted(one_by_one, key=lambda qp: qp[0]):

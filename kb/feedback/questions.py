@@ -14,7 +14,6 @@ from kb.database.db import get_or_missing
 from kb.database.ids import reserve
 from kb.errors import InvalidInput
 from kb.feedback.models import Feedback, QuestionLog
-from kb.operations.logs import current_request_id
 from kb.search.answers import AnswerResult, without_controls
 from kb.search.text.tokenize import normalize
 
@@ -38,7 +37,8 @@ def _is_refinement(old: str, new: str) -> bool:
 
 
 def question_values(*, question: str, result: AnswerResult, channel: str, client: str,
-                    salt: bytes = b"", now: datetime | None = None) -> dict:
+                    salt: bytes = b"", now: datetime | None = None,
+                    request_id: str | None = None) -> dict:
     """A question log row's columns (all but its id and ledger topic), checked."""
     if channel not in CHANNELS:
         raise InvalidInput(f"channel：不支持“{channel}”（可选：{'、'.join(CHANNELS)}）")
@@ -48,16 +48,16 @@ def question_values(*, question: str, result: AnswerResult, channel: str, client
             "client_hash": client_hash(client=client, day=county_day(now), salt=salt),
             "answer_type": result.answer_type, "confidence": float(result.confidence),
             "policy_id": answer.get("policy_id"), "passage_id": answer.get("passage_id"),
-            "hits": [h.passage_id for h in result.hits], "request_id": current_request_id()}
+            "hits": [h.passage_id for h in result.hits], "request_id": request_id}
 
 
 def log_question(*, session: Session, question: str, result: AnswerResult, channel: str,
                  client: str, salt: bytes = b"", refine_within_s: float | None = None,
-                 now: datetime | None = None) -> QuestionLog:
+                 now: datetime | None = None, request_id: str | None = None) -> QuestionLog:
     """Record a question and its answer now; with ``refine_within_s``, typing a question out
     updates one row. (The public channels log through ``QuestionWriter``, in batches.)"""
     values = question_values(question=question, result=result, channel=channel, client=client,
-                             salt=salt, now=now)
+                             salt=salt, now=now, request_id=request_id)
     row = None
     if refine_within_s is not None:
         # Search-as-you-type sends 高, 高企, 高企奖励…: one question, not three, for the ledger.

@@ -49,10 +49,11 @@ class QuestionWriter:
         self._thread = threading.Thread(target=self._run, name="policykb-questions", daemon=True)
         self._thread.start()
 
-    def log(self, *, question: str, result: AnswerResult, channel: str, client: str) -> int:
+    def log(self, *, question: str, result: AnswerResult, channel: str, client: str,
+            request_id: str | None = None) -> int:
         """Number a question and queue its row; returns its id."""
         values = question_values(question=question, result=result, channel=channel,
-                                 client=client, salt=self.salt)
+                                 client=client, salt=self.salt, request_id=request_id)
         with self._lock:
             if not self._ids:
                 # One short write per block; under the buffer lock, so ids stay in order.

@@ -12,6 +12,7 @@ from kb.database.db import read_scope
 from kb.feedback.console import console_view
 from kb.feedback.questions import hot_questions, log_question, recent_unanswered
 from kb.library.policies import facet_options, search_filters
+from kb.operations.logs import current_request_id
 from kb.search.answers import ask
 from kb.staff.models import Role
 from web.auth import staff_only
@@ -56,6 +57,7 @@ def agent_search(
     result = ask(searcher=request.app.state.searcher, question=q, k=k,
                  threshold=s.answer_threshold, hotline=s.hotline, filters=filters)
     row = log_question(session=session, question=q, result=result, channel="agent",
+                       request_id=current_request_id(),
                        client=client_address(request), salt=request.app.state.client_salt,
                        refine_within_s=REFINE_WITHIN_S)
     return console_view(result=result, hotline=s.hotline) | {"question_id": row.id}

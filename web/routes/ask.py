@@ -12,6 +12,7 @@ from kb.feedback.questions import record_feedback
 from kb.inputs.ids import MAX_ID
 from kb.library.policies import search_filters
 from kb.models import Validity
+from kb.operations.logs import current_request_id
 from kb.search.answers import MAX_K, MAX_QUESTION_CHARS, ask
 from kb.search.scoped import ask_within
 from web.clients import client_address
@@ -138,7 +139,7 @@ def post_ask(body: AskIn, request: Request) -> AskOut:
     # are filed into the ledger once written.
     question_id = request.app.state.questions.log(
         question=body.question, result=result, channel=body.channel,
-        client=client_address(request))
+        client=client_address(request), request_id=current_request_id())
     return AskOut.model_validate(result.to_dict() | {"question_id": question_id, "scope": scope})
 
 
