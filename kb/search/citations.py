@@ -75,44 +75,59 @@ class Citations:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._rows: dict[int, object] = {}  # passage id -> row
+        # passage id -> row, and passage id -> a hit's fields but its score, made from the row;
+        # replaced together (one tuple), so a hit is never made from an older version's row.
+        self._kept: tuple[dict[int, object], dict[int, dict]] = ({}, {})
 
     def forget(self) -> None:
         """Read every row anew from here on (replaced, never cleared: readers keep theirs)."""
-        self._rows = {}
+        self._kept = ({}, {})
 
     def rows(self, passage_ids) -> dict:  # noqa: ANN001
         """The citation rows of ``passage_ids`` that exist, kept or read (one query per call)."""
-        kept = self._rows
-        missing = [int(i) for i in passage_ids if int(i) not in kept]
+        return self._rows_in(self._kept, passage_ids)
+
+    def _rows_in(self, kept: tuple[dict, dict], passage_ids) -> dict:  # noqa: ANN001
+        rows = kept[0]
+        missing = [int(i) for i in passage_ids if int(i) not in rows]
         if missing:
-            if len(kept) + len(missing) > self.MAX:
-                kept = self._rows = {}
+            if len(rows) + len(missing) > self.MAX:
+                kept = self._kept = ({}, {})
+                rows = kept[0]
             with self.engine.connect() as conn:
                 for chunk in chunks(missing, 900):
-                    kept.update((row.id, row) for row in conn.execute(_CITATIONS, {"ids": chunk}))
-        return {int(i): kept[int(i)] for i in passage_ids if int(i) in kept}
+                    rows.update((row.id, row) for row in conn.execute(_CITATIONS, {"ids": chunk}))
+        return {int(i): rows[int(i)] for i in passage_ids if int(i) in rows}
 
     def hits(self, passage_ids: list[int], scores: list[float]) -> list[Hit]:
         """Hits with citations for passage ids (passages deleted meanwhile are skipped)."""
         if not passage_ids:
             return []
-        found = self.rows(passage_ids)
+        kept = self._kept
+        found = self._rows_in(kept, passage_ids)
+        made = kept[1]
         hits = []
         for pid, score in zip(passage_ids, scores, strict=True):
-            r = found.get(pid)
-            if r is None:
-                continue  # deleted since the index was loaded; the next refresh drops it
-            hits.append(Hit(
-                passage_id=r.id, policy_id=r.policy_id, title=r.title, doc_number=r.doc_number,
-                section=r.section, heading=r.heading, kind=r.kind, text=r.text,
-                score=round(score, 4), validity=r.validity,
-                superseded_by={"policy_id": r.newer_id, "title": r.newer_title,
-                               "doc_number": r.newer_doc_number} if r.newer_id else None,
-                meta=r.meta, faq_id=r.faq_id, signoff=_signoff(r)))
+            fields = made.get(pid)
+            if fields is None:
+                r = found.get(pid)
+                if r is None:
+                    continue  # deleted since the index was loaded; the next refresh drops it
+                fields = made[pid] = _fields(r)
+            hits.append(Hit(**fields, score=round(score, 4)))
         return hits
 
     def headings(self, passage_ids) -> dict[int, str]:  # noqa: ANN001
         """Headings (for FAQ passages: the question) of published passages, by passage id."""
         return {pid: row.heading for pid, row in self.rows(passage_ids).items()
                 if row.status == Status.PUBLISHED}
+
+
+def _fields(r) -> dict:  # noqa: ANN001
+    """A hit's fields but its score, from its citation row (shared by its hits: never changed)."""
+    return {"passage_id": r.id, "policy_id": r.policy_id, "title": r.title,
+            "doc_number": r.doc_number, "section": r.section, "heading": r.heading,
+            "kind": r.kind, "text": r.text, "validity": r.validity,
+            "superseded_by": {"policy_id": r.newer_id, "title": r.newer_title,
+                              "doc_number": r.newer_doc_number} if r.newer_id else None,
+            "meta": r.meta, "faq_id": r.faq_id, "signoff": _signoff(r)}

@@ -30,6 +30,7 @@ CHANNELS = ("words", "bigrams")
 QUERY_CACHE = 8  # queries whose statistics a snapshot keeps (ask reads one question many times)
 # Postings whose BM25 saturation a snapshot keeps, per channel (8 bytes each: 32 MB at most).
 SATURATION_BUDGET = 4_000_000
+IDF_KEPT = 200_000  # bigram idfs a snapshot keeps (about 30 MB at most)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ class LexicalIndex:
                        else np.zeros(0, np.int64))
             self._norm[name], _ = length_norm(lengths, self.alive, k1=cfg.k1, b=cfg.b)
         self._cache: dict[str, QueryStats] = {}
+        # Live idf of bigram terms read so far: FAQ questions' terms are weighed on every question.
+        self._idf: dict[str, float] = {}
+        self._question_weight: dict[str, float] = {}  # FAQ question -> its bigrams' idf sum
         self._saturations = {name: Saturations(SATURATION_BUDGET) for name in CHANNELS}
 
     @property
@@ -251,8 +255,21 @@ class LexicalIndex:
         return bm25_idf(max(self._n_live, 1), np.maximum(df, 1))
 
     def term_weights(self, terms: list[str]) -> np.ndarray:
-        """The bigram channel's live idf of each term (unseen terms count as maximally specific)."""
-        return self._weights(self._gather("bigrams", list(terms), postings=False).df)
+        """The bigram channel's live idf of each term (unseen terms count as maximally specific),
+        each term read from the postings once per snapshot."""
+        known = self._idf_of(terms)
+        return np.fromiter((known[t] for t in terms), dtype=np.float64, count=len(terms))
+
+    def _idf_of(self, terms: Iterable[str]) -> dict[str, float]:
+        """The kept term -> live idf, holding ``terms`` (read from the postings if new)."""
+        known = self._idf
+        missing = [t for t in dict.fromkeys(terms) if t not in known]
+        if missing:
+            if len(known) + len(missing) > IDF_KEPT:
+                known = self._idf = {}
+            weights = self._weights(self._gather("bigrams", missing, postings=False).df)
+            known.update(zip(missing, weights.tolist(), strict=True))
+        return known
 
     def _kept(self, query: str | None, name: str, terms: list[str]
               ) -> tuple[Gathered, list[int]] | None:
@@ -303,26 +320,25 @@ class LexicalIndex:
     def question_similarities(self, query: str, questions: list[str]) -> np.ndarray:
         """idf-weighted Dice overlap of the query's bigrams with each question's, in [0, 1].
 
-        The same figure as comparing question by question, with one weight look-up for all.
+        The same figure as comparing question by question; a question's own weight is kept per
+        snapshot (the FAQ questions come back with every query).
         """
         q = question_grams(query)
-        fs = [question_grams(x) for x in questions]
         out = np.zeros(len(questions), dtype=np.float64)
-        if not q or not any(fs):
+        if not q:
             return out
-        terms = sorted(q.union(*fs))
-        at = {t: i for i, t in enumerate(terms)}
-        w = self.term_weights(terms)
-        in_q = np.zeros(len(terms), dtype=bool)
-        in_q[[at[t] for t in q]] = True
-        flat = np.fromiter((at[t] for f in fs for t in f), dtype=np.int64)
-        which = np.repeat(np.arange(len(fs)), [len(f) for f in fs])
-        wf = w[flat]
-        sum_f = np.bincount(which, weights=wf, minlength=len(fs))
-        both = np.bincount(which, weights=wf * in_q[flat], minlength=len(fs))
-        total = float(w[in_q].sum()) + sum_f
-        ok = (sum_f > 0) & (total > 0)
-        out[ok] = 2 * both[ok] / total[ok]
+        sums = self._question_weight
+        new = [x for x in dict.fromkeys(questions) if x not in sums]
+        if len(sums) + len(new) > IDF_KEPT:
+            sums = self._question_weight = {}
+            new = list(dict.fromkeys(questions))
+        known = self._idf_of(q.union(*(question_grams(x) for x in new)))
+        sums.update((x, sum(known[t] for t in question_grams(x))) for x in new)
+        sum_q = sum(known[t] for t in q)
+        for i, x in enumerate(questions):
+            total = sum_q + sums[x]
+            if sums[x] > 0 and total > 0:
+                out[i] = 2 * sum(known[t] for t in q & question_grams(x)) / total
         return out
 
     # --- saving ----------------------------------------------------------------------------
