@@ -121,10 +121,11 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
     if len(ev.rows) > 1:  # the best clause other than this one
         other = 1 if index == 0 else 0
         out["runner_up"] = _combined(*_calibrated(ev, coverages, policy_ids, other, None))
-    word_cov, ww = 0.0, np.zeros(0)
+    word_cov, ww, held = 0.0, np.zeros(0), np.zeros(0, dtype=bool)
     if terms:
         _, ww = _statistics(lexical, "words", terms, question)
-        word_cov = _share(ww, lexical.holds("words", row, terms, question))
+        held = lexical.holds("words", row, terms, question)
+        word_cov = _share(ww, held)
     out["calibrated"] = _combined(coverage, margin)
     out["unseen"] = _share(w, ~known)  # what the knowledge base has never seen
     out["known_bigrams"] = int(known.sum())  # not a model input: for the cap in confidence()
@@ -135,7 +136,6 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
         out |= _semantic(ev, row, family or {int(ev.policy_ids[row])})
         out["place_absent"] = _place_absent(question, text)
         if terms:
-            held = lexical.holds("words", row, terms, question)
             top = float(np.asarray(lexical.weights_of(np.ones(1)))[0]) or 1.0
             out["missing_max"] = float(ww[~held].max()) / top if (~held).any() else 0.0
     return out
