@@ -100,21 +100,43 @@ class OpenTopics:
         return [self._kept[tid][1] for tid in stamps]
 
 
+class Weigher:
+    """Topic-rarity weights of terms, and the weighted size of each text, for one topic df:
+    kept while a batch of questions is compared with the same topics (each text is weighed
+    once, not once a question)."""
+
+    def __init__(self, df: Counter[str]) -> None:
+        self.df = df
+        self._weights: dict[str, float] = {}
+        self._sizes: dict[str, float] = {}
+
+    def w(self, term: str) -> float:
+        """The term's weight among these topics."""
+        if (found := self._weights.get(term)) is None:
+            found = self._weights[term] = rarity(self.df[term])
+        return found
+
+    def size(self, text: str) -> float:
+        """The weighted size of a text's features."""
+        if (found := self._sizes.get(text)) is None:
+            w = self.w
+            found = self._sizes[text] = sum(v * w(t) for t, v in features(text).items())
+        return found
+
+
 def matches(question: str, candidates: list[_Candidate], df: Counter[str] | None = None,
-             ) -> list[tuple[float, int]]:
+            weigher: Weigher | None = None) -> list[tuple[float, int]]:
     """(score, topic id) of the candidates at or above the threshold, best first: the
     topic-weighted ``similarity`` with the question's best-matching text of each topic
-    (``df``: how many of the candidates hold each term, counted here unless given)."""
-    if df is None:
-        df = Counter()
-        for c in candidates:
-            df.update(c.terms)
-    weights: dict[str, float] = {}
-
-    def w(term: str) -> float:
-        if (found := weights.get(term)) is None:
-            found = weights[term] = rarity(df[term])
-        return found
+    (``df``: how many of the candidates hold each term, counted here unless given;
+    ``weigher``: a ``Weigher`` over that df, shared by the questions of a batch)."""
+    if weigher is None:
+        if df is None:
+            df = Counter()
+            for c in candidates:
+                df.update(c.terms)
+        weigher = Weigher(df)
+    w = weigher.w
 
     # Asked before, word for word, in a topic's compared texts: similarity 1, the most there is,
     # so those topics are the best (the same result as comparing with every topic, sooner).
@@ -123,7 +145,7 @@ def matches(question: str, candidates: list[_Candidate], df: Counter[str] | None
         return sorted(same, key=lambda st: st[1])
     fa = features(question)
     asked = fa.keys()
-    own = sum(v * w(t) for t, v in fa.items())
+    own = weigher.size(question)
     scored = []
     for c in candidates:
         if c.terms.isdisjoint(asked):
@@ -134,7 +156,7 @@ def matches(question: str, candidates: list[_Candidate], df: Counter[str] | None
             shared_terms = asked & fb.keys()
             if not shared_terms:
                 continue
-            total = own + sum(v * w(t) for t, v in fb.items())
+            total = own + weigher.size(text)
             if total > 0:
                 shared = sum(min(fa[t], fb[t]) * w(t) for t in shared_terms)
                 best = max(best, 2 * shared / total)
@@ -170,10 +192,14 @@ def plan_filings(*, session: Session, questions: list[QuestionLog],
     if topics is not None:
         found, df = topics.candidates(session), topics.df
     else:
-        found, df = candidates(session), None
+        found = candidates(session)
+        df = Counter()
+        for c in found:
+            df.update(c.terms)
+    weigher = Weigher(df)  # the same topics for the whole batch
     plans = []
     for question in questions:
-        best = matches(question.question, found, df)
+        best = matches(question.question, found, weigher=weigher)
         plans.append(Plan(best[0][1], best[0][0], newest) if best
                      else Plan(None, 0.0, newest, route(session, question)))
     return plans
