@@ -36,6 +36,11 @@ def check(index: VectorIndex, mirror: Mirror, queries: np.ndarray, *, exact: boo
         [[mirror.vectors[i] @ q for i in row] for q, row in zip(queries, got.tolist(), strict=True)]
     )
     assert np.allclose(scores, current, atol=1e-5)  # never a replaced vector's old score
+    for q, row in zip(queries[:10], got.tolist()[:10], strict=True):
+        # One query takes another path on a flat index (a product over faiss's storage).
+        one_scores, one = index.search(q, 10)
+        assert one.tolist() == row
+        assert np.allclose(one_scores, [mirror.vectors[i] @ q for i in row], atol=1e-5)
     want = exact_top(queries, ids, vectors, 10)
     if exact:
         assert np.array_equal(got, want)
