@@ -100,6 +100,14 @@ class OpenTopics:
         return [self._kept[tid][1] for tid in stamps]
 
 
+def topic_df(topics: list[_Candidate]) -> Counter[str]:
+    """How many of ``topics`` hold each term."""
+    df: Counter[str] = Counter()
+    for c in topics:
+        df.update(c.terms)
+    return df
+
+
 class Weigher:
     """Topic-rarity weights of terms, and the weighted size of each text, for one topic df:
     kept while a batch of questions is compared with the same topics (each text is weighed
@@ -131,11 +139,7 @@ def matches(question: str, candidates: list[_Candidate], df: Counter[str] | None
     (``df``: how many of the candidates hold each term, counted here unless given;
     ``weigher``: a ``Weigher`` over that df, shared by the questions of a batch)."""
     if weigher is None:
-        if df is None:
-            df = Counter()
-            for c in candidates:
-                df.update(c.terms)
-        weigher = Weigher(df)
+        weigher = Weigher(topic_df(candidates) if df is None else df)
     w = weigher.w
 
     # Asked before, word for word, in a topic's compared texts: similarity 1, the most there is,
@@ -193,9 +197,7 @@ def plan_filings(*, session: Session, questions: list[QuestionLog],
         found, df = topics.candidates(session), topics.df
     else:
         found = candidates(session)
-        df = Counter()
-        for c in found:
-            df.update(c.terms)
+        df = topic_df(found)
     weigher = Weigher(df)  # the same topics for the whole batch
     plans = []
     for question in questions:
