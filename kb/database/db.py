@@ -146,3 +146,16 @@ def get_or_missing(session: Session, model: type[Row], item_id: object, message:
     if row is None:
         raise error(message)
     return row
+
+
+def key(row: object) -> int:
+    """``row``'s integer primary key (``id``), which a row has once it is stored or flushed.
+
+    SQLModel types ``id`` as ``int | None`` because a new row has none yet; code that holds a
+    stored row reads its key through here, so a row used before its flush fails at once and says
+    so, instead of writing None into a foreign key.
+    """
+    value = getattr(row, "id", None)
+    if value is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush the session before using it")
+    return int(value)
