@@ -16,11 +16,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
+
+if TYPE_CHECKING:  # imported where used: the HTTP client side needs no product modules
+    from kb.config import Settings
+    from kb.search.service import Searcher
 
 # What enterprises and agents ask about the demo policies, in their own words.
 QUESTIONS = [
@@ -144,7 +149,7 @@ def corpus_texts(corpora: list[Path], env: dict[str, str]) -> list[str]:
     return [f"{t}\n{h}\n{x}" for t, h, x in rows]
 
 
-def in_process(env: dict[str, str]):  # noqa: ANN201
+def in_process(env: dict[str, str]) -> "tuple[Searcher, Settings]":
     """A searcher of the same knowledge base in this process, and the ask threshold."""
     from kb.config import Settings
     from kb.database.db import make_engine
@@ -157,7 +162,8 @@ def in_process(env: dict[str, str]):  # noqa: ANN201
     return searcher, settings
 
 
-def run(base: str, questions: list[str], warmup: int, searcher=None, peer: Peer | None = None,  # noqa: ANN001
+def run(base: str, questions: list[str], warmup: int, searcher: "Searcher | None" = None,
+        peer: Peer | None = None,
         ) -> dict[str, list[float]]:
     """Latencies in ms of each question over HTTP (one keep-alive connection), in process and by
     the peer, one after another for each question, and of an empty request after each."""

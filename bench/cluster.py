@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,7 +59,7 @@ for path in sys.argv[1:]:
 
 
 @contextmanager
-def postgres_cluster():  # noqa: ANN201
+def postgres_cluster() -> Iterator[str]:
     """A throwaway PostgreSQL server on a free loopback port; yields its URL; always stopped."""
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if not found:

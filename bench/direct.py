@@ -13,6 +13,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 from sqlalchemy import insert  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from kb.database.db import create_schema, make_engine, session_scope  # noqa: E402
@@ -33,7 +34,7 @@ DIRECT = {"mode": "direct", "promised_days": 20, "rules": {"measures": [{
     "benefit": {"kind": "per_person", "fact": "new_jobs", "per": 0.15, "cap": 10}}]}}
 
 
-def load_firms(engine, n: int, seed: int) -> list[int]:  # noqa: ANN001
+def load_firms(engine: Engine, n: int, seed: int) -> list[int]:
     """``n`` synthetic firms and, for about 70% of them, this and last year's facts."""
     arrays = generate_firms(n, seed=seed)
     rng = np.random.default_rng(seed)

@@ -11,9 +11,11 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from email import policy as email_policy
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from push.delivery.channels.webhook import InvalidSignature, verify_signature
 
@@ -35,7 +37,7 @@ class _QuietHandler(BaseHTTPRequestHandler):
         super().setup()  # answer without waiting on Nagle + delayed ACK
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args: object) -> None:
         pass
 
 class SmtpReceiver:
@@ -47,13 +49,15 @@ class SmtpReceiver:
         self.lock = threading.Lock()
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,  # noqa: N802
+                          address: str, rcpt_options: list[str]) -> str:
         if address.startswith("bounce"):
             return "550 5.1.1 用户不存在 (no such user)"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+    async def handle_DATA(self, server: SMTP, session: Session,  # noqa: N802
+                          envelope: Envelope) -> str:
         msg = email.message_from_bytes(envelope.content, policy=email_policy.default)
         key = msg["X-PolicyKB-Idempotency-Key"]
         with self.lock:
@@ -71,7 +75,7 @@ class SmtpReceiver:
         self.controller.start()
         return self
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc: object) -> None:
         self.controller.stop()
 
 
@@ -103,7 +107,7 @@ class WebhookReceiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
-    def handle(self, path: str, headers, body: bytes) -> int:  # noqa: ANN001
+    def handle(self, path: str, headers: Message, body: bytes) -> int:
         """Verify, apply the script, de-duplicate on the delivery key."""
         data = json.loads(body)
         secret = self.secret if isinstance(self.secret, str) else self.secret(data["firm"]["id"])
@@ -133,7 +137,7 @@ class WebhookReceiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
 
@@ -162,6 +166,6 @@ class SmsGateway:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()

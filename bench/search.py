@@ -22,13 +22,16 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 import numpy as np  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from kb.config import Settings  # noqa: E402
@@ -42,6 +45,7 @@ from kb.search.answers import ask  # noqa: E402
 from kb.search.fusion import FusionSetting  # noqa: E402
 from kb.search.service import Searcher  # noqa: E402
 
+T = TypeVar("T")
 MODES = {"lexical": FusionSetting(),
          "dense": FusionSetting(mode="dense"),
          "hybrid": FusionSetting(mode="hybrid", method="rrf", weight=0.5)}
@@ -122,7 +126,7 @@ def queries(passages: list[dict], n: int, seed: int) -> list[str]:
     return out
 
 
-def load(engine, policies: list[dict], passages: list[dict]) -> None:  # noqa: ANN001
+def load(engine: Engine, policies: list[dict], passages: list[dict]) -> None:
     """Write the corpus straight into the tables (the ingestion path is not what is measured)."""
     with session_scope(engine) as session:
         session.execute(insert(Policy), policies)
@@ -178,7 +182,7 @@ def percentile(values: list[float], q: float) -> float:
 class Peer:
     """bm25s over the same passages (title, heading, text) tokenised by the product's jieba words."""
 
-    def __init__(self, engine, folder: Path, k1: float = 0.5, b: float = 0.9) -> None:  # noqa: ANN001
+    def __init__(self, engine: Engine, folder: Path, k1: float = 0.5, b: float = 0.9) -> None:
         import bm25s
 
         from bench.peers import jieba_words as words
@@ -255,8 +259,8 @@ class DenseTimer:
             if channel is not None:
                 channel.index.search = self._timed(channel.index.search, "faiss")
 
-    def _timed(self, call, part: str):  # noqa: ANN001, ANN202
-        def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def _timed(self, call: Callable[..., T], part: str) -> Callable[..., T]:
+        def timed(*args: object, **kwargs: object) -> T:
             t0 = time.perf_counter()
             try:
                 return call(*args, **kwargs)
@@ -292,7 +296,7 @@ def ann_recall(searcher: Searcher, questions: list[str]) -> float:
     return float(np.mean(scores >= tenth[:, None] - 1e-5))
 
 
-def publish_latency(searcher: Searcher, engine, seed: int, times: int = 5) -> list[float]:  # noqa: ANN001
+def publish_latency(searcher: Searcher, engine: Engine, seed: int, times: int = 5) -> list[float]:
     """Milliseconds from the commit of a new policy with an interpretation to its first hit."""
     from kb.library.ingest import Item
 

@@ -36,6 +36,7 @@ from kb.config import Settings  # noqa: E402
 from kb.search.answerability import answerable  # noqa: E402
 from kb.search.answers import evidence, family_of, successor_first  # noqa: E402
 from kb.search.confidence import FEATURES, SEMANTIC, Model, features  # noqa: E402
+from kb.search.dense.encoder import Encoder  # noqa: E402
 from kb.search.evaluate import DEMO, _Run  # noqa: E402
 from kb.search.intent import has_chinese, is_vague  # noqa: E402
 from kb.search.tuning import effective_setting  # noqa: E402
@@ -50,7 +51,7 @@ COUNTY_WRONG, COUNTY_NEIGHBOURS = 0.04, 1.0
 L2 = 1.0  # ridge on standardised weights: a few features, ~1,000 queries per set
 
 
-def collect(corpus: Path, queries: Path, name: str, *, encoder=None,  # noqa: ANN001
+def collect(corpus: Path, queries: Path, name: str, *, encoder: Encoder | None = None,
             cache: Path | None = None, answerability: bool = True) -> dict:
     """Features, labels and answerability of every query of one set, ranked as ``ask`` ranks."""
     with tempfile.TemporaryDirectory() as home:

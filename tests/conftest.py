@@ -2,6 +2,7 @@
 
 import os
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -42,7 +43,8 @@ def _no_push_worker(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _database_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+def _database_server(request: pytest.FixtureRequest,
+                     monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """With KB_TEST_DATABASE_URL, every test (and every process it starts) gets a fresh database;
     a test marked ``no_database`` gets none and is skipped there (its run would be the same)."""
     if request.node.get_closest_marker("no_database"):
@@ -104,7 +106,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def restore_target(tmp_path: Path):  # noqa: ANN201
+def restore_target(tmp_path: Path) -> Iterator[Settings]:
     """Settings for a second, empty installation (a fresh folder; its own PostgreSQL database)."""
     url = databases.create_database(migrated=False) if databases.on_postgres() else None
     yield Settings(home=tmp_path / "restored", index_dir=tmp_path / "restored" / "indexes",

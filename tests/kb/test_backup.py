@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from kb.cli.main import main
@@ -105,7 +106,8 @@ def test_vectors_travel_with_the_backup(demo_engine, settings: Settings, restore
     ({"format": "policykb-backup", "format_version": 7, "revision": "0001", "policykb": "9.0"},
      "written by a newer PolicyKB"),
 ])
-def test_files_that_cannot_be_restored_are_named(tmp_path: Path, restore_target: Settings, content,  # noqa: ANN001
+def test_files_that_cannot_be_restored_are_named(tmp_path: Path, restore_target: Settings,
+                                                 content: bytes | dict[str, bytes],
                                                  message: str) -> None:
     path = tmp_path / "bad.tar.gz"
     if isinstance(content, bytes):
@@ -162,7 +164,7 @@ def test_a_sqlite_backup_restores_into_postgresql(tmp_path: Path, restore_target
     with dump.snapshot(server) as conn:
         assert {t.name: dump.count_rows(conn, t) for t in dump.tables(conn)} == manifest["tables"]
 
-    def policies(eng) -> set:  # noqa: ANN001
+    def policies(eng: Engine) -> set:
         with read_scope(eng) as session:
             return {(p.source_key, p.title, p.doc_number, p.validity, p.superseded_by_id)
                     for p in session.exec(select(Policy))}

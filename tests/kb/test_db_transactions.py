@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from sqlalchemy import func
+from sqlalchemy.engine import Connection
 from sqlmodel import select
 
 from kb.database.db import ReadOnlyError, create_schema, make_engine, read_scope, session_scope
@@ -45,7 +46,7 @@ def _reader(url: str, stop: threading.Event, errors: list[str], reads: list[int]
         engine.dispose()
 
 
-def _process_main(url: str, tag: str, rounds: int, out) -> None:  # noqa: ANN001
+def _process_main(url: str, tag: str, rounds: int, out: multiprocessing.Queue) -> None:
     out.put(_read_then_write(url, tag, rounds))
 
 
@@ -98,7 +99,7 @@ def test_writers_begin_immediate_and_readers_deferred(engine):
     from sqlalchemy import event
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _log(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+    def _log(conn: Connection, cursor: object, statement: str, *args: object) -> None:
         if statement.startswith("BEGIN"):
             seen.append(statement)
 

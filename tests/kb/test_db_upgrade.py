@@ -3,6 +3,7 @@
 import sqlite3
 
 import pytest
+from sqlalchemy import Table
 from sqlmodel import Session, select
 
 from kb.database import schema
@@ -39,7 +40,7 @@ def _strip(path, sql_edit) -> None:
     con.close()
 
 
-def _rebuild(con: sqlite3.Connection, table) -> None:  # noqa: ANN001
+def _rebuild(con: sqlite3.Connection, table: Table) -> None:
     """Remake ``table`` as the baseline defines it, keeping its rows' baseline columns."""
     from sqlalchemy.dialects import sqlite as dialect
     from sqlalchemy.schema import CreateIndex, CreateTable

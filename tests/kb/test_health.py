@@ -1,9 +1,11 @@
 """Readiness: the database at the code's revision, the index following it, vectors not stuck."""
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from kb.database.db import make_engine, session_scope
 from kb.operations.health import Readiness
@@ -23,11 +25,11 @@ class Clock:
         return self.now
 
 
-def readiness(engine, searcher, clock):  # noqa: ANN001, ANN201
+def readiness(engine: Engine, searcher: Searcher, clock: Callable[[], float]) -> Readiness:
     return Readiness(engine, searcher, max_lag_s=5, max_dense_lag_s=60, clock=clock)
 
 
-def _until(predicate, what: str) -> None:  # noqa: ANN001
+def _until(predicate: Callable[[], object], what: str) -> None:
     done = threading.Event()
     for _ in range(200):
         if predicate():

@@ -1,5 +1,6 @@
 """Builders for delivery tests: firms in bulk, publication through the outbox, settings, workers."""
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def make_worker(engine: Engine, settings: Settings, **kw) -> Worker:
                   worker_id=kw.pop("worker_id", "test"), **kw)
 
 
-def secret_lookup(engine: Engine):  # noqa: ANN201
+def secret_lookup(engine: Engine) -> Callable[[int], str]:
     """For a webhook receiver: a firm's signing secret, read from the database."""
     def lookup(firm_id: int) -> str:
         with Session(engine) as session:

@@ -9,7 +9,9 @@ from functools import cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
+
+from kb.config import Settings
 
 SERVER_URL = os.environ.get("KB_TEST_DATABASE_URL", "")
 
@@ -19,7 +21,7 @@ def on_postgres() -> bool:
     return SERVER_URL.startswith("postgresql")
 
 
-def _admin():  # noqa: ANN202
+def _admin() -> Engine:
     return create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
 
 
@@ -135,12 +137,12 @@ def drop_database(url: str) -> None:
         admin.dispose()
 
 
-def test_url(folder) -> str:  # noqa: ANN001
+def test_url(folder: Path) -> str:
     """This test's database: the server one made for it, else a SQLite file in ``folder``."""
     return os.environ.get("KB_DATABASE_URL") if on_postgres() else f"sqlite:///{folder / 'test.db'}"
 
 
-def tables_as_text(settings) -> dict[str, str]:  # noqa: ANN001
+def tables_as_text(settings: Settings) -> dict[str, str]:
     """Every table's rows as the backup writes them (key order), to compare two databases."""
     from kb.database import dump
     from kb.database.db import make_engine

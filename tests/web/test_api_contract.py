@@ -5,6 +5,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import APIOperation
 from schemathesis.checks import positive_data_acceptance
 
 from tests.web.conftest import STAFF
@@ -54,13 +55,13 @@ def test_generated_requests_get_no_server_error_and_match_the_schema(contract_cl
     assert {"/api/ask", "/api/policies", "/api/agent/search"} <= {p for p, s in seen.items() if 200 in s}
 
 
-def _exercise(client: TestClient, operation, statuses: set[int]) -> None:  # noqa: ANN001
+def _exercise(client: TestClient, operation: APIOperation, statuses: set[int]) -> None:
     # derandomize: the same requests every run (a random run once never reached a 200 of
     # /api/agent/search), so a failure found here is found again.
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(data=st.data())
-    def check(data) -> None:  # noqa: ANN001
+    def check(data: st.DataObject) -> None:
         case = data.draw(operation.as_strategy())
         kwargs = case.as_transport_kwargs(base_url="http://testserver")
         response = client.request(**{k: v for k, v in kwargs.items() if k in SENT})

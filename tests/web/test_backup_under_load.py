@@ -3,10 +3,12 @@ same rows, the same answers, and the firm links already sent still open the firm
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from kb.cli.main import main
@@ -35,7 +37,7 @@ def _answers(settings: Settings) -> list[dict]:
         return out
 
 
-def _load(engine, client: TestClient, folder: Path, stop: threading.Event,  # noqa: ANN001
+def _load(engine: Engine, client: TestClient, folder: Path, stop: threading.Event,
           errors: list, published: list, asked: list) -> list[threading.Thread]:
     """Questions over HTTP and publications, until ``stop`` (the app's own worker delivers)."""
 
@@ -59,7 +61,7 @@ def _load(engine, client: TestClient, folder: Path, stop: threading.Event,  # no
     return [threading.Thread(target=ask), threading.Thread(target=publish)]
 
 
-def _wait(done, seconds: float = 60) -> None:  # noqa: ANN001
+def _wait(done: Callable[[], object], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not done():
         assert time.monotonic() < deadline, "the load did not get going"

@@ -2,6 +2,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic.fields import FieldInfo
 from sqlmodel import Session, func, select
 
 from kb.authoring.drafts import SHAPES, validate_draft
@@ -14,7 +15,7 @@ from web.app import create_app
 LONG_DOC_NUMBER = "金政发〔2026〕" + "1" * 96 + "号"  # 106 characters
 
 
-def _max_length(field) -> int | None:  # noqa: ANN001
+def _max_length(field: FieldInfo) -> int | None:
     return next((m.max_length for m in field.metadata if getattr(m, "max_length", None)), None)
 
 

@@ -12,7 +12,7 @@ from web.clients import client_address
 QUESTION = {"question": "高企奖励多少"}
 
 
-def _request(peer: str, headers: dict, trusted: str):  # noqa: ANN202
+def _request(peer: str, headers: dict, trusted: str) -> SimpleNamespace:
     settings = SimpleNamespace(trusted_proxies=trusted)
     return SimpleNamespace(client=SimpleNamespace(host=peer), headers=headers,
                            app=SimpleNamespace(state=SimpleNamespace(settings=settings)))

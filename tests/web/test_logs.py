@@ -5,6 +5,7 @@ import io
 import json
 import logging
 import logging.config
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +15,7 @@ from web.app import create_app
 
 
 @pytest.fixture
-def json_logs():  # noqa: ANN201
+def json_logs() -> Iterator[list[str]]:
     """The product's JSON logging for the test (its lines kept here), then the loggers as they
     were."""
     names = (*LOGGERS, "uvicorn.access")

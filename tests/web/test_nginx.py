@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -37,7 +38,8 @@ def _main_conf(folder: Path, site: Path) -> str:
             f"http {{\n access_log {folder / 'access.log'};\n {temps}\n include {site};\n}}\n")
 
 
-def _wait_until(check, what: str, log: Path | None = None, timeout_s: float = 90) -> None:  # noqa: ANN001
+def _wait_until(check: Callable[[], object], what: str, log: Path | None = None,
+                timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     while not check():
         assert time.monotonic() < deadline, f"{what}:\n{log.read_text()[-3000:] if log else ''}"
@@ -45,7 +47,7 @@ def _wait_until(check, what: str, log: Path | None = None, timeout_s: float = 90
 
 
 @pytest.fixture
-def behind_nginx(tmp_path: Path):  # noqa: ANN201
+def behind_nginx(tmp_path: Path) -> Iterator[str]:
     """The served app behind nginx; yields nginx's base URL."""
     assert NGINX, "nginx is not installed (apt-get install nginx; .ci/run does)"
     env = servers.cli_env(tmp_path, KB_TRUSTED_PROXIES="127.0.0.1",

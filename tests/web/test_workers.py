@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(tmp_path, port: int, **extra) -> subprocess.Popen:  # noqa: ANN003
+def _serve(tmp_path: Path, port: int, **extra: str) -> subprocess.Popen:
     env = os.environ | {"KB_HOME": str(tmp_path / "var"), "KB_INDEX_DIR": str(tmp_path / "idx"),
                         "KB_EMBEDDING_MODEL": "none", "PYTHONUNBUFFERED": "1"} | extra
     log = open(tmp_path / f"serve-{port}.log", "w")  # noqa: SIM115 (closed by _stop)

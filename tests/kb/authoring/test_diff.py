@@ -19,7 +19,7 @@ from kb.authoring.diff import (
 pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
 
 
-def apply(segments, side):  # noqa: ANN001, ANN201
+def apply(segments: list[tuple[str, str]], side: str) -> str:
     keep = {"old": (EQUAL, DELETE), "new": (EQUAL, INSERT)}[side]
     return "".join(text for kind, text in segments if kind in keep)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.authoring.quality import MIN_PART_CHARS, MIN_TOTAL_CHARS, PolicyGrams, assess
+from kb.authoring.quality import MIN_PART_CHARS, MIN_TOTAL_CHARS, PolicyGrams, QualityReport, assess
 
 pytestmark = pytest.mark.no_database  # pure logic: the SQLite run covers it
 
@@ -22,7 +22,7 @@ TECH = next(r for r in DEMO if r["id"] == "jh-2024-tech-01")
 INTERP = TECH["interpretations"][0]
 
 
-def check(policy_text: str = TECH["text"], **parts):  # noqa: ANN201
+def check(policy_text: str = TECH["text"], **parts: object) -> QualityReport:
     args = {k: INTERP[k] for k in ("background", "purpose", "measures", "sections")} | parts
     return assess(policy_text=policy_text, **args)
 

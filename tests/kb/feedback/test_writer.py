@@ -4,6 +4,7 @@ import threading
 import time
 
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from kb.database.db import make_engine, session_scope
@@ -19,7 +20,7 @@ def _result(q: str, answer_type: str = "none") -> AnswerResult:
                         answer_type=answer_type)
 
 
-def _count(engine) -> int:  # noqa: ANN001
+def _count(engine: Engine) -> int:
     with Session(engine) as session:
         return session.exec(select(func.count()).select_from(QuestionLog)).one()
 

@@ -11,6 +11,7 @@ from collections import Counter
 import numpy as np
 from sqlmodel import Session
 
+from kb.library.schemas import PolicyRecord
 from kb.models import FaqItem, Interpretation, Passage, Policy, Status
 from kb.search.faq import question_similarity
 from kb.search.lexical import LexicalIndex, QueryStats
@@ -20,7 +21,7 @@ from kb.search.text.synonyms import canonical, expand
 from kb.search.text.tokenize import bigrams, words
 
 
-def _names(record) -> dict | None:  # noqa: ANN001
+def _names(record: PolicyRecord) -> dict | None:
     names = {k: getattr(record, k) for k in ("drafter", "reviewer", "publisher")}
     return names if any(names.values()) else None
 

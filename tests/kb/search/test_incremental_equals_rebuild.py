@@ -8,6 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from kb.authoring.publishing import rollback, withdraw
@@ -41,7 +42,7 @@ OPS = st.lists(st.tuples(st.sampled_from(["publish", "withdraw", "rollback", "ex
                          st.integers(0, 5), st.integers(0, 3)), min_size=1, max_size=14)
 
 
-def _apply(engine, op: str, key: int, variant: int) -> None:  # noqa: ANN001
+def _apply(engine: Engine, op: str, key: int, variant: int) -> None:
     with session_scope(engine) as session:
         policy = session.exec(select(Policy).where(Policy.source_key == f"id:p{key}")).first()
         if op == "publish":

@@ -2,6 +2,7 @@
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
 
 from tests.utils.databases import on_postgres
@@ -12,7 +13,7 @@ if on_postgres():
     CHANGES.append("TRUNCATE auditentry")  # SQLite has no TRUNCATE (DELETE covers it)
 
 
-def _write_one(engine) -> None:  # noqa: ANN001
+def _write_one(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO auditentry (at, actor, action, record_kind, detail, "
                           "client) VALUES (CURRENT_TIMESTAMP, 'alice', 'publish', 'policy', "

@@ -4,7 +4,8 @@ stated reason. The four refusals are the demo policies found accepting applicati
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, func, select
 
 from kb.cli.main import main
 from kb.config import get_settings
@@ -35,7 +36,7 @@ def _policy(session: Session, doc_number: str) -> Policy:
     return session.exec(select(Policy).where(Policy.doc_number == doc_number)).one()
 
 
-def _count(engine, model) -> int:  # noqa: ANN001
+def _count(engine: Engine, model: type[SQLModel]) -> int:
     with Session(engine) as session:
         return session.exec(select(func.count()).select_from(model)).one()
 

@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword
+from aiosmtpd.smtp import Session as SMTPSession
 
 from bench.receivers import SmtpReceiver, free_port
 from tests.push.push_utils import NOW, add_firms, make_settings, make_worker, publish, pushes
@@ -30,7 +31,8 @@ def test_starttls_with_login(engine, tmp_path, certificate, monkeypatch):
     receiver = SmtpReceiver()
     logins = []
 
-    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+    def authenticator(server: SMTP, session: SMTPSession, envelope: Envelope, mechanism: str,
+                      auth_data: LoginPassword) -> AuthResult:
         logins.append((auth_data.login, auth_data.password))
         return AuthResult(success=auth_data.password == b"pw")
 

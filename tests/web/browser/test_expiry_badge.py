@@ -4,6 +4,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from kb.models import Policy
@@ -20,7 +21,7 @@ def lapsed_site(request, monkeypatch, tmp_path):
     """The ``site`` fixture over the demo plus a policy that lapsed on 2025-12-31, still 有效 on disk."""
     found = {}
 
-    def demo_and_lapsed(engine):  # noqa: ANN001, ANN202  (runs before the server starts)
+    def demo_and_lapsed(engine: Engine) -> str:  # runs before the server starts
         report = load_demo(engine)
         found["id"] = add_lapsed(engine, tmp_path)
         with Session(engine) as session:

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from sqlmodel import Session, select
 
 from kb.models import Policy
@@ -31,7 +31,7 @@ def fence(page: Page, server: str) -> list[str]:
     others: list[str] = []
     netloc = urlsplit(server).netloc
 
-    def handle(route):  # noqa: ANN001
+    def handle(route: Route) -> None:
         url = route.request.url
         if url.startswith(("http://", "https://")) and urlsplit(url).netloc != netloc:
             others.append(url)

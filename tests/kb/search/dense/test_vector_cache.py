@@ -1,6 +1,7 @@
 """Vectors are computed once per (model, text): reindex, restart, republish and resume embed nothing."""
 
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -28,10 +29,10 @@ class CountingEncoder(HashEncoder):
         self.encoded: list[str] = []
         self.gate: threading.Event | None = None  # when set, encoding waits for it
 
-    def encode_queries(self, texts):  # noqa: ANN001, ANN201
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return HashEncoder.encode_passages(self, texts)  # questions are neither gated nor counted
 
-    def encode_passages(self, texts):  # noqa: ANN001, ANN201
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         if self.gate is not None:
             assert self.gate.wait(30)
         self.encoded += list(texts)
