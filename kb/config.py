@@ -5,6 +5,7 @@ import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,7 +20,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # Derived indexes; by default inside the data folder, so they follow the database they were
     # built from (each index's meta.json also names that database, see kb.library.index_state).
-    index_dir: Path | None = None
+    # Typed as validated settings hold it: the default None becomes home/indexes (below).
+    if TYPE_CHECKING:
+        index_dir: Path
+    else:
+        index_dir: Path | None = None
 
     # Answers: below this calibrated confidence no answer is given (empty: the threshold
     # bench/train_confidence.py chose with the model, kept with it in kb/search/confidence.json);
@@ -46,7 +51,10 @@ class Settings(BaseSettings):
     embed_max_tokens: int = Field(default=0, ge=0, le=512)
     # Where computed vectors are kept, keyed by model and text (default: index_dir/vectors), so
     # a reindex, a restart or an unchanged republished passage never embeds again.
-    vector_cache_dir: Path | None = None
+    if TYPE_CHECKING:
+        vector_cache_dir: Path
+    else:
+        vector_cache_dir: Path | None = None
 
     # Web: where links in messages point, who may embed the widget, how often a client may ask.
     public_url: str = "http://127.0.0.1:8000"

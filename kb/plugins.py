@@ -15,10 +15,18 @@ define groups of their own the same way: ``policykb.application_guards`` (functi
 application move passes, so push.applications runs push.direct's 异议 check without importing it).
 """
 
+from __future__ import annotations
+
 from functools import cache
 from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kb.errors import KBError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from kb.models import Revision
 
 # Groups an installation cannot work without: the schema's tables, the listeners that push
 # publications (without them a publication would push nobody, and nothing would say so), and
@@ -28,13 +36,27 @@ REQUIRED = {"tables": "数据库表", "listeners": "推送发件箱：政策发�
 
 
 @cache
-def load(group: str) -> tuple:
+def load(group: str) -> tuple[Any, ...]:
     """Everything registered under ``policykb.<group>``, loaded, in name order."""
     found = sorted(entry_points(group=f"policykb.{group}"), key=lambda ep: ep.name)
     return tuple(ep.load() for ep in found)
 
 
-def content_kind(kind: str):  # noqa: ANN201
+class ContentHandler(Protocol):
+    """A ``policykb.content`` module: a content kind kb signs off but does not define."""
+
+    KIND: str
+
+    def validate(self, data: dict, *, session: Session | None = None) -> dict:
+        """The draft checked, as JSON-ready values (InvalidInput when it is not valid)."""
+        ...
+
+    def publish(self, *, session: Session, revision: Revision, names: dict[str, str]) -> int:
+        """Make the approved ``revision`` live, in the publishing transaction; its record's id."""
+        ...
+
+
+def content_kind(kind: str) -> ContentHandler | None:
     """The module that handles a plugged-in content kind, or None."""
     return next((m for m in load("content") if getattr(m, "KIND", None) == kind), None)
 

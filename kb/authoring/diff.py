@@ -6,7 +6,7 @@ sentences that changed; the result is merged into readable runs rather than sing
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -63,30 +63,31 @@ def _ops(old: str, new: str) -> list[tuple[str, str, str]]:
 
 def _whole_numbers(ops: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """Widen changes to whole numbers and Latin words: "50"→"100", never "5"→"10" beside "0"."""
-    ops = [list(op) for op in ops]
-    for n, op in enumerate(ops):
+    runs = [list(op) for op in ops]  # mutable, to move characters between neighbours
+    for n, op in enumerate(runs):
         if op[0] == "equal":
             continue
-        if n > 0 and ops[n - 1][0] == "equal" and _ATOM_START.match(op[1] or op[2]):
-            tail = _ATOM_END.search(ops[n - 1][1])
+        if n > 0 and runs[n - 1][0] == "equal" and _ATOM_START.match(op[1] or op[2]):
+            tail = _ATOM_END.search(runs[n - 1][1])
             if tail and tail.group():
                 cut = tail.group()
-                ops[n - 1][1] = ops[n - 1][2] = ops[n - 1][1][:-len(cut)]
+                runs[n - 1][1] = runs[n - 1][2] = runs[n - 1][1][:-len(cut)]
                 op[1], op[2] = cut + op[1], cut + op[2]
-        if n + 1 < len(ops) and ops[n + 1][0] == "equal" and _ATOM_END.search(op[1] or op[2]):
-            head = _ATOM_START.match(ops[n + 1][1])
+        if n + 1 < len(runs) and runs[n + 1][0] == "equal" and _ATOM_END.search(op[1] or op[2]):
+            head = _ATOM_START.match(runs[n + 1][1])
             if head and head.group():
                 cut = head.group()
-                ops[n + 1][1] = ops[n + 1][2] = ops[n + 1][1][len(cut):]
+                runs[n + 1][1] = runs[n + 1][2] = runs[n + 1][1][len(cut):]
                 op[1], op[2] = op[1] + cut, op[2] + cut
-    return [(t, a, b) for t, a, b in ops if a or b]
+    return [(t, a, b) for t, a, b in runs if a or b]
 
 
 def text_diff(old: str, new: str) -> list[Segment]:
     """Segments ("equal" | "insert" | "delete", text) turning ``old`` into ``new``, in readable runs."""
     ops = _whole_numbers(_ops(old or "", new or ""))
     out: list[Segment] = []
-    gone, came = [], []
+    gone: list[str] = []
+    came: list[str] = []
 
     def flush() -> None:
         if gone:
@@ -296,7 +297,7 @@ def _faq_name(item: Mapping) -> str:
 
 
 def _items(old: list[Mapping], new: list[Mapping], labels: Mapping[str, str],
-           name_of) -> list[ItemDiff]:  # noqa: ANN001
+           name_of: Callable[[Mapping], str]) -> list[ItemDiff]:
     before = {i.get("id"): i for i in old}
     after = {i.get("id"): i for i in new}
     out = []

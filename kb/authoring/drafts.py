@@ -3,6 +3,8 @@
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
+from sqlmodel import Session
 
 from kb.errors import InvalidInput
 from kb.library import schemas as lim
@@ -122,7 +124,7 @@ FIELD_LABELS = {
 }
 
 
-def _message(err: dict) -> str:
+def _message(err: ErrorDetails) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind in ("missing", "string_too_short"):
         return "不能为空" if ctx.get("min_length", 1) <= 1 else f"至少 {ctx['min_length']} 个字"
@@ -141,7 +143,7 @@ def _message(err: dict) -> str:
     return err["msg"].removeprefix("Value error, ")
 
 
-def validate_draft(kind: ContentKind, data: dict, session=None) -> dict:  # noqa: ANN001
+def validate_draft(kind: ContentKind, data: dict, session: Session | None = None) -> dict:
     """The draft as JSON-ready values, or InvalidInput naming the first bad field in Chinese."""
     if kind not in SHAPES:  # a kind another package defines checks its own shape
         from kb import plugins

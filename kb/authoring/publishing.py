@@ -5,7 +5,7 @@ import uuid
 from sqlmodel import Session, func, select
 
 from kb import plugins
-from kb.database.db import get_or_missing
+from kb.database.db import get_or_missing, key
 from kb.errors import Conflict, NotFound, PolicyNotFound
 from kb.events import EventKind, PolicyEvent, emit
 from kb.library.index_state import bump_version
@@ -37,12 +37,14 @@ from kb.staff.audit import Actor
 
 # Fields of a record that say who signed it off; they change with every publish, not the content.
 SIGNOFF = ("drafter", "reviewer", "publisher")
-MODELS = {ContentKind.INTERPRETATION: Interpretation, ContentKind.FAQ: FaqItem}
+MODELS: dict[ContentKind, type[Interpretation] | type[FaqItem]] = {
+    ContentKind.INTERPRETATION: Interpretation, ContentKind.FAQ: FaqItem}
 
 
 def live_record(*, session: Session, kind: ContentKind, record_id: int) -> Policy | Interpretation | FaqItem:
     """The live record a revision edits, or NotFound."""
-    model = Policy if kind == ContentKind.POLICY else MODELS.get(kind)
+    model: type[Policy] | type[Interpretation] | type[FaqItem] | None = (
+        Policy if kind == ContentKind.POLICY else MODELS.get(kind))
     if model is None:  # a plugged-in kind (申兑指南) is replaced by publishing a new draft
         raise NotFound(f"{KIND_LABELS.get(kind, kind)}没有可直接修改或撤回的记录，请起草新版本")
     return get_or_missing(session, model, record_id, f"没有编号为 {record_id} 的记录")
@@ -80,6 +82,7 @@ def publish_revision(*, session: Session, revision: Revision, names: dict[str, s
                      actor: Actor) -> PolicyVersion:
     """Apply an approved revision to the live records and publish the policy's new version."""
     events: list[PolicyEvent] = []
+    record: Interpretation | FaqItem | None = None  # the item published, whose ledger closes
     handler = plugins.content_kind(revision.kind) if revision.kind not in (
         ContentKind.POLICY, *MODELS) else None
     if handler is not None:
@@ -101,12 +104,12 @@ def publish_revision(*, session: Session, revision: Revision, names: dict[str, s
         what = "政策解读" if revision.kind == ContentKind.INTERPRETATION else "常见问题"
         summary = f"发布{what}：{revision.label}"
         if revision.kind == ContentKind.INTERPRETATION:  # firms told earlier hear of it
-            events.append(PolicyEvent(EventKind.REVISED, policy.id, policy.version, ["政策解读"]))
+            events.append(PolicyEvent(EventKind.REVISED, key(policy), policy.version, ["政策解读"]))
     policy.updated_at = utcnow()
     session.add(policy)
     version = _finish(session, policy, summary, actor.name, events, revision_id=revision.id)
-    if revision.kind != ContentKind.POLICY and handler is None:
-        _close_ledger(session, revision, policy, actor)
+    if record is not None:  # an interpretation or FAQ item (kinds kb defines)
+        _close_ledger(session, revision, record, policy, actor)
     return version
 
 
@@ -133,11 +136,11 @@ def _publish_policy(session: Session, revision: Revision, names: dict[str, str],
     session.flush()
     revision.record_id, revision.policy_id = policy.id, policy.id
     if old is None:
-        events.append(PolicyEvent(EventKind.PUBLISHED, policy.id, policy.version))
+        events.append(PolicyEvent(EventKind.PUBLISHED, key(policy), policy.version))
         return policy, f"发布政策：{policy.title}"
-    events.append(PolicyEvent(EventKind.REVISED, policy.id, policy.version, _changes(old, data)))
+    events.append(PolicyEvent(EventKind.REVISED, key(policy), policy.version, _changes(old, data)))
     if successor is not None and old.get("superseded_by_id") != successor:
-        events.append(PolicyEvent(EventKind.SUPERSEDED, policy.id, policy.version,
+        events.append(PolicyEvent(EventKind.SUPERSEDED, key(policy), policy.version,
                                   ["已被新政策替代"], successor_id=successor))
     return policy, f"修改政策：{policy.title}"
 
@@ -150,14 +153,16 @@ def _refuse_stale(revision: Revision, current: dict) -> None:
 def _publish_item(session: Session, revision: Revision, names: dict[str, str],
                   policy: Policy) -> Interpretation | FaqItem:
     model = MODELS[revision.kind]
+    record: Interpretation | FaqItem
     if revision.record_id is None and model is FaqItem:
         last = session.exec(select(func.max(FaqItem.ordinal))
                             .where(FaqItem.policy_id == policy.id)).one()
-        record = FaqItem(policy_id=policy.id, question="", answer="", ordinal=(last or 0) + 1)
+        record = FaqItem(policy_id=key(policy), question="", answer="", ordinal=(last or 0) + 1)
     elif revision.record_id is None:
-        record = Interpretation(policy_id=policy.id)
-    else:
-        record = live_record(session=session, kind=revision.kind, record_id=revision.record_id)
+        record = Interpretation(policy_id=key(policy))
+    else:  # as live_record finds it, typed as the item it is
+        record = get_or_missing(session, model, revision.record_id,
+                                f"没有编号为 {revision.record_id} 的记录")
         _refuse_stale(revision, content_of(record))
     for name, value in (revision.data | names).items():
         setattr(record, name, value)
@@ -170,7 +175,8 @@ def _publish_item(session: Session, revision: Revision, names: dict[str, str],
     return record
 
 
-def _close_ledger(session: Session, revision: Revision, policy: Policy, actor: Actor) -> None:
+def _close_ledger(session: Session, revision: Revision, record: Interpretation | FaqItem,
+                  policy: Policy, actor: Actor) -> None:
     from kb.feedback.ledger import close_for_publication
     from kb.feedback.models import LedgerTopic
 
@@ -180,7 +186,7 @@ def _close_ledger(session: Session, revision: Revision, policy: Policy, actor: A
     if topic is not None and topic.department_id not in (None, revision.department_id):
         topic_id = None  # reassigned to another department meanwhile: not this draft's to close
     close_for_publication(session=session, actor=actor, kind=revision.kind.value,
-                          record_id=revision.record_id, policy_id=policy.id,
+                          record_id=key(record), policy_id=key(policy),
                           question_text=question, topic_id=topic_id,
                           department_id=revision.department_id)
 
@@ -212,7 +218,8 @@ def withdraw(*, session: Session, kind: ContentKind, record_id: int, actor: Acto
     if isinstance(record, Policy):
         # Kept as a version too, so a publisher can bring it back by rolling back to the one before.
         version = _finish(session, policy, f"撤回政策：{reason}"[:300], actor.name,
-                          [PolicyEvent(EventKind.WITHDRAWN, policy.id, policy.version, ["政策已撤回"])])
+                          [PolicyEvent(EventKind.WITHDRAWN, key(policy), policy.version,
+                                       ["政策已撤回"])])
         audit.record(session=session, actor=actor, action="policy.withdraw", record_kind="policy",
                      record_id=policy.id, detail={"reason": reason, "version": policy.version})
         return version
@@ -242,7 +249,7 @@ def rollback(*, session: Session, policy_id: int, to_version: int, actor: Actor)
     if _content(before["interpretations"]) != _content(after["interpretations"]):
         changes.append("政策解读")
     version = _finish(session, policy, f"回退到第 {to_version} 版", actor.name,
-                      [PolicyEvent(EventKind.REVISED, policy.id, policy.version, changes)])
+                      [PolicyEvent(EventKind.REVISED, key(policy), policy.version, changes)])
     audit.record(session=session, actor=actor, action="policy.rollback", record_kind="policy",
                  record_id=policy.id, detail={"to_version": to_version, "new_version": policy.version})
     return version

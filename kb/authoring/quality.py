@@ -7,6 +7,10 @@ this report before approving, with the figures behind every flag.
 
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kb.library.schemas import SectionRecord
 
 # Characters are counted after dropping whitespace and punctuation (see ``_core``), so padding with
 # spaces or "。。。" earns nothing. Minimums, calibrated on kb/demo/policies.jsonl, whose 16
@@ -99,7 +103,7 @@ class QualityReport:
 
 
 def _sections_text(sections: list[dict]) -> str:
-    def part(s, key: str) -> str:  # noqa: ANN001  (dicts from JSON, or SectionRecord objects)
+    def part(s: "dict | SectionRecord", key: str) -> str:  # dicts from JSON, or records
         return (s.get(key) if isinstance(s, dict) else getattr(s, key, "")) or ""
 
     return "\n".join(f"{part(s, 'title')}\n{part(s, 'text')}" for s in sections or [])

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from kb.authoring.drafts import validate_draft
 from kb.authoring.publishing import content_of, live_record, publish_revision, rollback, withdraw
-from kb.database.db import get_or_missing
+from kb.database.db import get_or_missing, key
 from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.models import (
     KIND_LABELS,
@@ -117,7 +117,7 @@ def start(*, session: Session, staff: Staff, kind: ContentKind, data: dict,
     base = None
     if record_id is not None:
         record = live_record(session=session, kind=kind, record_id=record_id)
-        policy_id = record.id if kind == ContentKind.POLICY else record.policy_id
+        policy_id = record.id if isinstance(record, Policy) else record.policy_id
         base = content_of(record)
     if kind != ContentKind.POLICY and policy_id is None:
         raise InvalidInput("请指明所属政策（policy_id）")
@@ -128,7 +128,7 @@ def start(*, session: Session, staff: Staff, kind: ContentKind, data: dict,
     if topic_id is not None:
         _check_topic(session, topic_id, department_id)
     rev = Revision(kind=kind, record_id=record_id, policy_id=policy_id, department_id=department_id,
-                   label=_label(kind, clean), data=clean, base=base, drafter_id=user.id,
+                   label=_label(kind, clean), data=clean, base=base, drafter_id=key(user),
                    base_version=policy.version if policy else None, topic_id=topic_id)
     session.add(rev)
     session.flush()
@@ -238,7 +238,7 @@ def unpublish(*, session: Session, staff: Staff, kind: ContentKind, record_id: i
     """Withdraw a published policy, interpretation or FAQ item (publishers of its department)."""
     require_role(staff.user, Role.PUBLISHER)
     record = live_record(session=session, kind=kind, record_id=record_id)
-    policy_id = record.id if kind == ContentKind.POLICY else record.policy_id
+    policy_id = record.id if isinstance(record, Policy) else record.policy_id
     policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
     require_department(session, staff.user, policy.department_id)
     text = (reason or "").strip()

@@ -64,6 +64,8 @@ def cmd_revision(args: argparse.Namespace, ctx: Context) -> int:
         written = command.revision(schema.config(conn), message=args.message, autogenerate=True,
                                    rev_id=args.rev_id)
     script = written[0] if isinstance(written, list) else written
+    if script is None:  # alembic returns None only when a revision hook dropped the revision
+        raise schema.SchemaError("alembic wrote no revision")
     print(f"wrote {script.path}: review it, then add it to the commit with the model change")
     return 0
 

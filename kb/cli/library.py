@@ -2,6 +2,7 @@
 
 import argparse
 from pathlib import Path
+from typing import Protocol
 
 from kb import plugins
 from kb.cli.context import Context
@@ -10,6 +11,12 @@ from kb.demo import demo_files
 from kb.library.index_state import database_identity
 from kb.library.ingest import IngestReport, ingest_paths
 from kb.library.limits import IngestLimits
+
+
+class Serve(Protocol):
+    """The ``policykb.serve`` entry point: serve the web application until stopped."""
+
+    def __call__(self, ctx: Context, *, host: str, port: int) -> int: ...
 
 
 def seed(ctx: Context) -> list[str]:
@@ -105,7 +112,7 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     return serve(ctx, host=args.host, port=args.port)
 
 
-def _server():  # noqa: ANN202
+def _server() -> Serve | None:
     """The web package's serve function (by entry point), or None without the web extras."""
     try:
         import fastapi  # noqa: F401

@@ -17,7 +17,8 @@ def _day(text: str) -> date:
 
 def _line(policy: Policy) -> str:
     number = f"{policy.doc_number} " if policy.doc_number else ""
-    return (f"  《{policy.title}》{number}有效期至 {policy.effective_to.isoformat()}"
+    # overdue() lists only policies with an effective-to date; a date prints as YYYY-MM-DD.
+    return (f"  《{policy.title}》{number}有效期至 {policy.effective_to}"
             f"（政策 {policy.id}，第 {policy.version} 版）")
 
 

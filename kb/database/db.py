@@ -9,15 +9,18 @@ mode, never wait for writers. Other dialects need nothing at the start (row lock
 ``kb_write`` execution option is where they can hook in.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, Protocol, Self, TypeVar, cast
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import Mapped, UOWTransaction
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, SQLModel, col, create_engine
 
 from kb.errors import NotFound
 
@@ -25,8 +28,17 @@ WRITE_OPTION = "kb_write"
 BUSY_TIMEOUT_S = 30
 IN_CHUNK = 500  # ids bound per IN (...) or rows per executemany: under SQLite's parameter limit
 
+
+class Sliceable(Protocol):
+    """What ``chunks`` cuts: a sized sequence whose slices are of its own type."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: slice, /) -> Self: ...
+
+
 Row = TypeVar("Row")
-Items = TypeVar("Items")
+Items = TypeVar("Items", bound=Sliceable)
 
 
 def make_engine(url: str) -> Engine:
@@ -39,7 +51,7 @@ def make_engine(url: str) -> Engine:
                                                     "timeout": BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             # The stdlib driver defers BEGIN, so a SAVEPOINT would open (and its RELEASE commit)
             # the transaction; SQLAlchemy's documented recipe: autocommit driver, explicit BEGIN.
             dbapi_conn.isolation_level = None
@@ -50,7 +62,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # noqa: ANN001
+        def _sqlite_begin(conn: Connection) -> None:
             # A writer's transaction is a write transaction from its first statement, so the
             # busy timeout applies; reads (and connections without the option) stay deferred.
             write = conn.get_execution_options().get(WRITE_OPTION)
@@ -83,7 +95,8 @@ class ReadOnlyError(RuntimeError):
     """A read-only session was asked to write: the code must use ``session_scope``."""
 
 
-def _refuse_writes(session: Session, _context, _instances) -> None:  # noqa: ANN001
+def _refuse_writes(session: Session, _context: UOWTransaction,
+                   _instances: Sequence[object] | None) -> None:
     raise ReadOnlyError("a read-only session (read_scope) was asked to write; "
                         "use session_scope for units of work that write")
 
@@ -114,12 +127,20 @@ def read_scope(engine: Engine) -> Iterator[Session]:
         session.close()  # ends the transaction; loaded objects stay readable (no expiry)
 
 
-def insert_ignore(session: Session, model: type, rows: list[dict]) -> int:
+def table_of(model: type[SQLModel]) -> Table:
+    """The ``Table`` a table model (``table=True``) maps to, for Core statements."""
+    found = inspect(model).local_table
+    if not isinstance(found, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return found
+
+
+def insert_ignore(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> int:
     """Insert ``rows``, skipping any that hit a UNIQUE constraint; returns how many were new."""
     if not rows:
         return 0
     maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = model.__table__
+    table = table_of(model)
     key = next(iter(table.primary_key.columns))
     added = 0
     for chunk in chunks(rows):
@@ -159,3 +180,9 @@ def key(row: object) -> int:
     if value is None:
         raise ValueError(f"{type(row).__name__} has no id yet: flush the session before using it")
     return int(value)
+
+
+def id_column(column: int | None) -> Mapped[int]:
+    """A model's integer primary key column (``Model.id``) in a query, typed as the database holds
+    it: never NULL, though the attribute is ``int | None`` for a row not stored yet."""
+    return cast(Mapped[int], col(column))

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from kb.database.db import insert_ignore, session_scope
 from kb.models import JobLease, utcnow
@@ -34,21 +35,22 @@ def claim(engine: Engine, *, job: str, period: str, holder: str, lease_s: float)
         insert_ignore(session, JobLease, [{"name": job, "period": ""}])
         taken = session.connection().execute(
             update(JobLease)
-            .where(JobLease.name == job, JobLease.period != period,
-                   or_(JobLease.until.is_(None), JobLease.until < now))
+            .where(col(JobLease.name) == job, col(JobLease.period) != period,
+                   or_(col(JobLease.until).is_(None), col(JobLease.until) < now))
             .values(holder=holder, until=now + timedelta(seconds=lease_s))
-            .returning(JobLease.name))
+            .returning(col(JobLease.name)))
         return taken.first() is not None
 
 
 def finish(engine: Engine, *, job: str, period: str, holder: str, done: bool) -> None:
     """Release ``job``; with ``done`` the period counts as completed (else it may be retried)."""
-    values = {"holder": None, "until": None}
+    values: dict[str, object] = {"holder": None, "until": None}
     if done:
         values |= {"period": period, "done_at": utcnow()}
     with session_scope(engine) as session:
         session.connection().execute(
-            update(JobLease).where(JobLease.name == job, JobLease.holder == holder).values(**values))
+            update(JobLease).where(col(JobLease.name) == job, col(JobLease.holder) == holder)
+            .values(**values))
 
 
 def run_once(engine: Engine, *, job: str, period: str, work: Callable[[], T],

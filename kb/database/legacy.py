@@ -33,15 +33,16 @@ def _add_checks(conn: Connection, metadata: MetaData) -> None:
         if any(c.name not in columns for c in table.columns):
             continue  # a column is missing: reported by the comparison, not rebuilt around
         have = {c["name"] for c in found.get_check_constraints(table.name)}
-        wanted = [c for c in table.constraints
-                  if isinstance(c, CheckConstraint) and c.name and c.name not in have]
+        wanted = [(c.name, str(c.sqltext)) for c in table.constraints
+                  if isinstance(c, CheckConstraint) and isinstance(c.name, str) and c.name
+                  and c.name not in have]
         if wanted:  # SQLite adds a CHECK only by rebuilding the table (rows copied, checked)
             with ops.batch_alter_table(table.name, recreate="always") as batch:
-                for check in wanted:
-                    batch.create_check_constraint(check.name, str(check.sqltext))
+                for name, condition in wanted:
+                    batch.create_check_constraint(name, condition)
 
 
-def _add_optional_columns(conn: Connection, metadata) -> None:  # noqa: ANN001
+def _add_optional_columns(conn: Connection, metadata: MetaData) -> None:
     found = inspect(conn)
     for table in metadata.sorted_tables:
         have = {c["name"] for c in found.get_columns(table.name)}
@@ -53,7 +54,7 @@ def _add_optional_columns(conn: Connection, metadata) -> None:  # noqa: ANN001
             conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
 
 
-def _add_plain_indexes(conn: Connection, metadata) -> None:  # noqa: ANN001
+def _add_plain_indexes(conn: Connection, metadata: MetaData) -> None:
     # A non-unique index changes no data; a missing UNIQUE one is reported (rows may clash).
     found = inspect(conn)
     for table in metadata.sorted_tables:
@@ -65,7 +66,7 @@ def _add_plain_indexes(conn: Connection, metadata) -> None:  # noqa: ANN001
                 index.create(conn)
 
 
-def _passage_ids_never_reused(conn: Connection, metadata) -> None:  # noqa: ANN001
+def _passage_ids_never_reused(conn: Connection, metadata: MetaData) -> None:
     """Give a SQLite passage table made before AUTOINCREMENT the keyword (ids must not be reused)."""
     if conn.dialect.name != "sqlite":
         return

@@ -7,27 +7,37 @@ do. Migrating happens in one transaction under a lock (``BEGIN IMMEDIATE`` on SQ
 lock on PostgreSQL), so workers starting together migrate once and the others find the head.
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Column,
     Enum,
     Integer,
     MetaData,
     String,
+    Table,
     inspect,
     text,
     type_coerce,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import SQLModel
 
 from kb.errors import KBError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.runtime.environment import NameFilterParentNames, NameFilterType
+    from alembic.runtime.migration import MigrationContext
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BASELINE = "0001"  # today's schema when migrations began; databases made before it are stamped
@@ -61,7 +71,7 @@ def models_metadata() -> MetaData:
     return metadata
 
 
-def _string_enum(table, column, kind: Enum) -> None:  # noqa: ANN001
+def _string_enum(table: Table, column: Column[Any], kind: Enum) -> None:
     """Store ``column``'s enum as a string with a CHECK, never a native type that needs its own
     migration for every new value (SQLModel makes native enums; this runs once for all models)."""
     kind.native_enum = False
@@ -72,14 +82,16 @@ def _string_enum(table, column, kind: Enum) -> None:  # noqa: ANN001
         name=enum_constraint_name(table.name, column.name)))
 
 
-def configure_options() -> dict:
+def configure_options() -> dict[str, Any]:
     """How alembic compares and renders against the models (env.py and ``differences`` agree)."""
     return {"target_metadata": models_metadata(), "render_as_batch": True,  # SQLite's ALTER
             "compare_type": _compare_type, "version_table": VERSION_TABLE,
             "include_name": _include_name}
 
 
-def _compare_type(context, _inspected_column, _metadata_column, inspected, metadata):  # noqa: ANN001, ANN202
+def _compare_type(context: MigrationContext, _inspected_column: Column[Any],
+                  _metadata_column: Column[Any], inspected: TypeEngine[Any],
+                  metadata: TypeEngine[Any]) -> bool | None:
     # SQLite stores every integer as up to 64 bits: INTEGER and BIGINT are one type there (a
     # database made before migrations has INTEGER where the baseline says BIGINT).
     if (context.dialect.name == "sqlite" and isinstance(inspected, Integer)
@@ -91,7 +103,7 @@ def _compare_type(context, _inspected_column, _metadata_column, inspected, metad
     return None  # alembic's own comparison
 
 
-def _include_name(name, kind, _parent) -> bool:  # noqa: ANN001
+def _include_name(name: str | None, kind: NameFilterType, _parent: NameFilterParentNames) -> bool:
     # SQLite's own bookkeeping is not part of the schema.
     return not (kind == "table" and name is not None and name.startswith("sqlite_"))
 
@@ -99,7 +111,7 @@ def _include_name(name, kind, _parent) -> bool:  # noqa: ANN001
 # --- Revisions ---------------------------------------------------------------------------
 
 
-def config(connection: Connection | None = None):  # noqa: ANN201
+def config(connection: Connection | None = None) -> Config:
     """An alembic configuration over the shipped revisions (no alembic.ini)."""
     from alembic.config import Config
 
@@ -116,7 +128,10 @@ def head() -> str:
     """The revision this code needs."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(config()).get_current_head()
+    found = ScriptDirectory.from_config(config()).get_current_head()
+    if found is None:
+        raise SchemaError(f"no migration revisions in {MIGRATIONS}: the installation is broken")
+    return found
 
 
 def _known() -> set[str]:
@@ -207,6 +222,8 @@ def _foreign_keys_deferred(conn: Connection) -> Iterator[None]:
         yield
         return
     raw = conn.connection.dbapi_connection  # autocommit: the PRAGMA runs outside a transaction
+    if raw is None:  # only an invalidated connection has none
+        raise SchemaError("the database connection was lost before migrating")
     raw.execute("PRAGMA foreign_keys=OFF")
     try:
         yield
@@ -314,7 +331,7 @@ def differences(conn: Connection) -> list[str]:
     return found + _enum_value_differences(conn)
 
 
-def _describe(diff) -> str:  # noqa: ANN001
+def _describe(diff: tuple[Any, ...] | list[tuple[Any, ...]]) -> str:
     if isinstance(diff, list):  # column changes come as a list of modifications
         return ", ".join(_describe(d) for d in diff)
     kind, *rest = diff

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from kb.database.db import key
 from kb.models import FaqItem, Interpretation, Policy, Status
 
 
@@ -34,12 +35,12 @@ def answer_choices(*, session: Session, department_id: int | None = None) -> lis
     for i in session.exec(select(Interpretation).where(
             Interpretation.status == Status.PUBLISHED, col(Interpretation.policy_id).in_(titles))
             .order_by(col(Interpretation.policy_id), col(Interpretation.id))):
-        out.append(AnswerChoice("interpretation", i.id,
+        out.append(AnswerChoice("interpretation", key(i),
                                 f"政策解读：{i.title or titles[i.policy_id]}（{titles[i.policy_id]}）"))
     for f in session.exec(select(FaqItem).where(
             FaqItem.status == Status.PUBLISHED, col(FaqItem.policy_id).in_(titles))
             .order_by(col(FaqItem.policy_id), col(FaqItem.ordinal), col(FaqItem.id))):
-        out.append(AnswerChoice("faq", f.id, f"常见问题：{f.question}（{titles[f.policy_id]}）"))
+        out.append(AnswerChoice("faq", key(f), f"常见问题：{f.question}（{titles[f.policy_id]}）"))
     return out
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from kb import clock
 from kb.clock import aware, county_day
-from kb.database.db import get_or_missing
+from kb.database.db import get_or_missing, key, table_of
 from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.feedback.ledger_matching import (
     OPEN_STATES,
@@ -84,9 +84,9 @@ def _file(session: Session, question: QuestionLog, due_days: int, now: datetime,
         topic.last_asked_at = max(aware(topic.last_asked_at), asked)
     else:
         department_id, routed_by = plan.route if plan and plan.route else route(session, question)
+        due_date = county_day(now) + timedelta(days=due_days)
         topic = LedgerTopic(title=question.question, department_id=department_id,
-                            routed_by=routed_by,
-                            due_date=county_day(now) + timedelta(days=due_days),
+                            routed_by=routed_by, due_date=due_date,
                             question_count=1, first_asked_at=asked, last_asked_at=asked,
                             created_at=now)
         session.add(topic)
@@ -96,12 +96,12 @@ def _file(session: Session, question: QuestionLog, due_days: int, now: datetime,
                record_id=topic.id, detail={"question_id": question.id, "title": topic.title,
                                            "department_id": topic.department_id,
                                            "routed_by": routed_by,
-                                           "due_date": topic.due_date.isoformat()})
+                                           "due_date": due_date.isoformat()})
     question.topic_id = topic.id
     session.add_all([topic, question])
     session.flush()
-    if newer is not None and plan is not None and topic.id > plan.compared_up_to:
-        note_filed(newer, topic_id=topic.id, text=question.question)
+    if newer is not None and plan is not None and key(topic) > plan.compared_up_to:
+        note_filed(newer, topic_id=key(topic), text=question.question)
     return topic
 
 
@@ -145,7 +145,7 @@ def note_questions(*, session: Session, question_ids: list[int], plans: list[Pla
              for tid, qids in together.items()}
     for closed in join_topics(session=session, joins={t: qs for t, qs in joins.items() if qs}):
         fresh = Plan(None, 0.0, plans[0].compared_up_to)
-        one_by_one += [(q.id, fresh) for q in joins[closed]]  # the topic closed meanwhile
+        one_by_one += [(key(q), fresh) for q in joins[closed]]  # the topic closed meanwhile
     newer = candidates(session, after_id=plans[0].compared_up_to) if plans else []
     for qid, plan in sorted(one_by_one, key=lambda qp: qp[0]):
         note_question(session=session, question=locked[qid], due_days=due_days, now=now,
@@ -163,7 +163,7 @@ def join_topics(*, session: Session, joins: dict[int, list[QuestionLog]]) -> set
         .with_for_update()).all())
     joined = {tid: qs for tid, qs in joins.items() if tid in open_ids}
     if joined:
-        topic, log = LedgerTopic.__table__, QuestionLog.__table__
+        topic, log = table_of(LedgerTopic), table_of(QuestionLog)
         asked = bindparam("asked", type_=topic.c.last_asked_at.type)
         session.execute(update(topic).where(topic.c.id == bindparam("tid")).values(
             question_count=topic.c.question_count + bindparam("n"),
@@ -276,7 +276,8 @@ def _published_answer(session: Session, kind: str, record_id: int) -> int:
     """The policy id of a published FAQ item or interpretation."""
     if kind not in ANSWER_KINDS:
         raise InvalidInput(f"答复类型应为 faq（常见问题）或 interpretation（政策解读），而不是“{kind}”")
-    row = session.get(FaqItem if kind == "faq" else Interpretation, record_id)
+    row = (session.get(FaqItem, record_id) if kind == "faq"
+           else session.get(Interpretation, record_id))
     label = "常见问题" if kind == "faq" else "政策解读"
     if row is None:
         raise InvalidInput(f"没有编号为 {record_id} 的{label}")
@@ -319,7 +320,7 @@ def close_for_publication(*, session: Session, actor: Actor, kind: str, record_i
             targets.append(topic)
     if kind == "faq" and question_text.strip():
         for _, found_id in matches(question_text, candidates(session)):
-            found = session.get(LedgerTopic, found_id)
+            found = _topic(session, found_id)
             if (all(found.id != t.id for t in targets)
                     and (department_id is ANY_DEPARTMENT
                          or found.department_id in (None, department_id))):
@@ -385,11 +386,12 @@ def is_overdue(topic: LedgerTopic, today: date) -> bool:
 
 
 def _row(topic: LedgerTopic, names: dict[int, str], today: date) -> TopicRow:
-    return TopicRow(topic, names.get(topic.department_id), is_overdue(topic, today), answer_url(topic))
+    department = names.get(topic.department_id) if topic.department_id is not None else None
+    return TopicRow(topic, department, is_overdue(topic, today), answer_url(topic))
 
 
 def _department_names(session: Session) -> dict[int, str]:
-    return {d.id: d.name for d in session.exec(select(Department))}
+    return {key(d): d.name for d in session.exec(select(Department))}
 
 
 def list_topics(*, session: Session, status: str | None = None, department_id: int | None = None,
@@ -404,14 +406,15 @@ def list_topics(*, session: Session, status: str | None = None, department_id: i
             raise InvalidInput(f"没有编号为 {department_id} 的部门")
         stmt = stmt.where(LedgerTopic.department_id == department_id)
     if overdue_only:
-        stmt = stmt.where(col(LedgerTopic.status).in_(OPEN_STATES), LedgerTopic.due_date < today)
+        stmt = stmt.where(col(LedgerTopic.status).in_(OPEN_STATES),
+                          col(LedgerTopic.due_date) < today)
     names = _department_names(session)
     rows = [_row(t, names, today) for t in session.exec(stmt)]
     waiting = sorted((r for r in rows if r.topic.status in OPEN_STATES),
                      key=lambda r: (r.topic.due_date or date.max, -r.topic.question_count,
                                     r.topic.id))
     done = sorted((r for r in rows if r.topic.status not in OPEN_STATES),
-                  key=lambda r: -r.topic.id)
+                  key=lambda r: -key(r.topic))
     return waiting + done
 
 
@@ -428,10 +431,10 @@ def topic_detail(*, session: Session, topic_id: int, today: date | None = None) 
         for fb in session.exec(select(Feedback).where(
                 col(Feedback.question_id).in_([m.id for m in members]), Feedback.helpful == False)  # noqa: E712
                 .order_by(col(Feedback.id))):
-            said = reasons.setdefault(fb.question_id, [])
-            if fb.reason and fb.reason not in said:
-                said.append(fb.reason)
+            given = reasons.setdefault(fb.question_id, [])
+            if fb.reason and fb.reason not in given:
+                given.append(fb.reason)
     said = {qid: "没帮助" + ("：" + "；".join(r) if r else "") for qid, r in reasons.items()}
-    questions = [MemberQuestion(m.id, m.question, aware(m.asked_at), m.channel, m.answer_type,
-                                said.get(m.id)) for m in members]
+    questions = [MemberQuestion(key(m), m.question, aware(m.asked_at), m.channel, m.answer_type,
+                                said.get(key(m))) for m in members]
     return TopicDetail(row.topic, row.department, row.overdue, row.answer_url, questions)

@@ -4,9 +4,10 @@ latest member questions, topic-rare terms weighing most; nothing here writes."""
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from kb.database.db import id_column
 from kb.feedback.models import LedgerTopic, QuestionLog, TopicStatus
 from kb.feedback.routing import route
 from kb.search.text.question_match import JOIN_THRESHOLD, features, rarity
@@ -26,23 +27,23 @@ def _with_terms(topic_id: int, texts: list[str]) -> _Candidate:
     return _Candidate(topic_id, texts, frozenset().union(*(features(t).keys() for t in texts)))
 
 
-def _open_topics(after_id: int = 0):  # noqa: ANN202
+def _open_topics(after_id: int = 0) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return (col(LedgerTopic.status).in_(OPEN_STATES), col(LedgerTopic.id) > after_id)
 
 
 def _member_texts(session: Session, texts: dict[int, list[str]], after_id: int = 0,
                   only: list[int] | None = None) -> None:
     """Append each open topic's latest member questions to its texts (title first)."""
-    rank = func.row_number().over(partition_by=QuestionLog.topic_id,
+    rank = func.row_number().over(partition_by=col(QuestionLog.topic_id),
                                   order_by=col(QuestionLog.id).desc()).label("rank")
     members = (select(QuestionLog.topic_id, QuestionLog.question, rank)
-               .join(LedgerTopic, LedgerTopic.id == QuestionLog.topic_id)
+               .join(LedgerTopic, col(LedgerTopic.id) == QuestionLog.topic_id)
                .where(*_open_topics(after_id)))
     if only is not None:
         members = members.where(col(QuestionLog.topic_id).in_(only))
-    members = members.subquery()
-    for topic_id, text in session.exec(select(members.c.topic_id, members.c.question)
-                                       .where(members.c.rank <= MEMBERS_COMPARED)).all():
+    ranked = members.subquery()
+    for topic_id, text in session.exec(select(ranked.c.topic_id, ranked.c.question)
+                                       .where(ranked.c.rank <= MEMBERS_COMPARED)).all():
         if topic_id in texts and text not in texts[topic_id]:
             texts[topic_id].append(text)
 
@@ -63,7 +64,8 @@ def note_filed(compared: list[_Candidate], *, topic_id: int, text: str) -> None:
 def candidates(session: Session, after_id: int = 0) -> list[_Candidate]:
     """Open and in-progress topics (numbered above ``after_id``) with their title and latest
     member questions: columns only, as every question that opens or joins a topic reads them."""
-    rows = session.exec(select(LedgerTopic.id, LedgerTopic.title).where(*_open_topics(after_id))
+    rows = session.exec(select(id_column(LedgerTopic.id), LedgerTopic.title)
+                        .where(*_open_topics(after_id))
                         .order_by(col(LedgerTopic.id))).all()
     texts = {topic_id: [title] for topic_id, title in rows}
     if texts:
@@ -84,7 +86,8 @@ class OpenTopics:
 
     def candidates(self, session: Session) -> list[_Candidate]:
         """The same candidates as ``candidates(session)``, mostly from memory."""
-        rows = session.exec(select(LedgerTopic.id, LedgerTopic.title, LedgerTopic.question_count)
+        rows = session.exec(select(id_column(LedgerTopic.id), LedgerTopic.title,
+                                   LedgerTopic.question_count)
                             .where(*_open_topics()).order_by(col(LedgerTopic.id))).all()
         stamps = {tid: (title, count) for tid, title, count in rows}
         stale = {tid: [title] for tid, (title, count) in stamps.items()

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from kb import clock
@@ -140,7 +141,8 @@ UNANSWERED = ("none", "related")  # a related reply offers clauses but answers n
 
 def recent_unanswered(*, session: Session, limit: int = 20) -> list[QuestionLog]:
     """Latest questions the product could not answer or whose answer was marked unhelpful."""
-    unhelpful = exists().where(Feedback.question_id == QuestionLog.id, Feedback.helpful == False)  # noqa: E712
+    unhelpful = exists().where(col(Feedback.question_id) == QuestionLog.id,
+                               col(Feedback.helpful) == False)  # noqa: E712
     rows = session.exec(
         select(QuestionLog).where(col(QuestionLog.answer_type).in_(UNANSWERED) | unhelpful)
         .order_by(col(QuestionLog.asked_at).desc(), col(QuestionLog.id).desc())
@@ -172,7 +174,7 @@ class LedgerFiler:
     QUIET_S = 0.05
     MAX_DELAY_S = 10.0
 
-    def __init__(self, engine, due_days: int) -> None:  # noqa: ANN001
+    def __init__(self, engine: Engine, due_days: int) -> None:
         import queue
         import threading
 
@@ -272,7 +274,7 @@ class LedgerFiler:
 
     def _file(self, question_ids: list[int]) -> list[int]:
         """File the unanswered ones of these questions; returns the ids not found (yet)."""
-        from kb.database.db import read_scope, session_scope
+        from kb.database.db import key, read_scope, session_scope
         from kb.feedback import ledger
         from kb.feedback.ledger_matching import plan_filings
 
@@ -283,10 +285,10 @@ class LedgerFiler:
                 select(QuestionLog).where(col(QuestionLog.id).in_(question_ids))).all()}
             todo = sorted((r for r in rows.values()
                            if r.answer_type in UNANSWERED and r.topic_id is None),
-                          key=lambda r: r.id)
+                          key=key)
             plans = plan_filings(session=session, questions=todo, topics=self.topics)
         if todo:
             with session_scope(self.engine) as session:
-                ledger.note_questions(session=session, question_ids=[r.id for r in todo],
+                ledger.note_questions(session=session, question_ids=[key(r) for r in todo],
                                       plans=plans, due_days=self.due_days)
         return [qid for qid in question_ids if qid not in rows]

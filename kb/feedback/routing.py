@@ -30,7 +30,8 @@ def by_matched_policy(session: Session, question: QuestionLog) -> int | None:
         return None
     # One column each, never whole policies (their full text is large).
     for passage_id in question.hits[:1]:  # passages are rebuilt, so it may be gone
-        found = session.exec(select(Policy.department_id).join(Passage, Passage.policy_id == Policy.id)
+        found = session.exec(select(Policy.department_id)
+                             .join(Passage, col(Passage.policy_id) == Policy.id)
                              .where(Passage.id == passage_id)).first()
         if found is not None:
             return found
@@ -48,13 +49,15 @@ def _department_words(session: Session) -> dict[int, frozenset[str]]:
     topic, over thousands of policies): rebuilt when the passages' version moves, as every
     publish, edit and withdrawal bumps it."""
     published = (Policy.status == Status.PUBLISHED, col(Policy.department_id).is_not(None))
-    stamp = (str(session.get_bind().url), current_version(session=session))
+    stamp = (str(session.get_bind().engine.url), current_version(session=session))
     vocab = _VOCABULARIES.get(stamp)
     if vocab is None:
         words: dict[int, set[str]] = {}
         for department_id, title, themes in session.exec(
                 select(Policy.department_id, Policy.title, Policy.themes).where(*published)):
-            words.setdefault(department_id, set()).update(_bigrams(title + "".join(themes or [])))
+            if department_id is not None:  # always: ``published`` selects policies with one
+                words.setdefault(department_id, set()).update(
+                    _bigrams(title + "".join(themes or [])))
         vocab = {dept: frozenset(w) for dept, w in words.items()}
         _VOCABULARIES.clear()  # the last knowledge base asked about is the one kept
         _VOCABULARIES[stamp] = vocab

@@ -4,6 +4,7 @@ import statistics as pystats
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -18,6 +19,8 @@ from kb.models import Department, FaqItem, Interpretation, Policy, Status, Valid
 
 MAX_DAYS = 366  # one bar per day stays readable for a year
 CONFIDENT = ("faq", "passage")
+
+Item = TypeVar("Item", Interpretation, FaqItem)
 NO_DEPARTMENT = "未指定部门"
 
 
@@ -93,10 +96,11 @@ def check_range(start: date, end: date) -> None:
         raise InvalidInput(f"统计区间最长 {MAX_DAYS} 天（现为 {(end - start).days + 1} 天），请缩短区间")
 
 
-def _published_by_department(session: Session, model: type, lo: datetime,
+def _published_by_department(session: Session, model: type[Item], lo: datetime,
                              hi: datetime) -> Counter[int | None]:
     """Interpretations or FAQ items published in [lo, hi), counted by their policy's department."""
-    rows = session.exec(select(Policy.department_id).join(model, model.policy_id == Policy.id)
+    rows = session.exec(select(col(Policy.department_id))
+                        .join(model, col(model.policy_id) == Policy.id)
                         .where(model.status == Status.PUBLISHED,
                                col(model.published_at) >= lo, col(model.published_at) < hi)).all()
     return Counter(rows)
@@ -132,9 +136,9 @@ def statistics(*, session: Session, start: date, end: date, top: int = 20,
         return by_dept.setdefault(department_id, DepartmentFigures(name))
 
     for topic in session.exec(select(LedgerTopic).where(col(LedgerTopic.status).in_(OPEN_STATES))):
-        figures = dept(topic.department_id)
-        figures.open_topics += 1
-        figures.overdue_topics += is_overdue(topic, today)
+        owner = dept(topic.department_id)
+        owner.open_topics += 1
+        owner.overdue_topics += is_overdue(topic, today)
     for department_id, n in _published_by_department(session, Interpretation, lo, hi).items():
         dept(department_id).interpretations += n
     for department_id, n in _published_by_department(session, FaqItem, lo, hi).items():

@@ -82,7 +82,8 @@ def refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *,
 def resolve(host: str, port: int | None) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     """Every address ``host`` resolves to (OSError when it does not resolve)."""
     found = socket.getaddrinfo(host, port or 80, proto=socket.IPPROTO_TCP)
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in found]
+    # An IPv4 or IPv6 socket address starts with the host as a string ("fe80::1%eth0").
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
 
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -6,7 +6,7 @@ import secrets
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, update
+from sqlmodel import Session, col, update
 
 from kb.database.db import insert_ignore
 from kb.models import IndexChange, IndexState, utcnow
@@ -34,24 +34,24 @@ def bump_version(*, session: Session, name: str = PASSAGES,
     # a write could give both the same one, and a publish would stay unseen until the next).
     insert_ignore(session, IndexState, [{"name": name, "version": 0, "updated_at": utcnow()}])
     version = session.execute(
-        update(IndexState).where(IndexState.name == name)
-        .values(version=IndexState.version + 1, updated_at=utcnow())
-        .returning(IndexState.version)).scalar_one()
+        update(IndexState).where(col(IndexState.name) == name)
+        .values(version=col(IndexState.version) + 1, updated_at=utcnow())
+        .returning(col(IndexState.version))).scalar_one()
     if name == PASSAGES:
         changed = set(policy_ids or []) | session.info.pop(CHANGED, set())
         if None in changed or not changed:
             changed = {None}
         session.execute(insert(IndexChange), [{"version": version, "policy_id": p}
                                               for p in sorted(changed, key=lambda p: p or 0)])
-        session.execute(delete(IndexChange).where(IndexChange.version <= version - LOG_KEEP))
+        session.execute(delete(IndexChange).where(col(IndexChange.version) <= version - LOG_KEEP))
     session.info[BUMPED] = True
     return version
 
 
 def changes_since(*, session: Session, since: int, until: int) -> set[int] | None:
     """Policies changed by versions (since, until], or None when the log cannot say (read all)."""
-    rows = session.execute(select(IndexChange.version, IndexChange.policy_id).where(
-        IndexChange.version > since, IndexChange.version <= until)).all()
+    rows = session.execute(select(col(IndexChange.version), col(IndexChange.policy_id)).where(
+        col(IndexChange.version) > since, col(IndexChange.version) <= until)).all()
     if len({v for v, _ in rows}) < until - since:
         return None  # versions from before the log, or pruned: only a full comparison is safe
     out = {p for _, p in rows}

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
+from kb.database.db import key
 from kb.errors import IngestError
 from kb.events import EventKind, PolicyEvent, emit
 from kb.library.extract import extract_header
@@ -194,7 +195,7 @@ def _interpretation_records(session: Session, policy_id: int) -> list[dict]:
     authored = _authored(session, ContentKind.INTERPRETATION, policy_id)
     rows = [i for i in session.exec(select(Interpretation).where(
         Interpretation.policy_id == policy_id, Interpretation.status == Status.PUBLISHED)
-        .order_by(Interpretation.id)) if i.id not in authored]
+        .order_by(col(Interpretation.id))) if i.id not in authored]
     return [InterpretationRecord(
         title=i.title, background=i.background, purpose=i.purpose, measures=i.measures,
         sections=i.sections, drafter=i.drafter, reviewer=i.reviewer, publisher=i.publisher,
@@ -209,13 +210,14 @@ def write_policy(*, session: Session, item: Item,
     if policy is not None and policy.content_hash == digest:
         return policy, "unchanged"
     action = "created" if policy is None else "updated"
+    event: tuple[EventKind, list[str]]
     if policy is None:
         policy = Policy(source_key=item.source_key, title=record.title or "")
         event = EventKind.PUBLISHED, []
     else:
         policy.version += 1
         event = EventKind.REVISED, _changes(
-            policy, record, _interpretation_records(session, policy.id))
+            policy, record, _interpretation_records(session, key(policy)))
     for name in POLICY_FIELDS:
         setattr(policy, name, getattr(record, name))
     policy.audience = record.audience or infer_audience(policy.title)
@@ -226,15 +228,15 @@ def write_policy(*, session: Session, item: Item,
     policy.source_text = policy.full_text = record.text
     session.add(policy)
     session.flush()
-    _write_interpretations(session, policy.id, record.interpretations)
-    _write_faq(session, policy.id, record.faq)
+    _write_interpretations(session, key(policy), record.interpretations)
+    _write_faq(session, key(policy), record.faq)
     passages = rebuild_passages(session=session, policy=policy)
     if passages > limits.max_passages:  # the caller's session rolls the whole batch back
         raise IngestError(item.origin, f"the document is cut into {passages} passages (at most "
                           f"{limits.max_passages}, KB_INGEST_MAX_PASSAGES); split it")
     record_version(session=session, policy=policy, published_by=IMPORTER,
                    summary="批量导入" if action == "created" else "批量导入（更新）")
-    _pending(session).append(PolicyEvent(kind=event[0], policy_id=policy.id,
+    _pending(session).append(PolicyEvent(kind=event[0], policy_id=key(policy),
                                          version=policy.version, changes=event[1]))
     return policy, action
 
@@ -245,9 +247,10 @@ IMPORTER = "批量导入"
 
 def _authored(session: Session, kind: ContentKind, policy_id: int) -> set[int]:
     """Records a department wrote through sign-off: a bulk file neither overwrites nor withdraws them."""
-    return set(session.exec(select(Revision.record_id).where(
+    found = session.exec(select(Revision.record_id).where(
         Revision.kind == kind, Revision.policy_id == policy_id,
-        col(Revision.record_id).is_not(None))).all())
+        col(Revision.record_id).is_not(None))).all()
+    return {record_id for record_id in found if record_id is not None}
 
 
 def _write_interpretations(session: Session, policy_id: int,
@@ -309,7 +312,7 @@ def _link_supersessions(session: Session, items: list[Item]) -> None:
             session.add(policy)
             mark_changed(session, policy.id)  # its hits now cite the successor
             _pending(session).append(PolicyEvent(
-                kind=EventKind.SUPERSEDED, policy_id=policy.id, version=policy.version,
+                kind=EventKind.SUPERSEDED, policy_id=key(policy), version=policy.version,
                 changes=["已被新政策替代"], successor_id=newer.id))
 
 
@@ -324,7 +327,7 @@ def ingest_items(*, session: Session, items: list[Item],
     session.flush()
     for event in session.info.pop("kb_pending_events", []):
         emit(session=session, event=event)
-    report.passages = session.exec(select(func.count(Passage.id))).one()
+    report.passages = session.exec(select(func.count(col(Passage.id)))).one()
     if report.changed:
         bump_version(session=session)
     return report

@@ -4,6 +4,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.config import Settings
 from kb.errors import IngestError
 
 MB = 1024 * 1024
@@ -19,7 +20,7 @@ class IngestLimits:
     max_passages: int = 2000  # passages cut from one policy
 
     @classmethod
-    def from_settings(cls, settings) -> "IngestLimits":  # noqa: ANN001
+    def from_settings(cls, settings: Settings) -> "IngestLimits":
         """The limits configured with ``KB_INGEST_*``."""
         return cls(max_file_bytes=int(settings.ingest_max_file_mb * MB),
                    max_unpacked_bytes=int(settings.ingest_max_unpacked_mb * MB),

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session, col, delete, select
 
+from kb.database.db import key
 from kb.library.index_state import mark_changed
 from kb.library.segment import segment
 from kb.models import FaqItem, Interpretation, Passage, PassageKind, Policy, Status
@@ -17,8 +18,8 @@ def clause_passages(policy: Policy) -> tuple[str, list[Passage]]:
     """Passages of the policy text; returns the prepared text the offsets point into."""
     prepared, segments = segment(policy.full_text)
     return prepared, [
-        Passage(policy_id=policy.id, kind=PassageKind.CLAUSE, section=s.section, heading=s.heading,
-                text=s.text, start=s.start, end=s.end, meta=s.meta)
+        Passage(policy_id=key(policy), kind=PassageKind.CLAUSE, section=s.section,
+                heading=s.heading, text=s.text, start=s.start, end=s.end, meta=s.meta)
         for s in segments
     ]
 
@@ -58,7 +59,7 @@ def faq_passage(faq: FaqItem) -> Passage:
 
 def rebuild_passages(*, session: Session, policy: Policy) -> int:
     """Cut a policy's passages anew from its published text, interpretations and FAQ."""
-    session.exec(delete(Passage).where(Passage.policy_id == policy.id))
+    session.exec(delete(Passage).where(col(Passage.policy_id) == policy.id))
     mark_changed(session, policy.id)  # searchers patch this policy at the next version
     if policy.status != Status.PUBLISHED:
         return 0

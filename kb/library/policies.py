@@ -6,7 +6,9 @@ from datetime import date
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
+from kb.database.db import key
 from kb.errors import InvalidInput, PolicyNotFound
 from kb.inputs.ids import parse_id
 from kb.library.clauses import clause_body, clause_context
@@ -136,7 +138,7 @@ def department_id(*, session: Session, name: str) -> int:
     dept = session.exec(select(Department).where(Department.name == name.strip())).first()
     if dept is None:
         raise InvalidInput(f"department：未知的部门“{name.strip()}”")
-    return dept.id
+    return key(dept)
 
 
 def search_filters(*, session: Session, validity: list[str] | None = None,
@@ -152,7 +154,8 @@ def search_filters(*, session: Session, validity: list[str] | None = None,
     vals = parse_validity(validity or [])
     dept_ids = [department_id(session=session, name=department)] if department and department.strip() else []
     theme = (theme or "").strip() or None
-    policy_ids = [get_policy(session=session, ref=policy).id] if str(policy or "").strip() else []
+    ref = str(policy or "").strip()
+    policy_ids = [key(get_policy(session=session, ref=ref))] if ref else []
     if not (vals or dept_ids or theme or policy_ids):
         return None
     return Filters(validity=vals, department_ids=dept_ids, theme=theme, policy_ids=policy_ids)
@@ -184,7 +187,7 @@ def parse_positive(name: str, value: str | int | None, *, default: int, maximum:
 # --- Queries ----------------------------------------------------------------------------
 
 
-def _published():  # noqa: ANN202
+def _published() -> SelectOfScalar[Policy]:
     return select(Policy).where(Policy.status == Status.PUBLISHED)
 
 
@@ -229,9 +232,9 @@ def list_policies(*, session: Session, q: str | None = None, department: str | N
     if vals:
         stmt = stmt.where(col(Policy.validity).in_(vals))
     if issued_from:
-        stmt = stmt.where(Policy.issue_date >= issued_from)
+        stmt = stmt.where(col(Policy.issue_date) >= issued_from)
     if issued_to:
-        stmt = stmt.where(Policy.issue_date <= issued_to)
+        stmt = stmt.where(col(Policy.issue_date) <= issued_to)
     stmt = stmt.order_by(col(Policy.issue_date).desc(), col(Policy.id).desc())
     start = (page - 1) * per_page
     if theme and theme.strip():
@@ -300,7 +303,7 @@ def policy_detail(*, session: Session, ref: str | int) -> PolicyDetail:
 def facet_options(*, session: Session) -> FacetOptions:
     """Departments and themes that published policies use, and the validity labels."""
     dept_names = session.exec(
-        select(Department.name).join(Policy, Policy.department_id == Department.id)
+        select(Department.name).join(Policy, col(Policy.department_id) == Department.id)
         .where(Policy.status == Status.PUBLISHED).group_by(Department.name)
         .order_by(func.min(Department.id))).all()
     themes: list[str] = []

@@ -4,10 +4,14 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.errors import IngestError
 from kb.library.limits import DEFAULT_LIMITS, IngestLimits
 from kb.library.schemas import MAX_FULL_TEXT
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 DOCUMENT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -48,7 +52,7 @@ class _HTMLText(HTMLParser):
         self.title: str | None = None
         self._in: str | None = None
 
-    def handle_starttag(self, tag: str, attrs) -> None:  # noqa: ANN001
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP and tag != "head":
             self.skip += 1
         if tag in ("title", "h1"):
@@ -134,7 +138,7 @@ def _pdf_text(path: Path, limits: IngestLimits) -> str:
     return "\n".join(parts)
 
 
-def _content_size(page) -> int:  # noqa: ANN001
+def _content_size(page: "PageObject") -> int:
     from pypdf.generic import ArrayObject
 
     contents = page.get("/Contents")

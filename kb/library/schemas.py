@@ -41,7 +41,7 @@ MAX_LIST = 200  # items in one such list
 MAX_NAME = 100  # a sign-off name
 
 
-def checked_url(v):  # noqa: ANN001, ANN201
+def checked_url(v: object) -> str | None:
     """A link shown on pages (原文链接): http(s), a host, no credentials (``kb.inputs.urls``)."""
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
@@ -50,7 +50,7 @@ def checked_url(v):  # noqa: ANN001, ANN201
     return web_url(str(v), what="链接")
 
 
-def validity_alias(v):  # noqa: ANN001, ANN201
+def validity_alias(v: object) -> object:
     """An English validity name (valid, expired, repealed, revised) as its Chinese label."""
     return VALIDITY_ALIASES.get(v, v) if isinstance(v, str) else v
 
@@ -65,7 +65,7 @@ def infer_audience(title: str) -> Audience:
     return Audience.INTERNAL if _WORK_NOTICE.search(title.strip()) else Audience.ENTERPRISE
 
 
-def audience_alias(v):  # noqa: ANN001, ANN201
+def audience_alias(v: object) -> object:
     """An English audience name (enterprise, automatic, internal) as its Chinese label."""
     return AUDIENCE_ALIASES.get(v.strip().lower(), v) if isinstance(v, str) else v
 
@@ -147,7 +147,7 @@ class PolicyRecord(BaseModel):
 
     @field_validator("id", "title", "issuer", "department", "doc_number", mode="before")
     @classmethod
-    def _blank_is_none(cls, v):  # noqa: ANN001, ANN206
+    def _blank_is_none(cls, v: object) -> object:
         if isinstance(v, str) and not v.strip():
             return None
         return str(v) if isinstance(v, int) else v

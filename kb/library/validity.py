@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from kb.database.db import key
 from kb.events import EventKind, PolicyEvent, emit
 from kb.library.index_state import bump_version
 from kb.library.versions import record_version
@@ -34,18 +35,21 @@ def expire_overdue(*, session: Session, today: date,
     # A policy is still valid on its effective-to date itself ("有效期至 2025-12-31" includes it).
     expired = overdue(session=session, today=today)
     for policy in expired:
+        if policy.effective_to is None:  # overdue() selects only policies with one
+            raise ValueError(f"policy {policy.id} has no effective-to date to expire at")
         policy.validity = Validity.EXPIRED
         policy.version += 1
         policy.updated_at = utcnow()
         session.add(policy)
         record_version(session=session, policy=policy, summary=EXPIRY_SUMMARY,
                        published_by=actor.name)
-        emit(session=session, event=PolicyEvent(kind=EventKind.REVISED, policy_id=policy.id,
+        emit(session=session, event=PolicyEvent(kind=EventKind.REVISED, policy_id=key(policy),
                                                 version=policy.version, changes=list(CHANGES)))
         audit.record(session=session, actor=actor, action="policy.expire", record_kind="policy",
                      record_id=policy.id, detail={"effective_to": policy.effective_to.isoformat(),
                                                   "title": policy.title,
                                                   "version": policy.version})
     if expired:
-        bump_version(session=session, policy_ids=[p.id for p in expired])  # once: every process reloads the validity it ranks by
+        # Once: every process reloads the validity it ranks by.
+        bump_version(session=session, policy_ids=[key(p) for p in expired])
     return expired

@@ -1,9 +1,11 @@
 """Immutable published versions of a policy (fields, interpretations, FAQ) and restoring one."""
 
 from datetime import date
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
+from kb.database.db import key
 from kb.errors import NotFound
 from kb.models import FaqItem, Interpretation, Policy, PolicyVersion, Status, utcnow
 
@@ -20,8 +22,10 @@ INTERPRETATION_FIELDS = ("title", "background", "purpose", "measures", "sections
                          "reviewer", "publisher")
 FAQ_FIELDS = ("question", "answer", "ordinal", "drafter", "reviewer", "publisher")
 
+Item = TypeVar("Item", Interpretation, FaqItem)
 
-def _plain(value):  # noqa: ANN001, ANN202
+
+def _plain(value: object) -> object:
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "value"):  # enums
@@ -59,7 +63,7 @@ def published_items(*, session: Session, policy_id: int) -> tuple[list[Interpret
 
 def snapshot(*, session: Session, policy: Policy) -> dict:
     """The policy as published right now."""
-    interps, faq = published_items(session=session, policy_id=policy.id)
+    interps, faq = published_items(session=session, policy_id=key(policy))
     return {"policy": policy_fields(policy),
             "interpretations": [interpretation_fields(i) for i in interps],
             "faq": [faq_fields(f) for f in faq]}
@@ -69,7 +73,7 @@ def record_version(*, session: Session, policy: Policy, summary: str, published_
                    revision_id: int | None = None) -> PolicyVersion:
     """Keep the policy's current published state as version ``policy.version``."""
     session.flush()
-    row = PolicyVersion(policy_id=policy.id, version=policy.version,
+    row = PolicyVersion(policy_id=key(policy), version=policy.version,
                         snapshot=snapshot(session=session, policy=policy), summary=summary[:300],
                         revision_id=revision_id, published_by=published_by)
     session.add(row)
@@ -112,19 +116,19 @@ def restore(*, session: Session, policy: Policy, snap: dict) -> None:
     apply_policy_fields(policy, snap["policy"])
     policy.status = Status.PUBLISHED
     session.add(policy)
-    _restore_items(session, Interpretation, policy.id, snap["interpretations"],
+    _restore_items(session, Interpretation, key(policy), snap["interpretations"],
                    INTERPRETATION_FIELDS)
-    _restore_items(session, FaqItem, policy.id, snap["faq"], FAQ_FIELDS)
+    _restore_items(session, FaqItem, key(policy), snap["faq"], FAQ_FIELDS)
     session.flush()
 
 
-def _restore_items(session: Session, model: type, policy_id: int, items: list[dict],
+def _restore_items(session: Session, model: type[Item], policy_id: int, items: list[dict],
                    fields: tuple[str, ...]) -> None:
     wanted = {item["id"]: item for item in items}
-    for row in session.exec(select(model).where(model.policy_id == policy_id)):
-        if row.id not in wanted and row.status == Status.PUBLISHED:
-            row.status = Status.WITHDRAWN
-            session.add(row)
+    for live in session.exec(select(model).where(model.policy_id == policy_id)):
+        if live.id not in wanted and live.status == Status.PUBLISHED:
+            live.status = Status.WITHDRAWN
+            session.add(live)
     for item in items:
         row = session.get(model, item["id"])
         if row is None or row.policy_id != policy_id:  # gone since (deleted by hand): recreate

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kb.database import schema
 from kb.database.db import read_scope
 from kb.library.index_state import current_version
+from kb.search.semantic import SemanticChannel
 from kb.search.service import Searcher
 
 
@@ -51,7 +52,7 @@ class Readiness:
                                          f"needs {schema.head()}")
         checks["index"] = self._index(version)
         if self.searcher.dense is not None:
-            checks["dense"] = self._dense()
+            checks["dense"] = self._dense(self.searcher.dense)
         return {"ready": all(c["ok"] for c in checks.values()), "checks": checks}
 
     def _index(self, version: int) -> dict:
@@ -60,8 +61,9 @@ class Readiness:
         lag = self._lag("index", behind)
         if behind:
             self._follow()
-        out = {"ok": loaded and lag <= self.max_lag_s, "version": self.searcher.version,
-               "database_version": version, "behind_s": round(lag, 1)}
+        out: dict[str, object] = {
+            "ok": loaded and lag <= self.max_lag_s, "version": self.searcher.version,
+            "database_version": version, "behind_s": round(lag, 1)}
         if not loaded:
             out["error"] = "the search index is not loaded yet"
         elif not out["ok"]:
@@ -71,12 +73,11 @@ class Readiness:
             out["last_failure"] = self._error
         return out
 
-    def _dense(self) -> dict:
-        waiting = sum(c.pending for c in (self.searcher.dense, self.searcher.questions)
-                      if c is not None)
+    def _dense(self, dense: SemanticChannel) -> dict:
+        waiting = sum(c.pending for c in (dense, self.searcher.questions) if c is not None)
         lag = self._lag("dense", waiting > 0)
-        out = {"ok": lag <= self.max_dense_lag_s, "model": self.searcher.dense.encoder.name,
-               "waiting": waiting, "behind_s": round(lag, 1)}
+        out: dict[str, object] = {"ok": lag <= self.max_dense_lag_s, "model": dense.encoder.name,
+                                  "waiting": waiting, "behind_s": round(lag, 1)}
         if not out["ok"]:
             out["error"] = (f"{waiting} passages have waited {lag:.0f} s for their vectors "
                             "(they are found by words meanwhile)")

@@ -17,16 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import bindparam, case, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.dml import ReturningInsert
 
-from kb.database.db import writer
+from kb.database.db import table_of, writer
 from kb.ratelimit.models import RateCounter
 
 MAX_KEY = 200
+_TABLE = table_of(RateCounter)
 
 
 @dataclass
@@ -53,9 +56,9 @@ class RateLimiter:
 
 
 @cache
-def _upsert(dialect: str):  # noqa: ANN202
+def _upsert(dialect: str) -> ReturningInsert[Any]:
     # Built once per dialect with bound parameters, so each hit only executes a cached statement.
-    table = RateCounter.__table__
+    table = _TABLE
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = maker(table).values(key=bindparam("key"), window_start=bindparam("start"),
                                expires_at=bindparam("expires"), hits=1)
@@ -67,7 +70,7 @@ def _upsert(dialect: str):  # noqa: ANN202
     }).returning(table.c.hits)
 
 
-_PURGE = delete(RateCounter.__table__).where(RateCounter.__table__.c.expires_at <= bindparam("now"))
+_PURGE = delete(_TABLE).where(_TABLE.c.expires_at <= bindparam("now"))
 
 
 def count_hit(*, engine: Engine, key: str, window_start: int, expires_at: int, now: int) -> int:
@@ -96,7 +99,7 @@ class _DatabaseCounts:
         from sqlalchemy import func, select
 
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(RateCounter.__table__)).scalar_one()
+            return conn.execute(select(func.count()).select_from(_TABLE)).scalar_one()
 
 
 class _FileCounts:

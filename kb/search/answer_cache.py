@@ -10,19 +10,22 @@ state and starts afresh when it changes, so a kept answer is the answer ``ask`` 
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+Answer = TypeVar("Answer")
 
 
-class AnswerCache:
+class AnswerCache(Generic[Answer]):
     """A bounded, thread-safe LRU of answers for one state of what answers depend on."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._state: Hashable = None
-        self._kept: OrderedDict[Hashable, object] = OrderedDict()
+        self._kept: OrderedDict[Hashable, Answer] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, state: Hashable, key: Hashable) -> object | None:
+    def get(self, state: Hashable, key: Hashable) -> Answer | None:
         """The answer kept for ``key`` in ``state``, or None (everything goes when the state moved)."""
         with self._lock:
             if state != self._state:
@@ -36,7 +39,7 @@ class AnswerCache:
             self.hits += 1
             return found
 
-    def put(self, state: Hashable, key: Hashable, answer: object) -> None:
+    def put(self, state: Hashable, key: Hashable, answer: Answer) -> None:
         """Keep ``answer``, worked out in ``state`` (dropped if the state moved meanwhile)."""
         with self._lock:
             if state != self._state or self.size <= 0:

@@ -5,6 +5,7 @@ most offers related clauses) instead of answering it.
 """
 
 import hashlib
+from typing import Any
 
 from kb.library.ingest import Item
 
@@ -16,7 +17,10 @@ def withheld(query_id: object) -> bool:
     return hashlib.sha256(str(query_id).encode()).digest()[0] % 2 == 1
 
 
-def make_unanswerable(items: list[Item], queries: list[dict]) -> tuple[list[Item], list[dict]]:
+Query = dict[str, Any]  # a query line: {"id", "query", "relevant_ids": [...]}
+
+
+def make_unanswerable(items: list[Item], queries: list[Query]) -> tuple[list[Item], list[Query]]:
     """Remove the relevant documents of half of the queries, keeping any another query needs."""
     chosen = [withheld(q["id"]) and bool(q["relevant_ids"]) for q in queries]
     needed = {str(d) for q, c in zip(queries, chosen, strict=True) if not c
@@ -28,12 +32,13 @@ def make_unanswerable(items: list[Item], queries: list[dict]) -> tuple[list[Item
                   for q in queries]
 
 
-def answerable(query: dict) -> bool:
+def answerable(query: Query) -> bool:
     """A query with at least one relevant document in the corpus."""
     return bool(query["relevant_ids"])
 
 
-def tally(queries: list[dict], replies: list[tuple[str, str | None]]) -> dict:
+def tally(queries: list[Query], replies: list[tuple[str, str | None]]
+          ) -> dict[str, dict[str, float]]:
     """Shares of each kind of reply, for answerable and unanswerable queries apart.
 
     ``replies`` holds (answer_type, answer document) per query; *correct* is an answer whose

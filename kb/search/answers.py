@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from sqlmodel import Session, select
@@ -28,13 +29,16 @@ SUCCESSOR_RANK = 10  # a successor's clause this high in the ranking comes befor
 SUGGESTIONS_MAX = 3  # published FAQ questions offered with a related reply
 TITLE_SHARE = 0.5  # a validity question's topic this much in a title names that policy
 
+# What an answer depends on of the filters: validity, departments, theme, policies.
+FiltersKey = tuple[tuple[str, ...], tuple[int, ...], str | None, tuple[int, ...]]
+
 
 @dataclass
 class AnswerResult:
     """What ``policykb ask`` and ``POST /api/ask`` return."""
 
     query: str
-    answer: dict | None
+    answer: dict[str, Any] | None
     confidence: float
     hits: list[Hit]
     answer_type: str = "none"  # "faq" | "passage" (answers), "related", "none" (hand-off)
@@ -46,7 +50,7 @@ class AnswerResult:
     suggestions: list[str] = field(default_factory=list)  # FAQ questions to ask instead
     corrections: list[Correction] = field(default_factory=list)  # words searched as others
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape."""
         faq = self.faq_match
         return {
@@ -62,7 +66,7 @@ class AnswerResult:
         }
 
 
-def _hit_json(hit: Hit) -> dict:
+def _hit_json(hit: Hit) -> dict[str, Any]:
     return {
         "policy_id": hit.policy_id, "title": hit.title, "doc_number": hit.doc_number,
         "section": hit.section, "kind": hit.kind, "text": hit.text, "score": hit.score,
@@ -123,10 +127,10 @@ def calibrated(searcher: Searcher, question: str, ranked: Ranked, index: int = 0
 def evidence(ranked: Ranked) -> Evidence:
     """What the confidence reads of a ranking: its rows and scores, and each channel's own."""
     c = ranked.cands
-    dense = c is not None and len(c.dense_rows) > 0
+    dense = c if c is not None and len(c.dense_rows) > 0 else None
     return Evidence(ranked.rows, ranked.scores, ranked.snap.table.policy_ids,
-                    ranked.snap.lexical, c.dense_rows if dense else None,
-                    c.dense_scores if dense else None,
+                    ranked.snap.lexical, dense.dense_rows if dense is not None else None,
+                    dense.dense_scores if dense is not None else None,
                     int(c.lex_rows[0]) if c is not None and len(c.lex_rows) else -1)
 
 
@@ -147,7 +151,7 @@ def _validity_note(hit: Hit) -> str:
 
 
 def _faq_answer(searcher: Searcher, match: FaqMatch, hits: list[Hit]
-                ) -> tuple[dict | None, list[Hit]]:
+                ) -> tuple[dict[str, Any] | None, list[Hit]]:
     """The curated answer as the answer, and the FAQ hit moved above the passages."""
     faq_hit = next((h for h in hits if h.passage_id == match.passage_id), None)
     if faq_hit is None:
@@ -196,7 +200,7 @@ def ask(*, searcher: Searcher, question: str, k: int = 5, threshold: float | Non
     return result
 
 
-def _filters_key(filters: Filters | None) -> tuple | None:
+def _filters_key(filters: Filters | None) -> FiltersKey | None:
     if filters is None:
         return None
     return (tuple(filters.validity), tuple(filters.department_ids), filters.theme,
@@ -276,8 +280,8 @@ def decide(*, searcher: Searcher, question: str, cands: Candidates, k: int,
     if match is not None and match.score >= faq_threshold:
         # The curated answer obeys the same discipline: its passage must be clearly the answer.
         row = ranked.snap.table.row_of(match.passage_id)
-        at = np.nonzero(ranked.rows == row)[0] if row is not None else []
-        faq_conf = calibrated(searcher, q, ranked, int(at[0])) if len(at) else 0.0
+        faq_at: np.ndarray | list[int] = [] if row is None else np.nonzero(ranked.rows == row)[0]
+        faq_conf = calibrated(searcher, q, ranked, int(faq_at[0])) if len(faq_at) else 0.0
         if faq_conf >= threshold:
             result.answer, reordered = _faq_answer(searcher, match, hits)
             if result.answer is not None:

@@ -7,11 +7,11 @@ so an index patched by any sequence of changes scores exactly as one rebuilt fro
 
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
+from scipy import sparse  # type: ignore[import-untyped]  # scipy ships no type information
 
 
 def bm25_idf(n_docs: int, df: np.ndarray | float) -> np.ndarray:
@@ -31,7 +31,8 @@ class Postings:
     @property
     def n_docs(self) -> int:
         """Documents (rows) in this segment, alive or not."""
-        return self.tf.shape[0]
+        n: int = self.tf.shape[0]
+        return n
 
     @classmethod
     def build(cls, docs: Iterable[Sequence[str]]) -> "Postings":
@@ -180,7 +181,8 @@ def gather(segments: Sequence[Postings], offsets: Sequence[int], dead: Sequence[
     return Gathered(parts, df)
 
 
-def _summed(g: Gathered, weights_of, n_rows: int) -> np.ndarray:  # noqa: ANN001
+def _summed(g: Gathered, weights_of: Callable[[int, "Part"], np.ndarray], n_rows: int
+            ) -> np.ndarray:
     """Per row, the sum of ``weights_of(segment, part)`` (one weight per posting) over postings."""
     parts = [(i, off, n, part) for i, (off, n, part) in enumerate(g.parts) if len(part.rows)]
     if len(parts) == 1 and parts[0][1] == 0 and parts[0][2] == n_rows:
@@ -224,7 +226,7 @@ class Saturations:
             return found
         # In place, in the order of the textbook formula: tf / (tf + norm).
         tf = part.tf[at:at + e - s]
-        x = norm[part.rows[at:at + e - s]]
+        x: np.ndarray = norm[part.rows[at:at + e - s]]
         x += tf
         np.divide(tf, x, out=x)
         if self._left >= len(x):  # a race may keep one twice: harmless, the values are equal
@@ -245,7 +247,8 @@ def bm25_scores(g: Gathered, qw: np.ndarray, norm: np.ndarray, n_live: int, n_ro
 
     def weights(segment: int, part: Part) -> np.ndarray:
         off, n, _ = g.parts[segment]
-        seg_norm, pieces, at = norm[off:off + n], [], 0
+        seg_norm, at = norm[off:off + n], 0
+        pieces: list[np.ndarray] = []
         for span in part.spans:
             pieces.append(cache.of(segment, part, at, span, seg_norm) * term_w[span[0]])
             at += span[2] - span[1]

@@ -16,12 +16,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from kb.search.text.question_match import _FILLER_RE
 from kb.search.text.synonyms import canonical
 from kb.search.text.tokenize import bigrams, normalize, words
+
+if TYPE_CHECKING:
+    from kb.search.lexical import LexicalIndex
 
 # A question most of whose weight (idf-weighted bigrams) the knowledge base has never seen, and of
 # which it knows no more than FEW_KNOWN bigrams, is about something it does not hold (测试政策甲
@@ -51,13 +55,13 @@ class Evidence:
     rows: np.ndarray
     scores: np.ndarray
     policy_ids: np.ndarray  # of every row of the snapshot
-    lexical: object  # LexicalIndex of the snapshot
+    lexical: "LexicalIndex"  # of the snapshot
     dense_rows: np.ndarray | None = None  # the vector channel's candidates, nearest first
     dense_scores: np.ndarray | None = None  # their cosines
     lex_top: int = -1  # the lexical channel's best row
 
 
-def _statistics(lexical, channel: str, terms: list[str], question: str  # noqa: ANN001
+def _statistics(lexical: "LexicalIndex", channel: str, terms: list[str], question: str
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Which of ``terms`` the knowledge base knows, and their live idf in ``channel``: the
     ranking's statistics (unseen terms count as maximally specific, df 1: a question about
@@ -100,7 +104,7 @@ def _combined(coverage: float, margin: float) -> float:
 
 
 def features(question: str, ev: Evidence, index: int, family: set[int] | None = None,
-             text: str = "") -> dict:
+             text: str = "") -> dict[str, float]:
     """The model's inputs for ranked row ``index`` as the answer to ``question``.
 
     ``text``: the clause as shown (title, heading, text), for the verbatim trigram share.
@@ -132,8 +136,9 @@ def features(question: str, ev: Evidence, index: int, family: set[int] | None = 
     out["trigrams"] = _trigrams(question, text)
     out["words_margin"] = word_cov * margin
     out["length"] = math.log1p(len(grams))
-    if ev.dense_rows is not None and len(ev.dense_rows):
-        out |= _semantic(ev, row, family or {int(ev.policy_ids[row])})
+    if ev.dense_rows is not None and ev.dense_scores is not None and len(ev.dense_rows):
+        out |= _semantic(ev, ev.dense_rows, ev.dense_scores, row,
+                         family or {int(ev.policy_ids[row])})
         out["place_absent"] = _place_absent(question, text)
         if terms:
             top = float(np.asarray(lexical.weights_of(np.ones(1)))[0]) or 1.0
@@ -154,13 +159,14 @@ def _place_absent(question: str, text: str) -> float:
     return 0.0
 
 
-def _semantic(ev: Evidence, row: int, family: set[int]) -> dict:
-    """The SEMANTIC features of ``row`` from the vector channel's candidates."""
-    cos = ev.dense_scores.astype(np.float64)
-    at = np.flatnonzero(ev.dense_rows == row)
+def _semantic(ev: Evidence, dense_rows: np.ndarray, dense_scores: np.ndarray, row: int,
+              family: set[int]) -> dict[str, float]:
+    """The SEMANTIC features of ``row`` from the vector channel's candidates and cosines."""
+    cos = dense_scores.astype(np.float64)
+    at = np.flatnonzero(dense_rows == row)
     # A clause the vector channel did not bring is no nearer than its last candidate.
     mine = float(cos[at[0]]) if len(at) else float(cos[-1])
-    policies = ev.policy_ids[ev.dense_rows]
+    policies = ev.policy_ids[dense_rows]
     others = cos[~np.isin(policies, list(family))]
     other = float(others[0]) if len(others) else float(cos[-1])
     spread = float(cos.std()) or 1.0
@@ -176,30 +182,32 @@ class Model:
     """Logistic weights over its features (raw values), an intercept, and the threshold the fit
     chose: below it no answer is given."""
 
-    weights: dict
+    weights: dict[str, float]
     intercept: float
     threshold: float = 0.5
-    features: tuple = FEATURES
+    features: tuple[str, ...] = FEATURES
 
-    def probability(self, x: dict) -> float:
+    def probability(self, x: dict[str, float]) -> float:
         """P(the clause is the right answer) for one feature dict."""
         z = self.intercept + sum(self.weights.get(k, 0.0) * x.get(k, 0.0) for k in self.features)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The shipped JSON form."""
         return {"features": list(self.features), "weights": self.weights,
                 "intercept": self.intercept, "threshold": self.threshold}
 
 
-def _model(data: dict) -> Model:
+def _model(data: dict[str, Any]) -> Model:
     return Model({k: float(v) for k, v in data["weights"].items()}, float(data["intercept"]),
                  float(data["threshold"]), tuple(data["features"]))
 
 
 @lru_cache(maxsize=1)
-def _shipped() -> dict:
-    return json.loads(resources.files("kb.search").joinpath("confidence.json").read_text("utf-8"))
+def _shipped() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        resources.files("kb.search").joinpath("confidence.json").read_text("utf-8"))
+    return data
 
 
 @lru_cache(maxsize=8)

@@ -5,6 +5,7 @@ import math
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -16,21 +17,25 @@ from kb.errors import IngestError, InvalidInput
 from kb.library.ingest import Item, ingest_items
 from kb.library.schemas import PolicyRecord
 from kb.models import Policy
-from kb.search.answerability import answerable, make_unanswerable, tally
+from kb.search.answerability import Query, answerable, make_unanswerable, tally
 from kb.search.answers import clean_question, corrected, decide
 from kb.search.fusion import LEXICAL, FusionSetting
 from kb.search.service import Candidates, Searcher
 from kb.search.tuning import HYBRID_DEFAULT, effective_setting, store_setting
 
+if TYPE_CHECKING:
+    from kb.search.dense.encoder import Encoder
+    from kb.search.dense.vector_cache import Progress
+
 MODES = ("lexical", "dense", "hybrid", "auto")
 
 
-def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
+def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise IngestError(str(path), f"cannot be read: {exc.strerror or exc}") from exc
-    out = []
+    out: list[tuple[int, dict[str, Any]]] = []
     for n, line in enumerate(lines, start=1):
         if line.strip():
             try:
@@ -64,7 +69,7 @@ def load_corpus(path: Path) -> list[Item]:
     return items
 
 
-def load_queries(path: Path) -> list[dict]:
+def load_queries(path: Path) -> list[Query]:
     """Query lines ``{"id", "query", "relevant_ids": [...]}``."""
     queries = []
     for n, data in _read_jsonl(path):
@@ -74,7 +79,8 @@ def load_queries(path: Path) -> list[dict]:
     return queries
 
 
-def metrics(ranked: list[list[str]], queries: list[dict], latencies: list[float], k: int) -> dict:
+def metrics(ranked: list[list[str]], queries: list[Query], latencies: list[float], k: int
+            ) -> dict[str, Any]:
     """Document-level recall@1/5/10, MRR@10 and nDCG@10 (binary relevance), with latency.
 
     Unanswerable queries (no relevant document) are left out of the ranking figures.
@@ -93,7 +99,7 @@ def metrics(ranked: list[list[str]], queries: list[dict], latencies: list[float]
         ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(rel), 10)))
         sums["ndcg@10"] += dcg / ideal if ideal else 0.0
     n = max(len(queries), 1)
-    out = {"n_queries": len(queries), "n_unanswerable": n_unanswerable, "k": k}
+    out: dict[str, Any] = {"n_queries": len(queries), "n_unanswerable": n_unanswerable, "k": k}
     out |= {name: round(value / n, 4) for name, value in sums.items()}
     lat = np.asarray(latencies or [0.0]) * 1000
     out["latency_ms"] = {"p50": round(float(np.percentile(lat, 50)), 2),
@@ -111,14 +117,23 @@ GRID = (
 )
 
 
-def _encoder_for(mode: str, settings: Settings):  # noqa: ANN202
+def _encoder_for(mode: str, settings: Settings) -> "Encoder | None":
     """The configured model for dense work; None for lexical (or auto without a model)."""
     if mode == "lexical":
         return None
+    if mode in ("dense", "hybrid", "tune"):
+        return _model_for(mode, settings)
+    from kb.search.service import load_configured_encoder
+
+    return load_configured_encoder(settings)
+
+
+def _model_for(mode: str, settings: Settings) -> "Encoder":
+    """The configured model, which ``mode`` needs (InvalidInput when it is not available)."""
     from kb.search.service import load_configured_encoder
 
     encoder = load_configured_encoder(settings)
-    if encoder is None and mode in ("dense", "hybrid", "tune"):
+    if encoder is None:
         raise InvalidInput(
             f"--mode {mode} needs an embedding model, and KB_EMBEDDING_MODEL="
             f"{settings.embedding_model!r} is not available locally; install one with "
@@ -129,9 +144,9 @@ def _encoder_for(mode: str, settings: Settings):  # noqa: ANN202
 class _Run:
     """A throw-away knowledge base holding one corpus, and a searcher over it."""
 
-    def __init__(self, corpus: Path, queries: Path, encoder, settings: Settings,  # noqa: ANN001
-                 *, answerability: bool = False, correct: bool = True,
-                 progress=None) -> None:  # noqa: ANN001
+    def __init__(self, corpus: Path, queries: Path, encoder: "Encoder | None",
+                 settings: Settings, *, answerability: bool = False, correct: bool = True,
+                 progress: "Progress | None" = None) -> None:
         self.items, self.queries = load_corpus(corpus), load_queries(queries)
         for i, q in enumerate(self.queries):
             q.setdefault("id", str(i))
@@ -178,7 +193,7 @@ class _Run:
             latencies.append(time.perf_counter() - t0)
         return out, latencies
 
-    def asked(self, query: dict) -> tuple[str, str]:
+    def asked(self, query: Query) -> tuple[str, str]:
         """(what is searched, what was typed) for a query line, as ``ask`` corrects it."""
         typed = clean_question(query["query"][:500])
         if typed not in self._fixed:
@@ -186,7 +201,7 @@ class _Run:
         return self._fixed[typed], typed
 
     def measure(self, cands: list[Candidates], latencies: list[float], setting: FusionSetting,
-                k: int) -> dict:
+                k: int) -> dict[str, Any]:
         """Metrics of one fusion setting over precomputed candidates."""
         ranked, total = [], []
         for c, spent in zip(cands, latencies, strict=True):
@@ -205,7 +220,7 @@ class _Run:
         self.ranked = ranked
         return metrics(ranked, self.queries, total, k)
 
-    def replies(self, cands: list[Candidates]) -> list[dict]:
+    def replies(self, cands: list[Candidates]) -> list[dict[str, Any]]:
         """Each query's reply as ``ask`` gives it: its kind, the answer's document, the confidence."""
         out = []
         for q, c, docs in zip(self.queries, cands, self.ranked, strict=True):
@@ -221,7 +236,7 @@ class _Run:
 def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
              mode: str = "lexical", answerability: bool = False,
              per_query: Path | None = None, correct: bool = True,
-             progress=None) -> dict:  # noqa: ANN001
+             progress: "Progress | None" = None) -> dict[str, Any]:
     """Ingest ``corpus`` into a temporary knowledge base, run ``queries``, return the metrics.
 
     ``answerability`` first takes half of the queries' documents away (``make_unanswerable``);
@@ -257,15 +272,15 @@ def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
 
 
 def tune(*, sets: list[tuple[Path, Path]], settings: Settings, k: int = 10,
-         progress=None) -> dict:  # noqa: ANN001
+         progress: "Progress | None" = None) -> dict[str, Any]:
     """Measure every setting of GRID on each dev set; store the best for the model and report.
 
     A setting qualifies only if, on every set, it is at least as good as lexical on MRR@10 and
     recall@1, within TOLERANCE (about one query in a few hundred); among those the best mean
     MRR@10 wins, ties going to the simpler (earlier) one.
     """
-    encoder = _encoder_for("tune", settings)
-    table: dict[str, dict[str, dict]] = {}
+    encoder = _model_for("tune", settings)
+    table: dict[str, dict[str, dict[str, Any]]] = {}
     for corpus, queries in sets:
         run = _Run(corpus, queries, encoder, settings, progress=progress)
         try:
@@ -281,7 +296,8 @@ def tune(*, sets: list[tuple[Path, Path]], settings: Settings, k: int = 10,
                    for m in table.values())
 
     def mean_mrr(s: FusionSetting) -> float:
-        return sum(m[s.label()]["mrr@10"] for m in table.values()) / len(table)
+        total: float = sum(m[s.label()]["mrr@10"] for m in table.values())
+        return total / len(table)
 
     best = LEXICAL
     for s in GRID:

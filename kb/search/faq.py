@@ -1,12 +1,17 @@
 """Question-to-question matching against published FAQ, for curated direct answers."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kb.library.filters import Filters
 from kb.search.text.synonyms import canonical
 from kb.search.text.tokenize import bigrams
+
+if TYPE_CHECKING:
+    from kb.search.service import Candidates, Searcher
 
 LEXICAL_POOL = 50  # FAQ rows among this many lexical candidates are compared
 DENSE_POOL = 5  # plus this many nearest FAQ questions by vector
@@ -25,7 +30,8 @@ def _grams(text: str) -> set[str]:
     return set(bigrams(canonical(text)))
 
 
-def question_similarity(weights_of, query: str, question: str) -> float:  # noqa: ANN001
+def question_similarity(weights_of: Callable[[list[str]], np.ndarray], query: str,
+                        question: str) -> float:
     """idf-weighted Dice overlap of two questions' bigrams, in [0, 1]."""
     q, f = _grams(query), _grams(question)
     if not q or not f:
@@ -36,12 +42,13 @@ def question_similarity(weights_of, query: str, question: str) -> float:  # noqa
     return 2 * sum(w[t] for t in q & f) / total if total > 0 else 0.0
 
 
-def pool(searcher, query: str, cands, filters: Filters | None = None) -> list[int]:  # noqa: ANN001
+def pool(searcher: "Searcher", query: str, cands: "Candidates",
+         filters: Filters | None = None) -> list[int]:
     """Rows of the FAQ passages to compare with the question: those among the best lexical
     candidates and, with a model, the nearest FAQ questions by vector."""
     table = cands.snap.table
     top = cands.lex_rows[:LEXICAL_POOL]
-    rows = top[table.faq[top]].tolist()
+    rows: list[int] = top[table.faq[top]].tolist()
     if searcher.questions is not None and searcher.setting.mode != "lexical":
         mask = table.mask(filters)
         ids, _ = searcher.questions.search(query, DENSE_POOL)
@@ -49,13 +56,13 @@ def pool(searcher, query: str, cands, filters: Filters | None = None) -> list[in
     return rows
 
 
-def best_faq(searcher, query: str, cands, *,  # noqa: ANN001
+def best_faq(searcher: "Searcher", query: str, cands: "Candidates", *,
              filters: Filters | None = None, rows: list[int] | None = None) -> FaqMatch | None:
     """The closest FAQ question among the candidates, scored lexically and, with a model, by
     vector (``rows``: the ``pool`` when the caller has it already)."""
     table, lexical = cands.snap.table, cands.snap.lexical
     rows = pool(searcher, query, cands, filters) if rows is None else list(rows)
-    dense = searcher.questions is not None and searcher.setting.mode != "lexical"
+    dense = searcher.questions if searcher.setting.mode != "lexical" else None
     if not rows:
         return None
     ids = np.asarray([int(table.passage_ids[r]) for r in rows], dtype=np.int64)
@@ -69,9 +76,9 @@ def best_faq(searcher, query: str, cands, *,  # noqa: ANN001
             return None
     lex = lexical.question_similarities(query, [questions[int(i)] for i in ids]).astype(np.float32)
     setting, score = searcher.setting, lex
-    if dense:
+    if dense is not None:
         w = 1.0 if setting.mode == "dense" else setting.weight
-        score = (1 - w) * lex + w * np.clip(searcher.questions.similarity(query, ids), 0, 1)
+        score = (1 - w) * lex + w * np.clip(dense.similarity(query, ids), 0, 1)
     # A curated answer of a policy that no longer applies must match better to be given.
     score = score * table.factor[np.asarray(rows, dtype=np.int64)]
     best = int(np.argmax(score))

@@ -1,6 +1,7 @@
 """Fusing lexical and dense candidates into one ranking, by a setting measured per model."""
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ class FusionSetting:
             return self.mode
         return f"hybrid {self.method} w={self.weight:.2f}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return asdict(self)
 

@@ -7,7 +7,7 @@ compaction (dropping dead rows, merging segments) only saves time and memory.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -58,6 +58,7 @@ class DocText:
 
 Tokens = tuple[list[str], list[str]]  # (words, bigrams) of one passage
 Segment = dict[str, Postings]  # one Postings per channel, over the same rows
+Tokenizer = Callable[[str], list[str]]  # words or bigrams
 
 
 def doc_tokens(doc: DocText, cfg: LexicalConfig) -> Tokens:
@@ -65,13 +66,14 @@ def doc_tokens(doc: DocText, cfg: LexicalConfig) -> Tokens:
     return doc_tokens_one(doc, cfg, words), doc_tokens_one(doc, cfg, bigrams)
 
 
-def doc_tokens_one(doc: DocText, cfg: LexicalConfig, tokenize) -> list[str]:  # noqa: ANN001
+def doc_tokens_one(doc: DocText, cfg: LexicalConfig, tokenize: Tokenizer) -> list[str]:
     """One channel's tokens of a passage (the streaming build tokenises channel by channel)."""
     return (tokenize(doc.title) * cfg.title_repeat + tokenize(doc.heading) * cfg.heading_repeat
             + tokenize(doc.text))
 
 
-def _tokenised(docs: list[DocText], cfg: LexicalConfig, tokenize) -> Iterator[list[str]]:  # noqa: ANN001
+def _tokenised(docs: list[DocText], cfg: LexicalConfig, tokenize: Tokenizer
+               ) -> Iterator[list[str]]:
     return (doc_tokens_one(d, cfg, tokenize) for d in docs)
 
 
@@ -346,7 +348,7 @@ class LexicalIndex:
     def to_arrays(self) -> dict[str, np.ndarray]:
         """A one-segment index as arrays (compact first; the delta is rebuilt from the database)."""
         assert len(self.segments) == 1 and self.alive.all(), "save a compacted index"
-        out = {}
+        out: dict[str, np.ndarray] = {}
         for name, p in self.segments[0].items():
             out |= {f"{name}.{k}": v for k, v in p.to_arrays().items()}
         return out

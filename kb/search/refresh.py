@@ -11,15 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kb.database.db import chunks
 from kb.library.index_state import changes_since
 from kb.models import Passage, PassageKind, Policy, Status
 from kb.search.lexical import DocText, LexicalConfig, LexicalIndex, doc_tokens
 from kb.search.rows import PolicyFacts, RowTable
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
+
+    from kb.search.semantic import SemanticChannel
+
+# A select over passages, sqlmodel's or SQLAlchemy's: ``published`` keeps its type.
+Stmt = TypeVar("Stmt", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,8 @@ class Snapshot:
 
 
 def sync(session: Session, snap: Snapshot, *, since: int | None, version: int,
-         cfg: LexicalConfig, dense, questions,  # noqa: ANN001
+         cfg: LexicalConfig, dense: SemanticChannel | None,
+         questions: SemanticChannel | None,
          texts: Callable[[np.ndarray], list[str]],
          question_texts: Callable[[np.ndarray], list[str]],
          themes: Callable[[], dict[int, set[str]]]) -> Snapshot:
@@ -71,7 +81,8 @@ def sync(session: Session, snap: Snapshot, *, since: int | None, version: int,
                 dense.sync(table.live_ids, texts)
             else:
                 dense.apply(added, removed, texts)
-            questions.sync(table.live_faq_ids, question_texts)
+            if questions is not None:
+                questions.sync(table.live_faq_ids, question_texts)
     table.set_policies(_policy_facts(session, only), only=only)
     table.themes_loader = themes
     return Snapshot(table, lexical, snap.generation)
@@ -102,10 +113,10 @@ def after_compaction(now: Snapshot, merged_from: Snapshot, merged: LexicalIndex,
 # --- reading published passages ---------------------------------------------------------
 
 
-def published(stmt):  # noqa: ANN001, ANN201
+def published(stmt: Stmt) -> Stmt:
     """``stmt`` over passages, restricted to published policies, in passage order."""
-    return (stmt.join(Policy, Passage.policy_id == Policy.id)
-            .where(Policy.status == Status.PUBLISHED).order_by(Passage.id))
+    return (stmt.join(Policy, col(Passage.policy_id) == Policy.id)
+            .where(col(Policy.status) == Status.PUBLISHED).order_by(col(Passage.id)))
 
 
 def published_ids(session: Session, *, faq: bool = False,
@@ -117,19 +128,19 @@ def published_ids(session: Session, *, faq: bool = False,
     if policies is None:
         # Core rows, not ORM objects: this runs over every passage.
         return np.fromiter((row[0] for row in session.connection().execute(stmt)), dtype=np.int64)
-    out = []
+    out: list[int] = []
     for chunk in chunks(policies, 900):
         out += [row[0] for row in session.connection().execute(
-            stmt.where(Passage.policy_id.in_([int(i) for i in chunk])))]
+            stmt.where(col(Passage.policy_id).in_([int(i) for i in chunk])))]
     return np.sort(np.asarray(out, dtype=np.int64))
 
 
 def fetch(session: Session, ids: np.ndarray) -> list[tuple[Passage, str]]:
     """The published passages of ``ids`` with their policy's title."""
-    out = []
+    out: list[tuple[Passage, str]] = []
     for chunk in chunks(ids, 900):
         out += session.exec(published(select(Passage, Policy.title))
-                            .where(Passage.id.in_([int(i) for i in chunk]))).all()
+                            .where(col(Passage.id).in_([int(i) for i in chunk]))).all()
     return out
 
 
@@ -147,10 +158,10 @@ def _policy_facts(session: Session, policies: np.ndarray | None = None
         Policy.status == Status.PUBLISHED)
     if policies is None:
         return {pid: PolicyFacts(v, d) for pid, v, d in session.connection().execute(stmt)}
-    out = {}
+    out: dict[int, PolicyFacts] = {}
     for chunk in chunks(policies, 900):
         out |= {pid: PolicyFacts(v, d) for pid, v, d in session.connection().execute(
-            stmt.where(Policy.id.in_([int(p) for p in chunk])))}
+            stmt.where(col(Policy.id).in_([int(p) for p in chunk])))}
     return out
 
 

@@ -6,6 +6,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,12 +37,13 @@ class QueryVectors:
             if vec is not None:
                 self._cache.move_to_end(query)
                 return vec
-        vec = self.encoder.encode_queries([query])[0]  # outside the lock: threads encode at once
+        # Outside the lock: threads encode at once.
+        encoded: np.ndarray = self.encoder.encode_queries([query])[0]
         with self._lock:
-            self._cache[query] = vec
+            self._cache[query] = encoded
             if len(self._cache) > self.SIZE:
                 self._cache.popitem(last=False)
-        return vec
+        return encoded
 
 
 class SemanticChannel:
@@ -81,7 +83,7 @@ class SemanticChannel:
         self._idle.set()
 
     @property
-    def meta(self) -> dict:
+    def meta(self) -> dict[str, Any]:
         """What a snapshot must match to be used: the database, the model, its dimension."""
         return {"model": self.encoder.name, "dim": self.encoder.dim, "normalized": True,
                 "database": self.database}
@@ -153,7 +155,7 @@ class SemanticChannel:
                     progress(base + n, total)
             vectors = embed(self.encoder, fetch(chunk), self.cache, progress=tell)
             with self._lock:
-                self.index.add(chunk, vectors)
+                self._opened().add(chunk, vectors)
             done += len(chunk)
 
     def _add_held(self, ids: np.ndarray, fetch: FetchTexts) -> None:
@@ -167,7 +169,7 @@ class SemanticChannel:
         have = [i for i, k in enumerate(keys) if k in held]
         with self._lock:
             if have:
-                self.index.add(ids[have], np.stack([held[keys[i]] for i in have]))
+                self._opened().add(ids[have], np.stack([held[keys[i]] for i in have]))
             got = set(have)
             for i, pid in enumerate(ids.tolist()):
                 if i not in got:
@@ -203,10 +205,16 @@ class SemanticChannel:
                 for pid in batch.tolist():
                     self._pending.pop(pid, None)
                 if still:
-                    self.index.add(batch[still], vectors[still])
+                    self._opened().add(batch[still], vectors[still])
                 self._unsaved += len(still)
         if self._unsaved >= self.SAVE_EVERY:
             self.save()
+
+    def _opened(self) -> VectorIndex:
+        """The index, which ``open`` makes before any vector is added."""
+        if self.index is None:
+            raise RuntimeError(f"vectors added to {self.folder} before the channel was opened")
+        return self.index
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the worker has embedded every queued passage; False on timeout."""

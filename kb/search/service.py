@@ -6,13 +6,18 @@ publish is searchable in every process within ``CHECK_EVERY_S`` plus the time to
 passages.
 """
 
+from __future__ import annotations
+
 import hashlib
 import logging
 import threading
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import partial
 from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from sqlalchemy.engine import Engine
@@ -42,9 +47,20 @@ from kb.search.refresh import (
 from kb.search.rows import VALIDITY_CODES, RowTable
 from kb.search.store import read_folder, write_folder
 
+if TYPE_CHECKING:
+    from kb.search.answers import AnswerResult
+    from kb.search.confidence import Model
+    from kb.search.dense.encoder import Encoder
+    from kb.search.dense.vector_cache import Progress
+    from kb.search.semantic import SemanticChannel
+
 __all__ = ["Hit", "Searcher", "VALIDITY_CODES", "embedded_texts", "load_configured_encoder"]
 
 log = logging.getLogger("policykb")
+
+# The version followed, the snapshot's generation and id, the setting's id, each dense channel's
+# (index id, vectors, pending) and the county day.
+AnswerState = tuple[int, int, int, int, tuple[tuple[int, int, int], ...], date]
 
 FORMAT_VERSION = 3  # 3: term frequencies and lengths, statistics at query time
 CANDIDATES = 200  # per channel, before fusion
@@ -86,8 +102,8 @@ class Searcher:
     COMPACT_IN_BACKGROUND = True  # tests set False to merge at once
 
     def __init__(self, engine: Engine, settings: Settings, cfg: LexicalConfig | None = None, *,
-                 encoder=None, setting: FusionSetting | None = None,  # noqa: ANN001
-                 background: bool = False, progress=None) -> None:  # noqa: ANN001
+                 encoder: Encoder | None = None, setting: FusionSetting | None = None,
+                 background: bool = False, progress: Progress | None = None) -> None:
         """``background``: new passages are embedded by a worker thread (a served app), not
         before the refresh returns; ``progress(done, total)`` hears of long embeds (the CLI)."""
         self.engine = engine
@@ -107,17 +123,18 @@ class Searcher:
         self._generation = 0
         self._encoder = encoder
         self._setting = setting
-        self.dense = None  # SemanticChannel over passages, when a model is loaded
-        self.questions = None  # SemanticChannel over FAQ questions
+        self.dense: SemanticChannel | None = None  # over passages, when a model is loaded
+        self.questions: SemanticChannel | None = None  # over FAQ questions
         self.setting = LEXICAL
         self._identity: str | None = None  # the database's, read when the indexes are opened
         self.citations = Citations(engine)  # read at this index version
-        self.answers = AnswerCache(settings.answer_cache)  # kb.search.answers.ask keeps them here
+        # kb.search.answers.ask keeps its answers here
+        self.answers: AnswerCache[AnswerResult] = AnswerCache(settings.answer_cache)
 
     # --- following the database ----------------------------------------------------------
 
     @property
-    def folder(self):  # noqa: ANN201
+    def folder(self) -> Path:
         """Where the lexical base lives on disk."""
         return self.settings.index_dir / "lexical"
 
@@ -138,11 +155,11 @@ class Searcher:
             self._identity = database_identity(self.engine)
         return self._identity
 
-    def _expect(self) -> dict:
+    def _expect(self) -> dict[str, Any]:
         return {"format_version": FORMAT_VERSION, "tokenizer": _tokenizer_fingerprint(),
                 "config": asdict(self.cfg), "database": self.identity}
 
-    def answer_state(self) -> tuple:
+    def answer_state(self) -> AnswerState:
         """What an answer depends on besides the question (kb/search/answer_cache.py): the
         version followed, the snapshot, the fusion setting, how far each dense channel has
         embedded, and the county day."""
@@ -224,12 +241,12 @@ class Searcher:
         ids = published_ids(session)
         queries = QueryVectors(encoder)
         cache = VectorCache(self.settings.vector_cache_dir, encoder.name, encoder.dim)
-        common = {"queries": queries, "database": self.identity, "cache": cache,
-                  "background": self.background, "progress": self.progress}
-        self.dense = SemanticChannel(encoder, self.settings.index_dir, **common)
+        channel = partial(SemanticChannel, encoder, self.settings.index_dir, queries=queries,
+                          database=self.identity, cache=cache, background=self.background,
+                          progress=self.progress)
+        self.dense = channel()
         self.dense.open(ids, self._texts, rebuild=rebuild)
-        self.questions = SemanticChannel(encoder, self.settings.index_dir, part="faq-questions",
-                                         **common)
+        self.questions = channel(part="faq-questions")
         self.questions.open(published_ids(session, faq=True), self._questions, rebuild=rebuild)
 
     def wait_for_vectors(self, timeout: float | None = None) -> bool:
@@ -268,7 +285,7 @@ class Searcher:
                                            name="policykb-compact", daemon=True)
         self._compactor.start()
 
-    def _compact(self, snap: Snapshot) -> None:
+    def _compact(self, snap: Snapshot | None) -> None:
         """Merge ``snap``'s segments, swap the result in with whatever came after ``snap``, and
         go on while the segments published during a merge call for another."""
         while snap is not None:
@@ -297,7 +314,8 @@ class Searcher:
         with Session(self.engine) as session:
             rows = session.exec(select(Policy.id, Policy.themes)
                                 .where(Policy.status == Status.PUBLISHED))
-            return {pid: set(themes or []) for pid, themes in rows}
+            # Stored policies all have an id.
+            return cast("dict[int, set[str]]", {pid: set(themes or []) for pid, themes in rows})
 
     def _questions(self, ids: np.ndarray) -> list[str]:
         with Session(self.engine) as session:
@@ -347,12 +365,12 @@ class Searcher:
         keep = s > 0
         return Ranked(rows[keep][:limit], s[keep][:limit], c.snap, c)
 
-    def confidence_model(self):  # noqa: ANN201
+    def confidence_model(self) -> Model:
         """The answer-confidence model for how this searcher ranks (kb/search/confidence.py)."""
         from kb.search.confidence import shipped
 
-        dense = self.dense is not None and self.setting.mode != "lexical"
-        return shipped(self.dense.encoder.name if dense else None)
+        dense = self.dense if self.setting.mode != "lexical" else None
+        return shipped(dense.encoder.name if dense is not None else None)
 
     def search(self, query: str, *, k: int = 5, per_policy: int = 2,
                filters: Filters | None = None) -> list[Hit]:

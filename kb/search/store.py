@@ -7,17 +7,19 @@ import tempfile
 import threading
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 
-def write_folder(target: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+def write_folder(target: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
     """Write arrays + meta.json to a temporary sibling folder, then swap it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         with open(tmp / "arrays.npz", "wb") as fh:
-            np.savez(fh, **arrays)
+            # numpy's default, named: the type checker then knows no array is meant for it
+            np.savez(fh, allow_pickle=True, **arrays)
         # meta.json is written last: a folder without it is never trusted.
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
         old = None
@@ -32,7 +34,8 @@ def write_folder(target: Path, arrays: dict[str, np.ndarray], meta: dict) -> Non
         raise
 
 
-def read_folder(target: Path, expect: dict) -> tuple[dict[str, np.ndarray], dict] | None:
+def read_folder(target: Path, expect: dict[str, Any]
+                ) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
     """The arrays and meta of an index folder, or None when missing, damaged or not matching ``expect``."""
     try:
         meta = json.loads((target / "meta.json").read_text())

@@ -6,6 +6,7 @@ import tempfile
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from kb.search.fusion import LEXICAL, FusionSetting
 
@@ -14,7 +15,7 @@ HYBRID_DEFAULT = FusionSetting(mode="hybrid", method="rrf", weight=0.5)
 FILE = "tuning.json"
 
 
-def _read(home: Path) -> dict:
+def _read(home: Path) -> dict[str, Any]:
     try:
         data = json.loads((home / FILE).read_text("utf-8"))
     except (OSError, ValueError):
@@ -22,7 +23,7 @@ def _read(home: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _shipped() -> dict:
+def _shipped() -> dict[str, Any]:
     """Settings measured for the bundled model(s) and shipped with the package (tuning.json)."""
     try:
         data = json.loads(resources.files("kb.search").joinpath(FILE).read_text("utf-8"))
@@ -45,7 +46,8 @@ def stored_setting(*, home: Path, model: str) -> FusionSetting | None:
         return None
 
 
-def store_setting(*, home: Path, model: str, setting: FusionSetting, evidence: dict) -> Path:
+def store_setting(*, home: Path, model: str, setting: FusionSetting,
+                  evidence: dict[str, Any]) -> Path:
     """Record the best setting for ``model`` with the measurements behind it (atomic write)."""
     data = _read(home)
     data[model] = {"setting": setting.to_dict(), "evidence": evidence,

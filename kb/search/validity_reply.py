@@ -1,6 +1,7 @@
 """Answers to "is this policy still valid?": read from the policy's own fields, not from a clause."""
 
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
@@ -11,7 +12,7 @@ def _day(d: date | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 
-def validity_facts(*, session: Session, policy_id: int, public_url: str) -> dict | None:
+def validity_facts(*, session: Session, policy_id: int, public_url: str) -> dict[str, Any] | None:
     """The policy's status, dates, successor (with its link) and application window."""
     pol = session.get(Policy, policy_id)
     if pol is None:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, delete, func, select
 
 from kb.clock import aware
 from kb.config import Settings
-from kb.database.db import get_or_missing
+from kb.database.db import get_or_missing, key
 from kb.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, TooManyAttempts
 from kb.models import Department, utcnow
 from kb.staff.audit import Actor, record
@@ -174,7 +174,7 @@ def set_password(*, session: Session, actor: Actor, user: User, password: str) -
     check_password(password)
     user.password_hash = hash_password(password)
     session.add(user)
-    ended = _end_sessions(session, user.id)
+    ended = _end_sessions(session, key(user))
     record(session=session, actor=actor, action="user.password", record_kind="user",
            record_id=user.id, detail={"username": user.username, "sessions_ended": ended})
 
@@ -185,7 +185,7 @@ def disable_user(*, session: Session, actor: Actor, user: User) -> User:
         raise Conflict("不能停用自己正在使用的账号，请让另一位管理员操作")
     user.active = False
     session.add(user)
-    ended = _end_sessions(session, user.id)
+    ended = _end_sessions(session, key(user))
     record(session=session, actor=actor, action="user.disable", record_kind="user",
            record_id=user.id, detail={"username": user.username, "sessions_ended": ended})
     return user
@@ -317,7 +317,7 @@ def open_session(*, session: Session, user: User, client: str, settings: Setting
     # Expired rows of anyone are dropped here, so the table does not grow without bound.
     session.exec(delete(UserSession).where(col(UserSession.expires_at) < now))
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(token_hash=_digest(token), user_id=user.id,
+    session.add(UserSession(token_hash=_digest(token), user_id=key(user),
                             csrf_token=secrets.token_urlsafe(32), client=client[:64],
                             created_at=now, last_seen_at=now,
                             expires_at=now + timedelta(hours=settings.session_hours)))

@@ -2,7 +2,9 @@
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlmodel import Session
 
@@ -18,8 +20,10 @@ HEADERS = {
 }  # fmt: skip
 MAX_ERRORS_SHOWN = 50
 
+N = TypeVar("N", int, float)
 
-def _number(text: str, what: str, kind: type) -> float | int | None:
+
+def _number(text: str, what: str, kind: Callable[[str], N]) -> N | None:
     text = (text or "").replace(",", "").strip()
     if not text:
         return None

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session
 
+from kb.database.db import get_or_missing, key
 from kb.models import Policy
 from push.applications.models import NODE_LABELS, Application, ApplicationMove, Node
 from push.delivery.models import PushKind
@@ -32,8 +33,9 @@ def notice_lines(application: Application, move: ApplicationMove) -> list[str]:
 def notify_move(*, session: Session, application: Application, move: ApplicationMove,
                 policy: Policy) -> int:
     """Queue the move's notice on each of the firm's channels; a replay adds nothing."""
-    firm = session.get(Firm, application.firm_id)
+    firm = get_or_missing(session, Firm, application.firm_id,
+                          f"没有编号为 {application.firm_id} 的企业")
     told = move.amount is not None and move.node in (Node.APPROVED, Node.PAID)
-    return enqueue(session=session, policy=policy, kind=PushKind.APPLICATION, version=move.id,
+    return enqueue(session=session, policy=policy, kind=PushKind.APPLICATION, version=key(move),
                    notices=[Notice(firm, notice_lines(application, move), told_amount=told)],
                    now=move.at, department_id=application.department_id)

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from kb import plugins
 from kb.authoring.workflow import require_department
 from kb.clock import county_day
-from kb.database.db import get_or_missing
+from kb.database.db import get_or_missing, key
 from kb.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kb.models import Audience, Department, Policy, Status, Validity, utcnow
 from kb.staff import audit
@@ -105,7 +105,7 @@ def moves_of(*, session: Session, application_id: int) -> list[ApplicationMove]:
 def promised_days(*, session: Session, policy: Policy, node: Node) -> int | None:
     """The working days promised for ``node``: the policy's, else its department's, else the default."""
     for where in ((NodePromise.policy_id == policy.id),
-                  (NodePromise.policy_id.is_(None)
+                  (col(NodePromise.policy_id).is_(None)
                    & (NodePromise.department_id == policy.department_id))):
         row = session.exec(select(NodePromise).where(where, NodePromise.node == node)).first()
         if row is not None:
@@ -124,7 +124,7 @@ def set_promise(*, session: Session, node: Node, days: int, policy_id: int | Non
                                       NodePromise.policy_id == policy_id,
                                       NodePromise.department_id == department_id)
     row = session.exec(query).first() or NodePromise(node=node, policy_id=policy_id,
-                                                     department_id=department_id)
+                                                     department_id=department_id, days=days)
     row.days = days
     session.add(row)
     session.flush()
@@ -185,7 +185,7 @@ def _add_move(session: Session, app: Application, policy: Policy, handler: Handl
         session=session, policy=policy, node=node)
     due = Calendar.load(session).add(county_day(at), days) if days is not None else None
     move = ApplicationMove(
-        application_id=app.id, seq=seq, node=node, at=at, department_id=app.department_id,
+        application_id=key(app), seq=seq, node=node, at=at, department_id=app.department_id,
         department=dept.name if dept else "", user_id=handler.user.id if handler.user else None,
         handler=handler.actor.name, note=note, promised_days=days, due=due, amount=amount,
         paid_on=paid_on, supply_by=supply_by, correction=correction,
@@ -278,7 +278,7 @@ def create(*, session: Session, handler: Handler, uscc: str, policy_id: int,
         col(Application.node).not_in(FINAL))).first()
     if open_one is not None:
         raise Conflict(f"{firm.name}对该政策已有办理中的申报（{open_one.ref}），不能重复申报")
-    app = Application(ref=_fresh_ref(session), firm_id=firm.id, policy_id=policy.id,
+    app = Application(ref=_fresh_ref(session), firm_id=key(firm), policy_id=key(policy),
                       department_id=policy.department_id, amount_requested=_amount(amount, "申请金额"),
                       created_at=at, updated_at=at)
     session.add(app)
@@ -310,7 +310,7 @@ def create_direct(*, session: Session, actor: Actor, firm: Firm, policy: Policy,
     """A 免申即享 application: the firm applied for nothing; it starts at 已核定 with its amount.
     The caller has checked the staff member (the publisher of the eligible list)."""
     at = at or utcnow()
-    app = Application(ref=_fresh_ref(session), firm_id=firm.id, policy_id=policy.id,
+    app = Application(ref=_fresh_ref(session), firm_id=key(firm), policy_id=key(policy),
                       department_id=policy.department_id, node=Node.APPROVED,
                       amount_approved=_amount(amount, "核定金额"), created_at=at, updated_at=at)
     session.add(app)
@@ -339,9 +339,9 @@ def advance(*, session: Session, handler: Handler, ref: str, to: Node, note: str
             at: datetime | None = None) -> ApplicationMove:
     """Move an application to ``to``; a move the state machine does not allow changes nothing."""
     app = get_application(session=session, ref=ref)
-    policy = session.get(Policy, app.policy_id)
+    policy = get_or_missing(session, Policy, app.policy_id, f"没有编号为 {app.policy_id} 的政策")
     _check_staff(session, handler, app.department_id)
-    moves = moves_of(session=session, application_id=app.id)
+    moves = moves_of(session=session, application_id=key(app))
     current = moves[-1].node
     if not _target_allowed(moves, to, correction):
         nexts = "、".join(f"{NODE_LABELS[n]}（{n.value}）" for n in allowed_from(moves))
@@ -386,13 +386,14 @@ def advance(*, session: Session, handler: Handler, ref: str, to: Node, note: str
                      correction=correction and to not in allowed_from(moves),
                      seq=len(moves) + 1)
     left = moves[-1]
-    late = left.due is not None and county_day(at) > left.due  # the department's lateness, on record
+    # The department's lateness, on record: the due day it missed.
+    missed = left.due if left.due is not None and county_day(at) > left.due else None
     audit.record(session=session, actor=handler.actor, action="application.move",
                  record_kind="application", record_id=app.id,
                  detail={"ref": app.ref, "from": current.value, "to": to.value,
                          "move_id": move.id, "correction": move.correction}
                  | ({"amount": amount} if amount is not None else {})
-                 | ({"late": True, "due": left.due.isoformat()} if late else {}))
+                 | ({"late": True, "due": missed.isoformat()} if missed else {}))
     return move
 
 

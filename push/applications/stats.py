@@ -10,6 +10,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from kb.clock import county_today
+from kb.database.db import key
 from kb.models import Department, Policy
 from push.applications.models import NODE_LABELS, Application, ApplicationMove, Node
 from push.applications.views import steps_of
@@ -77,15 +78,15 @@ def stats(*, session: Session, by: str = "policy", today: date | None = None) ->
     rows: dict[int | None, StatsRow] = {}
     for app in session.exec(select(Application)):
         if by == "department":
-            key, label = app.department_id, departments.get(app.department_id, "未指定部门")
+            group, label = app.department_id, departments.get(app.department_id, "未指定部门")
         else:
-            key, label = app.policy_id, titles.get(app.policy_id, f"政策{app.policy_id}")
-        row = rows.setdefault(key, StatsRow(key, label))
+            group, label = app.policy_id, titles.get(app.policy_id, f"政策{app.policy_id}")
+        row = rows.setdefault(group, StatsRow(group, label))
         row.applications += 1
         row.at_node[app.node.value] += 1
         row.approved_amount += app.amount_approved or 0
         row.paid_amount += app.amount_paid or 0
-        for step in steps_of(moves.get(app.id, []), calendar, today):
+        for step in steps_of(moves.get(key(app), []), calendar, today):
             node = row.nodes.get(step.move.node.value)
             if node is None or step.move.correction:
                 continue  # a correction's stay belongs to the mistaken move before it

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from kb.clock import county_day, county_time, county_today
+from kb.database.db import get_or_missing, key
 from kb.models import Policy
 from push.applications.models import (
     FINAL,
@@ -93,36 +94,41 @@ class Tracked:
     def to_dict(self, *, private: bool = True) -> dict:
         """JSON; ``private=False`` leaves out the firm and its amounts (public look-ups)."""
         a = self.application
+        nodes = [s.to_dict() for s in self.steps]
         data = {"ref": a.ref, "node": a.node.value, "label": self.label,
                 "overdue": self.overdue,
                 "policy": {"id": self.policy.id, "title": self.policy.title,
                            "doc_number": self.policy.doc_number},
                 "amount_approved": a.amount_approved, "amount_paid": a.amount_paid,
                 "paid_on": _day(a.paid_on), "submitted_at": _iso(a.created_at),
-                "nodes": [s.to_dict() for s in self.steps]}
+                "nodes": nodes}
         if private:
             return data | {"firm": {"uscc": self.firm.uscc, "name": self.firm.name},
                            "amount_requested": a.amount_requested}
-        for key in ("amount_approved", "amount_paid", "paid_on"):  # the firm's business
-            data.pop(key)
-        for node in data["nodes"]:
+        for name in ("amount_approved", "amount_paid", "paid_on"):  # the firm's business
+            data.pop(name)
+        for node in nodes:
             node.pop("amount")
         return data
 
 
 def track(*, session: Session, application: Application, today: date | None = None) -> Tracked:
     """The application with its timeline as of ``today`` (the county's today by default)."""
-    steps = steps_of(moves_of(session=session, application_id=application.id),
+    steps = steps_of(moves_of(session=session, application_id=key(application)),
                      Calendar.load(session), today or county_today())
-    return Tracked(application, session.get(Firm, application.firm_id),
-                   session.get(Policy, application.policy_id), steps)
+    firm = get_or_missing(session, Firm, application.firm_id,
+                          f"没有编号为 {application.firm_id} 的企业")
+    policy = get_or_missing(session, Policy, application.policy_id,
+                            f"没有编号为 {application.policy_id} 的政策")
+    return Tracked(application, firm, policy, steps)
 
 
 def public_lookup(*, session: Session, ref: str, code_tail: str,
                   today: date | None = None) -> Tracked | None:
     """The application if ``code_tail`` is the last 6 characters of its firm's credit code."""
     tail = "".join(ch for ch in (code_tail or "").upper() if ch.isalnum())
-    found = session.exec(select(Application, Firm).join(Firm, Firm.id == Application.firm_id)
+    found = session.exec(select(Application, Firm)
+                         .join(Firm, col(Firm.id) == col(Application.firm_id))
                          .where(Application.ref == clean_ref(ref))).first()
     real = found[1].uscc[-6:] if found else "\0" * 6  # compare either way: same time, same answer
     if not hmac.compare_digest(tail.encode(), real.encode()) or found is None:
@@ -149,7 +155,7 @@ def lookup(*, session: Session, text: str, today: date | None = None,
     except Exception:  # noqa: BLE001  (neither a ref nor a valid credit code: nothing found)
         return []
     firm = session.exec(select(Firm).where(Firm.uscc == code)).first()
-    return for_firm(session=session, firm_id=firm.id, today=today)[:limit] if firm else []
+    return for_firm(session=session, firm_id=key(firm), today=today)[:limit] if firm else []
 
 
 def queue(*, session: Session, department_id: int | None, node: Node | None = None,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -86,13 +87,14 @@ def _entry(row: dict) -> Entry:
     return Entry(_day(str(row["date"])), _workday(row.get("workday")), name)
 
 
-def _csv_rows(text: str) -> list[tuple[str, dict]]:
-    """(where, fields) per non-empty CSV row; where is 第N行, the header being line 1."""
+def _csv_rows(text: str) -> list[tuple[str, dict[str, Any] | None]]:
+    """(where, fields) per non-empty CSV row, fields None for a row longer than the header;
+    where is 第N行, the header being line 1."""
     reader = csv.DictReader(io.StringIO(text))
     fields = {HEADERS.get((h or "").strip().lower()) for h in reader.fieldnames or []}
     if not {"date", "workday"} <= fields:
         raise InvalidInput("第1行应为表头 date,workday,name")
-    rows = []
+    rows: list[tuple[str, dict[str, Any] | None]] = []
     for row in reader:
         if any((v or "").strip() for v in row.values() if isinstance(v, str)):
             mapped = {HEADERS[k.strip().lower()]: v for k, v in row.items()
@@ -101,8 +103,8 @@ def _csv_rows(text: str) -> list[tuple[str, dict]]:
     return rows
 
 
-def _json_rows(text: str) -> list[tuple[str, dict]]:
-    """(where, fields) per item of a JSON list; where is 第N项."""
+def _json_rows(text: str) -> list[tuple[str, dict[str, Any] | None]]:
+    """(where, fields) per item of a JSON list, fields None for one not an object; where is 第N项."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -115,7 +117,9 @@ def _json_rows(text: str) -> list[tuple[str, dict]]:
 
 def parse(text: str, *, json_format: bool = False) -> list[Entry]:
     """Every day of a CSV (or JSON) arrangement; any bad row refuses it all, naming each."""
-    errors, entries, seen = [], [], {}
+    errors: list[str] = []
+    entries: list[Entry] = []
+    seen: dict[date, str] = {}
     for where, row in (_json_rows(text) if json_format else _csv_rows(text)):
         try:
             if row is None:

@@ -3,7 +3,7 @@
 import argparse
 import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
@@ -11,12 +11,15 @@ from kb.cli.context import Context
 from kb.database.db import session_scope
 from kb.errors import InvalidInput, NotFound
 
+if TYPE_CHECKING:
+    from push.applications.service import Handler
+
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _handler(session: Session, name: str | None):  # noqa: ANN202
+def _handler(session: Session, name: str | None) -> "Handler":
     """The staff member ``--by`` names (username, or a unique real name); the system without one."""
     from kb.staff.models import User
     from push.applications.service import SYSTEM_HANDLER, handler_for
@@ -53,8 +56,8 @@ def _show(ctx: Context, ref: str, as_json: bool) -> int:
     from push.applications.views import track
 
     with session_scope(ctx.engine) as session:
-        data = track(session=session, application=get_application(session=session, ref=ref))
-        data = data.to_dict()
+        data = track(session=session,
+                     application=get_application(session=session, ref=ref)).to_dict()
     if as_json:
         _print_json(data)
         return 0

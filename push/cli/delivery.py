@@ -7,9 +7,13 @@ import socket
 import sys
 import threading
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from kb.cli.context import Context
-from kb.database.db import session_scope
+from kb.database.db import key, session_scope
+
+if TYPE_CHECKING:
+    from push.delivery.worker import Worker
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +59,7 @@ def _worker_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lease", type=float, default=60.0, help="租约时长（秒）")
 
 
-def _worker(args: argparse.Namespace, ctx: Context):  # noqa: ANN202
+def _worker(args: argparse.Namespace, ctx: Context) -> "Worker":
     from push.delivery.channels import build_channels
     from push.delivery.worker import Worker
 
@@ -125,7 +129,7 @@ def cmd_enable(args: argparse.Namespace, ctx: Context) -> int:
 
     with session_scope(ctx.engine) as session:
         firm = get_firm(session=session, uscc=args.firm)
-        released = enable_channel(session=session, firm_id=firm.id, channel=args.channel)
+        released = enable_channel(session=session, firm_id=key(firm), channel=args.channel)
     print(f"{firm.name}的{args.channel}渠道已恢复，重新排队{released}条")
     return 0
 
@@ -137,7 +141,7 @@ def cmd_link(args: argparse.Namespace, ctx: Context) -> int:
 
     with session_scope(ctx.engine) as session:
         firm = get_firm(session=session, uscc=args.firm)
-    print(Links(settings=ctx.settings, firm_id=firm.id).firm_page())
+    print(Links(settings=ctx.settings, firm_id=key(firm)).firm_page())
     return 0
 
 

@@ -2,10 +2,16 @@
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
 
 from kb.cli.context import Context
 from kb.database.db import read_scope, session_scope
+
+if TYPE_CHECKING:
+    from kb.authoring.workflow import Staff
+    from push.direct.models import DirectList
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,14 +57,14 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def list_dict(session, lst, with_entries: bool = True) -> dict:  # noqa: ANN001
+def list_dict(session: Session, lst: "DirectList", with_entries: bool = True) -> dict[str, Any]:
     """A list as JSON (push.direct.views)."""
     from push.direct.views import list_dict as as_dict
 
     return as_dict(session, lst, with_entries=with_entries)
 
 
-def _user(session, username: str):  # noqa: ANN001, ANN202
+def _user(session: Session, username: str) -> "Staff":
     from push.cli.guides import _staff
 
     return _staff(session, username)

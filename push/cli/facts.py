@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from kb.cli.context import Context
-from kb.database.db import read_scope, session_scope
+from kb.database.db import key, read_scope, session_scope
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -90,7 +90,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> int:
 
     with read_scope(ctx.engine) as session:
         firm = get_firm(session=session, uscc=args.firm)
-        rows = firm_facts(session=session, firm_id=firm.id)
+        rows = firm_facts(session=session, firm_id=key(firm))
     if args.json:
         _print_json({"uscc": firm.uscc, "name": firm.name, "facts": rows})
         return 0

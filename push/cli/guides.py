@@ -4,11 +4,16 @@ import argparse
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
 
 from kb.cli.context import Context
-from kb.database.db import read_scope, session_scope
+from kb.database.db import key, read_scope, session_scope
 from kb.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from kb.authoring.workflow import Staff
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -70,6 +75,8 @@ def cmd_calc(args: argparse.Namespace, ctx: Context) -> int:
     print(f"{firm.uscc} {firm.name}（{year}年度）：预计可享 {float(total):g}万元")
     for e in found:
         if e.eligible:
+            if e.amount is None:  # it pays, but the total cap's fact is missing
+                raise ValueError(f"《{e.title}》的累计上限缺少数据：{'、'.join(e.missing)}")
             print(f"- [{e.policy_id}] {e.title}：{float(e.amount):g}万元")
             print(f"    {e.formula}")
             for i in e.instalments:
@@ -108,7 +115,7 @@ def _read_json(path: Path) -> dict:
     return data
 
 
-def _staff(session, username: str):  # noqa: ANN001, ANN202
+def _staff(session: Session, username: str) -> "Staff":
     from sqlmodel import select
 
     from kb.authoring.workflow import Staff
@@ -143,15 +150,15 @@ def cmd_sign(args: argparse.Namespace, ctx: Context) -> int:
         rev = workflow.get_revision(session=session, revision_id=args.revision)
         if rev.kind != ContentKind.GUIDE:
             raise InvalidInput(f"草稿{rev.id}不是申兑指南")
-        kw = {"session": session, "staff": staff, "revision_id": rev.id}
+        rid = key(rev)
         if args.action == "submit":
-            workflow.submit(**kw)
+            workflow.submit(session=session, staff=staff, revision_id=rid)
         elif args.action == "approve":
-            workflow.approve(**kw, comment=args.comment)
+            workflow.approve(session=session, staff=staff, revision_id=rid, comment=args.comment)
         elif args.action == "return":
-            workflow.send_back(**kw, comment=args.comment)
+            workflow.send_back(session=session, staff=staff, revision_id=rid, comment=args.comment)
         else:
-            workflow.publish(**kw)
+            workflow.publish(session=session, staff=staff, revision_id=rid)
         print(f"草稿{rev.id}：{workflow.STATUS_LABELS[rev.status]}")
     return 0
 

@@ -5,9 +5,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import and_
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from kb.database.db import insert_ignore
+from kb.database.db import key as row_key  # ``key`` below is a digest's idempotency key
 from push.delivery.clock import local_day_bounds, next_local_midnight, quiet_until
 from push.delivery.models import (
     ChannelState,
@@ -35,13 +36,16 @@ class Verdict(StrEnum):
 def assemble_digests(*, session: Session, now: datetime) -> int:
     """Bundle due digest pushes into one ``Digest`` per firm, channel and slot; returns bundles."""
     rows = session.exec(select(Push).where(
-        Push.status == PushStatus.PENDING, Push.digest_slot.is_not(None),
-        Push.digest_id.is_(None), Push.digest_slot <= now)).all()
+        Push.status == PushStatus.PENDING, col(Push.digest_slot).is_not(None),
+        col(Push.digest_id).is_(None), col(Push.digest_slot) <= now)).all()
     groups: dict[tuple[int, str, datetime], list[Push]] = {}
     for push in rows:
-        groups.setdefault((push.firm_id, push.channel, push.digest_slot), []).append(push)
+        slot = push.digest_slot
+        if slot is None:  # the query excludes it; the key below could not name its slot
+            raise TypeError(f"推送{push.id}没有汇总时段")
+        groups.setdefault((push.firm_id, push.channel, slot), []).append(push)
     subs = {s.firm_id: s for s in session.exec(select(Subscription).where(
-        Subscription.firm_id.in_({k[0] for k in groups})))} if groups else {}
+        col(Subscription.firm_id).in_({k[0] for k in groups})))} if groups else {}
     for (firm_id, channel, slot), pushes in groups.items():
         sub = subs.get(firm_id)
         period = sub.frequency if sub and sub.frequency != Frequency.IMMEDIATE else Frequency.DAILY
@@ -60,10 +64,10 @@ def assemble_digests(*, session: Session, now: datetime) -> int:
 def sent_today(*, session: Session, firm_id: int, channel: str, now: datetime) -> int:
     """Messages delivered to the firm on ``channel`` this Asia/Shanghai day (a digest counts once)."""
     start, end = local_day_bounds(now)
-    message = func.coalesce(-Push.digest_id, Push.id)  # a digest's pushes share one message
+    message = func.coalesce(-col(Push.digest_id), Push.id)  # a digest's pushes share one message
     return session.exec(select(func.count(func.distinct(message))).where(
         Push.firm_id == firm_id, Push.channel == channel, Push.status == PushStatus.DELIVERED,
-        Push.delivered_at >= start, Push.delivered_at < end)).one()
+        col(Push.delivered_at) >= start, col(Push.delivered_at) < end)).one()
 
 
 def _stop(session: Session, unit: Deliverable, status: PushStatus, reason: str) -> None:
@@ -91,15 +95,15 @@ def judge(*, session: Session, unit: Deliverable, now: datetime, cap: int) -> Ga
     """Decide whether ``unit`` goes out now; defers, holds or cancels it otherwise."""
     row = session.exec(  # firm, subscription and channel health in one look-up
         select(Firm, Subscription, ChannelState).where(Firm.id == unit.firm_id)
-        .outerjoin(Subscription, Subscription.firm_id == Firm.id)
-        .outerjoin(ChannelState, and_(ChannelState.firm_id == Firm.id,
-                                      ChannelState.channel == unit.channel))).first()
+        .outerjoin(Subscription, col(Subscription.firm_id) == Firm.id)
+        .outerjoin(ChannelState, and_(col(ChannelState.firm_id) == Firm.id,
+                                      col(ChannelState.channel) == unit.channel))).first()
     if row is None:
         _stop(session, unit, PushStatus.CANCELLED, "企业已删除")
         return Gate(Verdict.CANCELLED)
     firm, sub, state = row
     pushes = ([unit] if isinstance(unit, Push)
-              else list(session.exec(select(Push).where(Push.digest_id == unit.id))))
+              else list(session.exec(select(Push).where(Push.digest_id == row_key(unit)))))
     marked: set[int] = set()
     if any(p.kind.startswith("reminder") for p in pushes):
         marked = set(session.exec(select(FirmPolicyMark.policy_id).where(
@@ -124,7 +128,7 @@ def judge(*, session: Session, unit: Deliverable, now: datetime, cap: int) -> Ga
     quiet_end = quiet_until(now, sub.quiet_start, sub.quiet_end) if sub else None
     if quiet_end is not None:
         return Gate(_defer(session, unit, quiet_end, "免打扰时段，延至结束后发送"))
-    if sent_today(session=session, firm_id=firm.id, channel=unit.channel, now=now) >= cap:
+    if sent_today(session=session, firm_id=row_key(firm), channel=unit.channel, now=now) >= cap:
         return Gate(_defer(session, unit, next_local_midnight(now),
                            f"已达每日上限{cap}条，顺延至次日"))
     return Gate(Verdict.SEND, keep, firm, sub)

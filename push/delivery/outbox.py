@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from kb.database.db import chunks, insert_ignore
+from kb.database.db import chunks, insert_ignore, key
 from kb.errors import KBError
 from kb.events import EventKind, PolicyEvent
 from kb.models import Policy, Status
@@ -62,7 +62,7 @@ def _subscriptions(session: Session, firm_ids: list[int]) -> dict[int, Subscript
     subs: dict[int, Subscription] = {}
     for chunk in chunks(firm_ids):
         subs.update((s.firm_id, s) for s in session.exec(
-            select(Subscription).where(Subscription.firm_id.in_(chunk))))
+            select(Subscription).where(col(Subscription.firm_id).in_(chunk))))
     return subs
 
 
@@ -76,21 +76,23 @@ def enqueue(
     moment = to_utc(now)
     notices = list(notices)
     personal = kind in PERSONAL_KINDS
-    subs = _subscriptions(session, [n.firm.id for n in notices])
+    subs = _subscriptions(session, [key(n.firm) for n in notices])
     request_id = current_request_id()  # a publish or move on the web: one id leads to its pushes
     rows = []
     for notice in notices:
-        firm, sub = notice.firm, subs.get(notice.firm.id)
+        firm, firm_id = notice.firm, key(notice.firm)
+        sub = subs.get(firm_id)
         if not personal and not wants(sub=sub, themes=policy.themes):
             continue
-        batched = (sub is not None and sub.frequency != Frequency.IMMEDIATE and not personal
-                   and kind not in (PushKind.REMINDER_14, PushKind.REMINDER_3))
-        slot = digest_slot(moment, sub.frequency == Frequency.WEEKLY) if batched else None
+        slot = None  # set: the push waits for the firm's daily or weekly digest
+        if (sub is not None and sub.frequency != Frequency.IMMEDIATE and not personal
+                and kind not in (PushKind.REMINDER_14, PushKind.REMINDER_3)):
+            slot = digest_slot(moment, sub.frequency == Frequency.WEEKLY)
         for channel in firm_channels(firm=firm, sub=sub):
             rows.append({
-                "key": push_key(firm_id=firm.id, policy_id=policy.id, version=version,
+                "key": push_key(firm_id=firm_id, policy_id=key(policy), version=version,
                                 channel=channel, kind=kind),
-                "firm_id": firm.id, "channel": channel, "status": PushStatus.PENDING,
+                "firm_id": firm_id, "channel": channel, "status": PushStatus.PENDING,
                 "due_at": slot or moment, "attempts": 0, "created_at": moment,
                 "policy_id": policy.id, "version": version, "kind": kind, "title": policy.title,
                 "doc_number": policy.doc_number,
@@ -115,11 +117,11 @@ def matched_firms(*, session: Session, policy_id: int, today: date) -> list[Noti
     out: list[Notice] = []
     codes = list(matches)
     for chunk in chunks(codes):
-        for firm in session.exec(select(Firm).where(Firm.uscc.in_(chunk))):
+        for firm in session.exec(select(Firm).where(col(Firm.uscc).in_(chunk))):
             match = matches[firm.uscc]
-            told = match.estimate is not None and match.estimate.eligible
+            told = match.estimate is not None and match.estimate.eligible is True
             out.append(Notice(firm, reasons_of(match), told_amount=told))
-    out.sort(key=lambda n: n.firm.id)
+    out.sort(key=lambda n: key(n.firm))
     return out
 
 
@@ -127,22 +129,23 @@ def told_firms(*, session: Session, policy_id: int, before_version: int | None =
     """Firms that received (delivered) a push about the policy, optionally of an earlier version."""
     query = select(Push.firm_id).where(
         Push.policy_id == policy_id, Push.status == PushStatus.DELIVERED,
-        Push.kind.in_(TOLD_KINDS))
+        col(Push.kind).in_(TOLD_KINDS))
     if before_version is not None:
         query = query.where(Push.version < before_version)
     ids = sorted(set(session.exec(query).all()))
     firms: list[Firm] = []
     for chunk in chunks(ids):
-        firms += session.exec(select(Firm).where(Firm.id.in_(chunk))).all()
-    return sorted(firms, key=lambda f: f.id)
+        firms += session.exec(select(Firm).where(col(Firm.id).in_(chunk))).all()
+    return sorted(firms, key=key)
 
 
 def _cancel_pending(session: Session, policy_id: int, reason: str, below: int | None) -> None:
-    stmt = update(Push).where(Push.policy_id == policy_id, Push.status == PushStatus.PENDING,
-                              Push.claimed_by.is_(None),
-                              Push.kind != PushKind.APPLICATION)  # a move's notice still holds
+    stmt = update(Push).where(col(Push.policy_id) == policy_id,
+                              col(Push.status) == PushStatus.PENDING,
+                              col(Push.claimed_by).is_(None),
+                              col(Push.kind) != PushKind.APPLICATION)  # a move's notice still holds
     if below is not None:
-        stmt = stmt.where(Push.version < below)
+        stmt = stmt.where(col(Push.version) < below)
     session.execute(stmt.values(status=PushStatus.CANCELLED, last_error=reason))
 
 
@@ -151,29 +154,29 @@ def on_policy_event(*, session: Session, event: PolicyEvent, now: datetime | Non
     policy = session.get(Policy, event.policy_id)
     if policy is None:
         return
-    today = local_today(now)
+    policy_id, today = key(policy), local_today(now)
     if event.kind == EventKind.WITHDRAWN or policy.status != Status.PUBLISHED:
-        _cancel_pending(session, policy.id, "政策已撤回", None)
+        _cancel_pending(session, policy_id, "政策已撤回", None)
         return
     if event.kind == EventKind.SUPERSEDED:
-        _cancel_pending(session, policy.id, "政策已被替代", None)
+        _cancel_pending(session, policy_id, "政策已被替代", None)
         successor = session.get(Policy, event.successor_id) if event.successor_id else None
-        told = told_firms(session=session, policy_id=policy.id)
+        told = told_firms(session=session, policy_id=policy_id)
         enqueue(session=session, policy=policy, kind=PushKind.SUPERSEDED, version=event.version,
                 notices=[Notice(f, []) for f in told], now=now, changes=event.changes,
                 successor=successor)
         return
     if event.kind == EventKind.GUIDE:
-        catch_up(session=session, policy_id=policy.id, now=now)
+        catch_up(session=session, policy_id=policy_id, now=now)
         return
     told_ids: set[int] = set()
     if event.kind == EventKind.REVISED:
-        _cancel_pending(session, policy.id, f"政策已更新为第{event.version}版", event.version)
-        told = told_firms(session=session, policy_id=policy.id, before_version=event.version)
-        told_ids = {f.id for f in told}
+        _cancel_pending(session, policy_id, f"政策已更新为第{event.version}版", event.version)
+        told = told_firms(session=session, policy_id=policy_id, before_version=event.version)
+        told_ids = {key(f) for f in told}
         enqueue(session=session, policy=policy, kind=PushKind.REVISED, version=event.version,
                 notices=[Notice(f, []) for f in told], now=now, changes=event.changes)
-    fresh = [n for n in matched_firms(session=session, policy_id=policy.id, today=today)
+    fresh = [n for n in matched_firms(session=session, policy_id=policy_id, today=today)
              if n.firm.id not in told_ids]
     enqueue(session=session, policy=policy, kind=PushKind.NEW, version=event.version,
             notices=fresh, now=now)
@@ -187,7 +190,7 @@ def catch_up(*, session: Session, policy_id: int, now: datetime | None = None) -
     if policy is None or policy.status != Status.PUBLISHED:
         return 0  # an unpublished policy is pushed, guide and all, when it is published
     told = set(session.exec(select(Push.firm_id).where(
-        Push.policy_id == policy_id, Push.kind.in_(TOLD_KINDS), Push.told_amount,
+        Push.policy_id == policy_id, col(Push.kind).in_(TOLD_KINDS), Push.told_amount,
         Push.status != PushStatus.CANCELLED)).all())
     marked = set(session.exec(select(FirmPolicyMark.firm_id).where(
         FirmPolicyMark.policy_id == policy_id)).all())  # 已申报 / 不适用: nothing more to say
@@ -208,12 +211,12 @@ def create_reminders(*, session: Session, today: date | None = None,
         closing = today + timedelta(days=offset)
         policies = session.exec(select(Policy).where(
             Policy.apply_to == closing, Policy.status == Status.PUBLISHED,
-            Policy.superseded_by_id.is_(None))).all()
+            col(Policy.superseded_by_id).is_(None))).all()
         for policy in policies:
             marked = set(session.exec(select(FirmPolicyMark.firm_id).where(
                 FirmPolicyMark.policy_id == policy.id)).all())
             notices = [Notice(f, [f"申报将于{closing.isoformat()}截止，还剩{offset}天"])
-                       for f in told_firms(session=session, policy_id=policy.id)
+                       for f in told_firms(session=session, policy_id=key(policy))
                        if f.id not in marked]
             added += enqueue(session=session, policy=policy, kind=kind, version=policy.version,
                              notices=notices, now=now)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kb import clock
 from kb.config import Settings
@@ -46,6 +46,6 @@ def stalled(*, session: Session, now: datetime | None = None) -> tuple[int, date
     a sign that no delivery process runs."""
     before = (now or clock.now()) - STALLED_AFTER
     count, oldest = session.exec(select(func.count(), func.min(Push.due_at)).where(
-        Push.status == PushStatus.PENDING, Push.attempts == 0, Push.claimed_by.is_(None),
+        Push.status == PushStatus.PENDING, Push.attempts == 0, col(Push.claimed_by).is_(None),
         Push.due_at < before)).one()
     return int(count), clock.aware(oldest) if oldest else None

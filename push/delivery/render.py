@@ -3,6 +3,7 @@
 from html import escape
 
 from kb.config import Settings
+from kb.database.db import key as row_key  # ``key`` below is the message's idempotency key
 from push.delivery.channels.base import Outgoing
 from push.delivery.models import Digest, Push, PushKind, Subscription
 from push.delivery.tokens import firm_token, track_token, unsubscribe_token
@@ -27,11 +28,11 @@ class Links:
 
     def track(self, push: Push) -> str:
         """Tracked redirect to the policy page."""
-        return f"{self.base}/push/r/{track_token(key=self.key, push_id=push.id)}"
+        return f"{self.base}/push/r/{track_token(key=self.key, push_id=row_key(push))}"
 
     def pixel(self, push: Push) -> str:
         """The open-tracking image."""
-        return f"{self.base}/push/o/{track_token(key=self.key, push_id=push.id)}.gif"
+        return f"{self.base}/push/o/{track_token(key=self.key, push_id=row_key(push))}.gif"
 
     def policy(self, policy_id: int) -> str:
         """The public policy page."""
@@ -84,7 +85,11 @@ def _subject(pushes: list[Push], digest: Digest | None) -> str:
         period = "每周" if digest.period == "weekly" else "每日"
         return f"【政策通{period}汇总】{len(pushes)}条涉企政策消息"
     push = pushes[0]
-    suffix = f"（{push.deadline.isoformat()}截止）" if push.kind.startswith("reminder") else ""
+    suffix = ""
+    if push.kind.startswith("reminder"):
+        if push.deadline is None:  # reminders are written with their policy's deadline
+            raise AttributeError(f"提醒推送{push.id}没有申报截止日期")
+        suffix = f"（{push.deadline.isoformat()}截止）"
     if push.kind == PushKind.APPLICATION and len(push.reasons) > 1:
         suffix = f"：{push.reasons[1].removeprefix('当前节点：')}"
     return f"【{KIND_LABELS[push.kind]}】{push.title}{suffix}"
@@ -95,7 +100,7 @@ def render(
     channel: str, digest: Digest | None = None,
 ) -> Outgoing:
     """The message for one push, or for a digest of ``pushes``."""
-    links = Links(settings=settings, firm_id=firm.id)
+    links = Links(settings=settings, firm_id=row_key(firm))
     themes = list(dict.fromkeys(t for p in pushes for t in p.themes))
     text_parts = [f"{firm.name}：", ""]
     for push in pushes:
@@ -116,7 +121,7 @@ def render(
         head = f"【政策通】您有{len(pushes)}条政策消息：{first.title}等"
     sms = (head if len(head) <= SMS_MAX else head[:SMS_MAX - 1] + "…")
     sms_link = links.track(first) if digest is None else links.firm_page()
-    payload = {
+    payload: dict[str, object] = {
         "key": key,
         "type": "digest" if digest else (
             "application.move" if first.kind == PushKind.APPLICATION else f"policy.{first.kind}"),
@@ -133,9 +138,9 @@ def render(
         "links": {"unsubscribe": links.unsubscribe(), "firm_page": links.firm_page()},
     }
     return Outgoing(
-        key=key, channel=channel, firm_id=firm.id, firm_name=firm.name,
+        key=key, channel=channel, firm_id=links.firm_id, firm_name=firm.name,
         subject=_subject(pushes, digest), text=text, html=html, sms_text=f"{sms} {sms_link}",
-        payload=payload, unsubscribe_url=links.unsubscribe(), push_ids=[p.id for p in pushes],
+        payload=payload, unsubscribe_url=links.unsubscribe(), push_ids=[row_key(p) for p in pushes],
         email=firm.contact_email, phone=firm.contact_phone, webhook_url=firm.webhook_url,
         webhook_secret=sub.webhook_secret if sub else None,
     )

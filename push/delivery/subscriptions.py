@@ -3,7 +3,7 @@
 import secrets
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kb.errors import InvalidInput
 from kb.models import utcnow
@@ -116,7 +116,7 @@ def mark_policy(*, session: Session, firm_id: int, policy_id: int, mark: str) ->
     session.add(row)
     for push in session.exec(select(Push).where(
             Push.firm_id == firm_id, Push.policy_id == policy_id,
-            Push.kind.in_(("reminder14", "reminder3")), Push.status == PushStatus.PENDING)):
+            col(Push.kind).in_(("reminder14", "reminder3")), Push.status == PushStatus.PENDING)):
         push.status, push.last_error = PushStatus.CANCELLED, "企业已标记，不再提醒"
         session.add(push)
     session.flush()

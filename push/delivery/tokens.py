@@ -5,6 +5,8 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from kb.errors import KBError
 from kb.inputs.ids import parse_id
@@ -26,13 +28,13 @@ def _mac(key: bytes, purpose: str, body: str) -> str:
     return _b64(hmac.new(key, f"{purpose}:{body}".encode(), hashlib.sha256).digest()[:20])
 
 
-def sign(*, key: bytes, purpose: str, data: dict) -> str:
+def sign(*, key: bytes, purpose: str, data: Mapping[str, object]) -> str:
     """A URL-safe token carrying ``data``, valid only for ``purpose``."""
     body = _b64(json.dumps(data, separators=(",", ":"), sort_keys=True).encode())
     return f"{body}.{_mac(key, purpose, body)}"
 
 
-def unsign(*, key: bytes, purpose: str, token: str) -> dict:
+def unsign(*, key: bytes, purpose: str, token: str) -> dict[str, Any]:
     """The data in ``token``; raises ``InvalidToken`` when the signature does not match."""
     body, _, mac = (token or "").strip().partition(".")
     if (not body or not mac or not token.isascii()

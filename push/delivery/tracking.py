@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from kb.database.db import key
 from kb.models import Policy
 from push.delivery.clock import to_utc
 from push.delivery.models import (
@@ -43,7 +44,7 @@ def record_click(*, session: Session, push_id: int, now: datetime | None = None)
 def read_inbox(*, session: Session, firm_id: int, now: datetime | None = None) -> list[InboxMessage]:
     """The firm's inbox, newest first; unread messages are marked read (and their pushes opened)."""
     messages = list(session.exec(select(InboxMessage).where(InboxMessage.firm_id == firm_id)
-                                 .order_by(InboxMessage.id.desc()).limit(100)))
+                                 .order_by(col(InboxMessage.id).desc()).limit(100)))
     for msg in messages:
         if msg.read_at is None:
             msg.read_at = to_utc(now)
@@ -83,16 +84,16 @@ def firm_page(*, session: Session, firm_id: int, now: datetime | None = None) ->
         raise FirmNotFound("该企业不存在")
     sub = get_subscription(session=session, firm_id=firm_id)
     unread = len(session.exec(select(InboxMessage.id).where(
-        InboxMessage.firm_id == firm_id, InboxMessage.read_at.is_(None))).all())
+        InboxMessage.firm_id == firm_id, col(InboxMessage.read_at).is_(None))).all())
     inbox = read_inbox(session=session, firm_id=firm_id, now=now)
     marks = marks_of(session=session, firm_id=firm_id)
     ids = sorted(set(session.exec(select(Push.policy_id).where(
         Push.firm_id == firm_id, Push.status == PushStatus.DELIVERED)).all()))
     lines = []
-    for policy in session.exec(select(Policy).where(Policy.id.in_(ids))) if ids else []:
-        lines.append(PolicyLine(policy.id, policy.title,
+    for policy in session.exec(select(Policy).where(col(Policy.id).in_(ids))) if ids else []:
+        lines.append(PolicyLine(key(policy), policy.title,
                                 policy.apply_to.isoformat() if policy.apply_to else None,
-                                marks.get(policy.id)))
+                                marks.get(key(policy))))
     suspended = list(session.exec(select(ChannelState).where(
-        ChannelState.firm_id == firm_id, ChannelState.suspended_at.is_not(None))))
+        ChannelState.firm_id == firm_id, col(ChannelState.suspended_at).is_not(None))))
     return FirmPage(firm, sub, inbox, unread, lines, suspended)

@@ -11,14 +11,15 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import or_, update
+from sqlalchemy import Table, inspect, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from kb.config import Settings
 from kb.database.db import session_scope
@@ -42,6 +43,13 @@ REMINDER_EVERY_S = 60.0
 REMINDER_JOB = "push-reminders"
 log = logging.getLogger("policykb.push")
 RECORD_TRIES = 5
+UnitModel = type[Push] | type[Digest]  # what the worker leases: one push, or one digest
+UNIT_MODELS: tuple[UnitModel, ...] = (Push, Digest)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """A table model's Core table (``model.__table__``, which SQLModel sets but does not type)."""
+    return cast(Table, inspect(model).local_table)
 
 
 @dataclass
@@ -67,7 +75,7 @@ class PassReport:
 class Claimed:
     """A leased unit and its rendered message."""
 
-    model: type
+    model: UnitModel
     unit_id: int
     message: Outgoing
 
@@ -84,15 +92,16 @@ class Worker:
     suspend_after: int = SUSPEND_AFTER
     rng: random.Random = field(default_factory=random.Random)
     prefetch: int = 100  # ids noted per look-up; only one unit is ever leased at a time
-    _queue: deque = field(default_factory=deque, init=False, repr=False)
+    _queue: deque[tuple[UnitModel, int]] = field(default_factory=deque, init=False, repr=False)
 
     def recover(self) -> int:
         """Release this worker id's own leases left by a crash, so they are re-sent at once."""
         with session_scope(self.engine) as session:
             total = 0
-            for model in (Push, Digest):
-                total += session.execute(update(model).where(
-                    model.claimed_by == self.worker_id, model.status == PushStatus.PENDING,
+            for model in UNIT_MODELS:
+                total += session.exec(update(model).where(
+                    col(model.claimed_by) == self.worker_id,
+                    col(model.status) == PushStatus.PENDING,
                 ).values(lease_until=None, claimed_by=None)).rowcount or 0
             return total
 
@@ -100,16 +109,19 @@ class Worker:
         """Bundle due digests and note the next due units (ids only; each claim re-checks)."""
         with session_scope(self.engine) as session:
             assemble_digests(session=session, now=now)
-            found = []
-            for model in (Push, Digest):
-                query = select(model.id, model.due_at).where(
-                    model.status == PushStatus.PENDING, model.due_at <= now,
-                    or_(model.lease_until.is_(None), model.lease_until < now))
+            found: list[tuple[datetime, bool, int, UnitModel]] = []
+            for model in UNIT_MODELS:
+                query = select(col(model.id), col(model.due_at)).where(
+                    model.status == PushStatus.PENDING, col(model.due_at) <= now,
+                    or_(col(model.lease_until).is_(None), col(model.lease_until) < now))
                 if model is Push:
-                    query = query.where(Push.digest_slot.is_(None), Push.digest_id.is_(None))
+                    query = query.where(col(Push.digest_slot).is_(None),
+                                        col(Push.digest_id).is_(None))
+                rows = session.exec(query.order_by(col(model.due_at), col(model.id))
+                                    .limit(self.prefetch)).all()
+                # A stored row's primary key is never NULL, though the model types it optional.
                 found += [(due, model is Digest, i, model)
-                          for i, due in session.exec(query.order_by(model.due_at, model.id)
-                                                     .limit(self.prefetch))]
+                          for i, due in cast(Sequence[tuple[int, datetime]], rows)]
         self._queue = deque((model, i) for *_, i, model in sorted(found, key=lambda f: f[:3]))
 
     def _claim(self, now: datetime, report: PassReport) -> Claimed | None:
@@ -126,7 +138,7 @@ class Worker:
                 self._refill(now)
         return None
 
-    def _try(self, session: Session, model: type, unit_id: int, now: datetime,
+    def _try(self, session: Session, model: UnitModel, unit_id: int, now: datetime,
              report: PassReport) -> Claimed | None:
         """Gate and lease one unit; None when it is not (or no longer) ours to send now."""
         unit = session.get(model, unit_id)
@@ -137,9 +149,9 @@ class Worker:
         if gate.verdict is not Verdict.SEND:
             setattr(report, gate.verdict.value, getattr(report, gate.verdict.value) + 1)
             return None
-        table = model.__table__  # a Core UPDATE: the row is leased only if nobody else holds it
+        table = _table(model)  # a Core UPDATE: the row is leased only if nobody else holds it
         won = session.connection().execute(update(table).where(
-            table.c.id == unit.id, table.c.status == PushStatus.PENDING,
+            table.c.id == unit_id, table.c.status == PushStatus.PENDING,
             or_(table.c.lease_until.is_(None), table.c.lease_until < now),
         ).values(claimed_by=self.worker_id,
                  lease_until=now + timedelta(seconds=self.lease_s))).rowcount
@@ -150,10 +162,12 @@ class Worker:
             secret = webhook_secret(session=session, firm_id=unit.firm_id)
             sub = get_subscription(session=session, firm_id=unit.firm_id)
             sub.webhook_secret = secret
+        if gate.firm is None:  # judge() names the firm with every SEND; render() reads it
+            raise AttributeError(f"推送单元{unit_id}放行时缺少企业")
         message = render(settings=self.settings, firm=gate.firm, sub=sub, pushes=gate.pushes,
                          key=unit.key, channel=unit.channel,
-                         digest=unit if model is Digest else None)
-        return Claimed(model, unit.id, message)
+                         digest=unit if isinstance(unit, Digest) else None)
+        return Claimed(model, unit_id, message)
 
     def _send(self, claimed: Claimed) -> DeliveryResult:
         channel = self.channels.get(claimed.message.channel)
@@ -172,14 +186,14 @@ class Worker:
             if unit is None or unit.status != PushStatus.PENDING:
                 return  # another worker recorded it after our lease expired
             members = (list(session.exec(select(Push).where(  # not those cancelled at the gate
-                Push.digest_id == unit.id, Push.status == PushStatus.PENDING)))
+                Push.digest_id == claimed.unit_id, Push.status == PushStatus.PENDING)))
                 if claimed.model is Digest else [])
             unit.claimed_by, unit.lease_until = None, None
             if result.ok:
                 unit.status, unit.delivered_at, unit.detail = PushStatus.DELIVERED, now, result.detail
                 for push in members:
                     push.status, push.delivered_at = PushStatus.DELIVERED, now
-                health = ChannelState.__table__
+                health = _table(ChannelState)
                 session.connection().execute(update(health).where(
                     health.c.firm_id == unit.firm_id, health.c.channel == unit.channel,
                     health.c.consecutive_failures > 0).values(consecutive_failures=0))

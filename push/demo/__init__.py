@@ -2,12 +2,12 @@
 免申即享 list waiting for review."""
 
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from kb import clock
 from kb.cli.context import Context
 from kb.clock import county_today
-from kb.database.db import session_scope
+from kb.database.db import key, session_scope
 from kb.events import EventKind, PolicyEvent
 from kb.models import Department, Policy, Status
 from push.delivery.outbox import on_policy_event
@@ -34,30 +34,31 @@ def load_demo(ctx: Context) -> None:
         departments = dict(session.exec(select(Department.name, Department.id)).all())
         for index, rows in FACTS.items():
             for fact, year, value, source in rows:
-                session.add(FirmFact(firm_id=firms[index].id, name=fact, year=year,
+                session.add(FirmFact(firm_id=key(firms[index]), name=fact, year=year,
                                      value={"v": value}, source=source,
                                      department_id=departments.get(source), file="demo"))
         session.flush()
         policies = {p.source_key: p for p in session.exec(select(Policy))}
-        for key, data in GUIDES.items():
-            if key in policies:
-                save_guide(session=session, policy_id=policies[key].id, data=data, names=DEMO_NAMES)
+        for source_key, data in GUIDES.items():
+            if source_key in policies:
+                save_guide(session=session, policy_id=key(policies[source_key]), data=data,
+                           names=DEMO_NAMES)
         now = clock.now()
-        for policy in sorted(policies.values(), key=lambda p: p.id):
+        for policy in sorted(policies.values(), key=key):
             if policy.status == Status.PUBLISHED:  # the firms came after the policies: match now
                 on_policy_event(session=session, now=now,
-                                event=PolicyEvent(EventKind.PUBLISHED, policy.id, policy.version))
+                                event=PolicyEvent(EventKind.PUBLISHED, key(policy), policy.version))
     load_applications(ctx)
     with session_scope(ctx.engine) as session:
         direct = policies_by_key(session).get("id:jh-2024-sci-01")
         if direct is None:
             return
-        lst = generate(session=session, policy_id=direct.id, period=str(county_today().year))
+        lst = generate(session=session, policy_id=key(direct), period=str(county_today().year))
         print(f"\n免申即享名单{lst.id}（{direct.title}，{lst.period}）：{lst.firms}家，合计{lst.total:g}万元，"
               f"待审核：policykb direct review {lst.id} --by kj-reviewer；"
               f"policykb direct publish {lst.id} --by kj-publisher")
 
 
-def policies_by_key(session) -> dict[str, Policy]:  # noqa: ANN001
+def policies_by_key(session: Session) -> dict[str, Policy]:
     """Policies by source key."""
     return {p.source_key: p for p in session.exec(select(Policy))}

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from kb import clock
 from kb.cli.context import Context
-from kb.database.db import session_scope
+from kb.database.db import key, session_scope
 from kb.errors import Conflict
 from kb.models import Policy
 from kb.staff.models import User
@@ -31,7 +31,7 @@ def load_demo(ctx: Context) -> None:
         days = timedelta(days=1)
         # (firm, submitted so many days ago, moves as (node, days later, note, amount)); all
         # inside the policy's 2026 window (from 11-01), as real applications would be.
-        paths = [
+        paths: list[tuple[int, int, list[tuple[Node, int, str, float | None]]]] = [
             (0, 34, [(Node.ACCEPTED, 1, "材料齐全，已受理", None),
                      (Node.REVIEWING, 3, "", None), (Node.PUBLICITY, 12, "公示5个工作日", None),
                      (Node.APPROVED, 19, "", 20.0), (Node.PAID, 30, "已拨付至企业基本账户", 20.0)]),
@@ -44,7 +44,7 @@ def load_demo(ctx: Context) -> None:
             start = now - ago * days
             try:
                 app = create(session=session, handler=SYSTEM_HANDLER, uscc=firms[index].uscc,
-                             policy_id=policy.id, at=start, amount=30.0)
+                             policy_id=key(policy), at=start, amount=30.0)
             except Conflict as exc:  # the demo's window (2026) has passed: say so, load the rest
                 print(f"演示申报未登记：{exc.message}")
                 return

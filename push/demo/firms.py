@@ -2,12 +2,13 @@
 
 from sqlmodel import Session, select
 
+from kb.database.db import key
 from push.delivery.subscriptions import get_subscription
 from push.firms.models import Firm, FirmCreate
 from push.matching.synthetic import make_uscc
 
 # (name, GB/T 4754 class, employees, revenue 万元, assets 万元, 镇街, qualifications)
-FIRMS = (
+FIRMS: tuple[tuple[str, str, int, int, int, str, list[str]], ...] = (
     ("金湖智芯电子科技有限公司", "3982", 260, 32000, 21000, "开发区街道", ["科技型中小企业", "规模以上工业企业"]),
     ("金湖绿源新材料有限公司", "2929", 420, 26000, 30000, "黎城街道", ["高新技术企业", "规模以上工业企业"]),
     ("金湖精工机械制造有限公司", "3484", 1200, 52000, 60000, "开发区街道",
@@ -34,6 +35,6 @@ def demo_firms(session: Session) -> list[Firm]:
             firm = Firm.model_validate(data)
             session.add(firm)
             session.flush()
-        get_subscription(session=session, firm_id=firm.id)
+        get_subscription(session=session, firm_id=key(firm))
         out.append(firm)
     return out

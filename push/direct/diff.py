@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from sqlmodel import Session, col, func, select
 
-from kb.database.db import chunks
+from kb.database.db import chunks, id_column, key
 from push.direct.models import DirectEntry, DirectList
 from push.firms.models import Firm
 
@@ -22,7 +22,7 @@ def previous_list(*, session: Session, policy_id: int, period: str,
 def firm_totals(session: Session, list_id: int) -> dict[int, float]:
     """Each firm's amount on a list, its measures summed."""
     rows = session.exec(select(DirectEntry.firm_id, func.sum(DirectEntry.amount))
-                        .where(DirectEntry.list_id == list_id).group_by(DirectEntry.firm_id))
+                        .where(DirectEntry.list_id == list_id).group_by(col(DirectEntry.firm_id)))
     return {f: round(a, 2) for f, a in rows}
 
 
@@ -31,7 +31,7 @@ def firm_names(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
     out: dict[int, tuple[str, str]] = {}
     for chunk in chunks(ids):
         out.update((i, (u, n)) for i, u, n in session.exec(
-            select(Firm.id, Firm.uscc, Firm.name).where(Firm.id.in_(chunk))))
+            select(id_column(Firm.id), Firm.uscc, Firm.name).where(col(Firm.id).in_(chunk))))
     return out
 
 
@@ -40,7 +40,7 @@ def against_previous(*, session: Session, previous: DirectList | None,
     """The difference of ``now`` (firm → amount) from the previous list; None without one."""
     if previous is None:
         return None
-    before = firm_totals(session, previous.id)
+    before = firm_totals(session, key(previous))
     added = sorted(set(now) - set(before))
     removed = sorted(set(before) - set(now))
     changed = sorted(f for f in set(now) & set(before) if abs(now[f] - before[f]) >= 0.005)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from kb.clock import aware, county_day
 from kb.csvout import dicts_csv
+from kb.database.db import key
 from kb.models import Department, Policy
 from push.applications.models import Application
 from push.calendar.days import Calendar
@@ -57,9 +58,10 @@ def direct_stats(*, session: Session, today: date, year: int, guide_days: int,
     rows: dict[int, Row] = {}
 
     def row(policy: Policy) -> Row:
-        if policy.id not in rows:
-            rows[policy.id] = Row(policy.id, policy.title, departments.get(policy.department_id, ""))
-        return rows[policy.id]
+        pid = key(policy)
+        if pid not in rows:
+            rows[pid] = Row(pid, policy.title, departments.get(policy.department_id, ""))
+        return rows[pid]
 
     catalog = Catalog.load(session)
     for policy, guide in live_guides(session):
@@ -83,7 +85,7 @@ def direct_stats(*, session: Session, today: date, year: int, guide_days: int,
             r.days.append(calendar.between(county_day(aware(app.created_at)), app.paid_on))
     for late in overdue_guides(session=session, today=today, days=guide_days):
         row(policies[late.policy_id]).overdue += 1
-    out = sorted(rows.values(), key=lambda r: r.key)
+    out = [rows[pid] for pid in sorted(rows)]
     if by != "department":
         return out
     merged: dict[str, Row] = defaultdict(lambda: Row(None, ""))

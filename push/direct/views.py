@@ -2,9 +2,11 @@
 formulas and the facts used (the CLI's JSON, the API and the staff pages share these)."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from kb.database.db import key
 from kb.models import Policy
 from push.direct.diff import firm_names
 from push.direct.models import LIST_STATUS_LABELS, DirectList
@@ -28,7 +30,8 @@ class ListRow:
 
 def list_index(*, session: Session, department_id: int | None) -> list[ListRow]:
     """The department's lists (every department's for None), newest first."""
-    query = select(DirectList, Policy.title).join(Policy, Policy.id == DirectList.policy_id)
+    query = select(DirectList, Policy.title).join(Policy,
+                                                  col(Policy.id) == col(DirectList.policy_id))
     if department_id is not None:
         query = query.where(DirectList.department_id == department_id)
     return [ListRow(lst, title) for lst, title in session.exec(query.order_by(col(DirectList.id).desc()))]
@@ -36,18 +39,18 @@ def list_index(*, session: Session, department_id: int | None) -> list[ListRow]:
 
 def direct_policies(*, session: Session, department_id: int | None) -> list[Policy]:
     """Policies with a published 免申即享 guide, for the generate form."""
-    query = select(Policy).join(Guide, Guide.policy_id == Policy.id).where(
+    query = select(Policy).join(Guide, col(Guide.policy_id) == col(Policy.id)).where(
         Guide.mode == GuideMode.DIRECT)
     if department_id is not None:
         query = query.where(Policy.department_id == department_id)
     return list(session.exec(query.order_by(Policy.title)))
 
 
-def facts_text(catalog: Catalog, facts: dict) -> list[str]:
+def facts_text(catalog: Catalog, facts: dict[str, Any]) -> list[str]:
     """The frozen facts of an entry in words: 2025年新增设备投资 800万元 (missing: 无数据)."""
     out = []
-    for key, value in sorted(facts.items()):
-        name, _, year = key.rpartition("@")
+    for ref, value in sorted(facts.items()):
+        name, _, year = ref.rpartition("@")
         fact = catalog.find(name)
         label = fact.label if fact else name
         shown = "无数据" if value is None else (value_text(fact, value) if fact else str(value))
@@ -58,12 +61,13 @@ def facts_text(catalog: Catalog, facts: dict) -> list[str]:
 def list_dict(session: Session, lst: DirectList, with_entries: bool = True,
               limit: int | None = None) -> dict:
     """A list as JSON: header, difference and (optionally, the first ``limit``) entries named."""
-    out = {"id": lst.id, "policy_id": lst.policy_id, "period": lst.period, "status": lst.status,
-           "firms": lst.firms, "total": lst.total, "diff": lst.diff,
-           "generated_by": lst.generated_by, "reviewed_by": lst.reviewed_by,
-           "published_by": lst.published_by, "comment": lst.comment}
+    out: dict[str, Any] = {
+        "id": lst.id, "policy_id": lst.policy_id, "period": lst.period, "status": lst.status,
+        "firms": lst.firms, "total": lst.total, "diff": lst.diff,
+        "generated_by": lst.generated_by, "reviewed_by": lst.reviewed_by,
+        "published_by": lst.published_by, "comment": lst.comment}
     if with_entries:
-        rows = entries(session=session, list_id=lst.id)
+        rows = entries(session=session, list_id=key(lst))
         out["entry_count"] = len(rows)
         rows = rows if limit is None else rows[:limit]
         ids = sorted({e.firm_id for e in rows})

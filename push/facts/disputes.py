@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from kb.authoring.workflow import Staff, require_department
-from kb.database.db import get_or_missing
+from kb.database.db import get_or_missing, key
 from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.models import Department, utcnow
 from kb.staff import audit
@@ -44,7 +44,8 @@ def queue(*, session: Session, department_id: int | None,
           status: DisputeStatus | None = DisputeStatus.OPEN) -> list[DisputeRow]:
     """A department's disputes (every department's for None), oldest first, with firm and fact."""
     query = select(FactDispute, FirmFact, Firm).join(
-        FirmFact, FirmFact.id == FactDispute.fact_id).join(Firm, Firm.id == FactDispute.firm_id)
+        FirmFact, col(FirmFact.id) == col(FactDispute.fact_id)).join(
+        Firm, col(Firm.id) == col(FactDispute.firm_id))
     if status is not None:
         query = query.where(FactDispute.status == status)
     if department_id is not None:
@@ -78,10 +79,10 @@ def resolve_dispute(*, session: Session, staff: Staff, dispute_id: int, accept: 
         raise Conflict(f"异议{row.id}已处理（{row.resolution}），不能再次处理")
     if (accept is None) == (reject is None):
         raise InvalidInput("请选择采纳（填写更正后的数值）或不予采纳（填写理由），二者选一")
-    fact = session.get(FirmFact, row.fact_id)
+    fact = get_or_missing(session, FirmFact, row.fact_id, f"没有编号为{row.fact_id}的企业数据")
     known = Catalog.load(session).find(fact.name)
     old = value_text(known, fact.value["v"]) if known else str(fact.value["v"])
-    detail: dict = {"fact_id": fact.id, "firm_id": row.firm_id, "fact": fact.name,
+    detail: dict = {"fact_id": key(fact), "firm_id": row.firm_id, "fact": fact.name,
                     "year": fact.year, "old": fact.value["v"]}
     if accept is not None:
         if known is None:
@@ -97,7 +98,7 @@ def resolve_dispute(*, session: Session, staff: Staff, dispute_id: int, accept: 
         row.resolution = f"{ACCEPTED}：{known.label}更正为{value_text(known, value)}（原为{old}）"
         detail |= {"accepted": True, "new": value}
     else:
-        text = reject.strip()
+        text = (reject or "").strip()  # not None: one of the two was given
         if not text:
             raise InvalidInput("不予采纳时请填写理由")
         if len(text) > MAX_REASON_CHARS:

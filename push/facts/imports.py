@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from kb.database.db import chunks
+from kb.database.db import chunks, id_column
 from kb.errors import InvalidInput
 from kb.inputs.rows import read_rows, row_format
 from kb.models import Department, utcnow
@@ -83,7 +83,7 @@ def _check_row(row: dict, catalog: Catalog, firms: dict[str, int], source: str |
         problems.append("source: 请填写来源部门（或用 --source 指定整个文件的来源部门）")
     if not values and not problems:
         problems.append("该行没有任何事实数值")
-    if problems:
+    if problems or firm_id is None or year is None or not src:  # each None came with a problem
         return uscc, "；".join(problems)
     return uscc, _Row(0, firm_id, year, src, values)
 
@@ -94,7 +94,7 @@ def import_facts(*, session: Session, path: str | Path, fmt: str | None = None,
     path = Path(path)
     fmt = row_format(path, fmt)
     catalog = Catalog.load(session)
-    firms = dict(session.exec(select(Firm.uscc, Firm.id)).all())
+    firms = dict(session.exec(select(Firm.uscc, id_column(Firm.id))).all())
     report = ImportReport(path=str(path))
     good: list[_Row] = []
     unknown: set[str] = set()
@@ -125,8 +125,8 @@ def _save(session: Session, rows: list[_Row], file: str, report: ImportReport) -
     firm_ids = sorted({r.firm_id for r in rows})
     existing: dict[tuple[int, str, int], FirmFact] = {}
     for chunk in chunks(firm_ids):
-        for fact in session.exec(select(FirmFact).where(FirmFact.firm_id.in_(chunk))):
-            existing[(fact.firm_id, fact.name, fact.year)] = fact
+        for stored in session.exec(select(FirmFact).where(col(FirmFact.firm_id).in_(chunk))):
+            existing[(stored.firm_id, stored.name, stored.year)] = stored
     now = utcnow()
     for row in rows:
         for name, value in row.values.items():

@@ -2,6 +2,7 @@
 
 from sqlmodel import Session, col, select
 
+from kb.database.db import key
 from kb.errors import InvalidInput, NotFound
 from push.facts.catalog import Catalog, value_text
 from push.facts.models import DisputeStatus, FactDispute, FirmFact
@@ -25,12 +26,12 @@ def firm_facts(*, session: Session, firm_id: int) -> list[dict]:
             outcome[fact_id] = resolution or "已处理"
     out = []
     for f in rows:
-        fact = catalog.find(f.name)
-        out.append({"id": f.id, "name": f.name, "label": fact.label if fact else f.name,
+        fact, fid = catalog.find(f.name), key(f)
+        out.append({"id": fid, "name": f.name, "label": fact.label if fact else f.name,
                     "year": f.year, "value": f.value["v"],
                     "text": value_text(fact, f.value["v"]) if fact else str(f.value["v"]),
                     "source": f.source, "imported_at": f.imported_at.isoformat(),
-                    "disputed": f.id in disputed, "outcome": outcome.get(f.id)})
+                    "disputed": fid in disputed, "outcome": outcome.get(fid)})
     return out
 
 
@@ -48,7 +49,7 @@ def dispute(*, session: Session, firm_id: int, fact_id: int, reason: str) -> Fac
         FactDispute.fact_id == fact_id, FactDispute.status == DisputeStatus.OPEN)).first()
     if open_one is not None:
         return open_one  # one open objection per figure: a second click adds nothing
-    row = FactDispute(fact_id=fact.id, firm_id=firm_id, department_id=fact.department_id,
+    row = FactDispute(fact_id=key(fact), firm_id=firm_id, department_id=fact.department_id,
                       source=fact.source, reason=text)
     session.add(row)
     session.flush()

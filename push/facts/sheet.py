@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kb.database.db import chunks
 from push.facts.models import FirmFact
@@ -46,9 +46,9 @@ def sheets_for(*, session: Session, names: Iterable[str], years: Iterable[int],
     if not names or not years:
         return out
     query = select(FirmFact.firm_id, FirmFact.name, FirmFact.year, FirmFact.value).where(
-        FirmFact.name.in_(names), FirmFact.year.in_(years))
+        col(FirmFact.name).in_(names), col(FirmFact.year).in_(years))
     for chunk in [None] if firm_ids is None else chunks(firm_ids):
-        q = query if chunk is None else query.where(FirmFact.firm_id.in_(chunk))
+        q = query if chunk is None else query.where(col(FirmFact.firm_id).in_(chunk))
         for firm_id, name, year, value in session.connection().execute(q):
             out[firm_id].values[(name, year)] = value["v"]
     return out

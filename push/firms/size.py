@@ -209,24 +209,25 @@ def classify(
             reasons=[f"{outcome.value}划型需要{needed}，缺少{'、'.join(missing)}，无法判定"],
             missing=[INDICATORS[k][0] for k in bounds if values[k] is None],
         )
+    known = {k: v for k, v in values.items() if v is not None}  # every indicator bounds read
     reasons = [f"行业代码{code.label()}按{outcome.value}划型"]
     result = Size.MICRO
     for rank, tier in enumerate(TIERS):
-        short = [k for k, b in bounds.items() if values[k] < b[rank]]
+        short = [k for k, b in bounds.items() if known[k] < b[rank]]
         if not short:
             result = tier
             break
         for k in short:
             label, unit, _ = INDICATORS[k]
             reasons.append(
-                f"{label}{k}={_fmt(values[k])}{unit}，未达{SIZE_LABELS[tier]}下限"
+                f"{label}{k}={_fmt(known[k])}{unit}，未达{SIZE_LABELS[tier]}下限"
                 f"{k}≥{_fmt(bounds[k][rank])}{unit}"
             )
     if result is Size.MICRO:
         reasons.append("未同时满足小型各项下限，为微型")
     else:
         met = "、".join(
-            f"{INDICATORS[k][0]}{k}={_fmt(values[k])}≥{_fmt(b[TIERS.index(result)])}"
+            f"{INDICATORS[k][0]}{k}={_fmt(known[k])}≥{_fmt(b[TIERS.index(result)])}"
             for k, b in bounds.items()
         )
         reasons.append(f"同时满足{SIZE_LABELS[result]}各项下限（{met}），为{SIZE_LABELS[result]}")

@@ -7,6 +7,7 @@ publishing transaction: the guide and its catch-up pushes commit together or not
 
 from sqlmodel import Session
 
+from kb.database.db import get_or_missing, key
 from kb.events import EventKind, PolicyEvent, emit
 from kb.models import Policy, Revision
 from push.facts.catalog import Catalog
@@ -23,8 +24,8 @@ def validate(data: dict, *, session: Session | None = None) -> dict:
 def publish(*, session: Session, revision: Revision, names: dict[str, str]) -> int:
     """Make the approved guide the policy's live one and announce it (kb.events), so that the
     push outbox tells the firms it fits what they can expect; returns the guide's id."""
-    guide = save_guide(session=session, policy_id=revision.policy_id, data=revision.data,
-                       names=names)
-    policy = session.get(Policy, revision.policy_id)
-    emit(session=session, event=PolicyEvent(EventKind.GUIDE, policy.id, policy.version))
-    return guide.id
+    policy = get_or_missing(session, Policy, revision.policy_id,
+                            f"没有编号为 {revision.policy_id} 的政策")
+    guide = save_guide(session=session, policy_id=key(policy), data=revision.data, names=names)
+    emit(session=session, event=PolicyEvent(EventKind.GUIDE, key(policy), policy.version))
+    return key(guide)

@@ -8,10 +8,18 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from push.facts.catalog import Catalog, number_text, value_text
+from push.facts.catalog import Catalog, Fact, number_text, value_text
 from push.facts.sheet import FactSheet
 from push.guides.results import Check, Estimate, Instalment, MeasureResult, deciding
-from push.guides.rules import NUMERIC_OPS, Alternative, Benefit, Condition, GuideRules, Measure
+from push.guides.rules import (
+    NUMERIC_OPS,
+    Alternative,
+    Benefit,
+    Condition,
+    GuideRules,
+    Measure,
+    given,
+)
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -32,6 +40,13 @@ def wan(value: Decimal) -> str:
     return f"{number_text(value)}万元"
 
 
+def _paid(result: MeasureResult) -> Decimal:
+    """The amount of a measure that pays (one found eligible always has one)."""
+    if result.amount is None:
+        raise ValueError(f"措施“{result.title}”符合条件却没有金额")
+    return result.amount
+
+
 class Calculator:
     """One guide's rules, ready to evaluate many firms."""
 
@@ -45,6 +60,13 @@ class Calculator:
     def _label(self, name: str) -> str:
         fact = self.catalog.find(name)
         return fact.label if fact else name
+
+    def _fact(self, name: str) -> Fact:
+        """A fact the rules name: checked on save, so it must still be in the catalog."""
+        fact = self.catalog.find(name)
+        if fact is None:
+            raise ValueError(f"申兑规则引用了未知的事实“{name}”（可用：{self.catalog.names()}）")
+        return fact
 
     def _need(self, name: str, year: int, sheet: FactSheet) -> str:
         """The missing fact's name, and the years the firm has figures for (the wrong year)."""
@@ -62,7 +84,7 @@ class Calculator:
             return Check(not has, f"已是{q}" if has else f"不属于{q}", f"需不属于{q}" if has else None,
                          kind="qualifications")
         if cond.all is not None or cond.any is not None:
-            subs = [self.check(c, sheet, held, year) for c in (cond.all or cond.any)]
+            subs = [self.check(c, sheet, held, year) for c in (cond.all or cond.any or [])]
             text = "；".join(s.text for s in subs)
             if cond.all is not None:
                 missing = [m for s in subs for m in s.missing]
@@ -80,24 +102,25 @@ class Calculator:
                 return Check(None, f"需满足其一：{closest.text}", None, closest.missing)
             return Check(False, text, f"需满足其一，最接近的一项：{closest.missed}",
                          closest.missing, kind=closest.kind, unmet=closest.unmet)
-        fact = self.catalog.find(cond.fact)
+        name, op = given(cond.fact, "fact"), given(cond.op, "op")
+        fact = self._fact(name)
         at = year + cond.year
-        value = sheet.get(cond.fact, at)
+        value = sheet.get(name, at)
         label = f"{at}年{fact.label}"
         if value is None:
-            need = self._need(cond.fact, at, sheet)
+            need = self._need(name, at, sheet)
             return Check(None, f"缺少{need}", None, [need])
         shown = value_text(fact, value)
-        if cond.op == "is":
+        if op == "is":
             ok = bool(value) == cond.value
             want = "是" if cond.value else "否"
             return Check(ok, f"{label}：{shown}",
                          None if ok else f"{fact.label}为“{shown}”，需为“{want}”")
-        if cond.op == "has":
+        if op == "has":
             ok = cond.value in value
             return Check(ok, f"{label}含{cond.value}", None if ok else f"{fact.label}需包含{cond.value}")
         v = D(value)
-        if cond.op == "between":
+        if op == "between":
             lo, hi = D(cond.min), D(cond.max)
             want = f"{value_text(fact, lo)}至{value_text(fact, hi)}"
             if lo <= v <= hi:
@@ -106,46 +129,48 @@ class Calculator:
             return Check(False, f"{label} {shown}",
                          f"{fact.label} {shown}，需在{want}之间（差 {value_text(fact, gap)}）", gap=float(gap))
         t = D(cond.value)
-        ok = {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t, "==": v == t, "!=": v != t}[cond.op]
-        sign = NUMERIC_OPS[cond.op]
+        ok = {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t, "==": v == t, "!=": v != t}[op]
+        sign = NUMERIC_OPS[op]
         want = value_text(fact, t)
         if ok:
             return Check(True, f"{label} {shown} {sign} {want}")
-        gap = abs(t - v) if cond.op not in ("==", "!=") else None
-        by = f"（差 {value_text(fact, gap)}）" if gap else ""
+        short = abs(t - v) if op not in ("==", "!=") else None
+        by = f"（差 {value_text(fact, short)}）" if short else ""
         return Check(False, f"{label} {shown}", f"{fact.label} {shown}，需 {sign} {want}{by}",
-                     gap=None if gap is None else float(gap))
+                     gap=None if short is None else float(short))
 
     # --- benefits ---------------------------------------------------------------------
 
-    def _base(self, b: Benefit, sheet: FactSheet, year: int) -> tuple[Decimal | None, str, str | None]:
-        """The amount before floor and cap, its formula, or the missing fact."""
+    def _base(self, b: Benefit, sheet: FactSheet, year: int) -> tuple[Decimal, str] | str:
+        """The amount before floor and cap and its formula, or else the missing fact."""
         if b.kind == "fixed":
-            return D(b.amount), f"定额 {wan(D(b.amount))}", None
+            return D(b.amount), f"定额 {wan(D(b.amount))}"
         at = year + b.year
-        value = sheet.get(b.fact, at)
-        fact = self.catalog.find(b.fact)
+        name = given(b.fact, "benefit.fact")
+        value = sheet.get(name, at)
         if value is None:
-            return None, "", self._need(b.fact, at, sheet)
+            return self._need(name, at, sheet)
+        fact = self._fact(name)
         v = D(value)
         shown = f"{fact.label} {value_text(fact, v)}"
         if b.kind == "rate":
             amount = money(v * D(b.rate) / HUNDRED)
-            return amount, f"{shown} × {number_text(b.rate)}% = {wan(amount)}", None
+            return amount, f"{shown} × {number_text(b.rate)}% = {wan(amount)}"
         if b.kind == "per_person":
             amount = money(v * D(b.per))
-            return amount, f"{shown} × {wan(D(b.per))}/人 = {wan(amount)}", None
+            return amount, f"{shown} × {wan(D(b.per))}/人 = {wan(amount)}"
+        tiers = given(b.tiers, "benefit.tiers")
         tier = None
-        for t in b.tiers:
+        for t in tiers:
             if v >= D(t.min):
                 tier = t
         if tier is None:
-            return Decimal(0), f"{shown}，未达到最低档（≥ {value_text(fact, D(b.tiers[0].min))}）", None
+            return Decimal(0), f"{shown}，未达到最低档（≥ {value_text(fact, D(tiers[0].min))}）"
         band = f"{shown}，适用“≥ {value_text(fact, D(tier.min))}”档"
         if tier.amount is not None:
-            return D(tier.amount), f"{band}：{wan(D(tier.amount))}", None
+            return D(tier.amount), f"{band}：{wan(D(tier.amount))}"
         amount = money(v * D(tier.rate) / HUNDRED)
-        return amount, f"{band}：× {number_text(tier.rate)}% = {wan(amount)}", None
+        return amount, f"{band}：× {number_text(tier.rate)}% = {wan(amount)}"
 
     def measure(self, m: Measure, sheet: FactSheet, held: frozenset[str], year: int) -> MeasureResult:
         """One measure for one firm: along the branch that pays (the highest, if several) or else
@@ -157,15 +182,16 @@ class Calculator:
         paying = [r for r in tries if r.eligible]
         if not paying:
             return min(tries, key=lambda r: r.distance)  # the first listed on a tie
-        result = max(paying, key=lambda r: r.amount)  # the first listed on a tie
-        result.instalments = self._instalments(m, result.amount, sheet, held, year)
+        result = max(paying, key=_paid)  # the first listed on a tie
+        paid = _paid(result)
+        result.instalments = self._instalments(m, paid, sheet, held, year)
         if result.instalments:
             words = {"due": "", "pending": "（条件待核实）", "failed": "（条件未满足）"}
             result.formula += "，分期：" + "；".join(
                 f"{i.year}年{i.label} {wan(D(i.amount))}{words[i.status]}" for i in result.instalments)
         expected = sum((D(i.amount) for i in result.instalments if i.status != "failed"),
-                       Decimal(0)) if result.instalments else result.amount
-        if expected != result.amount:
+                       Decimal(0)) if result.instalments else paid
+        if expected != paid:
             result.formula += f"，其中可兑现 {wan(expected)}"
             result.amount = money(expected)
         return result
@@ -177,10 +203,11 @@ class Calculator:
         if any(c.met is False for c in checks):
             result.eligible = False
             return result
-        amount, formula, missing = self._base(alt.benefit, sheet, year)
-        if missing is not None:
-            checks.append(Check(None, f"缺少{missing}", None, [missing]))
+        base = self._base(alt.benefit, sheet, year)
+        if isinstance(base, str):  # the missing fact
+            checks.append(Check(None, f"缺少{base}", None, [base]))
             return result
+        amount, formula = base
         if any(c.met is None for c in checks):
             return result
         b = alt.benefit
@@ -240,19 +267,20 @@ class Calculator:
             paying = [by_key[k] for k in group if by_key[k].eligible]
             if len(paying) < 2:
                 continue
-            best = max(paying, key=lambda r: r.amount)  # the first listed wins a tie
+            best = max(paying, key=_paid)  # the first listed wins a tie
             for r in paying:
                 if r is not best:
                     r.counted = False
                     r.note = f"与“{best.title}”就高不重复，不计"
-            others = "、".join(f"{r.title} {wan(r.amount)}" for r in paying if r is not best)
-            words.append(f"{best.title} {wan(best.amount)}与{others}就高不重复，取{wan(best.amount)}")
+            others = "、".join(f"{r.title} {wan(_paid(r))}" for r in paying if r is not best)
+            top = wan(_paid(best))
+            words.append(f"{best.title} {top}与{others}就高不重复，取{top}")
         counted = [m for m in measures if m.eligible and m.counted]
         pending = any(m.eligible is None for m in measures)
         if not counted:
             return Estimate(self.policy_id, self.title, year, measures, None,
                             "", {}, policy_checks, self.mode)
-        total = sum((m.amount for m in counted), Decimal(0))
+        total = sum((_paid(m) for m in counted), Decimal(0))
         formula = ([counted[0].formula] if len(measures) == 1 else
                    [f"{m.name}：{m.formula}" for m in counted]) + words
         if len(counted) > 1:
@@ -283,7 +311,7 @@ class Calculator:
                 need = self._need(cap.fact, at, sheet)
                 measures[0].checks.append(Check(None, f"缺少{need}", None, [need]))
                 return None  # the cap cannot be checked: no amount rather than a wrong one
-            fact = self.catalog.find(cap.fact)
+            fact = self._fact(cap.fact)
             limit = money(D(value) * D(cap.rate) / HUNDRED)
             limits.append(limit)
             words.append(f"{fact.label} {value_text(fact, D(value))} × {number_text(cap.rate)}%"
@@ -303,7 +331,7 @@ def _per_year(counted: list[MeasureResult], total: Decimal, year: int) -> dict[i
     years: dict[int, Decimal] = {}
     for m in counted:
         parts = [(i.year, D(i.amount)) for i in m.instalments if i.status != "failed"]
-        for y, a in parts or [(year, m.amount)]:
+        for y, a in parts or [(year, _paid(m))]:
             years[y] = years.get(y, Decimal(0)) + a
     excess = sum(years.values(), Decimal(0)) - total
     for y in sorted(years, reverse=True):

@@ -1,9 +1,11 @@
 """The demo's 申兑指南, written from the demo policies' own clauses (kb/demo/policies.jsonl)."""
 
+from typing import Any
+
 EQ = "equipment_investment"
 GRADUATES = "graduate_hires"  # 招用离校2年内未就业高校毕业生人数, never 新增就业
 
-GUIDES = {
+GUIDES: dict[str, dict[str, Any]] = {
     # 金政发〔2024〕12号 第四、五、十四条: one subsidy on two terms, 规上 (第四条: ≥300万 at 8%, ≤300万)
     # or 规下 (第五条: ≥200万 at 6%, ≤50万); 县级与上级补助累计 ≤ 设备投资额35%. 工业 (C) only: the
     # policy's industries_include, judged by the matcher before these rules.

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from kb.clock import aware, county_day
+from kb.database.db import key
 from kb.models import Department, Policy, PolicyVersion, Status, Validity
 from push.calendar.days import Calendar
 from push.guides.models import Guide
@@ -42,7 +43,7 @@ def overdue_guides(*, session: Session, today: date, days: int,
     """Enterprise policies published more than ``days`` working days ago without a guide."""
     calendar = Calendar.load(session)
     first = dict(session.exec(select(PolicyVersion.policy_id, func.min(PolicyVersion.published_at))
-                              .group_by(PolicyVersion.policy_id)).all())
+                              .group_by(col(PolicyVersion.policy_id))).all())
     guided = set(session.exec(select(Guide.policy_id)).all())
     departments = dict(session.exec(select(Department.id, Department.name)).all())
     query = select(Policy).where(Policy.status == Status.PUBLISHED,
@@ -50,12 +51,13 @@ def overdue_guides(*, session: Session, today: date, days: int,
     if department_id is not None:
         query = query.where(Policy.department_id == department_id)
     out = []
-    for policy in session.exec(query.order_by(Policy.id)):
-        if policy.id in guided or not is_enterprise_policy(policy):
+    for policy in session.exec(query.order_by(col(Policy.id))):
+        pid = key(policy)
+        if pid in guided or not is_enterprise_policy(policy):
             continue
-        published = county_day(aware(first.get(policy.id) or policy.created_at))
+        published = county_day(aware(first.get(pid) or policy.created_at))
         due = calendar.add(published, days)
         if today > due:
-            out.append(Overdue(policy.id, policy.title, departments.get(policy.department_id, ""),
+            out.append(Overdue(pid, policy.title, departments.get(policy.department_id, ""),
                                published, due, calendar.between(due, today)))
     return out

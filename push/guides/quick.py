@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from push.facts.sheet import FactSheet
 from push.guides.calculator import HUNDRED, D, money
-from push.guides.rules import Benefit, Condition, GuideRules, Measure
+from push.guides.rules import Benefit, Condition, GuideRules, Measure, given
 
 _OPS = {">=": Decimal.__ge__, ">": Decimal.__gt__, "<=": Decimal.__le__, "<": Decimal.__lt__,
         "==": Decimal.__eq__, "!=": Decimal.__ne__}
@@ -23,17 +23,18 @@ def _met(c: Condition, sheet: FactSheet, held: frozenset[str], year: int) -> boo
     if c.any is not None:
         subs = [_met(s, sheet, held, year) for s in c.any]
         return True if True in subs else (None if None in subs else False)
-    value = sheet.values.get((c.fact, year + c.year))
+    value = sheet.values.get((given(c.fact, "fact"), year + c.year))
     if value is None:
         return None
-    if c.op == "is":
+    op = given(c.op, "op")
+    if op == "is":
         return bool(value) == c.value
-    if c.op == "has":
+    if op == "has":
         return c.value in value
     v = D(value)
-    if c.op == "between":
+    if op == "between":
         return D(c.min) <= v <= D(c.max)
-    return _OPS[c.op](v, D(c.value))
+    return _OPS[op](v, D(c.value))
 
 
 def _pays(b: Benefit, sheet: FactSheet, year: int) -> Decimal | None:
@@ -41,7 +42,7 @@ def _pays(b: Benefit, sheet: FactSheet, year: int) -> Decimal | None:
     if b.kind == "fixed":
         amount = D(b.amount)
     else:
-        value = sheet.values.get((b.fact, year + b.year))
+        value = sheet.values.get((given(b.fact, "benefit.fact"), year + b.year))
         if value is None:
             return None
         v = D(value)
@@ -51,7 +52,7 @@ def _pays(b: Benefit, sheet: FactSheet, year: int) -> Decimal | None:
             amount = money(v * D(b.per))
         else:
             amount = Decimal(0)
-            for t in b.tiers:
+            for t in given(b.tiers, "benefit.tiers"):
                 if v >= D(t.min):
                     amount = D(t.amount) if t.amount is not None else money(v * D(t.rate) / HUNDRED)
     if b.cap is not None and amount > D(b.cap):

@@ -5,13 +5,15 @@ code: push/guides/calculator.py interprets them. Amounts are in 万元, rates in
 """
 
 import re
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from kb.errors import InvalidInput
 from push.facts.catalog import Catalog, Fact
 from push.facts.models import FactType
+
+T = TypeVar("T")
 
 NUMERIC_OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
 _KEY = re.compile(r"^[A-Za-z0-9_\-]{1,40}$")
@@ -22,6 +24,14 @@ class RuleError(ValueError):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}§{message}")
+
+
+def given(value: T | None, field: str) -> T:
+    """A field the checks below guarantee for its kind of rule (a fact condition's fact and op, a
+    benefit's fact or tiers); None means the rules were never checked."""
+    if value is None:
+        raise ValueError(f"申兑规则未经校验：缺少 {field}")
+    return value
 
 
 def _catalog(info: ValidationInfo) -> Catalog:
@@ -77,7 +87,7 @@ class Condition(_Rule):
                 raise RuleError("qualification", "请写明资质名称")
             return self
         catalog = _catalog(info)
-        fact = catalog.find(self.fact)
+        fact = catalog.find(self.fact or "")
         if fact is None:
             raise RuleError("fact", f"未知的事实“{self.fact}”（可用：{catalog.names()}）")
         self.fact = fact.name
@@ -206,6 +216,13 @@ class Alternative(NamedTuple):
     benefit: Benefit
 
 
+def _paying(benefit: Benefit | None, name: str) -> Benefit:
+    """The benefit a way to a measure pays by, which Measure's check makes sure there is."""
+    if benefit is None:
+        raise RuleError("benefit", f"“{name}”没有写 benefit")
+    return benefit
+
+
 class Measure(_Rule):
     """One benefit of the policy, with its own conditions (on top of the policy's) and, when the
     policy offers it on different terms, ``any``: the alternative branches, each with its
@@ -225,15 +242,19 @@ class Measure(_Rule):
         self._check_branches()
         if not self.instalments:
             return self
-        if all(i.share is not None for i in self.instalments):
-            total = sum(i.share for i in self.instalments)
+        shares = [i.share for i in self.instalments if i.share is not None]
+        amounts = [i.amount for i in self.instalments if i.amount is not None]
+        if len(shares) == len(self.instalments):
+            total = sum(shares)
             if abs(total - 100) > 1e-9:
                 raise RuleError("instalments", f"各期比例之和为{total:g}%，应为100%")
-        elif all(i.amount is not None for i in self.instalments):
+        elif len(amounts) == len(self.instalments):
             for benefit in self.benefits():
                 if benefit.kind != "fixed":
                     raise RuleError("instalments", "按金额分期只用于定额奖励，其余请用 share（%）")
-                total = sum(i.amount for i in self.instalments)
+                if benefit.amount is None:  # Benefit's own check asks for it first
+                    raise RuleError("amount", "定额奖励须写 amount（万元）")
+                total = sum(amounts)
                 if abs(total - benefit.amount) > 1e-9:
                     raise RuleError("instalments",
                                     f"各期金额之和{total:g}万元与奖励金额{benefit.amount:g}万元不符")
@@ -261,8 +282,9 @@ class Measure(_Rule):
     def alternatives(self) -> list[Alternative]:
         """The ways to the measure: its branches, or itself alone."""
         if self.any is None:
-            return [Alternative(None, [], self.benefit)]
-        return [Alternative(b.name, b.conditions, b.benefit or self.benefit) for b in self.any]
+            return [Alternative(None, [], _paying(self.benefit, self.name))]
+        return [Alternative(b.name, b.conditions, _paying(b.benefit or self.benefit, b.name))
+                for b in self.any]
 
     def benefits(self) -> list[Benefit]:
         """Every benefit the measure may pay by."""

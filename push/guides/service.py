@@ -1,12 +1,13 @@
 """Guides: the draft shape, saving a published guide, and the calculator over a firm's policies."""
 
 from datetime import date
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from kb import clock
-from kb.database.db import get_or_missing
+from kb.database.db import get_or_missing, key
 from kb.errors import InvalidInput
 from kb.models import Policy, Status, Validity, utcnow
 from push.facts.catalog import Catalog
@@ -60,8 +61,8 @@ def save_guide(*, session: Session, policy_id: int, data: dict, names: dict[str,
     if guide is None:
         guide = Guide(policy_id=policy_id, version=0)
     guide.department_id = policy.department_id
-    for key in ("mode", "promised_days", "beneficiaries", "materials", "where", "phone", "rules"):
-        setattr(guide, key, clean[key])
+    for name in ("mode", "promised_days", "beneficiaries", "materials", "where", "phone", "rules"):
+        setattr(guide, name, clean[name])
     names = names or {}
     guide.drafter, guide.reviewer, guide.publisher = (names.get("drafter"), names.get("reviewer"),
                                                       names.get("publisher"))
@@ -85,8 +86,9 @@ def calculator_for(guide: Guide, policy: Policy, catalog: Catalog) -> Calculator
 
 def live_guides(session: Session) -> list[tuple[Policy, Guide]]:
     """Published, valid policies with a guide, by policy id."""
-    rows = session.exec(select(Policy, Guide).join(Guide, Guide.policy_id == Policy.id).where(
-        Policy.status == Status.PUBLISHED, Policy.validity == Validity.VALID).order_by(Policy.id))
+    rows = session.exec(select(Policy, Guide).join(Guide, col(Guide.policy_id) == col(Policy.id))
+                        .where(Policy.status == Status.PUBLISHED, Policy.validity == Validity.VALID)
+                        .order_by(col(Policy.id)))
     return list(rows.all())
 
 
@@ -105,7 +107,7 @@ def estimates(*, session: Session, sheet: FactSheet, qualifications: set[str] | 
 
 def calc_firm(*, session: Session, firm: Firm, year: int) -> list[Estimate]:
     """Every live guide for a registered firm, its stored facts and qualifications."""
-    sheet = sheet_for(session=session, firm_id=firm.id)
+    sheet = sheet_for(session=session, firm_id=key(firm))
     return estimates(session=session, sheet=sheet, qualifications=set(firm.qualifications or []),
                      year=year)
 
@@ -113,12 +115,19 @@ def calc_firm(*, session: Session, firm: Firm, year: int) -> list[Estimate]:
 def guide_calculators(session: Session, policy_id: int | None = None) -> dict[int, Calculator]:
     """Calculators of the published guides (of one policy, if given), by policy id."""
     catalog = Catalog.load(session)
-    query = select(Policy, Guide).join(Guide, Guide.policy_id == Policy.id)
+    query = select(Policy, Guide).join(Guide, col(Guide.policy_id) == col(Policy.id))
     if policy_id is not None:
         query = query.where(Policy.id == policy_id)
-    return {p.id: calculator_for(g, p, catalog) for p, g in session.exec(query).all()}
+    return {key(p): calculator_for(g, p, catalog) for p, g in session.exec(query).all()}
 
 
-def attach_rules(spec, calc: Calculator | None, today: date) -> None:  # noqa: ANN001
+class RuledSpec(Protocol):
+    """What ``attach_rules`` fills in: a compiled policy (push.matching's PolicySpec)."""
+
+    rules: Calculator | None
+    year: int
+
+
+def attach_rules(spec: RuledSpec, calc: Calculator | None, today: date) -> None:
     """Give a compiled policy its guide's rules, judged in ``today``'s year."""
     spec.rules, spec.year = calc, default_year(today)

@@ -2,17 +2,19 @@
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
 from kb import clock
+from kb.database.db import key
 from kb.errors import InvalidInput
 from kb.models import Department, Policy
 from kb.standards.industry import parse_industry_code
 from push.facts.sheet import FactSheet
 from push.firms.models import FirmProfile
 from push.firms.size import SizeResult
-from push.matching.matcher import Match, policies_for_firm
+from push.matching.matcher import FirmMatches, Match, policies_for_firm
 
 # 政务服务要素 shown with every policy, in display order.
 SERVICE_ELEMENTS = (
@@ -52,7 +54,7 @@ class CheckupItem:
     url: str = ""  # the policy's page on this site
     amount: float | None = None  # 万元, from the guide's rules (None: no guide or facts missing)
     formula: str = ""
-    instalments: list[dict] = field(default_factory=list)
+    instalments: list[dict[str, Any]] = field(default_factory=list)
     facts_missing: list[str] = field(default_factory=list)  # needed for an amount, never zero
 
 
@@ -61,13 +63,13 @@ class CheckupReport:
     """Everything the 政策体检 page shows for one firm on one day."""
 
     today: date
-    firm: dict
+    firm: dict[str, str | list[str] | None]
     size: SizeResult
     applicable: list[CheckupItem] = field(default_factory=list)
     near_misses: list[CheckupItem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form (dates as ISO strings)."""
         out = asdict(self)
         out["today"] = self.today.isoformat()
@@ -90,7 +92,7 @@ def _item(session: Session, policy: Policy, match: Match, today: date) -> Checku
     """A checkup line from a policy and its match (and the calculator's estimate, with a guide)."""
     est = match.estimate
     return CheckupItem(
-        policy_id=policy.id,
+        policy_id=key(policy),
         title=policy.title,
         doc_number=policy.doc_number,
         issuer=policy.issuer,
@@ -113,7 +115,7 @@ def _item(session: Session, policy: Policy, match: Match, today: date) -> Checku
 PROFILE_FIELDS = "行业代码、从业人员、营业收入、资产总额、所在镇（街道）、资质、经营范围或年度数据"
 
 
-def require_profile(profile: FirmProfile, facts: dict | None = None) -> None:
+def require_profile(profile: FirmProfile, facts: dict[str, float] | None = None) -> None:
     """InvalidInput, saying what to fill in, for a profile with nothing to match on."""
     given = [profile.industry_code, profile.employees, profile.revenue, profile.assets,
              profile.region, profile.qualifications, profile.business_scope, facts]
@@ -124,6 +126,13 @@ def require_profile(profile: FirmProfile, facts: dict | None = None) -> None:
 def typed_sheet(facts: dict[str, float], years: list[int]) -> FactSheet:
     """A visitor's figures (one per fact, the latest) for each year the rules may read."""
     return FactSheet({(name, y): v for name, v in facts.items() for y in years})
+
+
+def _policy(found: FirmMatches, match: Match) -> Policy:
+    """The stored policy ``match`` is about (``policies_for_firm`` keeps every one it matched)."""
+    if match.policy_id is None:  # matches of stored policies carry ids; the lookup's KeyError
+        raise KeyError(match.policy_id)
+    return found.policies[match.policy_id]
 
 
 def checkup(*, session: Session, profile: FirmProfile, today: date | None = None,
@@ -145,9 +154,7 @@ def checkup(*, session: Session, profile: FirmProfile, today: date | None = None
             "qualifications": list(profile.qualifications or []),
         },
         size=found.size,
-        applicable=[_item(session, found.policies[m.policy_id], m, today) for m in found.matches],
-        near_misses=[
-            _item(session, found.policies[m.policy_id], m, today) for m in found.near_misses
-        ],
+        applicable=[_item(session, _policy(found, m), m, today) for m in found.matches],
+        near_misses=[_item(session, _policy(found, m), m, today) for m in found.near_misses],
         skipped=found.skipped,
     )

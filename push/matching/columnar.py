@@ -1,13 +1,14 @@
 """Columnar firm arrays (numpy) for matching one policy against a million firms at once."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from sqlmodel import Session, select
 
 from kb.standards.industry import IndustryCode, parse_industry_code
-from push.firms.models import Firm, FirmProfile
+from push.firms.models import Firm
 from push.firms.size import THRESHOLDS, TIERS, Size, SizeIndustry, resolve_size_industry
 from push.matching.facets import PolicySpec
 
@@ -16,6 +17,23 @@ SIZE_CODES = {s: i for i, s in enumerate(Size)}  # large=0 ... micro=3, unknown=
 _SIZE_INDUSTRIES = list(SizeIndustry)
 _UNKNOWN_INDUSTRY, _NOT_COVERED = -1, -2
 _LEVEL = 10000  # level-tagged industry key: level * _LEVEL + value (keeps "0111" apart from "111")
+
+
+class FirmRecord(Protocol):
+    """What the columns read of a firm: a profile, a ``Firm`` row, or a plain row of its columns."""
+
+    @property
+    def industry_code(self) -> str | None: ...
+    @property
+    def employees(self) -> int | None: ...
+    @property
+    def revenue(self) -> float | None: ...
+    @property
+    def assets(self) -> float | None: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def qualifications(self) -> Sequence[str] | None: ...
 
 
 @dataclass
@@ -73,25 +91,26 @@ class FirmColumns:
 
     @classmethod
     def from_records(
-        cls, records: Iterable[FirmProfile], ids: Sequence[int] | None = None
+        cls, records: Iterable[FirmRecord], ids: Sequence[int] | None = None
     ) -> "FirmColumns":
         """Columns from firm objects (database rows or profiles)."""
         records = list(records)
         n = len(records)
         no_code = (-1, -1, -1, -1)
         code_rows: list[tuple[int, int, int, int]] = []
-        value_rows: list[tuple] = []
+        value_rows: list[tuple[int | None, float | None, float | None]] = []
         region_list: list[int] = []
         regions: dict[str, int] = {}
         names: dict[str, int] = {}
         held: list[list[int]] = []
         parsed: dict[str, tuple[int, int, int, int]] = {}
         for r in records:  # plain lists, one numpy conversion at the end (10x faster than slots)
-            ints = no_code
-            if r.industry_code:
-                ints = parsed.get(r.industry_code)
-                if ints is None:
-                    ints = parsed[r.industry_code] = _code_ints(parse_industry_code(r.industry_code))
+            code, ints = r.industry_code, no_code
+            if code:
+                known = parsed.get(code)
+                if known is None:
+                    known = parsed[code] = _code_ints(parse_industry_code(code))
+                ints = known
             code_rows.append(ints)
             value_rows.append((r.employees, r.revenue, r.assets))
             region_list.append(regions.setdefault(r.region, len(regions)) if r.region else -1)
@@ -115,9 +134,10 @@ class FirmColumns:
     def from_session(cls, session: Session) -> "FirmColumns":
         """Columns for every firm in the database."""
         # Plain rows of the columns matching reads: loading whole Firm objects costs ~10x more.
-        firms = session.exec(select(Firm.id, Firm.industry_code, Firm.employees, Firm.revenue,
-                                    Firm.assets, Firm.region, Firm.qualifications)
-                             .order_by(Firm.id)).all()
+        query = select(  # type: ignore[call-overload, misc]  # sqlmodel types up to 4 columns
+            Firm.id, Firm.industry_code, Firm.employees, Firm.revenue, Firm.assets, Firm.region,
+            Firm.qualifications)
+        firms = session.exec(query.order_by(Firm.id)).all()
         return cls.from_records(firms, ids=[f.id for f in firms])
 
 
@@ -192,8 +212,9 @@ def size_codes(
 def _coarser(cols: FirmColumns, codes: tuple[IndustryCode, ...]) -> np.ndarray:
     """Firms coded coarser than one of ``codes`` and on its path (their code contains it)."""
     mask = np.zeros(len(cols), dtype=bool)
-    levels = (("section", lambda c: SECTIONS.index(c.section)), ("division", lambda c: c.division),
-              ("group", lambda c: c.group), ("klass", lambda c: c.klass))
+    levels: tuple[tuple[str, Callable[[IndustryCode], int | str | None]], ...] = (
+        ("section", lambda c: SECTIONS.index(c.section)), ("division", lambda c: c.division),
+        ("group", lambda c: c.group), ("klass", lambda c: c.klass))
     for c in codes:
         on_path = np.ones(len(cols), dtype=bool)
         for depth, (name, part) in enumerate(levels):
@@ -270,4 +291,5 @@ def _has_all(cols: FirmColumns, required: tuple[str, ...]) -> np.ndarray:
     for q in required:
         b = cols.qualification_names.index(q)
         need[b // 64] |= np.uint64(1) << np.uint64(b % 64)
-    return np.all((cols.quals & need) == need, axis=1)
+    held: np.ndarray = np.all((cols.quals & need) == need, axis=1)  # numpy types it Any
+    return held

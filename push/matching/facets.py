@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from kb.errors import InvalidIndustryCode, InvalidInput
 from kb.models import Audience, Policy, Status, Validity
 from kb.standards.industry import IndustryCode, parse_industry_code
 from push.firms.size import SIZE_LABELS, TIERS, Size
+from push.guides.calculator import Calculator
 
 # Accepted spellings of a size facet.
 _SIZE_ALIASES = {
@@ -35,7 +35,7 @@ class Criterion:
     # not on what it may come to meet: such a failure is never "仅差一项".
     fixed: bool = False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | bool | None]:
         """The JSON shape inside a match."""
         return {
             "criterion": self.key,
@@ -60,7 +60,7 @@ class PolicySpec:
     gates: list[Criterion] = field(default_factory=list)  # status, audience, validity, window
     apply_to: date | None = None
     text: str = ""  # title and full text, for the scope score
-    rules: Any = None  # the guide's Calculator (push.guides), when the policy has a guide
+    rules: Calculator | None = None  # the guide's, when the policy has one
     year: int = 0  # the application year the rules are judged in
 
     @property

@@ -10,6 +10,7 @@ from datetime import date
 from sqlmodel import Session
 
 from kb.clock import county_today
+from kb.database.db import key
 from kb.errors import KBError
 from push.facts.catalog import Catalog
 from push.facts.sheet import sheet_for
@@ -25,7 +26,7 @@ def firm_estimates(*, session: Session, firm: Firm, year: int,
                    today: date | None = None) -> list[Estimate]:
     """Every live guide for a registered firm (its stored facts and qualifications), each
     policy's industry, size, region and qualifications first: one the firm fails decides."""
-    sheet = sheet_for(session=session, firm_id=firm.id)
+    sheet = sheet_for(session=session, firm_id=key(firm))
     catalog, size, held = Catalog.load(session), firm_size(firm), frozenset(firm.qualifications or [])
     out = []
     for policy, guide in live_guides(session):

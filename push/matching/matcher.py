@@ -1,23 +1,27 @@
 """Policy-firm matching: hard gates explained criterion by criterion, near misses, ranking."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar, cast
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
-from kb.database.db import chunks, get_or_missing
+from kb.database.db import chunks, get_or_missing, key
 from kb.errors import KBError, PolicyNotFound
 from kb.models import Policy, Status
 from kb.standards.industry import IndustryCode, parse_industry_code
 from push.facts.sheet import FactSheet, sheet_for, sheets_for
 from push.firms.models import Firm, FirmProfile
 from push.firms.size import SIZE_LABELS, Size, SizeResult, classify
-from push.guides.calculator import Estimate
+from push.guides.calculator import Calculator, Estimate
 from push.guides.service import attach_rules, guide_calculators
 from push.matching.columnar import FirmColumns, match_columns
 from push.matching.facets import GATE_KEYS, Criterion, PolicySpec, compile_policy
 from push.matching.rules import estimate_for, gate_checks, rules_criterion
 from push.matching.scope import scope_score
+
+T = TypeVar("T")
 
 
 def _names(codes: tuple[IndustryCode, ...]) -> str:
@@ -156,7 +160,7 @@ class Match:
             return f"仅差：{self.missing[0]}"
         return f"不符合：{'；'.join(self.missing)}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """The JSON shape printed by ``policykb match``."""
         return {
             "policy_id": self.policy_id,
@@ -228,7 +232,7 @@ def evaluate(*, spec: PolicySpec, profile: FirmProfile, size: SizeResult | None 
     return match
 
 
-def rank_key(match: Match) -> tuple:
+def rank_key(match: Match) -> tuple[int, float, date, int]:
     """Industry-targeted policies first (soonest deadline first), then by scope score."""
     targeted = match.score is None
     return (
@@ -257,10 +261,10 @@ def policies_for_firm(*, session: Session, profile: FirmProfile, today: date,
     noted)."""
     size = firm_size(profile)
     result = FirmMatches(size=size)
-    firm_id = getattr(profile, "id", None)
-    strict = firm_id is not None and sheet is None
-    if strict:
-        sheet = sheet_for(session=session, firm_id=firm_id)
+    firm_id: int | None = getattr(profile, "id", None)  # a registered firm's; a visitor has none
+    strict = False
+    if firm_id is not None and sheet is None:
+        sheet, strict = sheet_for(session=session, firm_id=firm_id), True
     calculators = guide_calculators(session)
     for policy in session.exec(select(Policy).where(Policy.status == Status.PUBLISHED)):
         try:
@@ -270,7 +274,7 @@ def policies_for_firm(*, session: Session, profile: FirmProfile, today: date,
             continue
         if not spec.open:
             continue
-        attach_rules(spec, calculators.get(policy.id), today)
+        attach_rules(spec, calculators.get(key(policy)), today)
         match = evaluate(spec=spec, profile=profile, size=size, sheet=sheet, strict=strict)
         if match.eligible:
             result.matches.append(match)
@@ -278,7 +282,7 @@ def policies_for_firm(*, session: Session, profile: FirmProfile, today: date,
             result.near_misses.append(match)
         else:
             continue
-        result.policies[policy.id] = policy
+        result.policies[key(policy)] = policy
     result.matches.sort(key=rank_key)
     result.near_misses.sort(key=rank_key)
     return result
@@ -294,7 +298,7 @@ def firms_by_id(*, session: Session, ids: list[int]) -> list[Firm]:
     """Firms in the order of ``ids``, fetched in chunks."""
     found: dict[int, Firm] = {}
     for chunk in chunks(ids):
-        found.update((f.id, f) for f in session.exec(select(Firm).where(Firm.id.in_(chunk))))
+        found.update((key(f), f) for f in session.exec(select(Firm).where(col(Firm.id).in_(chunk))))
     return [found[i] for i in ids if i in found]
 
 
@@ -311,7 +315,7 @@ class PolicyMatches:
     matches: list[Match] = field(default_factory=list)
     near_misses: list[Match] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """The JSON shape printed by ``policykb match --policy``."""
         return {
             "policy": {"id": self.policy.id, "title": self.policy.title},
@@ -333,7 +337,7 @@ def firms_for_policy(
     """Firms a policy applies to: columnar gates over all firms, explanations for those shown."""
     policy = get_policy(session=session, policy_id=policy_id)
     spec = compile_policy(policy, today)
-    attach_rules(spec, guide_calculators(session, policy_id).get(policy.id), today)
+    attach_rules(spec, guide_calculators(session, policy_id).get(key(policy)), today)
     if not spec.open:  # nobody qualifies; skip loading the firms
         total = session.exec(select(func.count()).select_from(Firm)).one()
         return PolicyMatches(policy, spec, today, total, 0, 0)
@@ -343,12 +347,13 @@ def firms_for_policy(
     near = cols.ids[found.near_miss].tolist()
     sheets: dict[int, FactSheet] = {}
     if spec.rules is not None:  # the facets passed; now the guide's conditions on the facts
-        eligible, sheets = _pass_rules(session, spec, eligible)
+        eligible, sheets = _pass_rules(session, spec.rules, spec.year, eligible)
     shown = eligible[:limit]
     if not spec.explicit_industry:  # rank every eligible firm by its scope before cutting
-        scores = {}
+        scores: dict[int, float] = {}
         for chunk in chunks(eligible):
-            rows = session.exec(select(Firm.id, Firm.business_scope).where(Firm.id.in_(chunk)))
+            rows = _keyed(session.exec(select(col(Firm.id), col(Firm.business_scope))
+                                       .where(col(Firm.id).in_(chunk))))
             scores.update((i, scope_score(spec.text, scope)) for i, scope in rows)
         shown = sorted(eligible, key=lambda i: (-scores[i], i))[:limit]
     return PolicyMatches(
@@ -358,27 +363,33 @@ def firms_for_policy(
         firms_total=len(cols),
         eligible_count=len(eligible),
         near_miss_count=len(near),
-        matches=[evaluate(spec=spec, profile=f, sheet=sheets.get(f.id), strict=True)
+        matches=[evaluate(spec=spec, profile=f, sheet=sheets.get(key(f)), strict=True)
                  for f in firms_by_id(session=session, ids=shown)],
         near_misses=[
-            evaluate(spec=spec, profile=f, sheet=sheets.get(f.id), strict=True)
+            evaluate(spec=spec, profile=f, sheet=sheets.get(key(f)), strict=True)
             for f in firms_by_id(session=session, ids=near[:limit])
         ],
     )
 
 
-def _pass_rules(session: Session, spec: PolicySpec, ids: list[int]) -> tuple[list[int], dict]:
-    """The firms among ``ids`` the guide's rules pay (facts of the rule's years), and their sheets."""
-    calc = spec.rules
+def _keyed(rows: Iterable[tuple[int | None, T]]) -> Iterable[tuple[int, T]]:
+    """Rows led by a primary key (``Firm.id``): never NULL in a stored row, though typed optional."""
+    return cast(Iterable[tuple[int, T]], rows)
+
+
+def _pass_rules(session: Session, calc: Calculator, year: int,
+                ids: list[int]) -> tuple[list[int], dict[int, FactSheet]]:
+    """The firms among ``ids`` the guide's rules pay (facts of the rule's years, counted from the
+    application ``year``), and their sheets."""
     reads = calc.rules.facts()
     sheets = sheets_for(session=session, names={n for n, _ in reads},
-                        years={spec.year + y for _, y in reads}, firm_ids=ids)
+                        years={year + y for _, y in reads}, firm_ids=ids)
     quals: dict[int, list[str]] = {}
     if any(c.qualification for c in calc.rules.all_conditions()):
         for chunk in chunks(ids):
-            quals.update(session.exec(select(Firm.id, Firm.qualifications).where(
-                Firm.id.in_(chunk))).all())
+            quals.update(_keyed(session.exec(select(col(Firm.id), col(Firm.qualifications)).where(
+                col(Firm.id).in_(chunk))).all()))
     empty = FactSheet()
     kept = [i for i in ids if calc.estimate(sheets.get(i, empty), frozenset(quals.get(i, [])),
-                                            spec.year).eligible]
+                                            year).eligible]
     return kept, sheets

@@ -5,6 +5,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from types import ModuleType
+from typing import cast
 
 # Boilerplate of business-scope texts that says nothing about the business.
 _STOP = frozenset(
@@ -22,11 +23,11 @@ def _jieba() -> ModuleType:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    return jieba
+    return cast(ModuleType, jieba)  # jieba ships no type information
 
 
 @lru_cache(maxsize=8192)
-def _terms(text: str) -> Counter:
+def _terms(text: str) -> Counter[str]:
     """Content words (two characters or more) with their counts."""
     words = _jieba().lcut(text or "")
     return Counter(w for w in words if len(w) >= 2 and _WORD.search(w) and w not in _STOP)

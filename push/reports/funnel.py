@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, func, select
+import sqlalchemy
+from sqlmodel import Session, col, func, select
 
 from kb.csvout import csv_text
 from kb.models import Department, Policy
@@ -58,9 +59,12 @@ def funnel(*, session: Session, by: str = "policy") -> list[FunnelRow]:
         if node == Node.PAID or approved is not None:
             reached["approved"].add((firm_id, policy_id))
     rows: dict[int | None, FunnelRow] = {}
-    query = select(Push.policy_id, Push.firm_id, Push.status, Push.opened_at, Push.clicked_at)
-    for policy_id, firm_id, status, opened, clicked in session.exec(
-            query.where(Push.status != PushStatus.CANCELLED, Push.kind != PushKind.APPLICATION)):
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+    query = sqlalchemy.select(col(Push.policy_id), col(Push.firm_id), col(Push.status),
+                              col(Push.opened_at), col(Push.clicked_at))
+    for policy_id, firm_id, status, opened, clicked in session.execute(
+            query.where(col(Push.status) != PushStatus.CANCELLED,
+                        col(Push.kind) != PushKind.APPLICATION)):
         policy = policies.get(policy_id)
         if by == "department":
             key = policy.department_id if policy else None
@@ -104,15 +108,17 @@ class Overview:
 def overview(*, session: Session, limit: int = 200) -> Overview:
     """Failing (being retried) and dead-lettered pushes, suspended channels, counts by status."""
     failing = list(session.exec(select(Push).where(
-        Push.status == PushStatus.PENDING, Push.attempts > 0).order_by(Push.due_at).limit(limit)))
-    dead: list = list(session.exec(select(Push).where(Push.status == PushStatus.DEAD)
-                                   .order_by(Push.id.desc()).limit(limit)))
-    dead += session.exec(select(Digest).where(Digest.status == PushStatus.DEAD).limit(limit)).all()
+        Push.status == PushStatus.PENDING, Push.attempts > 0).order_by(col(Push.due_at))
+        .limit(limit)))
+    dead_pushes = session.exec(select(Push).where(Push.status == PushStatus.DEAD)
+                               .order_by(col(Push.id).desc()).limit(limit)).all()
+    dead: list[Push | Digest] = [*dead_pushes, *session.exec(
+        select(Digest).where(Digest.status == PushStatus.DEAD).limit(limit)).all()]
     names = dict(session.exec(select(Firm.id, Firm.name)).all())
     suspended = [(s, names.get(s.firm_id, "?")) for s in session.exec(
-        select(ChannelState).where(ChannelState.suspended_at.is_not(None)))]
+        select(ChannelState).where(col(ChannelState.suspended_at).is_not(None)))]
     counts = {str(status): n for status, n in session.exec(
         select(Push.status, func.count()).group_by(Push.status))}
     preview = [(p, names.get(p.firm_id, "?")) for p in session.exec(
-        select(Push).where(Push.kind == PushKind.NEW).order_by(Push.id).limit(5))]
+        select(Push).where(Push.kind == PushKind.NEW).order_by(col(Push.id)).limit(5))]
     return Overview(failing, dead, suspended, counts, firms=len(names), preview=preview)

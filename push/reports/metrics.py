@@ -25,7 +25,7 @@ def families(*, session: Session, today: date) -> list[Family]:
 
 def _overdue(session: Session, today: date) -> int:
     last = (select(ApplicationMove.application_id, func.max(ApplicationMove.seq).label("seq"))
-            .group_by(ApplicationMove.application_id).subquery())
+            .group_by(col(ApplicationMove.application_id)).subquery())
     return session.exec(
         select(func.count()).select_from(ApplicationMove)
         .join(last, and_(col(ApplicationMove.application_id) == last.c.application_id,

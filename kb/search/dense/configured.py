@@ -2,13 +2,17 @@
 
 import importlib.util
 import logging
+from typing import TYPE_CHECKING
 
 from kb.config import Settings
+
+if TYPE_CHECKING:
+    from kb.search.dense.encoder import Encoder
 
 log = logging.getLogger("policykb")
 
 
-def load_configured_encoder(settings: Settings):  # noqa: ANN201
+def load_configured_encoder(settings: Settings) -> "Encoder | None":
     """The encoder ``KB_EMBEDDING_MODEL`` names, or None (off, not installed, or no faiss)."""
     if settings.embedding_model.strip().lower() in ("", "none"):
         return None

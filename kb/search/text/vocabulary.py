@@ -23,10 +23,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kb.search.text.tokenize import STOPWORDS, _jieba, cut, normalize, words
+
+if TYPE_CHECKING:
+    from kb.search.bm25 import Postings
+    from kb.search.lexical import LexicalIndex
 
 _CJK_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}$")
 MAX_TERM = 8  # longer "words" are jieba's compounds of the title, not what people abbreviate
@@ -86,13 +91,13 @@ class Vocabulary:
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> "Vocabulary":
         """The words (jieba, search mode) of the texts, counted once per text."""
-        df: Counter = Counter()
+        df: Counter[str] = Counter()
         for text in texts:
             df.update(set(words(text)))
         return cls(dict(df))
 
     @classmethod
-    def of_index(cls, lexical) -> "Vocabulary":  # noqa: ANN001
+    def of_index(cls, lexical: "LexicalIndex") -> "Vocabulary":
         """The vocabulary of a lexical index's word channel (every segment), cached per segment."""
         vocabs = [_of_postings(segment["words"]) for segment in lexical.segments]
         if not vocabs:
@@ -160,8 +165,10 @@ class Vocabulary:
             out += [(t, "sibling") for t in self._best(
                 t for t in self._starting(term[0])
                 if len(t) == len(term) and t[:2] == term[:2] and t != term)]
-        seen: set[str] = set()
-        return [(t, how) for t, how in first + out if not (t in seen or seen.add(t))]
+        kept: dict[str, str] = {}  # each word once, with the first way it was found
+        for t, how in first + out:
+            kept.setdefault(t, how)
+        return list(kept.items())
 
     def _abbreviated(self, short: str) -> list[str]:
         """Known words whose words begin with the characters of ``short``, in order."""
@@ -212,10 +219,10 @@ class Vocabulary:
         return "".join(out), fixes
 
 
-_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_cache: "weakref.WeakKeyDictionary[Postings, Vocabulary]" = weakref.WeakKeyDictionary()
 
 
-def _of_postings(postings) -> Vocabulary:  # noqa: ANN001
+def _of_postings(postings: "Postings") -> Vocabulary:
     """A segment's vocabulary, with document frequencies from its term columns (CSC: one per
     term), dead rows included until the segment is merged."""
     vocab = _cache.get(postings)

@@ -26,7 +26,7 @@ class Outgoing:
     text: str
     html: str
     sms_text: str
-    payload: dict
+    payload: dict[str, object]  # the webhook body (JSON)
     unsubscribe_url: str
     push_ids: list[int] = field(default_factory=list)
     email: str | None = None

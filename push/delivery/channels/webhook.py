@@ -11,16 +11,18 @@ import socket
 import ssl
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 import httpx
 
 from kb.errors import KBError
-from kb.inputs.urls import Target, UnsafeURL, resolve, webhook_target
+from kb.inputs.urls import Address, Target, UnsafeURL, resolve, webhook_target
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
 
 TOLERANCE_S = 300  # signatures older than five minutes are replays
 MAX_DETAIL = 200  # characters of a receiver's answer kept with the push
 MAX_TLS_POOLS = 32  # kept-open clients for https webhooks, one per server name
+Resolver = Callable[[str, int | None], list[Address]]  # host, port -> addresses (tests pin one)
 
 
 def shown(text: str, limit: int = MAX_DETAIL) -> str:
@@ -69,8 +71,8 @@ class WebhookChannel(Channel):
 
     name = "webhook"
 
-    def __init__(self, *, timeout: float = 10.0, clock=time.time,  # noqa: ANN001
-                 allow_loopback: bool | None = None, resolver=resolve,  # noqa: ANN001
+    def __init__(self, *, timeout: float = 10.0, clock: Callable[[], float] = time.time,
+                 allow_loopback: bool | None = None, resolver: Resolver = resolve,
                  verify: ssl.SSLContext | bool = True) -> None:
         self.timeout, self.verify = timeout, verify
         self.client = self._new_client()
