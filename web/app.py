@@ -3,6 +3,7 @@
 import asyncio
 import os
 import socket
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     plugins.require()  # refuse to serve an installation whose publications would push nobody
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from kb.database.db import create_schema, make_engine
         from kb.search.service import Searcher
 

@@ -41,7 +41,7 @@ def cookie_options(request: Request) -> dict:
 def current_user(request: Request) -> User | None:
     """The signed-in user, resolved once per request; sets ``request.state.user`` and the CSRF token."""
     found = getattr(request.state, "user", _UNRESOLVED)
-    if found is not _UNRESOLVED:
+    if found is None or isinstance(found, User):  # resolved earlier in this request
         return found
     request.state.user = request.state.csrf_token = request.state.user_department = None
     token = request.cookies.get(SESSION_COOKIE)
@@ -89,7 +89,7 @@ def require_role(*roles: Role) -> Callable[..., User]:
 
 async def verify_csrf(request: Request, user: Annotated[User, Depends(require_user)]) -> None:
     """Dependency for state-changing posts: the token from the form or X-CSRF-Token must match."""
-    sent = request.headers.get("X-CSRF-Token")
+    sent: object = request.headers.get("X-CSRF-Token")  # a form may also hold a file: checked below
     content_type = request.headers.get("content-type", "")
     if not sent and content_type.startswith(("application/x-www-form-urlencoded",
                                              "multipart/form-data")):

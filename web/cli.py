@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from kb.cli.context import Context
+from kb.config import Settings
 
 PAGES = [("首页", "/"), ("政策文件", "/policies"), ("智能问答", "/ask"), ("政策体检", "/checkup"),
          ("问答挂件嵌入演示", "/demo"), ("12345 坐席工作台（坐席登录）", "/agent"),
@@ -22,7 +23,7 @@ def page_urls(*, host: str, port: int) -> list[str]:
     return [f"  {url:<{width}}  {name}" for url, (name, _) in zip(urls, PAGES, strict=True)]
 
 
-def proxy_options(settings) -> dict:  # noqa: ANN001
+def proxy_options(settings: Settings) -> dict:
     """uvicorn's forwarding-header options from ``KB_TRUSTED_PROXIES``: believed only from those
     proxies (uvicorn's own default would believe 127.0.0.1, i.e. anyone on this machine)."""
     trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
@@ -31,7 +32,7 @@ def proxy_options(settings) -> dict:  # noqa: ANN001
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
-def log_config(settings) -> dict:  # noqa: ANN001
+def log_config(settings: Settings) -> dict:
     """The product's logging for uvicorn too (kb/operations/logs.py); each request's own line replaces
     uvicorn's access log (web/requests.py)."""
     from kb.operations.logs import config

@@ -58,7 +58,7 @@ FORMS = {ContentKind.POLICY: POLICY_FORM, ContentKind.INTERPRETATION: INTERPRETA
          ContentKind.FAQ: FAQ_FORM}
 
 
-def _value(f: FormField, raw: str):  # noqa: ANN202
+def _value(f: FormField, raw: str) -> list[str] | str | None:
     raw = raw.strip()
     if f.kind == "list":
         return [v for v in LIST_SEPARATORS.split(raw) if v]
@@ -71,7 +71,8 @@ def _value(f: FormField, raw: str):  # noqa: ANN202
 
 def draft_data(kind: ContentKind, form: FormData) -> dict:
     """The posted fields of a draft form as draft data (validation happens in the domain)."""
-    data = {f.name: _value(f, str(form.get(f.name) or "")) for f in FORMS[kind]}
+    data: dict[str, object] = {f.name: _value(f, str(form.get(f.name) or ""))
+                               for f in FORMS[kind]}
     if kind == ContentKind.INTERPRETATION:
         titles, texts = form.getlist("section_title"), form.getlist("section_text")
         data["sections"] = [{"title": str(t).strip(), "text": str(x).strip()}
@@ -87,7 +88,7 @@ SIZE_NAMES = {"large": "大型", "medium": "中型", "small": "小型", "micro":
 
 def shown(kind: ContentKind, data: dict) -> dict:
     """Draft data as the form's input values (lists joined, blanks empty)."""
-    out = {}
+    out: dict[str, object] = {}
     for f in FORMS[kind]:
         value = data.get(f.name)
         if f.name == "sizes" and isinstance(value, list):

@@ -7,9 +7,12 @@ version) are read from the database at each scrape (kb.operations.metrics).
 """
 
 import os
+from collections.abc import Iterator
 
+from fastapi import FastAPI
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from kb.clock import county_today
@@ -28,10 +31,10 @@ SIGNIN_FAILURES = Counter("policykb_signin_failures", "Staff sign-ins refused (w
 class _Database:
     """Collects the shared figures from the database, and this process's index lag."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app: FastAPI) -> None:
         self.app = app
 
-    def collect(self):  # noqa: ANN201
+    def collect(self) -> Iterator[Metric]:
         state = self.app.state
         with read_scope(state.engine) as session:
             found = families(session=session, today=county_today())
@@ -50,7 +53,7 @@ class _Database:
                                 value=index["behind_s"])
 
 
-def render(app) -> bytes:  # noqa: ANN001
+def render(app: FastAPI) -> bytes:
     """The scrape: every worker's counters (or this process's) and the database's figures."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -64,5 +67,5 @@ def render(app) -> bytes:  # noqa: ANN001
 class _Process:
     """This single process's own metrics (the default registry)."""
 
-    def collect(self):  # noqa: ANN201
+    def collect(self) -> Iterator[Metric]:
         yield from REGISTRY.collect()

@@ -41,7 +41,7 @@ def _add_common(app: FastAPI, paths: dict) -> None:
     for route in _api_routes(app.routes):
         if route.path not in paths:
             continue
-        for method in route.methods:
+        for method in route.methods or ():
             operation = paths[route.path].get(method.lower())
             if operation is None:
                 continue
@@ -61,7 +61,7 @@ def _fix_errors(operation: dict) -> None:
             response.setdefault("headers", {}).update(_RETRY_AFTER)
 
 
-def _refs(node, found: set[str]) -> set[str]:  # noqa: ANN001
+def _refs(node: object, found: set[str]) -> set[str]:
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
@@ -98,4 +98,5 @@ def document(app: FastAPI) -> dict:
 
 def install(app: FastAPI) -> None:
     """Serve ``document`` at /openapi.json (and so on /docs)."""
-    app.openapi = lambda: document(app)
+    # FastAPI documents replacing the method; its stubs do not allow the assignment.
+    app.openapi = lambda: document(app)  # type: ignore[method-assign]

@@ -2,12 +2,12 @@
 
 import math
 
-from fastapi import HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 
 from kb.ratelimit.service import RateLimiter
 
 
-def limiters(app) -> None:  # noqa: ANN001
+def limiters(app: FastAPI) -> None:
     """Put the ask, feedback and /track limiters on ``app.state``, shared by all workers."""
     s, engine = app.state.settings, app.state.engine
     app.state.ask_limiter = RateLimiter(engine=engine, scope="ask", limit=s.ask_rate_limit,

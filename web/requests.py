@@ -12,6 +12,8 @@ import re
 import time
 import uuid
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from kb.operations.logs import REQUEST_ID
 
 log = logging.getLogger("policykb.web")
@@ -21,10 +23,10 @@ _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 class RequestContext:
     """ASGI middleware: request id, response header, one log line."""
 
-    def __init__(self, app, *, log_client: bool = False) -> None:  # noqa: ANN001
+    def __init__(self, app: ASGIApp, *, log_client: bool = False) -> None:
         self.app, self.log_client = app, log_client
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -33,7 +35,7 @@ class RequestContext:
         token = REQUEST_ID.set(request_id)
         started, status = time.perf_counter(), 500
 
-        async def answer(message) -> None:  # noqa: ANN001
+        async def answer(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from kb.clock import COUNTY_TZ, county_today
 from kb.database import leases
-from kb.database.db import session_scope
+from kb.database.db import key, session_scope
 from kb.library.validity import expire_overdue
 from kb.models import utcnow
 
@@ -64,7 +64,7 @@ def run_expiry(app: FastAPI, *, period: str = "") -> list[int]:
     with session_scope(app.state.engine) as session:
         expired = expire_overdue(session=session, today=today)
         described = [f"《{p.title}》(id {p.id}, 有效期至 {p.effective_to})" for p in expired]
-        ids = [p.id for p in expired]
+        ids = [key(p) for p in expired]
     if expired:
         log.info("validity expiry %s%s: %d policies now 失效: %s", today, _in(period), len(ids),
                  "; ".join(described))

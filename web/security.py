@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # No inline script anywhere on the product's pages; styles may be inline (style attributes).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -22,16 +23,16 @@ class SecurityHeaders:
     """Plain ASGI middleware (``@app.middleware("http")`` would stream every response through
     a task group, a measurable part of a fast answer's time)."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         own_page = not scope["path"].startswith(NO_CSP)
 
-        async def send_with_headers(message) -> None:  # noqa: ANN001
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():

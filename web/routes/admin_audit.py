@@ -1,6 +1,7 @@
 """The audit log viewer (管理员 only): newest first, filters, paging, CSV export."""
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from kb.library.policies import parse_date
 from kb.staff.audit import entries
 from kb.staff.models import AuditEntry, Role, User
 from web.auth import require_role
-from web.deps import SessionDep
+from web.deps import SessionDep, TemplatesDep
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 AdminDep = Annotated[User, Depends(require_role(Role.ADMIN))]
@@ -80,12 +81,12 @@ def _detail(entry: AuditEntry) -> str:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, session: SessionDep, admin: AdminDep,
+def audit_page(request: Request, session: SessionDep, admin: AdminDep, templates: TemplatesDep,
                filters: Annotated[AuditFilter, Depends()], before_id: int | None = None) -> Response:
     """One page of the audit log; 更早的记录 pages on by ``before_id``."""
     rows = filters.select(session, limit=PAGE_SIZE, before_id=before_id)
     older = rows[-1].id if len(rows) == PAGE_SIZE else None
-    return request.app.state.templates.TemplateResponse(request, "admin_audit.html", {
+    return templates.TemplateResponse(request, "admin_audit.html", {
         "rows": rows, "filters": filters, "older": older, "labels": ACTION_LABELS,
         "detail": _detail, "query": filters.query(), "before_id": before_id,
         "seconds": SECONDS})
@@ -95,7 +96,7 @@ def audit_page(request: Request, session: SessionDep, admin: AdminDep,
 def audit_csv(session: SessionDep, admin: AdminDep,
               filters: Annotated[AuditFilter, Depends()]) -> Response:
     """Every matching entry as CSV, UTF-8 with a BOM so Excel shows the Chinese."""
-    def rows():  # noqa: ANN202
+    def rows() -> Iterator[list[object]]:
         before_id = None
         while batch := filters.select(session, limit=EXPORT_BATCH, before_id=before_id):
             for e in batch:

@@ -5,7 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 from starlette.datastructures import FormData
 
 from kb.authoring.publishing import content_of, live_record
@@ -28,7 +30,7 @@ from kb.models import (
 )
 from kb.staff.models import Role, User
 from web.auth import actor_of, require_role, verify_csrf
-from web.deps import SessionDep
+from web.deps import SessionDep, TemplatesDep
 from web.forms import FORMS, draft_data, posted_form, shown
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
@@ -46,19 +48,20 @@ def staff(request: Request, user: User) -> Staff:
     return Staff(user, actor_of(request, user).client)
 
 
-def render(request: Request, template: str, context: dict, status: int = 200) -> HTMLResponse:
+def render(request: Request, templates: Jinja2Templates, template: str, context: dict,
+           status: int = 200) -> HTMLResponse:
     """A staff page with the workflow's labels available."""
-    return request.app.state.templates.TemplateResponse(
+    return templates.TemplateResponse(
         request, template, context | {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS},
         status_code=status)
 
 
-def _scope(stmt, user: User):  # noqa: ANN001, ANN202
+def _scope(stmt: SelectOfScalar[Policy], user: User) -> SelectOfScalar[Policy]:
     return stmt if user.has(Role.ADMIN) else stmt.where(Policy.department_id == user.department_id)
 
 
 @router.get("/content", response_class=HTMLResponse)
-def content_list(request: Request, session: SessionDep, user: Writer,
+def content_list(request: Request, session: SessionDep, user: Writer, templates: TemplatesDep,
                  q: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
     """The department's policies in every state, and its open drafts."""
     stmt = _scope(select(Policy), user).order_by(col(Policy.updated_at).desc())
@@ -68,13 +71,14 @@ def content_list(request: Request, session: SessionDep, user: Writer,
         col(Revision.status).in_([Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.APPROVED]),
         *(() if user.has(Role.ADMIN) else (Revision.department_id == user.department_id,)))
         .order_by(col(Revision.updated_at).desc())).all()
-    return render(request, "admin_content.html", {
+    return render(request, templates, "admin_content.html", {
         "policies": session.exec(stmt.limit(500)).all(), "drafts": drafts, "q": q,
         "departments": {d.id: d.name for d in session.exec(select(Department))}})
 
 
 @router.get("/content/policies/{policy_id}", response_class=HTMLResponse)
-def policy_admin(request: Request, session: SessionDep, user: Writer, policy_id: int) -> HTMLResponse:
+def policy_admin(request: Request, session: SessionDep, user: Writer, templates: TemplatesDep,
+                 policy_id: int) -> HTMLResponse:
     """One policy as staff see it: fields, interpretations and FAQ in every state, drafts."""
     policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
     require_department(session, user, policy.department_id)
@@ -85,17 +89,18 @@ def policy_admin(request: Request, session: SessionDep, user: Writer, policy_id:
     revisions = session.exec(select(Revision).where(Revision.policy_id == policy_id)
                              .order_by(col(Revision.id).desc()).limit(50)).all()
     dept = session.get(Department, policy.department_id) if policy.department_id else None
-    return render(request, "admin_policy.html", {
+    return render(request, templates, "admin_policy.html", {
         "p": policy, "interpretations": interps, "faq": faq, "revisions": revisions,
         "department": dept.name if dept else "", "done": request.query_params.get("done")})
 
 
-def _form(request: Request, *, kind: ContentKind, values: dict, action: str, title: str,
-          policy: Policy | None = None, error: str | None = None, topic_id: int | None = None,
-          choices: list[Policy] | None = None, status: int = 200) -> HTMLResponse:
+def _form(request: Request, templates: Jinja2Templates, *, kind: ContentKind, values: dict,
+          action: str, title: str, policy: Policy | None = None, error: str | None = None,
+          topic_id: int | None = None, choices: list[Policy] | None = None,
+          status: int = 200) -> HTMLResponse:
     if kind not in FORMS:  # no HTML form: a guide's rules are JSON
         raise InvalidInput("申兑指南以JSON起草：policykb guides draft FILE --policy ID --by 用户名")
-    return render(request, "admin_form.html", {
+    return render(request, templates, "admin_form.html", {
         "kind": kind, "fields": FORMS[kind], "values": values, "action": action, "title": title,
         "policy": policy, "error": error, "topic_id": topic_id, "choices": choices or []}, status)
 
@@ -119,7 +124,8 @@ def _target(session: Session, kind: ContentKind, policy_id: int | None,
     return policy, {}, f"新增{KIND_LABELS[kind]}"
 
 
-def _choices(session: Session, user: User, kind: ContentKind, policy: Policy | None) -> list[Policy]:
+def _choices(session: Session, user: User, kind: ContentKind,
+             policy: Policy | None) -> list[Policy]:
     """Policies an interpretation or FAQ drafted without one may be attached to."""
     if kind == ContentKind.POLICY or policy is not None:
         return []
@@ -128,8 +134,8 @@ def _choices(session: Session, user: User, kind: ContentKind, policy: Policy | N
 
 
 @router.get("/content/new/{kind}", response_class=HTMLResponse)
-def new_form(request: Request, session: SessionDep, user: Drafter, kind: ContentKind,
-             policy_id: int | None = None, record_id: int | None = None,
+def new_form(request: Request, session: SessionDep, user: Drafter, templates: TemplatesDep,
+             kind: ContentKind, policy_id: int | None = None, record_id: int | None = None,
              topic_id: int | None = None) -> HTMLResponse:
     """A blank draft form, or one filled with the live record a change starts from."""
     policy, values, title = _target(session, kind, policy_id, record_id)
@@ -138,15 +144,15 @@ def new_form(request: Request, session: SessionDep, user: Drafter, kind: Content
     if topic_id is not None and kind == ContentKind.FAQ and not values:
         topic = session.get(LedgerTopic, topic_id)
         values = {"question": topic.title} if topic else {}
-    return _form(request, kind=kind, values=shown(kind, values), title=title, policy=policy,
-                 action=_new_action(kind, policy_id, record_id, topic_id), topic_id=topic_id,
-                 choices=_choices(session, user, kind, policy))
+    return _form(request, templates, kind=kind, values=shown(kind, values), title=title,
+                 policy=policy, action=_new_action(kind, policy_id, record_id, topic_id),
+                 topic_id=topic_id, choices=_choices(session, user, kind, policy))
 
 
 @router.post("/content/new/{kind}", dependencies=[Depends(verify_csrf)])
 def new_post(request: Request, form: PostedForm, session: SessionDep, user: Drafter,
-             kind: ContentKind, policy_id: int | None = None, record_id: int | None = None,
-             topic_id: int | None = None) -> Response:
+             templates: TemplatesDep, kind: ContentKind, policy_id: int | None = None,
+             record_id: int | None = None, topic_id: int | None = None) -> Response:
     """Save a new draft; invalid input comes back in the form with the message, nothing lost."""
     data = draft_data(kind, form)
     chosen = str(form.get("policy_id") or "").strip()
@@ -157,9 +163,10 @@ def new_post(request: Request, form: PostedForm, session: SessionDep, user: Draf
         rev = start(session=session, staff=staff(request, user), kind=kind, data=data,
                     record_id=record_id, policy_id=policy.id if policy else None, topic_id=topic_id)
     except InvalidInput as exc:
-        return _form(request, kind=kind, values=shown(kind, data), title=title, policy=policy,
-                     action=_new_action(kind, policy_id, record_id, topic_id), error=exc.message,
-                     topic_id=topic_id, choices=_choices(session, user, kind, policy), status=422)
+        return _form(request, templates, kind=kind, values=shown(kind, data), title=title,
+                     policy=policy, action=_new_action(kind, policy_id, record_id, topic_id),
+                     error=exc.message, topic_id=topic_id,
+                     choices=_choices(session, user, kind, policy), status=422)
     return RedirectResponse(f"/admin/revisions/{rev.id}?done=create", status_code=303)
 
 
@@ -168,14 +175,14 @@ def withdraw_post(request: Request, form: PostedForm, session: SessionDep, user:
                   kind: ContentKind, record_id: int) -> Response:
     """Take a published record off the site and out of search."""
     record = live_record(session=session, kind=kind, record_id=record_id)
-    policy_id = record.id if kind == ContentKind.POLICY else record.policy_id
+    policy_id = record.id if isinstance(record, Policy) else record.policy_id
     unpublish(session=session, staff=staff(request, user), kind=kind, record_id=record_id,
               reason=str(form.get("reason") or ""))
     return RedirectResponse(f"/admin/content/policies/{policy_id}?done=withdraw", status_code=303)
 
 
 @router.get("/validity", response_class=HTMLResponse)
-def validity_list(request: Request, session: SessionDep, user: Writer,
+def validity_list(request: Request, session: SessionDep, user: Writer, templates: TemplatesDep,
                   validity: Annotated[str, Query(max_length=10)] = "",
                   department: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
     """Every published policy with its validity, what lapses soon, and what replaced what."""
@@ -192,7 +199,7 @@ def validity_list(request: Request, session: SessionDep, user: Writer,
         stmt = stmt.where(Policy.department_id == ids[0])
     policies = session.exec(stmt.order_by(col(Policy.effective_to), col(Policy.id))).all()
     today = county_today()
-    return render(request, "admin_validity.html", {
+    return render(request, templates, "admin_validity.html", {
         "policies": policies, "departments": departments, "validity": validity,
         "department": department, "validities": [v.value for v in Validity], "today": today,
         "soon": today + timedelta(days=EXPIRING_DAYS),

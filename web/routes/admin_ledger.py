@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, select
 
 from kb import clock
@@ -17,13 +18,11 @@ from kb.feedback.models import TOPIC_STATUS_LABELS, TopicStatus
 from kb.feedback.routing import ROUTED_BY_LABELS
 from kb.models import Department
 from kb.staff.models import Role, User
-from web.auth import actor_of, require_user, verify_csrf
-from web.deps import SessionDep
+from web.auth import actor_of, verify_csrf
+from web.deps import CurrentUserDep, SessionDep, TemplatesDep
 from web.errors import status_of
 
 router = APIRouter(prefix="/admin/ledger", include_in_schema=False)
-# Committed before the redirect is sent, so the page it leads to shows the change.
-UserDep = Annotated[User, Depends(require_user)]
 CHANNEL_LABELS = {"widget": "网站问答", "api": "接口", "agent": "12345 坐席"}
 ANSWER_LABELS = {"faq": "常见问题", "passage": "条款", "related": "相关条款", "none": "未答复"}
 DONE = {"assigned": "已保存责任部门和办理期限", "status": "已更新状态", "linked": "已关联答复内容"}
@@ -44,21 +43,23 @@ def _int(name: str, value: str) -> int | None:
 
 
 @router.get("", response_class=HTMLResponse)
-def ledger_page(request: Request, session: SessionDep, user: UserDep, status: str = "",
-                department: str = "", overdue: str = "") -> Response:
+def ledger_page(request: Request, session: SessionDep, user: CurrentUserDep,
+                templates: TemplatesDep, status: str = "", department: str = "",
+                overdue: str = "") -> Response:
     """Every topic, waiting ones first; filter by status, department and overdue."""
     rows = ledger.list_topics(session=session, status=status or None,
                               department_id=_int("部门", department), overdue_only=bool(overdue))
     filters = {"status": status, "department": department, "overdue": overdue}
-    return request.app.state.templates.TemplateResponse(request, "admin_ledger.html", {
+    return templates.TemplateResponse(request, "admin_ledger.html", {
         "rows": rows, "filters": filters, "departments": _departments(session),
         "status_labels": TOPIC_STATUS_LABELS, "mine": user.department_id})
 
 
-def _detail_page(request: Request, session: Session, user: User, topic_id: int, *,
+def _detail_page(request: Request, templates: Jinja2Templates, session: Session, user: User,
+                 topic_id: int, *,
                  notice: str = "", error: str = "", status: int = 200) -> Response:
     detail = ledger.topic_detail(session=session, topic_id=topic_id)
-    return request.app.state.templates.TemplateResponse(request, "admin_topic.html", {
+    return templates.TemplateResponse(request, "admin_topic.html", {
         "t": detail, "topic": detail.topic, "departments": _departments(session),
         "answers": answer_choices(session=session, department_id=detail.topic.department_id),
         "routed_by_labels": ROUTED_BY_LABELS,
@@ -71,10 +72,10 @@ def _detail_page(request: Request, session: Session, user: User, topic_id: int, 
 
 
 @router.get("/{topic_id}", response_class=HTMLResponse)
-def topic_page(request: Request, session: SessionDep, user: UserDep, topic_id: int,
-               done: str = "") -> Response:
+def topic_page(request: Request, session: SessionDep, user: CurrentUserDep, templates: TemplatesDep,
+               topic_id: int, done: str = "") -> Response:
     """A topic with its member questions and, for those who manage it, the forms."""
-    return _detail_page(request, session, user, topic_id, notice=DONE.get(done, ""))
+    return _detail_page(request, templates, session, user, topic_id, notice=DONE.get(done, ""))
 
 
 def _check_manager(session: Session, user: User, topic_id: int) -> None:
@@ -88,8 +89,9 @@ def _done(topic_id: int, code: str) -> RedirectResponse:
 
 
 @router.post("/{topic_id}/assign", dependencies=[Depends(verify_csrf)])
-def assign_topic(request: Request, session: SessionDep, user: UserDep, topic_id: int,
-                 department_id: Annotated[str, Form()] = "", due_date: Annotated[str, Form()] = "",
+def assign_topic(request: Request, session: SessionDep, user: CurrentUserDep,
+                 templates: TemplatesDep, topic_id: int, department_id: Annotated[str, Form()] = "",
+                 due_date: Annotated[str, Form()] = "",
                  note: Annotated[str, Form()] = "") -> Response:
     """Set the responsible department and due date; a refused form comes back with the reason."""
     _check_manager(session, user, topic_id)
@@ -104,28 +106,29 @@ def assign_topic(request: Request, session: SessionDep, user: UserDep, topic_id:
         ledger.assign(session=session, actor=actor_of(request, user), topic_id=topic_id,
                       department_id=dept, due_date=due, note=note)
     except (InvalidInput, Conflict) as exc:  # refused before anything was written
-        return _detail_page(request, session, user, topic_id, error=exc.message,
+        return _detail_page(request, templates, session, user, topic_id, error=exc.message,
                             status=status_of(exc))
     return _done(topic_id, "assigned")
 
 
 @router.post("/{topic_id}/status", dependencies=[Depends(verify_csrf)])
-def change_status(request: Request, session: SessionDep, user: UserDep, topic_id: int,
-                  status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+def change_status(request: Request, session: SessionDep, user: CurrentUserDep,
+                  templates: TemplatesDep, topic_id: int, status: Annotated[str, Form()] = "",
+                  note: Annotated[str, Form()] = "") -> Response:
     """Move the topic along; closing without an answer needs a reason, reopening an admin."""
     _check_manager(session, user, topic_id)
     try:
         ledger.set_status(session=session, actor=actor_of(request, user), topic_id=topic_id,
                           status=status, note=note, admin=user.has(Role.ADMIN))
     except (InvalidInput, Conflict) as exc:
-        return _detail_page(request, session, user, topic_id, error=exc.message,
+        return _detail_page(request, templates, session, user, topic_id, error=exc.message,
                             status=status_of(exc))
     return _done(topic_id, "status")
 
 
 @router.post("/{topic_id}/link", dependencies=[Depends(verify_csrf)])
-def link_answer(request: Request, session: SessionDep, user: UserDep, topic_id: int,
-                kind: Annotated[str, Form()] = "faq",
+def link_answer(request: Request, session: SessionDep, user: CurrentUserDep,
+                templates: TemplatesDep, topic_id: int, kind: Annotated[str, Form()] = "faq",
                 record_id: Annotated[str, Form()] = "",
                 answer: Annotated[str, Form()] = "") -> Response:
     """Mark the topic answered by an FAQ item or interpretation that is already published
@@ -143,6 +146,6 @@ def link_answer(request: Request, session: SessionDep, user: UserDep, topic_id: 
         ledger.link_answer(session=session, actor=actor_of(request, user), topic_id=topic_id,
                            kind=kind, record_id=rid)
     except (InvalidInput, Conflict) as exc:
-        return _detail_page(request, session, user, topic_id, error=exc.message,
+        return _detail_page(request, templates, session, user, topic_id, error=exc.message,
                             status=status_of(exc))
     return _done(topic_id, "linked")

@@ -1,5 +1,6 @@
 """Staff pages for sign-off: the work queue, one revision with its diff and quality check, history."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -15,14 +16,14 @@ from kb.authoring.drafts import FIELD_LABELS
 from kb.authoring.publishing import content_of, live_record
 from kb.authoring.quality import assess
 from kb.clock import local_time
-from kb.database.db import get_or_missing
+from kb.database.db import get_or_missing, key
 from kb.errors import InvalidInput, NotFound
 from kb.inputs.ids import parse_id
 from kb.library.versions import list_versions
 from kb.models import ContentKind, Department, Policy, Revision, Status
 from kb.staff.models import Role, User
 from web.auth import require_role, verify_csrf
-from web.deps import SessionDep
+from web.deps import SessionDep, SettingsDep, TemplatesDep
 from web.forms import FORMS, draft_data, posted_form, shown
 from web.routes.admin_content import render, staff
 
@@ -32,24 +33,27 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 Writer = Annotated[User, Depends(require_role(Role.DRAFTER, Role.REVIEWER, Role.PUBLISHER,
                                               Role.ADMIN))]
 Publisher = Annotated[User, Depends(require_role(Role.PUBLISHER))]
-ACTIONS = {"submit": workflow.submit, "approve": workflow.approve, "return": workflow.send_back,
-           "publish": workflow.publish, "discard": workflow.discard}
+# Each takes session, staff and revision_id; approve and return also a comment.
+ACTIONS: dict[str, Callable[..., object]] = {
+    "submit": workflow.submit, "approve": workflow.approve, "return": workflow.send_back,
+    "publish": workflow.publish, "discard": workflow.discard}
 DONE = {"create": "草稿已保存。", "edit": "修改已保存。", "submit": "已提交审核。",
         "approve": "已审核通过，等待发布。", "return": "已退回拟稿人。",
         "publish": "已发布：网站、检索和推送已同步更新。", "discard": "草稿已撤销。"}
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_queue(request: Request, session: SessionDep, user: Writer) -> HTMLResponse:
+def review_queue(request: Request, session: SessionDep, user: Writer, settings: SettingsDep,
+                 templates: TemplatesDep) -> HTMLResponse:
     """What waits for this user: drafts returned to them, reviews, publications."""
     from kb.clock import county_today
     from push.guides.overdue import overdue_guides
 
     late = overdue_guides(session=session, today=county_today(),
-                          days=request.app.state.settings.guide_due_days,
+                          days=settings.guide_due_days,
                           department_id=None if user.has(Role.ADMIN) else user.department_id)
-    return render(request, "admin_review.html", {"q": workflow.queue(session=session, user=user),
-                                                 "overdue_guides": late})
+    return render(request, templates, "admin_review.html", {
+        "q": workflow.queue(session=session, user=user), "overdue_guides": late})
 
 
 def _revision(session: Session, user: User, revision_id: int) -> Revision:
@@ -77,8 +81,8 @@ def _labels(kind: ContentKind) -> dict[str, str]:
 
 
 @router.get("/revisions/{revision_id}", response_class=HTMLResponse)
-def revision_page(request: Request, session: SessionDep, user: Writer, revision_id: int,
-                  against: str = "") -> HTMLResponse:
+def revision_page(request: Request, session: SessionDep, user: Writer, templates: TemplatesDep,
+                  revision_id: int, against: str = "") -> HTMLResponse:
     """A revision: its diff against the published record (or, with ``against``, another
     revision of the same record), the quality check, the steps so far."""
     rev = _revision(session, user, revision_id)
@@ -96,7 +100,7 @@ def revision_page(request: Request, session: SessionDep, user: Writer, revision_
                          measures=d.get("measures", ""), sections=d.get("sections", []),
                          policy_text=policy.source_text or policy.full_text)
     current = _current(session, rev)
-    return render(request, "admin_revision.html", {
+    return render(request, templates, "admin_revision.html", {
         "rev": rev, "policy": policy, "quality": quality,
         "diffs": field_diffs(other.data if other else current, rev.data, _labels(rev.kind)),
         "against": other, "comparable": comparable(session=session, revision=rev),
@@ -108,11 +112,12 @@ def revision_page(request: Request, session: SessionDep, user: Writer, revision_
 
 
 @router.get("/revisions/{revision_id}/edit", response_class=HTMLResponse)
-def revision_edit(request: Request, session: SessionDep, user: Writer, revision_id: int) -> HTMLResponse:
+def revision_edit(request: Request, session: SessionDep, user: Writer, templates: TemplatesDep,
+                  revision_id: int) -> HTMLResponse:
     """The draft form filled with the revision's content."""
     rev = _revision(session, user, revision_id)
     policy = session.get(Policy, rev.policy_id) if rev.policy_id else None
-    return render(request, "admin_form.html", {
+    return render(request, templates, "admin_form.html", {
         "kind": rev.kind, "fields": FORMS[rev.kind], "values": shown(rev.kind, rev.data),
         "action": f"/admin/revisions/{rev.id}/edit", "title": f"修改草稿：{rev.label}",
         "policy": policy, "error": None, "topic_id": rev.topic_id, "choices": [], "rev": rev})
@@ -120,15 +125,15 @@ def revision_edit(request: Request, session: SessionDep, user: Writer, revision_
 
 @router.post("/revisions/{revision_id}/edit", dependencies=[Depends(verify_csrf)])
 def revision_edit_post(request: Request, form: PostedForm, session: SessionDep, user: Writer,
-                       revision_id: int) -> Response:
+                       templates: TemplatesDep, revision_id: int) -> Response:
     """Save changes to a draft; invalid input comes back in the form, nothing lost."""
     rev = _revision(session, user, revision_id)
     data = draft_data(rev.kind, form)
     try:
-        workflow.edit(session=session, staff=staff(request, user), revision_id=rev.id, data=data)
+        workflow.edit(session=session, staff=staff(request, user), revision_id=key(rev), data=data)
     except InvalidInput as exc:
         policy = session.get(Policy, rev.policy_id) if rev.policy_id else None
-        return render(request, "admin_form.html", {
+        return render(request, templates, "admin_form.html", {
             "kind": rev.kind, "fields": FORMS[rev.kind], "values": shown(rev.kind, data),
             "action": f"/admin/revisions/{rev.id}/edit", "title": f"修改草稿：{rev.label}",
             "policy": policy, "error": exc.message, "topic_id": rev.topic_id, "choices": [],
@@ -149,19 +154,20 @@ def revision_action(request: Request, form: PostedForm, session: SessionDep, use
 
 
 @router.get("/content/policies/{policy_id}/history", response_class=HTMLResponse)
-def history(request: Request, session: SessionDep, user: Writer, policy_id: int) -> HTMLResponse:
+def history(request: Request, session: SessionDep, user: Writer, templates: TemplatesDep,
+            policy_id: int) -> HTMLResponse:
     """Every published version of a policy with what it changed; publishers may roll back."""
     policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
     workflow.require_department(session, user, policy.department_id)
     versions = list_versions(session=session, policy_id=policy_id)
-    departments = {d.id: d.name for d in session.exec(select(Department))}
-    titles = {p.id: p.title for p in session.exec(select(Policy))}
+    departments = {key(d): d.name for d in session.exec(select(Department))}
+    titles = {key(p): p.title for p in session.exec(select(Policy))}
     rows = []
     for i, v in enumerate(versions):
         before = versions[i + 1].snapshot if i + 1 < len(versions) else None
         rows.append((v, snapshot_diff(before, v.snapshot, departments=departments,
                                       policy_titles=titles)))
-    return render(request, "admin_history.html", {
+    return render(request, templates, "admin_history.html", {
         "p": policy, "rows": rows, "done": request.query_params.get("done")})
 
 

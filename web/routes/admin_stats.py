@@ -13,7 +13,7 @@ from kb.feedback.stats import daily_rows, disclosure_rows, statistics, to_csv
 from kb.library.policies import parse_date
 from kb.staff.models import Role, User
 from web.auth import require_role
-from web.deps import SessionDep, questions_written
+from web.deps import SessionDep, TemplatesDep, questions_written
 
 router = APIRouter(prefix="/admin", include_in_schema=False, dependencies=[Depends(questions_written)])
 ReaderDep = Annotated[User, Depends(require_role(Role.ADMIN, Role.REVIEWER, Role.PUBLISHER))]
@@ -33,12 +33,12 @@ def _csv(text: str, filename: str) -> Response:
 
 
 @router.get("/stats", response_class=HTMLResponse)
-def stats_page(request: Request, session: SessionDep, user: ReaderDep, start: str = "",
-               end: str = "") -> Response:
+def stats_page(request: Request, session: SessionDep, user: ReaderDep, templates: TemplatesDep,
+               start: str = "", end: str = "") -> Response:
     """Questions per day, answer and helpful rates, hot questions, the ledger by department."""
     first, last = _range(start, end)
     s = statistics(session=session, start=first, end=last)
-    return request.app.state.templates.TemplateResponse(request, "admin_stats.html", {
+    return templates.TemplateResponse(request, "admin_stats.html", {
         "s": s, "peak": max((d.questions for d in s.days), default=0),
         "year": county_day(clock.now()).year - 1})
 

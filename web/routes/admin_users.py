@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from kb.errors import Conflict, InvalidInput
@@ -20,7 +21,7 @@ from kb.staff.accounts import (
 )
 from kb.staff.models import ROLE_LABELS, Role, User
 from web.auth import actor_of, require_role, verify_csrf
-from web.deps import SessionDep
+from web.deps import SessionDep, TemplatesDep
 from web.errors import status_of
 
 router = APIRouter(prefix="/admin/users", include_in_schema=False)
@@ -32,9 +33,9 @@ DONE = {"created": "已创建账号 {who}", "created_dept": "已创建账号 {wh
         "password": "已为 {who} 设置新密码，其已登录的会话均已退出"}
 
 
-def _page(request: Request, session: Session, *, error: str = "", form: dict | None = None,
-          status: int = 200, notice: str = "") -> Response:
-    return request.app.state.templates.TemplateResponse(request, "admin_users.html", {
+def _page(request: Request, templates: Jinja2Templates, session: Session, *, error: str = "",
+          form: dict | None = None, status: int = 200, notice: str = "") -> Response:
+    return templates.TemplateResponse(request, "admin_users.html", {
         "accounts": list_users(session=session), "departments": department_names(session=session),
         "role_labels_by_value": {r.value: label for r, label in ROLE_LABELS.items()},
         "error": error, "form": form or {}, "notice": notice}, status_code=status)
@@ -46,19 +47,19 @@ def _done(code: str, user: User, dept: str = "") -> RedirectResponse:
 
 
 @router.get("", response_class=HTMLResponse)
-def users_page(request: Request, session: SessionDep, admin: AdminDep, done: str = "",
-               who: str = "", dept: str = "") -> Response:
+def users_page(request: Request, session: SessionDep, admin: AdminDep, templates: TemplatesDep,
+               done: str = "", who: str = "", dept: str = "") -> Response:
     """Every account, and the form to add one."""
     # Names in the notice must exist, so a crafted link cannot make the page say anything.
     known = {a.user.username for a in list_users(session=session)}
     if dept and find_department(session=session, name=dept) is None:
         dept = ""
     notice = DONE[done].format(who=who, dept=dept) if done in DONE and who in known else ""
-    return _page(request, session, notice=notice)
+    return _page(request, templates, session, notice=notice)
 
 
 @router.post("", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
-def add_user(request: Request, session: SessionDep, admin: AdminDep,
+def add_user(request: Request, session: SessionDep, admin: AdminDep, templates: TemplatesDep,
              username: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
              department: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
              roles: Annotated[list[str] | None, Form()] = None) -> Response:
@@ -72,7 +73,8 @@ def add_user(request: Request, session: SessionDep, admin: AdminDep,
     except (InvalidInput, Conflict) as exc:  # refused before anything was written
         form = {"username": username, "name": name, "department": department,
                 "roles": roles or []}
-        return _page(request, session, error=exc.message, form=form, status=status_of(exc))
+        return _page(request, templates, session, error=exc.message, form=form,
+                     status=status_of(exc))
     return _done("created_dept" if new_dept else "created", user, department.strip())
 
 
@@ -94,14 +96,14 @@ def enable(request: Request, session: SessionDep, admin: AdminDep, user_id: int)
 
 @router.post("/{user_id}/password", response_class=HTMLResponse,
              dependencies=[Depends(verify_csrf)])
-def reset_password(request: Request, session: SessionDep, admin: AdminDep, user_id: int,
-                   password: Annotated[str, Form()] = "") -> Response:
+def reset_password(request: Request, session: SessionDep, admin: AdminDep, templates: TemplatesDep,
+                   user_id: int, password: Annotated[str, Form()] = "") -> Response:
     """Set a new password for an account (e.g. one whose owner forgot it)."""
     user = get_user_by_id(session=session, user_id=user_id)
     try:
         set_password(session=session, actor=actor_of(request, admin), user=user,
                      password=password)
     except InvalidInput as exc:
-        return _page(request, session, error=f"{user.username}：{exc.message}",
+        return _page(request, templates, session, error=f"{user.username}：{exc.message}",
                      status=status_of(exc))
     return _done("password", user)

@@ -17,7 +17,15 @@ from kb.search.answers import ask
 from kb.staff.models import Role
 from web.auth import staff_only
 from web.clients import client_address
-from web.deps import SessionDep, WriteSessionDep, questions_written
+from web.deps import (
+    EngineDep,
+    SearcherDep,
+    SessionDep,
+    SettingsDep,
+    TemplatesDep,
+    WriteSessionDep,
+    questions_written,
+)
 
 router = APIRouter(dependencies=[Depends(staff_only(Role.AGENT, Role.ADMIN)),
                                   Depends(questions_written)])
@@ -32,9 +40,9 @@ def _panels(session: Session) -> dict:
 
 
 @router.get("/agent", response_class=HTMLResponse, include_in_schema=False)
-def agent_page(request: Request, session: SessionDep) -> HTMLResponse:
+def agent_page(request: Request, session: SessionDep, templates: TemplatesDep) -> HTMLResponse:
     """The console page (signed-in agents and admins)."""
-    return request.app.state.templates.TemplateResponse(request, "agent.html", {
+    return templates.TemplateResponse(request, "agent.html", {
         "options": facet_options(session=session), **_panels(session)})
 
 
@@ -43,6 +51,9 @@ def agent_page(request: Request, session: SessionDep) -> HTMLResponse:
 def agent_search(
     request: Request,
     session: WriteSessionDep,
+    settings: SettingsDep,
+    engine: EngineDep,
+    searcher: SearcherDep,
     q: Annotated[str, Query(description="问题或关键词")] = "",
     department: Annotated[str, Query()] = "",
     validity: Annotated[list[str] | None, Query()] = None,
@@ -50,17 +61,16 @@ def agent_search(
     k: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> dict:
     """The answer object plus, per hit, the text with the query's words in <mark> and a script."""
-    s = request.app.state.settings
-    with read_scope(request.app.state.engine) as reader:  # the write lock only for the log line
+    with read_scope(engine) as reader:  # the write lock only for the log line
         filters = search_filters(session=reader, validity=validity, department=department,
                                  theme=theme)
-    result = ask(searcher=request.app.state.searcher, question=q, k=k,
-                 threshold=s.answer_threshold, hotline=s.hotline, filters=filters)
+    result = ask(searcher=searcher, question=q, k=k, threshold=settings.answer_threshold,
+                 hotline=settings.hotline, filters=filters)
     row = log_question(session=session, question=q, result=result, channel="agent",
                        request_id=current_request_id(),
                        client=client_address(request), salt=request.app.state.client_salt,
                        refine_within_s=REFINE_WITHIN_S)
-    return console_view(result=result, hotline=s.hotline) | {"question_id": row.id}
+    return console_view(result=result, hotline=settings.hotline) | {"question_id": row.id}
 
 
 @router.get("/api/agent/panels", tags=["坐席"])

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -13,7 +14,7 @@ from kb.staff.models import Role
 from push.applications.views import lookup, public_lookup, read_out
 from web.auth import staff_only
 from web.clients import client_address
-from web.deps import get_session
+from web.deps import SettingsDep, TemplatesDep, get_session
 
 # The hotline and the departments' handlers read applications out; they sign in for it.
 _HOTLINE = staff_only(Role.AGENT, Role.HANDLER, Role.ADMIN)
@@ -23,15 +24,15 @@ router = APIRouter()
 NOT_FOUND = "未查到相符的申报。请核对申报编号和统一社会信用代码后6位；如仍有疑问，请拨打{hotline}咨询。"
 
 
-def _render(request: Request, context: dict) -> HTMLResponse:
+def _render(request: Request, templates: Jinja2Templates, context: dict) -> HTMLResponse:
     base = {"ref": "", "found": None, "message": None}
-    return request.app.state.templates.TemplateResponse(request, "track.html", base | context)
+    return templates.TemplateResponse(request, "track.html", base | context)
 
 
 @router.get("/track", response_class=HTMLResponse)
-def track_form(request: Request) -> HTMLResponse:
+def track_form(request: Request, templates: TemplatesDep) -> HTMLResponse:
     """The look-up form."""
-    return _render(request, {})
+    return _render(request, templates, {})
 
 
 def _throttle(request: Request) -> None:
@@ -44,14 +45,16 @@ def _throttle(request: Request) -> None:
 @router.post("/track", response_class=HTMLResponse)
 def track_lookup(
     request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
+    settings: SettingsDep, templates: TemplatesDep,
     ref: Annotated[str, Form(max_length=40)] = "", code: Annotated[str, Form(max_length=40)] = "",
 ) -> HTMLResponse:
     """The application's public timeline, or the neutral message; throttled per client."""
     _throttle(request)
     found = public_lookup(session=session, ref=ref, code_tail=code)
-    hotline = request.app.state.settings.hotline
-    return _render(request, {"ref": ref, "found": found,
-                             "message": None if found else NOT_FOUND.format(hotline=hotline)})
+    hotline = settings.hotline
+    return _render(request, templates, {
+        "ref": ref, "found": found,
+        "message": None if found else NOT_FOUND.format(hotline=hotline)})
 
 
 class TrackIn(BaseModel):
@@ -65,12 +68,13 @@ class TrackIn(BaseModel):
     404: {"description": "未查到（编号不存在与信用代码不符的答复相同）"},
     429: {"description": "查询过于频繁（带 Retry-After 头）"}})
 def api_track(body: TrackIn, request: Request,
-              session: Annotated[Session, Depends(get_session, scope="function")]) -> dict:
+              session: Annotated[Session, Depends(get_session, scope="function")],
+              settings: SettingsDep) -> dict:
     """The application's public timeline (no firm data), the same as the /track page."""
     _throttle(request)
     found = public_lookup(session=session, ref=body.ref, code_tail=body.code)
     if found is None:
-        raise NotFound(NOT_FOUND.format(hotline=request.app.state.settings.hotline))
+        raise NotFound(NOT_FOUND.format(hotline=settings.hotline))
     return found.to_dict(private=False)
 
 
@@ -78,10 +82,10 @@ def api_track(body: TrackIn, request: Request,
             dependencies=[Depends(_HOTLINE)])
 def agent_lookup_page(request: Request, session: Annotated[Session, Depends(get_session,
                                                                             scope="function")],
-                      q: str = "") -> HTMLResponse:
+                      templates: TemplatesDep, q: str = "") -> HTMLResponse:
     """The hotline's look-up by tracking number or credit code, with the words to read out."""
     found = lookup(session=session, text=q) if q.strip() else []
-    return request.app.state.templates.TemplateResponse(request, "agent_applications.html", {
+    return templates.TemplateResponse(request, "agent_applications.html", {
         "q": q, "found": found, "scripts": {t.application.ref: read_out(t) for t in found},
         "show_amounts": True})
 

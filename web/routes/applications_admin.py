@@ -5,7 +5,8 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import select
+from fastapi.templating import Jinja2Templates
+from sqlmodel import col, select
 from starlette.datastructures import FormData
 
 from kb.authoring.workflow import require_department
@@ -33,7 +34,7 @@ from push.applications.views import queue, track
 from push.calendar.days import clear_day, set_day
 from push.calendar.models import CalendarDay
 from web.auth import actor_of, require_role, verify_csrf
-from web.deps import SessionDep
+from web.deps import SessionDep, SettingsDep, TemplatesDep
 from web.forms import posted_form
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
@@ -43,8 +44,9 @@ HandlerDep = Annotated[User, Depends(require_role(Role.HANDLER, Role.ADMIN))]
 MAX_UPLOAD_BYTES = 2_000_000
 
 
-def _render(request: Request, name: str, context: dict, status: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(
+def _render(request: Request, templates: Jinja2Templates, name: str, context: dict,
+            status: int = 200) -> Response:
+    return templates.TemplateResponse(
         request, name, {"labels": NODE_LABELS, **context}, status_code=status)
 
 
@@ -64,8 +66,8 @@ def _scope(user: User) -> int | None:
 
 
 @router.get("", response_class=HTMLResponse)
-def queue_page(request: Request, session: SessionDep, user: HandlerDep, node: str = "",
-               done: str = "") -> Response:
+def queue_page(request: Request, session: SessionDep, user: HandlerDep, templates: TemplatesDep,
+               node: str = "", done: str = "") -> Response:
     """Open applications of the user's department at one node (or all), overdue first."""
     chosen = parse_node(node) if node else None
     items = queue(session=session, department_id=_scope(user), node=chosen)
@@ -75,7 +77,7 @@ def queue_page(request: Request, session: SessionDep, user: HandlerDep, node: st
     mine = open_policies(session=session, department_id=_scope(user), day=county_today())
     targets = sorted({t for n in ([chosen] if chosen else Node) for t in ALLOWED[n]},
                      key=list(Node).index)
-    return _render(request, "admin_applications.html", {
+    return _render(request, templates, "admin_applications.html", {
         "items": items, "counts": counts, "node": chosen, "policies": mine, "targets": targets,
         "overdue": sum(t.overdue for t in everything), "done": done})
 
@@ -94,7 +96,7 @@ def new_application(request: Request, session: SessionDep, user: HandlerDep,
 
 
 @router.post("/import", dependencies=[Depends(verify_csrf)])
-def import_csv(request: Request, session: SessionDep, user: HandlerDep,
+def import_csv(request: Request, session: SessionDep, user: HandlerDep, settings: SettingsDep,
                file: UploadFile) -> Response:
     """Register every line of a CSV file, or none (the page lists each bad line)."""
     raw = file.file.read(MAX_UPLOAD_BYTES + 1)
@@ -106,13 +108,14 @@ def import_csv(request: Request, session: SessionDep, user: HandlerDep,
         raise InvalidInput("请上传UTF-8编码的CSV文件") from None
     refs = import_text(session=session, text=text, name=file.filename or "上传文件",
                        handler=handler_for(user, actor_of(request, user).client),
-                       folder=request.app.state.settings.home)
+                       folder=settings.home)
     return RedirectResponse("/admin/applications?" + urlencode({"done": f"已导入{len(refs)}件申报"}),
                             status_code=303)
 
 
 @router.post("/move", dependencies=[Depends(verify_csrf)])
-def move_batch(request: Request, form: PostedForm, session: SessionDep, user: HandlerDep) -> Response:
+def move_batch(request: Request, form: PostedForm, session: SessionDep,
+               user: HandlerDep) -> Response:
     """Move the ticked applications to one node; all of them or, if any is refused, none."""
     refs = [str(r) for r in form.getlist("ref")]
     to = parse_node(str(form.get("to") or ""))
@@ -124,11 +127,11 @@ def move_batch(request: Request, form: PostedForm, session: SessionDep, user: Ha
 
 
 @router.get("/stats", response_class=HTMLResponse)
-def stats_page(request: Request, session: SessionDep, user: HandlerDep,
+def stats_page(request: Request, session: SessionDep, user: HandlerDep, templates: TemplatesDep,
                by: str = "policy") -> Response:
     """Per policy or department: applications per node, days per node, on-time shares, amounts."""
     by = "department" if by == "department" else "policy"
-    return _render(request, "admin_application_stats.html", {
+    return _render(request, templates, "admin_application_stats.html", {
         "rows": stats(session=session, by=by), "by": by, "timed": TIMED, "nodes": list(Node)})
 
 
@@ -141,17 +144,17 @@ def stats_export(session: SessionDep, user: HandlerDep, by: str = "policy") -> R
 
 
 @router.get("/calendar", response_class=HTMLResponse)
-def calendar_page(request: Request, session: SessionDep, user: HandlerDep,
+def calendar_page(request: Request, session: SessionDep, user: HandlerDep, templates: TemplatesDep,
                   done: str = "") -> Response:
     """The county's holidays and weekend working days, and the promised working days per node."""
-    days = session.exec(select(CalendarDay).order_by(CalendarDay.day)).all()
+    days = session.exec(select(CalendarDay).order_by(col(CalendarDay.day))).all()
     promises = session.exec(select(NodePromise)).all()
     mine = _scope(user)
     policies = [p for p in session.exec(select(Policy).where(Policy.status == Status.PUBLISHED)
-                                        .order_by(Policy.title))
+                                        .order_by(col(Policy.title)))
                 if mine is None or p.department_id == mine]
     names = dict(session.exec(select(Department.id, Department.name)).all())
-    return _render(request, "admin_application_calendar.html", {
+    return _render(request, templates, "admin_application_calendar.html", {
         "days": days, "promises": promises, "policies": policies, "names": names,
         "titles": {p.id: p.title for p in policies}, "timed": TIMED, "defaults": DEFAULT_DAYS,
         "is_admin": user.has(Role.ADMIN), "done": done})
@@ -208,13 +211,14 @@ def calendar_promise(request: Request, session: SessionDep, user: HandlerDep,
 
 
 @router.get("/{ref}", response_class=HTMLResponse)
-def detail_page(request: Request, session: SessionDep, user: HandlerDep, ref: str) -> Response:
+def detail_page(request: Request, session: SessionDep, user: HandlerDep, templates: TemplatesDep,
+                ref: str) -> Response:
     """One application with its timeline and the move form."""
     application = get_application(session=session, ref=ref)
     require_department(session, user, application.department_id)  # another's firms stay theirs
     t = track(session=session, application=application)
     current = t.application.node
-    return _render(request, "admin_application.html", {
+    return _render(request, templates, "admin_application.html", {
         "t": t, "targets": ALLOWED[current], "show_amounts": True})
 
 

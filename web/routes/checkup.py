@@ -12,8 +12,8 @@ from kb import clock
 from kb.errors import InvalidInput
 from push.facts.catalog import BUILTIN, parse_value
 from push.firms.models import FirmProfile
-from push.matching.checkup import checkup, require_profile, typed_sheet
-from web.deps import get_session
+from push.matching.checkup import CheckupReport, checkup, require_profile, typed_sheet
+from web.deps import TemplatesDep, get_session
 
 router = APIRouter()
 QUALIFICATIONS = ["高新技术企业", "专精特新中小企业", "科技型中小企业", "创新型中小企业", "规模以上工业企业"]
@@ -52,7 +52,7 @@ def _facts(data: dict) -> dict:
     return out
 
 
-def _report(session: Session, uscc: object, data: dict, today: date | None):  # noqa: ANN202
+def _report(session: Session, uscc: object, data: dict, today: date | None) -> CheckupReport:
     # Anonymous: from the profile entered only. A credit code alone would show a registered
     # firm's data to anyone, and a different answer for unknown codes would tell which are.
     facts = _facts(data)
@@ -67,9 +67,9 @@ def _report(session: Session, uscc: object, data: dict, today: date | None):  # 
 
 
 @router.get("/checkup", response_class=HTMLResponse)
-def checkup_form(request: Request) -> HTMLResponse:
+def checkup_form(request: Request, templates: TemplatesDep) -> HTMLResponse:
     """The empty 政策体检 form."""
-    return request.app.state.templates.TemplateResponse(
+    return templates.TemplateResponse(
         request, "checkup.html", {"report": None, "form": {}, "qualifications": QUALIFICATIONS})
 
 
@@ -77,6 +77,7 @@ def checkup_form(request: Request) -> HTMLResponse:
 def checkup_page(
     request: Request,
     session: Annotated[Session, Depends(get_session, scope="function")],
+    templates: TemplatesDep,
     uscc: Annotated[str, Form()] = "",
     industry_code: Annotated[str, Form()] = "",
     employees: Annotated[str, Form()] = "",
@@ -106,7 +107,7 @@ def checkup_page(
         raise InvalidInput(f"today: {today!r} is not a date (YYYY-MM-DD)") from None
     data = {k: v for k, v in form.items() if k != "uscc"}
     report = _report(session, uscc, data, when)
-    return request.app.state.templates.TemplateResponse(
+    return templates.TemplateResponse(
         request, "checkup.html", {"report": report, "form": form, "qualifications": QUALIFICATIONS})
 
 

@@ -1,16 +1,19 @@
 """直达快享 over HTTP: a firm's facts, amounts and disputes through its signed link; the
 calculator, 免申即享 lists and the dispute queue for signed-in staff under /api/."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from kb.authoring.workflow import Staff
+from kb.database.db import get_or_missing, key
 from kb.staff.models import Role, User
 from push.direct import service as direct
+from push.direct.models import DirectList
 from push.direct.views import list_dict
+from push.errors import FirmNotFound
 from push.facts.disputes import queue as dispute_queue
 from push.facts.disputes import resolve_dispute
 from push.facts.service import dispute, firm_facts
@@ -20,17 +23,19 @@ from push.guides.service import default_year
 from push.matching.firm_calc import firm_estimates
 from web.auth import staff_only, verify_csrf
 from web.clients import client_address
-from web.deps import SessionDep
-from web.routes.push_pages import _firm_id
+from web.deps import SessionDep, SettingsDep
+from web.routes.push_pages import firm_id_of
 
 router = APIRouter()
 # What each kind of caller can be answered besides 200 (the OpenAPI document says so).
-FIRM_ERRORS = {400: {"description": "链接无效、已被篡改或已过期"},
-               404: {"description": "企业已不在企业库"}, 422: {"description": "参数有误"}}
-STAFF_ERRORS = {401: {"description": "请先登录"}, 403: {"description": "需要工作人员角色"},
-                404: {"description": "没有这个企业、政策或清单"},
-                409: {"description": "清单状态不允许此操作（如生成人自审、重复发布）"},
-                422: {"description": "参数有误"}}
+FIRM_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "链接无效、已被篡改或已过期"},
+    404: {"description": "企业已不在企业库"}, 422: {"description": "参数有误"}}
+STAFF_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "请先登录"}, 403: {"description": "需要工作人员角色"},
+    404: {"description": "没有这个企业、政策或清单"},
+    409: {"description": "清单状态不允许此操作（如生成人自审、重复发布）"},
+    422: {"description": "参数有误"}}
 AnyStaff = Annotated[User, Depends(staff_only(Role.AGENT, Role.HANDLER, Role.DRAFTER, Role.REVIEWER,
                                               Role.PUBLISHER, Role.ADMIN))]
 
@@ -41,7 +46,7 @@ def firm_view(*, session: Session, firm: Firm, year: int) -> dict:
     found = firm_estimates(session=session, firm=firm, year=year)
     found.sort(key=lambda e: (e.eligible is not True, -(e.amount or 0), e.policy_id))
     total = sum(float(e.amount) for e in found if e.eligible and e.amount is not None)
-    return {"year": year, "facts": firm_facts(session=session, firm_id=firm.id),
+    return {"year": year, "facts": firm_facts(session=session, firm_id=key(firm)),
             "total": total, "policies": [e.to_dict() for e in found]}
 
 
@@ -49,19 +54,21 @@ def firm_view(*, session: Session, firm: Firm, year: int) -> dict:
 
 
 @router.get("/api/firm/calc", tags=["直达快享"], responses=FIRM_ERRORS)
-def firm_calc(request: Request, session: SessionDep, token: str, year: int | None = None) -> dict:
+def firm_calc(session: SessionDep, settings: SettingsDep, token: str,
+              year: int | None = None) -> dict:
     """The policy calculator for the firm whose signed link this is: its facts and every policy
     with a guide (amount, formula, instalments, missed, missing)."""
-    firm = session.get(Firm, _firm_id(request, token))
+    firm = get_or_missing(session, Firm, firm_id_of(settings, token), "该企业不存在",
+                          error=FirmNotFound)
     return {"uscc": firm.uscc, "name": firm.name} | firm_view(
         session=session, firm=firm, year=year or default_year())
 
 
 @router.post("/push/firm/dispute")
-def firm_dispute(request: Request, session: SessionDep, token: Annotated[str, Form()],
+def firm_dispute(session: SessionDep, settings: SettingsDep, token: Annotated[str, Form()],
                  fact_id: Annotated[int, Form()], reason: Annotated[str, Form()] = "") -> RedirectResponse:
     """A firm objects to one of its figures: it goes to the supplying department's queue."""
-    dispute(session=session, firm_id=_firm_id(request, token), fact_id=fact_id, reason=reason)
+    dispute(session=session, firm_id=firm_id_of(settings, token), fact_id=fact_id, reason=reason)
     return RedirectResponse(f"/push/firm?token={token}&disputed=1", status_code=303)
 
 
@@ -95,7 +102,7 @@ def resolve(request: Request, session: SessionDep, user: AnyStaff, dispute_id: i
     return {"id": row.id, "status": row.status, "resolution": row.resolution}
 
 
-def _list(session: Session, lst) -> dict:  # noqa: ANN001
+def _list(session: Session, lst: DirectList) -> dict:
     return list_dict(session, lst)
 
 
@@ -133,18 +140,16 @@ def publish_list(request: Request, session: SessionDep, user: AnyStaff, list_id:
                           list_id=list_id).to_dict()
 
 
-@router.get("/api/direct/stats", tags=["直达快享"], responses=STAFF_ERRORS)
-def stats(request: Request, session: SessionDep, user: AnyStaff, by: str = "policy",
-          format: str = "json"):  # noqa: A002, ANN201
+@router.get("/api/direct/stats", tags=["直达快享"], responses=STAFF_ERRORS, response_model=None)
+def stats(session: SessionDep, settings: SettingsDep, user: AnyStaff, by: str = "policy",
+          format: str = "json") -> Response | list[dict]:  # noqa: A002
     """直达快享 statistics per policy or department (``format=csv`` for a spreadsheet)."""
-    from fastapi.responses import Response
-
     from kb.clock import county_today
     from push.direct.stats import direct_stats, stats_csv
 
     today = county_today()
     rows = direct_stats(session=session, today=today, year=today.year,
-                        guide_days=request.app.state.settings.guide_due_days,
+                        guide_days=settings.guide_due_days,
                         by="department" if by == "department" else "policy")
     if format == "csv":
         return Response(stats_csv(rows), media_type="text/csv; charset=utf-8", headers={

@@ -6,17 +6,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from kb.config import Settings
 from web.clients import client_address, in_networks
+from web.deps import SettingsDep
 from web.metrics import render
 
 router = APIRouter(include_in_schema=False)
 LOOPBACK = "127.0.0.0/8,::1"
 
 
-def allowed(request: Request) -> bool:
+def allowed(request: Request, settings: Settings) -> bool:
     """A scraper with ``KB_METRICS_TOKEN`` as its bearer token, or one on the staff networks
     (loopback when none are set)."""
-    settings = request.app.state.settings
     token = settings.metrics_token
     sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if token and sent and hmac.compare_digest(sent.encode(), token.encode()):
@@ -25,9 +26,9 @@ def allowed(request: Request) -> bool:
 
 
 @router.get("/metrics")
-def metrics(request: Request) -> Response:
+def metrics(request: Request, settings: SettingsDep) -> Response:
     """Prometheus text format."""
-    if not allowed(request):
+    if not allowed(request, settings):
         return JSONResponse({"detail": "metrics are for the staff network or a scraper with "
                                        "KB_METRICS_TOKEN"}, status_code=403)
     return Response(render(request.app), media_type=CONTENT_TYPE_LATEST,

@@ -1,6 +1,6 @@
 """Published policies: the JSON API and the server-rendered pages (list with filters, one policy)."""
 
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
@@ -18,9 +18,21 @@ from kb.library.policies import (
 )
 from kb.search.service import Searcher
 from kb.search.spelling import spellings
-from web.deps import SessionDep
+from web.deps import SearcherDep, SessionDep, TemplatesDep
 
 router = APIRouter()
+
+
+class ListForm(TypedDict):
+    """The list's filters as typed, shown again in the form (validity without blanks)."""
+
+    q: str
+    department: str
+    validity: list[str]
+    theme: str
+    issued_from: str
+    issued_to: str
+    per_page: str
 
 
 class ListParams:
@@ -39,9 +51,10 @@ class ListParams:
         page: Annotated[str, Query(description="页码，从 1 开始")] = "",
         per_page: Annotated[str, Query(description=f"每页条数，1–{MAX_PER_PAGE}")] = "",
     ) -> None:
-        self.form = {"q": q, "department": department, "validity": [v for v in validity or [] if v],
-                     "theme": theme, "issued_from": issued_from, "issued_to": issued_to,
-                     "per_page": per_page}
+        self.form: ListForm = {
+            "q": q, "department": department, "validity": [v for v in validity or [] if v],
+            "theme": theme, "issued_from": issued_from, "issued_to": issued_to,
+            "per_page": per_page}
         self.issued_from = parse_date("issued_from", issued_from)
         self.issued_to = parse_date("issued_to", issued_to)
         self.page = parse_positive("page", page, default=1, maximum=100_000)
@@ -57,10 +70,10 @@ class ListParams:
 
 
 @router.get("/api/policies", tags=["政策"], responses={422: {"description": "日期、页码或筛选值有误"}})
-def api_policies(request: Request, params: Annotated[ListParams, Depends()],
-                 session: SessionDep) -> PolicyPage:
+def api_policies(params: Annotated[ListParams, Depends()], session: SessionDep,
+                 searcher: SearcherDep) -> PolicyPage:
     """Published policies (the 规范性文件 list), newest first, filtered and paged."""
-    return params.run(session, request.app.state.searcher)
+    return params.run(session, searcher)
 
 
 @router.get("/api/policies/{policy_id}", tags=["政策"],
@@ -72,21 +85,23 @@ def api_policy(policy_id: str, session: SessionDep) -> PolicyDetail:
 
 @router.get("/policies", response_class=HTMLResponse, include_in_schema=False)
 def policies_page(request: Request, params: Annotated[ListParams, Depends()],
-                  session: SessionDep) -> HTMLResponse:
+                  session: SessionDep, searcher: SearcherDep,
+                  templates: TemplatesDep) -> HTMLResponse:
     """The public 规范性文件 list with filters and pages."""
-    result = params.run(session, request.app.state.searcher)
-    return request.app.state.templates.TemplateResponse(request, "policies.html", {
+    result = params.run(session, searcher)
+    return templates.TemplateResponse(request, "policies.html", {
         "result": result, "form": params.form, "options": facet_options(session=session)})
 
 
 @router.get("/policies/{policy_id}", response_class=HTMLResponse, include_in_schema=False)
-def policy_page(request: Request, policy_id: str, session: SessionDep) -> HTMLResponse:
+def policy_page(request: Request, policy_id: str, session: SessionDep,
+                templates: TemplatesDep) -> HTMLResponse:
     """One policy: full text by clause, interpretation, FAQ, service elements, related policies."""
     policy = policy_detail(session=session, ref=policy_id)
-    return request.app.state.templates.TemplateResponse(request, "policy.html", {"p": policy})
+    return templates.TemplateResponse(request, "policy.html", {"p": policy})
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def home(request: Request) -> HTMLResponse:
+def home(request: Request, templates: TemplatesDep) -> HTMLResponse:
     """The start page linking to everything a visitor can use."""
-    return request.app.state.templates.TemplateResponse(request, "home.html", {})
+    return templates.TemplateResponse(request, "home.html", {})

@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from sqlmodel import Session
 
 from kb.feedback.starters import starter_questions
-from web.deps import get_session
+from web.deps import TemplatesDep, get_session
 
 router = APIRouter(include_in_schema=False)
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.ico"
@@ -23,7 +23,8 @@ def favicon() -> FileResponse:
 
 @router.get("/ask", response_class=HTMLResponse)
 def ask_page(request: Request,
-             session: Annotated[Session, Depends(get_session, scope="function")]) -> HTMLResponse:
+             session: Annotated[Session, Depends(get_session, scope="function")],
+             templates: TemplatesDep) -> HTMLResponse:
     """Ask in a sentence: the widget in the page, started with the most asked published FAQ."""
-    return request.app.state.templates.TemplateResponse(request, "ask.html", {
+    return templates.TemplateResponse(request, "ask.html", {
         "starters": starter_questions(session=session)})

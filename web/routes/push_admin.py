@@ -11,19 +11,21 @@ from push.delivery.models import STATUS_LABELS
 from push.delivery.readiness import channel_lines, stalled
 from push.reports.funnel import STAGE_LABELS, STAGES, funnel, funnel_csv, overview
 from web.auth import staff_only
-from web.deps import get_session
+from web.deps import SettingsDep, TemplatesDep, get_session
 
 router = APIRouter(dependencies=[Depends(staff_only(Role.ADMIN))])
 
 
 @router.get("/admin/push", response_class=HTMLResponse)
-def push_admin(request: Request, session: Annotated[Session, Depends(get_session, scope="function")]) -> HTMLResponse:
+def push_admin(request: Request,
+               session: Annotated[Session, Depends(get_session, scope="function")],
+               settings: SettingsDep, templates: TemplatesDep) -> HTMLResponse:
     """The funnel per policy and department, failing and dead pushes, suspended channels."""
-    return request.app.state.templates.TemplateResponse(request, "push_admin.html", {
+    return templates.TemplateResponse(request, "push_admin.html", {
         "by_policy": funnel(session=session, by="policy"),
         "by_department": funnel(session=session, by="department"),
         "stages": STAGES, "stage_labels": STAGE_LABELS, "overview": overview(session=session),
-        "channels": channel_lines(request.app.state.settings,
+        "channels": channel_lines(settings,
                                   worker_here=getattr(request.app.state, "push_worker", None) is not None),
         "stalled": stalled(session=session), "status_labels": STATUS_LABELS})
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from kb.config import Settings
 from kb.errors import InvalidInput
 from push.delivery.models import MARK_LABELS, Frequency
 from push.delivery.subscriptions import (
@@ -24,7 +25,7 @@ from push.delivery.tokens import (
 )
 from push.delivery.tracking import firm_page, record_click, record_open
 from push.firms.models import CHANNELS, Firm
-from web.deps import get_session, get_write_session
+from web.deps import SettingsDep, TemplatesDep, get_session, get_write_session
 
 router = APIRouter()
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -32,16 +33,8 @@ FREQUENCY_LABELS = {Frequency.IMMEDIATE: "即时推送", Frequency.DAILY: "每�
                     Frequency.WEEKLY: "每周汇总"}
 
 
-def _key(request: Request) -> bytes:
-    return request.app.state.settings.signing_key()
-
-
-def _render(request: Request, name: str, context: dict) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(request, name, context)
-
-
-def _unsub_data(request: Request, token: str) -> tuple[int, str | None]:
-    data = unsign(key=_key(request), purpose="unsubscribe", token=token)
+def _unsub_data(settings: Settings, token: str) -> tuple[int, str | None]:
+    data = unsign(key=settings.signing_key(), purpose="unsubscribe", token=token)
     if not isinstance(data.get("f"), int):
         raise InvalidToken("链接无效。")
     return data["f"], data.get("t")
@@ -49,65 +42,73 @@ def _unsub_data(request: Request, token: str) -> tuple[int, str | None]:
 
 @router.get("/push/unsubscribe", response_class=HTMLResponse)
 def unsubscribe_confirm(
-    request: Request, session: Annotated[Session, Depends(get_session, scope="function")], token: str = ""
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
+    settings: SettingsDep, templates: TemplatesDep, token: str = ""
 ) -> HTMLResponse:
     """Ask to confirm (mail scanners follow GET links; only the POST unsubscribes)."""
-    firm_id, theme = _unsub_data(request, token)
+    firm_id, theme = _unsub_data(settings, token)
     firm = session.get(Firm, firm_id)
-    return _render(request, "push_unsubscribe.html", {
+    return templates.TemplateResponse(request, "push_unsubscribe.html", {
         "token": token, "theme": theme, "firm": firm, "done": False})
 
 
 @router.post("/push/unsubscribe", response_class=HTMLResponse)
 def unsubscribe_apply(
     request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
+    settings: SettingsDep, templates: TemplatesDep,
     token: Annotated[str, Query()] = "", form_token: Annotated[str, Form(alias="token")] = "",
 ) -> HTMLResponse:
     """Apply the unsubscribe (also the RFC 8058 one-click POST from mail clients)."""
     token = token or form_token
-    firm_id, theme = _unsub_data(request, token)
+    firm_id, theme = _unsub_data(settings, token)
     unsubscribe(session=session, firm_id=firm_id, theme=theme)
     firm = session.get(Firm, firm_id)
-    return _render(request, "push_unsubscribe.html", {
+    return templates.TemplateResponse(request, "push_unsubscribe.html", {
         "token": token, "theme": theme, "firm": firm, "done": True,
         "firm_link": "/push/firm?token=" + firm_token(
-            key=_key(request), firm_id=firm_id, days=request.app.state.settings.firm_link_days)})
+            key=settings.signing_key(), firm_id=firm_id, days=settings.firm_link_days)})
 
 
 @router.get("/push/r/{token}")
 def tracked_redirect(
-    token: str, request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")]
+    token: str, session: Annotated[Session, Depends(get_write_session, scope="function")],
+    settings: SettingsDep,
 ) -> RedirectResponse:
     """Record the click-through and go to the policy page."""
-    push = record_click(session=session, push_id=read_track_token(key=_key(request), token=token))
+    push = record_click(session=session,
+                        push_id=read_track_token(key=settings.signing_key(), token=token))
     if push is None:
         raise InvalidInput("该推送已不存在")
-    base = request.app.state.settings.public_url.rstrip("/")
+    base = settings.public_url.rstrip("/")
     return RedirectResponse(f"{base}/policies/{push.policy_id}", status_code=302)
 
 
 @router.get("/push/o/{token}.gif")
 def open_pixel(
-    token: str, request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")]
+    token: str, session: Annotated[Session, Depends(get_write_session, scope="function")],
+    settings: SettingsDep,
 ) -> Response:
     """Record an email open; always answers the 1×1 image."""
     try:
-        record_open(session=session, push_id=read_track_token(key=_key(request), token=token))
+        record_open(session=session,
+                    push_id=read_track_token(key=settings.signing_key(), token=token))
     except InvalidToken:
         pass
     return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 
-def _firm_id(request: Request, token: str) -> int:
-    return read_firm_token(key=_key(request), token=token)
+def firm_id_of(settings: Settings, token: str) -> int:
+    """The firm a signed firm link (``token``) is for; InvalidToken when it is not valid."""
+    return read_firm_token(key=settings.signing_key(), token=token)
 
 
 @router.get("/push/firm", response_class=HTMLResponse)
 def firm_home(
-    request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")], token: str = ""
+    request: Request, session: Annotated[Session, Depends(get_write_session, scope="function")],
+    settings: SettingsDep, templates: TemplatesDep, token: str = ""
 ) -> HTMLResponse:
     """The firm's inbox (marked read on view), subscription settings and 已申报/不适用 marks."""
-    firm_id = _firm_id(request, token)
+    firm_id = firm_id_of(settings, token)
     page = firm_page(session=session, firm_id=firm_id)
     secret = webhook_secret(session=session, firm_id=firm_id) if page.firm.webhook_url else None
     from push.applications.views import for_firm
@@ -115,7 +116,7 @@ def firm_home(
     from web.routes.direct import firm_view
 
     direct = firm_view(session=session, firm=page.firm, year=default_year())
-    return _render(request, "push_firm.html", {
+    return templates.TemplateResponse(request, "push_firm.html", {
         "page": page, "token": token, "channels": CHANNELS, "secret": secret, "direct": direct,
         "disputed": request.query_params.get("disputed") == "1",
         "applications": for_firm(session=session, firm_id=firm_id), "show_amounts": True,
@@ -128,14 +129,14 @@ def _back(token: str) -> RedirectResponse:
 
 @router.post("/push/firm/settings")
 def firm_settings(
-    request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
+    session: Annotated[Session, Depends(get_session, scope="function")], settings: SettingsDep,
     token: Annotated[str, Form()], frequency: Annotated[str, Form()] = "immediate",
     themes: Annotated[str, Form()] = "", channels: Annotated[list[str] | None, Form()] = None,
     quiet_start: Annotated[str, Form()] = "", quiet_end: Annotated[str, Form()] = "",
     active: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Save the subscription form."""
-    firm_id = _firm_id(request, token)
+    firm_id = firm_id_of(settings, token)
     names = [t for t in themes.replace("，", ",").replace("、", ",").split(",")]
     update_subscription(session=session, firm_id=firm_id, themes=names, channels=channels or [],
                         frequency=frequency, quiet_start=quiet_start or None,
@@ -145,9 +146,10 @@ def firm_settings(
 
 @router.post("/push/firm/mark")
 def firm_mark(
-    request: Request, session: Annotated[Session, Depends(get_session, scope="function")],
+    session: Annotated[Session, Depends(get_session, scope="function")], settings: SettingsDep,
     token: Annotated[str, Form()], policy_id: Annotated[int, Form()], mark: Annotated[str, Form()],
 ) -> RedirectResponse:
     """Mark a policy 已申报 or 不适用 (stops its reminders)."""
-    mark_policy(session=session, firm_id=_firm_id(request, token), policy_id=policy_id, mark=mark)
+    mark_policy(session=session, firm_id=firm_id_of(settings, token), policy_id=policy_id,
+                mark=mark)
     return _back(token)

@@ -5,6 +5,8 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from web.deps import TemplatesDep
+
 router = APIRouter()
 WIDGET_JS = Path(__file__).resolve().parent.parent / "static" / "widget.js"
 
@@ -22,7 +24,7 @@ def widget_js() -> Response:
 
 
 @router.get("/demo", response_class=HTMLResponse, include_in_schema=False)
-def demo_page(request: Request) -> HTMLResponse:
+def demo_page(request: Request, templates: TemplatesDep) -> HTMLResponse:
     """A county-portal style page with hostile global CSS that embeds the widget with the one-line tag."""
-    return request.app.state.templates.TemplateResponse(
+    return templates.TemplateResponse(
         request, "widget_demo.html", {"widget_src": str(request.url_for("widget_js"))})
