@@ -3,18 +3,27 @@
 import os
 import secrets
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 class Settings(BaseSettings):
-    """Every tunable of the product; see docs/operators.md, "Configuration"."""
+    """kb's settings, and the way to the other packages' (``section``); every setting is listed in
+    docs/operators.md, "Configuration".
 
-    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+    Packages built on kb (push, web) declare their own settings classes, registered under the
+    ``policykb.settings`` entry point group and read from the same ``KB_`` variables. Values
+    given when a ``Settings`` is built (or copied with ``model_copy(update=...)``) that are not
+    kb's are kept for those sections, so ``Settings(smtp_host=...)`` still configures push.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="allow")
 
     home: Path = Path("var")
     database_url: str | None = None
@@ -56,23 +65,8 @@ class Settings(BaseSettings):
     else:
         vector_cache_dir: Path | None = None
 
-    # Web: where links in messages point, who may embed the widget, how often a client may ask.
+    # Where links in messages and pages point (the product's public address).
     public_url: str = "http://127.0.0.1:8000"
-    # The site's name in every page header, and its footer: parts separated by "|"
-    # (主办单位, 联系方式, 备案号 as the county's portal rules require).
-    site_name: str = "政策通 · 金湖县涉企政策服务"
-    site_footer: str = "主办单位：金湖县人民政府办公室|联系方式：12345 政务服务便民热线"
-    widget_origins: str = ""  # comma-separated origins, e.g. "https://www.jinhu.gov.cn"
-    ask_rate_limit: int = Field(default=30, ge=1)  # questions per client per window
-    ask_rate_window_s: int = Field(default=60, ge=1)
-    track_rate_limit: int = Field(default=30, ge=1)  # /track look-ups per client per window
-    track_rate_window_s: int = Field(default=600, ge=1)
-    # Staff pages need a signed-in user with a role; when set, also a client on these networks
-    # (an extra restriction, never a grant). Empty: from anywhere.
-    staff_networks: str = ""
-    # Proxies (addresses or networks) whose X-Forwarded-For / X-Real-IP name the client; no one
-    # else's forwarding headers are believed. ``policykb serve`` gives uvicorn the same list.
-    trusted_proxies: str = ""
     # Staff accounts: how long a sign-in lasts; wrong passwords per account and address within
     # the window before each further one doubles a pause starting at login_backoff_s (at most
     # the window); four times that many per address, or per account from addresses it never
@@ -85,26 +79,16 @@ class Settings(BaseSettings):
     validity_today: date | None = None
     # Run the validity job every this many seconds instead of daily at 00:01 (tests, demos; 0: daily).
     validity_every_s: float = Field(default=0, ge=0)
-    # Logs: "text" or "json" (one object a line), for kb, push and web alike (kb/operations/logs.py); a
-    # request's line names the client's address only when this is set.
+    # Logs: "text" or "json" (one object a line), for kb, push and web alike (kb/operations/logs.py).
     log_format: str = Field(default="text", pattern="^(text|json)$")
-    log_client_address: bool = False
     # /readyz: not ready when the search index has been behind the database this long, or new
     # passages have waited this long for their vectors (they are found by words meanwhile).
     ready_max_lag_s: float = Field(default=5.0, gt=0)
     ready_max_dense_lag_s: float = Field(default=300.0, gt=0)
-    # /metrics answers a scraper sending this as its bearer token, or one on the staff networks
-    # (loopback when KB_STAFF_NETWORKS is empty).
-    metrics_token: str | None = None
     # Unanswered-question ledger: days a department has to answer a new topic.
     ledger_due_days: int = Field(default=7, ge=1)
-    # 申兑指南: working days after an enterprise policy's publication by which its guide is due.
-    guide_due_days: int = Field(default=7, ge=1)
     # Signs unsubscribe and firm links; generated into KB_HOME/secret.key when not set.
     secret_key: str | None = None
-    # Days a firm's own-page link works (each message carries a fresh one; staff reissue with
-    # ``policykb push link``). Unsubscribe links never expire.
-    firm_link_days: float = Field(default=90, gt=0)
 
     # Ingestion refuses, naming the file: files larger than this, packages (.docx) or PDF pages
     # expanding beyond this, JSONL records longer than this, documents cut into more passages.
@@ -113,23 +97,7 @@ class Settings(BaseSettings):
     ingest_max_line_chars: int = Field(default=1_000_000, ge=1)
     ingest_max_passages: int = Field(default=2000, ge=1)
 
-    # Push delivery channels.
-    smtp_host: str | None = None
-    smtp_port: int = 25
-    smtp_tls: str = "none"  # "none" | "starttls" | "ssl"
-    smtp_user: str | None = None
-    smtp_password: str | None = None
-    smtp_from: str = "policykb@localhost"
-    sms_gateway_url: str | None = None
-    sms_gateway_token: str | None = None
-    # ``policykb serve`` delivers pushes in-process (a thread per web worker, leases keep them
-    # apart); turn off where ``policykb push worker`` runs as its own service.
-    push_worker: bool = True
-    push_max_attempts: int = Field(default=6, ge=1)  # then the push is dead-lettered
-    push_backoff_s: float = Field(default=30.0, ge=0.0)  # first retry delay; doubles each time
-    push_daily_cap: int = Field(default=5, ge=1)  # messages per firm per day
-    # Webhooks may point at this machine (tests, a local receiver); never at private networks.
-    webhook_allow_loopback: bool = False
+    _sections: dict[type, tuple[dict[str, Any], BaseSettings]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _index_dir_follows_home(self) -> "Settings":
@@ -139,26 +107,36 @@ class Settings(BaseSettings):
             self.vector_cache_dir = self.index_dir / "vectors"
         return self
 
+    @model_validator(mode="after")
+    def _sections_hold(self) -> "Settings":
+        # Every registered section is read now, so a bad KB_ value stops the start with its
+        # message, and a value given that no section declares is refused (a misspelt name).
+        kinds = section_kinds()
+        declared = {name for kind in kinds for name in kind.model_fields}
+        unknown = sorted(set(self.model_extra or {}) - declared)
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(unknown)}")
+        for kind in kinds:
+            self.section(kind)
+        return self
+
+    def section(self, kind: type[S]) -> S:
+        """``kind``'s settings (a package's own class): the ``KB_`` environment, and the values
+        this object was given that ``kind`` declares. Built once per object and values."""
+        given = {k: v for k, v in (self.model_extra or {}).items() if k in kind.model_fields}
+        kept = self._sections.get(kind)
+        # model_copy shares this cache with the copy: the values tell whose entry it is.
+        if kept is None or kept[0] != given:
+            kept = (given, kind(**given))
+            self._sections[kind] = kept
+        return cast(S, kept[1])
+
     @property
     def db_url(self) -> str:
         """The database URL, defaulting to a SQLite file inside ``home``."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'policykb.db').resolve()}"
-
-    @staticmethod
-    def _split(value: str) -> list[str]:
-        return [v.strip() for v in value.split(",") if v.strip()]
-
-    @property
-    def site_footer_lines(self) -> list[str]:
-        """The footer's parts, in order."""
-        return [part.strip() for part in self.site_footer.split("|") if part.strip()]
-
-    @property
-    def widget_origin_list(self) -> list[str]:
-        """Origins allowed to call the API from a browser."""
-        return self._split(self.widget_origins)
 
     def signing_key(self) -> bytes:
         """The key that signs links; created once per installation when not configured."""
@@ -181,6 +159,14 @@ class Settings(BaseSettings):
         """Create the data and index folders if they do not exist yet."""
         self.home.mkdir(parents=True, exist_ok=True)
         self.index_dir.mkdir(parents=True, exist_ok=True)
+
+
+@cache
+def section_kinds() -> tuple[type[BaseSettings], ...]:
+    """The settings classes packages register under ``policykb.settings`` (push's, web's)."""
+    from kb import plugins
+
+    return tuple(plugins.load("settings"))
 
 
 @lru_cache

@@ -3,7 +3,8 @@
 kb never imports them by name; pyproject.toml registers each in a ``policykb.*`` group:
 ``policykb.tables`` (modules whose tables make up the one schema), ``policykb.listeners`` (modules
 with ``on_policy_event``), ``policykb.commands`` (``register(subparsers)`` functions) and
-``policykb.serve`` (the function that serves the web application), ``policykb.content``
+``policykb.serve`` (the function that serves the web application), ``policykb.settings``
+(pydantic-settings classes read from the same ``KB_`` variables, see ``kb.config.Settings.section``), ``policykb.content``
 (modules with ``KIND``, ``validate(data)`` and ``publish(session=, revision=, names=)`` for content
 kinds kb signs off but does not define, e.g. push's 申兑指南) and ``policykb.seeds`` (modules with
 ``seed(session) -> str``, run by ``policykb init`` and ``demo`` once the schema exists: each adds

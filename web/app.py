@@ -13,7 +13,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from kb.config import Settings, get_settings
+from push.settings import push_settings
 from web import errors
+from web.settings import web_settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -69,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         scheduler.start(app)  # validity expiry: now, then daily
         app.state.push_worker = None
-        if s.push_worker:  # pushes go out without a separate process (KB_PUSH_WORKER=0: they don't)
+        if push_settings(s).push_worker:  # pushes go out without a separate process (KB_PUSH_WORKER=0: they don't)
             from push.delivery.worker import start_background
 
             app.state.push_worker = start_background(
@@ -85,7 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # /docs and /redoc come from web.routes.docs, with packaged assets instead of a CDN.
     app = FastAPI(title="政策通 PolicyKB", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
-    site = settings or get_settings()
+    site = web_settings(settings or get_settings())
+    app.state.site = site  # web's own settings (web/settings.py); kb's come with the lifespan
     app.state.templates.env.globals.update(site_name=site.site_name,
                                            site_footer=site.site_footer_lines)
     errors.install(app)
@@ -99,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_auth(app)  # sign-in redirect, staff navigation in templates
     # Only the portals listed in KB_WIDGET_ORIGINS may call the API from a browser.
-    app.add_middleware(CORSMiddleware, allow_origins=(settings or get_settings()).widget_origin_list,
+    app.add_middleware(CORSMiddleware, allow_origins=site.widget_origin_list,
                        allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
     from web.requests import RequestContext
 

@@ -108,7 +108,7 @@ def actor_of(request: Request, user: User) -> Actor:
 def is_staff_client(request: Request) -> bool:
     """Whether the client may use staff pages from where it is: anywhere, unless
     ``KB_STAFF_NETWORKS`` names networks (then only from those)."""
-    networks = request.app.state.settings.staff_networks
+    networks = request.app.state.site.staff_networks
     return not networks.strip() or in_networks(client_address(request), networks)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kb.cli.context import Context
 from kb.config import Settings
+from web.settings import web_settings
 
 PAGES = [("首页", "/"), ("政策文件", "/policies"), ("智能问答", "/ask"), ("政策体检", "/checkup"),
          ("问答挂件嵌入演示", "/demo"), ("12345 坐席工作台（坐席登录）", "/agent"),
@@ -26,7 +27,7 @@ def page_urls(*, host: str, port: int) -> list[str]:
 def proxy_options(settings: Settings) -> dict:
     """uvicorn's forwarding-header options from ``KB_TRUSTED_PROXIES``: believed only from those
     proxies (uvicorn's own default would believe 127.0.0.1, i.e. anyone on this machine)."""
-    trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    trusted = [p.strip() for p in web_settings(settings).trusted_proxies.split(",") if p.strip()]
     if not trusted:
         return {"proxy_headers": False}
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
@@ -79,7 +80,7 @@ def _cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
         raise InvalidInput(f"--workers must be at least 1 (got {args.workers})")
     if args.no_push_worker:
         os.environ["KB_PUSH_WORKER"] = "0"  # uvicorn's worker processes read the environment
-        ctx.settings.push_worker = False
+        ctx.settings = ctx.settings.model_copy(update={"push_worker": False})
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         metrics_dir(ctx.settings.home)
     return serve_app(ctx, host=args.host, port=args.port, workers=args.workers)

@@ -36,7 +36,7 @@ def client_address(request: Request) -> str:
     or ``X-Real-IP``. A header sent by anyone else is ignored, so it cannot make a visitor staff
     or move them to another rate-limit bucket."""
     peer = request.client.host if request.client else ""
-    trusted = request.app.state.settings.trusted_proxies
+    trusted = request.app.state.site.trusted_proxies
     if not peer or not trusted or not in_networks(peer, trusted):
         return peer or "unknown"
     forwarded = [h for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]

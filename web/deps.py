@@ -17,6 +17,7 @@ from kb.library.index_state import BUMPED
 from kb.search.service import Searcher
 from kb.staff.models import User
 from web.auth import require_user
+from web.settings import WebSettings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -60,6 +61,11 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+async def get_web_settings(request: Request) -> WebSettings:
+    """web's own settings (web/settings.py)."""
+    return request.app.state.site
+
+
 async def get_engine(request: Request) -> Engine:
     """The database engine, for a route that opens its own short unit of work."""
     return request.app.state.engine
@@ -86,6 +92,7 @@ async def get_templates(request: Request) -> Jinja2Templates:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+WebSettingsDep = Annotated[WebSettings, Depends(get_web_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 QuestionsDep = Annotated[QuestionWriter, Depends(get_questions)]

@@ -9,7 +9,7 @@ from kb.ratelimit.service import RateLimiter
 
 def limiters(app: FastAPI) -> None:
     """Put the ask, feedback and /track limiters on ``app.state``, shared by all workers."""
-    s, engine = app.state.settings, app.state.engine
+    s, engine = app.state.site, app.state.engine
     app.state.ask_limiter = RateLimiter(engine=engine, scope="ask", limit=s.ask_rate_limit,
                                         window_s=s.ask_rate_window_s)
     app.state.feedback_limiter = RateLimiter(engine=engine, scope="feedback",

@@ -139,32 +139,24 @@ def _checked(url: str, *, allow_loopback: bool, must_resolve: bool,
     return addresses
 
 
-def _allow_loopback(value: bool | None) -> bool:
-    if value is None:
-        from kb.config import get_settings
-
-        return get_settings().webhook_allow_loopback
-    return value
-
-
-def webhook_target(value: str, *, allow_loopback: bool | None = None,
+def webhook_target(value: str, *, allow_loopback: bool = False,
                    resolver: Callable[[str, int | None], list[Address]] = resolve) -> Target:
     """The checked address to send ``value``'s webhook to, resolved now; ``UnsafeURL`` otherwise."""
     url = web_url(value, what="webhook地址")
-    addresses = _checked(url, allow_loopback=_allow_loopback(allow_loopback), must_resolve=True,
+    addresses = _checked(url, allow_loopback=allow_loopback, must_resolve=True,
                          resolver=resolver)
     return Target(url=url, host=urlsplit(url).hostname or "", address=addresses[0])
 
 
-def webhook_url(value: str, *, allow_loopback: bool | None = None,
+def webhook_url(value: str, *, allow_loopback: bool = False,
                 must_resolve: bool = False) -> str:
     """``value`` if the product may POST to it; ``UnsafeURL`` otherwise.
 
-    ``allow_loopback`` None reads ``KB_WEBHOOK_ALLOW_LOOPBACK``. A name that does not resolve
+    ``allow_loopback``: the caller's setting (push's ``KB_WEBHOOK_ALLOW_LOOPBACK``). A name that does not resolve
     passes unless ``must_resolve`` (at import the network may be elsewhere; before a send it must
     resolve, and to public addresses only).
     """
     url = web_url(value, what="webhook地址")
-    _checked(url, allow_loopback=_allow_loopback(allow_loopback), must_resolve=must_resolve,
+    _checked(url, allow_loopback=allow_loopback, must_resolve=must_resolve,
              resolver=resolve)
     return url

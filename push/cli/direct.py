@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from kb.cli.context import Context
 from kb.database.db import read_scope, session_scope
+from push.settings import push_settings
 
 if TYPE_CHECKING:
     from kb.authoring.workflow import Staff
@@ -146,7 +147,7 @@ def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
     today = county_today()
     with read_scope(ctx.engine) as session:
         rows = direct_stats(session=session, today=today, year=args.year or today.year,
-                            guide_days=ctx.settings.guide_due_days, by=args.by)
+                            guide_days=push_settings(ctx.settings).guide_due_days, by=args.by)
     if args.csv:
         print(stats_csv(rows).lstrip("\ufeff"), end="")
     elif args.json:

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from kb.cli.context import Context
 from kb.database.db import key, read_scope, session_scope
 from kb.errors import InvalidInput
+from push.settings import push_settings
 
 if TYPE_CHECKING:
     from kb.authoring.workflow import Staff
@@ -179,11 +180,11 @@ def cmd_overdue(args: argparse.Namespace, ctx: Context) -> int:
             if dept_id is None:
                 raise InvalidInput(f"没有名为 {args.department} 的部门")
         found = overdue_guides(session=session, today=args.today or county_today(),
-                               days=ctx.settings.guide_due_days, department_id=dept_id)
+                               days=push_settings(ctx.settings).guide_due_days, department_id=dept_id)
     if args.json:
         _print_json([o.to_dict() for o in found])
         return 0
-    print(f"逾期未出申兑指南的涉企政策：{len(found)}项（发布后{ctx.settings.guide_due_days}个工作日内应出）")
+    print(f"逾期未出申兑指南的涉企政策：{len(found)}项（发布后{push_settings(ctx.settings).guide_due_days}个工作日内应出）")
     for o in found:
         print(f"- [{o.policy_id}] {o.title}（{o.department}）：应于{o.due}前，已逾期{o.days_late}个工作日")
     return 0

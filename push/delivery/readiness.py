@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from kb import clock
 from kb.config import Settings
 from push.delivery.models import Push, PushStatus
+from push.settings import push_settings
 
 STALLED_AFTER = timedelta(minutes=5)  # due this long and still unsent: nobody is delivering
 
@@ -28,13 +29,14 @@ def channel_lines(settings: Settings, *, worker_here: bool) -> list[ChannelLine]
         "投递进程", True, "随本服务运行，每2秒检查到期推送") if worker_here else ChannelLine(
         "投递进程", False, "本服务未运行投递（KB_PUSH_WORKER=0）：须另行运行 policykb push worker")]
     lines.append(ChannelLine("站内信", True, "企业专属页面的站内信，无需配置"))
-    if settings.smtp_host:
-        lines.append(ChannelLine("邮件", True, f"SMTP {settings.smtp_host}:{settings.smtp_port}"
-                                 f"（{settings.smtp_tls}），发件人 {settings.smtp_from}"))
+    push = push_settings(settings)
+    if push.smtp_host:
+        lines.append(ChannelLine("邮件", True, f"SMTP {push.smtp_host}:{push.smtp_port}"
+                                 f"（{push.smtp_tls}），发件人 {push.smtp_from}"))
     else:
         lines.append(ChannelLine("邮件", False, "未配置 SMTP（KB_SMTP_HOST）：邮件推送将重试后进入死信"))
-    if settings.sms_gateway_url:
-        lines.append(ChannelLine("短信", True, f"短信网关 {settings.sms_gateway_url}"))
+    if push.sms_gateway_url:
+        lines.append(ChannelLine("短信", True, f"短信网关 {push.sms_gateway_url}"))
     else:
         lines.append(ChannelLine("短信", False, "未配置短信网关（KB_SMS_GATEWAY_URL）：短信推送将重试后进入死信"))
     lines.append(ChannelLine("Webhook", True, "按企业登记的地址投递（HTTPS，签名）"))

@@ -8,6 +8,7 @@ from push.delivery.channels.base import Outgoing
 from push.delivery.models import Digest, Push, PushKind, Subscription
 from push.delivery.tokens import firm_token, track_token, unsubscribe_token
 from push.firms.models import Firm
+from push.settings import push_settings
 
 KIND_LABELS = {
     PushKind.NEW: "政策推送", PushKind.REVISED: "政策更新", PushKind.SUPERSEDED: "政策替代",
@@ -24,7 +25,7 @@ class Links:
         self.base = settings.public_url.rstrip("/")
         self.key = settings.signing_key()
         self.firm_id = firm_id
-        self.days = settings.firm_link_days
+        self.days = push_settings(settings).firm_link_days
 
     def track(self, push: Push) -> str:
         """Tracked redirect to the policy page."""

@@ -36,6 +36,7 @@ from push.delivery.subscriptions import (
     suspend_channel,
     webhook_secret,
 )
+from push.settings import push_settings
 
 SUSPEND_AFTER = 5  # consecutive webhook failures before the channel is suspended
 REMINDER_EVERY_S = 60.0
@@ -145,7 +146,7 @@ class Worker:
         if (unit is None or unit.status != PushStatus.PENDING or to_utc(unit.due_at) > now
                 or (unit.lease_until is not None and to_utc(unit.lease_until) >= now)):
             return None
-        gate = judge(session=session, unit=unit, now=now, cap=self.settings.push_daily_cap)
+        gate = judge(session=session, unit=unit, now=now, cap=push_settings(self.settings).push_daily_cap)
         if gate.verdict is not Verdict.SEND:
             setattr(report, gate.verdict.value, getattr(report, gate.verdict.value) + 1)
             return None
@@ -212,14 +213,14 @@ class Worker:
                     suspend_channel(session=session, firm_id=unit.firm_id, channel=unit.channel,
                                     reason=f"连续失败{state.consecutive_failures}次：{result.detail}",
                                     now=now)
-                if result.permanent or unit.attempts >= self.settings.push_max_attempts:
+                if result.permanent or unit.attempts >= push_settings(self.settings).push_max_attempts:
                     unit.status = PushStatus.DEAD
                     report.dead += 1
                 elif state.suspended_at is not None:
                     unit.status = PushStatus.HELD
                     report.held += 1
                 else:
-                    delay = self.settings.push_backoff_s * 2 ** (unit.attempts - 1)
+                    delay = push_settings(self.settings).push_backoff_s * 2 ** (unit.attempts - 1)
                     unit.due_at = now + timedelta(seconds=delay * self.rng.uniform(1.0, 1.2))
                     report.failed += 1
                 for push in members:

@@ -8,12 +8,14 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
+from kb.config import get_settings
 from kb.database.types import UTCDateTime
 from kb.errors import KBError
 from kb.inputs.urls import webhook_url
 from kb.models import utcnow
 from kb.standards.industry import normalize_industry_code
 from push.firms.uscc import normalize_uscc
+from push.settings import push_settings
 
 CHANNELS = ("email", "webhook", "inbox", "sms")  # delivery channels a firm can opt into
 _LIST_SPLIT = re.compile(r"[;；,，、|/\n]+")
@@ -121,7 +123,9 @@ class FirmBase(FirmProfile):
         if self.contact_email and not _EMAIL.match(self.contact_email):
             raise ValueError(f"邮箱格式不对：{self.contact_email}")
         if self.webhook_url:
-            webhook_url(self.webhook_url)  # raises UnsafeURL (a ValueError) naming why
+            # Raises UnsafeURL (a ValueError) naming why.
+            webhook_url(self.webhook_url,
+                        allow_loopback=push_settings(get_settings()).webhook_allow_loopback)
         if "email" in self.channels and not self.contact_email:
             raise ValueError("选择了email渠道但未填写联系邮箱")
         if "webhook" in self.channels and not self.webhook_url:

@@ -15,7 +15,7 @@ QUESTION = {"question": "高企奖励多少"}
 def _request(peer: str, headers: dict, trusted: str) -> SimpleNamespace:
     settings = SimpleNamespace(trusted_proxies=trusted)
     return SimpleNamespace(client=SimpleNamespace(host=peer), headers=headers,
-                           app=SimpleNamespace(state=SimpleNamespace(settings=settings)))
+                           app=SimpleNamespace(state=SimpleNamespace(site=settings)))
 
 
 @pytest.mark.parametrize(("peer", "headers", "trusted", "expected"), [

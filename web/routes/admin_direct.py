@@ -19,6 +19,7 @@ from push.direct.stats import Row, direct_stats, stats_csv
 from push.direct.views import direct_policies, list_dict, list_index
 from push.facts.disputes import DisputeRow, queue, resolve_dispute
 from push.facts.models import DisputeStatus
+from push.settings import push_settings
 from web.auth import require_role, verify_csrf
 from web.clients import client_address
 from web.deps import SessionDep, SettingsDep, TemplatesDep
@@ -131,7 +132,7 @@ def resolve(request: Request, session: SessionDep, user: DirectDep, dispute_id: 
 def _rows(settings: Settings, session: Session, by: str) -> list[Row]:
     today = county_today()
     return direct_stats(session=session, today=today, year=today.year,
-                        guide_days=settings.guide_due_days, by=by)
+                        guide_days=push_settings(settings).guide_due_days, by=by)
 
 
 @router.get("/stats", response_class=HTMLResponse)

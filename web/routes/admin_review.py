@@ -22,6 +22,7 @@ from kb.inputs.ids import parse_id
 from kb.library.versions import list_versions
 from kb.models import ContentKind, Department, Policy, Revision, Status
 from kb.staff.models import Role, User
+from push.settings import push_settings
 from web.auth import require_role, verify_csrf
 from web.deps import SessionDep, SettingsDep, TemplatesDep
 from web.forms import FORMS, draft_data, posted_form, shown
@@ -50,7 +51,7 @@ def review_queue(request: Request, session: SessionDep, user: Writer, settings: 
     from push.guides.overdue import overdue_guides
 
     late = overdue_guides(session=session, today=county_today(),
-                          days=settings.guide_due_days,
+                          days=push_settings(settings).guide_due_days,
                           department_id=None if user.has(Role.ADMIN) else user.department_id)
     return render(request, templates, "admin_review.html", {
         "q": workflow.queue(session=session, user=user), "overdue_guides": late})

@@ -21,6 +21,7 @@ from push.firms.models import Firm
 from push.firms.registry import get_firm
 from push.guides.service import default_year
 from push.matching.firm_calc import firm_estimates
+from push.settings import push_settings
 from web.auth import staff_only, verify_csrf
 from web.clients import client_address
 from web.deps import SessionDep, SettingsDep
@@ -149,7 +150,7 @@ def stats(session: SessionDep, settings: SettingsDep, user: AnyStaff, by: str = 
 
     today = county_today()
     rows = direct_stats(session=session, today=today, year=today.year,
-                        guide_days=settings.guide_due_days,
+                        guide_days=push_settings(settings).guide_due_days,
                         by="department" if by == "department" else "policy")
     if format == "csv":
         return Response(stats_csv(rows), media_type="text/csv; charset=utf-8", headers={

@@ -6,16 +6,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from kb.config import Settings
 from web.clients import client_address, in_networks
-from web.deps import SettingsDep
+from web.deps import WebSettingsDep
 from web.metrics import render
+from web.settings import WebSettings
 
 router = APIRouter(include_in_schema=False)
 LOOPBACK = "127.0.0.0/8,::1"
 
 
-def allowed(request: Request, settings: Settings) -> bool:
+def allowed(request: Request, settings: WebSettings) -> bool:
     """A scraper with ``KB_METRICS_TOKEN`` as its bearer token, or one on the staff networks
     (loopback when none are set)."""
     token = settings.metrics_token
@@ -26,7 +26,7 @@ def allowed(request: Request, settings: Settings) -> bool:
 
 
 @router.get("/metrics")
-def metrics(request: Request, settings: SettingsDep) -> Response:
+def metrics(request: Request, settings: WebSettingsDep) -> Response:
     """Prometheus text format."""
     if not allowed(request, settings):
         return JSONResponse({"detail": "metrics are for the staff network or a scraper with "

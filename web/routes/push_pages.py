@@ -25,6 +25,7 @@ from push.delivery.tokens import (
 )
 from push.delivery.tracking import firm_page, record_click, record_open
 from push.firms.models import CHANNELS, Firm
+from push.settings import push_settings
 from web.deps import SettingsDep, TemplatesDep, get_session, get_write_session
 
 router = APIRouter()
@@ -66,7 +67,7 @@ def unsubscribe_apply(
     return templates.TemplateResponse(request, "push_unsubscribe.html", {
         "token": token, "theme": theme, "firm": firm, "done": True,
         "firm_link": "/push/firm?token=" + firm_token(
-            key=settings.signing_key(), firm_id=firm_id, days=settings.firm_link_days)})
+            key=settings.signing_key(), firm_id=firm_id, days=push_settings(settings).firm_link_days)})
 
 
 @router.get("/push/r/{token}")

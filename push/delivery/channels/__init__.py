@@ -4,6 +4,7 @@ from sqlalchemy.engine import Engine
 
 from kb.config import Settings
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
+from push.settings import push_settings
 
 __all__ = ["Channel", "DeliveryResult", "Outgoing", "build_channels"]
 
@@ -18,6 +19,6 @@ def build_channels(*, settings: Settings, engine: Engine) -> dict[str, Channel]:
     return {
         "inbox": InboxChannel(engine=engine),
         "email": EmailChannel(settings=settings),
-        "webhook": WebhookChannel(allow_loopback=settings.webhook_allow_loopback),
+        "webhook": WebhookChannel(allow_loopback=push_settings(settings).webhook_allow_loopback),
         "sms": SmsChannel(settings=settings),
     }

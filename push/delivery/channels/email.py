@@ -7,6 +7,7 @@ from email.utils import formatdate
 
 from kb.config import Settings
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
+from push.settings import push_settings
 
 
 def build_email(*, push: Outgoing, sender: str) -> EmailMessage:
@@ -38,7 +39,7 @@ class EmailChannel(Channel):
     name = "email"
 
     def __init__(self, *, settings: Settings, timeout: float = 15.0) -> None:
-        self.settings = settings
+        self.settings = push_settings(settings)
         self.timeout = timeout
         self._smtp: smtplib.SMTP | None = None
 

@@ -6,6 +6,7 @@ import httpx
 
 from kb.config import Settings
 from push.delivery.channels.base import Channel, DeliveryResult, Outgoing
+from push.settings import push_settings
 
 
 class SmsChannel(Channel):
@@ -14,7 +15,7 @@ class SmsChannel(Channel):
     name = "sms"
 
     def __init__(self, *, settings: Settings, timeout: float = 10.0) -> None:
-        self.settings = settings
+        self.settings = push_settings(settings)
         nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
         self.client = httpx.Client(timeout=timeout,
                                    transport=httpx.HTTPTransport(socket_options=nodelay))

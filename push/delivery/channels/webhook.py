@@ -72,7 +72,7 @@ class WebhookChannel(Channel):
     name = "webhook"
 
     def __init__(self, *, timeout: float = 10.0, clock: Callable[[], float] = time.time,
-                 allow_loopback: bool | None = None, resolver: Resolver = resolve,
+                 allow_loopback: bool = False, resolver: Resolver = resolve,
                  verify: ssl.SSLContext | bool = True) -> None:
         self.timeout, self.verify = timeout, verify
         self.client = self._new_client()
