@@ -4,8 +4,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from pydantic import ValidationError
+
 from kb import plugins
 from kb.cli.context import Context
+from kb.config import Settings, section_kinds
 from kb.errors import KBError
 
 Handler = Callable[[argparse.Namespace, Context], int | None]
@@ -42,11 +45,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KBError as exc:
         print(f"policykb: error: {exc.message}", file=sys.stderr)
         return 2
+    except ValidationError as exc:
+        if exc.title not in {Settings.__name__, *(k.__name__ for k in section_kinds())}:
+            raise  # a bug, not a setting
+        print(f"policykb: error: {settings_problem(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into head/less that closed early
         sys.stderr.close()
         return 0
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """A settings error in an operator's words: each ``KB_`` variable and what is wrong with it."""
+    parts = [(f"KB_{str(e['loc'][0]).upper()}：" if e["loc"] else "") + e["msg"]
+             for e in exc.errors()]
+    return "设置有误（环境变量 KB_…）：" + "；".join(parts)
 
 
 if __name__ == "__main__":

@@ -46,3 +46,20 @@ def test_a_bad_value_stops_the_settings_with_its_name(monkeypatch: pytest.Monkey
 def test_a_misspelt_setting_is_refused():
     with pytest.raises(ValidationError, match="unknown settings: smtp_hots"):
         Settings(smtp_hots="mail")
+
+
+def test_the_cli_names_a_bad_setting_instead_of_a_traceback(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str],
+                                                             tmp_path):
+    from kb.cli.main import main
+    from kb.config import get_settings
+
+    monkeypatch.setenv("KB_HOME", str(tmp_path))
+    monkeypatch.setenv("KB_PUSH_DAILY_CAP", "0")
+    get_settings.cache_clear()  # read afresh, as a new process would
+    try:
+        assert main(["ask", "技改补贴"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "KB_PUSH_DAILY_CAP" in err and "Traceback" not in err
