@@ -6,10 +6,10 @@ The product keeps the cut of its last questions (kb/search/text/tokenize.py), so
 for its own tokenising, as a bare bm25s service would.
 """
 
-from kb.search.text.tokenize import _TOKEN_OK, STOPWORDS, _jieba, normalize
+from kb.search.text.tokenize import STOPWORDS, TOKEN_OK, jieba_tokenizer, normalize
 
 
 def jieba_words(text: str) -> list[str]:
     """jieba search-mode words without stopwords: ``words(text)``, but never from a cache."""
-    kept = (w.strip() for w in _jieba().cut_for_search(normalize(text)))
-    return [w for w in kept if w and w not in STOPWORDS and _TOKEN_OK.search(w)]
+    kept = (w.strip() for w in jieba_tokenizer().cut_for_search(normalize(text)))
+    return [w for w in kept if w and w not in STOPWORDS and TOKEN_OK.search(w)]

@@ -37,7 +37,7 @@ from kb.search.answerability import answerable  # noqa: E402
 from kb.search.answers import evidence, family_of, successor_first  # noqa: E402
 from kb.search.confidence import FEATURES, SEMANTIC, Model, features  # noqa: E402
 from kb.search.dense.encoder import Encoder  # noqa: E402
-from kb.search.evaluate import DEMO, _Run  # noqa: E402
+from kb.search.evaluate import DEMO, EvalRun  # noqa: E402
 from kb.search.intent import has_chinese, is_vague  # noqa: E402
 from kb.search.tuning import effective_setting  # noqa: E402
 
@@ -56,7 +56,7 @@ def collect(corpus: Path, queries: Path, name: str, *, encoder: Encoder | None =
     """Features, labels and answerability of every query of one set, ranked as ``ask`` ranks."""
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home), embedding_model="none", vector_cache_dir=cache)
-        run = _Run(corpus, queries, encoder, settings, answerability=answerability)
+        run = EvalRun(corpus, queries, encoder, settings, answerability=answerability)
         if encoder is not None:
             run.searcher.setting = effective_setting(home=Path(home), model=encoder.name)
         names = FEATURES + (SEMANTIC if encoder is not None else ())

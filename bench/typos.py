@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kb.config import Settings  # noqa: E402
 from kb.search.evaluate import evaluate, load_corpus, load_queries  # noqa: E402
-from kb.search.text.tokenize import _jieba, words  # noqa: E402
+from kb.search.text.tokenize import jieba_tokenizer, words  # noqa: E402
 from kb.search.text.vocabulary import Vocabulary, sound  # noqa: E402
 
 
@@ -31,7 +31,7 @@ def mistype(queries: list[dict], vocab: Vocabulary, seed: int) -> list[dict]:
     by_sound: dict[str, list[str]] = {}
     for c in chars:
         by_sound.setdefault(sound(c), []).append(c)
-    freq = _jieba().FREQ
+    freq = jieba_tokenizer().FREQ
     out = []
     for q in queries:
         text = q["query"]

@@ -141,7 +141,7 @@ def _model_for(mode: str, settings: Settings) -> "Encoder":
     return encoder
 
 
-class _Run:
+class EvalRun:
     """A throw-away knowledge base holding one corpus, and a searcher over it."""
 
     def __init__(self, corpus: Path, queries: Path, encoder: "Encoder | None",
@@ -252,7 +252,7 @@ def evaluate(*, corpus: Path, queries: Path, settings: Settings, k: int = 10,
     else:
         setting = effective_setting(home=settings.home, model=encoder.name if encoder else None,
                                     mode=mode)
-    run = _Run(corpus, queries, encoder, settings, answerability=answerability, correct=correct,
+    run = EvalRun(corpus, queries, encoder, settings, answerability=answerability, correct=correct,
                progress=progress)
     try:
         if encoder is not None:
@@ -282,7 +282,7 @@ def tune(*, sets: list[tuple[Path, Path]], settings: Settings, k: int = 10,
     encoder = _model_for("tune", settings)
     table: dict[str, dict[str, dict[str, Any]]] = {}
     for corpus, queries in sets:
-        run = _Run(corpus, queries, encoder, settings, progress=progress)
+        run = EvalRun(corpus, queries, encoder, settings, progress=progress)
         try:
             cands, latencies = run.candidates()
             table[run.name] = {s.label(): run.measure(cands, latencies, s, k) for s in GRID}

@@ -66,9 +66,9 @@ def list_dict(session: Session, lst: "DirectList", with_entries: bool = True) ->
 
 
 def _user(session: Session, username: str) -> "Staff":
-    from push.cli.guides import _staff
+    from push.cli.guides import staff_named
 
-    return _staff(session, username)
+    return staff_named(session, username)
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:

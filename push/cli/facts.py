@@ -123,11 +123,11 @@ def cmd_disputes(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_resolve(args: argparse.Namespace, ctx: Context) -> int:
     """Accept (with the corrected value) or reject (with a reason) one dispute."""
-    from push.cli.guides import _staff
+    from push.cli.guides import staff_named
     from push.facts.disputes import resolve_dispute
 
     with session_scope(ctx.engine) as session:
-        row = resolve_dispute(session=session, staff=_staff(session, args.by),
+        row = resolve_dispute(session=session, staff=staff_named(session, args.by),
                               dispute_id=args.dispute_id, accept=args.accept, reject=args.reject)
         data = {"id": row.id, "status": row.status, "resolution": row.resolution}
     if args.json:

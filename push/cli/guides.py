@@ -116,7 +116,7 @@ def _read_json(path: Path) -> dict:
     return data
 
 
-def _staff(session: Session, username: str) -> "Staff":
+def staff_named(session: Session, username: str) -> "Staff":
     from sqlmodel import select
 
     from kb.authoring.workflow import Staff
@@ -135,7 +135,7 @@ def cmd_draft(args: argparse.Namespace, ctx: Context) -> int:
 
     data = _read_json(Path(args.file))
     with session_scope(ctx.engine) as session:
-        rev = start(session=session, staff=_staff(session, args.by), kind=ContentKind.GUIDE,
+        rev = start(session=session, staff=staff_named(session, args.by), kind=ContentKind.GUIDE,
                     data=data, policy_id=args.policy)
         print(f"已起草申兑指南（草稿{rev.id}），请提交审核：policykb guides sign {rev.id} submit --by {args.by}")
     return 0
@@ -147,7 +147,7 @@ def cmd_sign(args: argparse.Namespace, ctx: Context) -> int:
     from kb.models import ContentKind
 
     with session_scope(ctx.engine) as session:
-        staff = _staff(session, args.by)
+        staff = staff_named(session, args.by)
         rev = workflow.get_revision(session=session, revision_id=args.revision)
         if rev.kind != ContentKind.GUIDE:
             raise InvalidInput(f"草稿{rev.id}不是申兑指南")

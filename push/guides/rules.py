@@ -375,7 +375,7 @@ class GuideRules(_Rule):
 Condition.model_rebuild()
 
 
-def _message(exc: ValidationError, prefix: str = "") -> str:
+def rules_message(exc: ValidationError, prefix: str = "") -> str:
     """One line naming each bad field by its path (measures.0.benefit.cap: ...)."""
     parts = []
     for err in exc.errors():
@@ -397,4 +397,4 @@ def validate_rules(data: Any, *, catalog: Catalog | None = None, prefix: str = "
     try:
         return GuideRules.model_validate(data, context={"catalog": catalog or Catalog.load()})
     except ValidationError as exc:
-        raise InvalidInput(f"申兑规则有误：{_message(exc, prefix)}") from None
+        raise InvalidInput(f"申兑规则有误：{rules_message(exc, prefix)}") from None

@@ -15,7 +15,7 @@ from push.facts.sheet import FactSheet, sheet_for
 from push.firms.models import Firm
 from push.guides.calculator import Calculator, Estimate
 from push.guides.models import Guide, GuideMode
-from push.guides.rules import _message, validate_rules
+from push.guides.rules import rules_message, validate_rules
 
 
 class GuideDraft(BaseModel):
@@ -45,7 +45,7 @@ def validate_guide(data: dict, catalog: Catalog | None = None) -> dict:
     try:
         draft = GuideDraft.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(f"申兑指南有误：{_message(exc)}") from None
+        raise InvalidInput(f"申兑指南有误：{rules_message(exc)}") from None
     rules = validate_rules(draft.rules, catalog=catalog, prefix="rules")
     if draft.mode in (GuideMode.DIRECT, GuideMode.FAST) and draft.promised_days is None:
         raise InvalidInput("promised_days: 免申即享、快申快享须写明承诺兑现的工作日数")

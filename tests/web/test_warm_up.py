@@ -14,7 +14,7 @@ from kb.search.text import tokenize
 from web.app import create_app
 
 def loaded():
-    return tokenize._jieba.cache_info().currsize == 1, "pypinyin" in sys.modules
+    return tokenize.jieba_tokenizer.cache_info().currsize == 1, "pypinyin" in sys.modules
 
 before = loaded()
 with TestClient(create_app()):

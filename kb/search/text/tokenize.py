@@ -23,7 +23,7 @@ STOPWORDS = frozenset(
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _ALNUM_RUN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
-_TOKEN_OK = re.compile(f"[{_CJK}a-z0-9]")
+TOKEN_OK = re.compile(f"[{_CJK}a-z0-9]")
 
 _jieba_lock = threading.Lock()
 
@@ -34,7 +34,7 @@ def normalize(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _jieba() -> "jieba.Tokenizer":
+def jieba_tokenizer() -> "jieba.Tokenizer":
     """A jieba tokenizer with the policy-domain dictionary, built on first use only."""
     import logging
 
@@ -69,21 +69,21 @@ def cut(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for block in han.split(text):
         if block:
-            out.extend(_cut_run(block) if han.match(block) else _jieba().cut(block))
+            out.extend(_cut_run(block) if han.match(block) else jieba_tokenizer().cut(block))
     return tuple(out)
 
 
 @lru_cache(maxsize=4096)
 def _cut_run(run: str) -> tuple[str, ...]:
     # jieba's DAG and HMM over one run of Chinese (and ASCII words), the costly part of a cut.
-    return tuple(_jieba().cut(run))
+    return tuple(jieba_tokenizer().cut(run))
 
 
 @lru_cache(maxsize=256)
 def _words(text: str) -> tuple[str, ...]:
     # jieba's search mode (Tokenizer.cut_for_search) spelt out over the shared precise cut: each
     # word longer than two characters adds its known two- and three-character parts first.
-    freq = _jieba().FREQ
+    freq = jieba_tokenizer().FREQ
     out = []
     for word in cut(normalize(text)):
         parts = []
@@ -93,7 +93,7 @@ def _words(text: str) -> tuple[str, ...]:
             parts += [g for i in range(len(word) - 2) if freq.get(g := word[i:i + 3])]
         for w in (*parts, word):
             w = w.strip()
-            if w and w not in STOPWORDS and _TOKEN_OK.search(w):
+            if w and w not in STOPWORDS and TOKEN_OK.search(w):
                 out.append(w)
     return tuple(out)
 
@@ -117,7 +117,7 @@ def _tagger() -> "POSTokenizer":
     """jieba's part-of-speech tagger over the same dictionary, built on first use only."""
     from jieba.posseg import POSTokenizer
 
-    tagger = POSTokenizer(_jieba())
+    tagger = POSTokenizer(jieba_tokenizer())
     tagger.makesure_userdict_loaded()  # the domain dictionary's tags, into word_tag_tab
     return tagger
 
@@ -130,6 +130,6 @@ def places(text: str) -> tuple[str, ...]:
     Read off the shared precise cut with the tagger's word table: the tagger's own pass cost as
     much as the rest of the semantic confidence, and gives the same places for questions.
     """
-    table, freq = _tagger().word_tag_tab, _jieba().FREQ
+    table, freq = _tagger().word_tag_tab, jieba_tokenizer().FREQ
     return tuple(dict.fromkeys(w for w in cut(normalize(text))
                                if len(w) > 1 and freq.get(w) and table.get(w) == "ns"))

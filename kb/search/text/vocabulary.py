@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kb.search.text.tokenize import STOPWORDS, _jieba, cut, normalize, words
+from kb.search.text.tokenize import STOPWORDS, cut, jieba_tokenizer, normalize, words
 
 if TYPE_CHECKING:
     from kb.search.bm25 import Postings
@@ -56,7 +56,7 @@ def sound(term: str) -> str:
 
 def _word_freq(term: str) -> int:
     """How often jieba's general dictionary counts ``term`` (0: not a word of the language)."""
-    return int(_jieba().FREQ.get(term) or 0)
+    return int(jieba_tokenizer().FREQ.get(term) or 0)
 
 
 def _starts(term: str) -> set[int]:

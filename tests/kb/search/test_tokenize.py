@@ -4,7 +4,7 @@ corrections, must cut exactly as jieba's own ``cut_for_search`` does."""
 from bench.peers import jieba_words
 from bench.search import generate
 from kb.demo import demo_files
-from kb.search.text.tokenize import _jieba, _tagger, cut, normalize, places, words
+from kb.search.text.tokenize import _tagger, cut, jieba_tokenizer, normalize, places, words
 
 
 def test_words_are_jiebas_search_mode_on_policy_text_and_questions():
@@ -30,7 +30,7 @@ def test_the_cut_run_by_run_is_jiebas_cut_of_the_whole_text():
     texts += [p["text"] for p in passages]
     for text in texts:
         text = normalize(text)
-        assert cut(text) == tuple(_jieba().cut(text)), text
+        assert cut(text) == tuple(jieba_tokenizer().cut(text)), text
 
 
 def test_places_are_the_taggers_dictionary_places():
