@@ -3,8 +3,8 @@
 import asyncio
 import os
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from kb.config import Settings, get_settings
 from push.settings import push_settings
 from web import errors
-from web.settings import web_settings
+from web.settings import WebSettings, web_settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -26,6 +26,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from kb import plugins
 
     plugins.require()  # refuse to serve an installation whose publications would push nobody
+    # /docs and /redoc come from web.routes.docs, with packaged assets instead of a CDN.
+    app = FastAPI(title="政策通 PolicyKB", lifespan=_lifespan(settings), docs_url=None,
+                  redoc_url=None)
+    site = web_settings(settings or get_settings())
+    app.state.site = site  # web's own settings (web/settings.py); kb's come with the lifespan
+    app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
+    app.state.templates.env.globals.update(site_name=site.site_name,
+                                           site_footer=site.site_footer_lines)
+    _install(app, site)
+    _include_routes(app)
+    return app
+
+
+def _lifespan(settings: Settings | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What a worker builds when it starts (state on ``app.state``) and stops when it ends."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,7 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         scheduler.start(app)  # validity expiry: now, then daily
         app.state.push_worker = None
-        if push_settings(s).push_worker:  # pushes go out without a separate process (KB_PUSH_WORKER=0: they don't)
+        # Pushes go out without a separate process (KB_PUSH_WORKER=0: they don't).
+        if push_settings(s).push_worker:
             from push.delivery.worker import start_background
 
             app.state.push_worker = start_background(
@@ -84,13 +100,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ledger_filer.close()
         engine.dispose()
 
-    # /docs and /redoc come from web.routes.docs, with packaged assets instead of a CDN.
-    app = FastAPI(title="政策通 PolicyKB", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
-    site = web_settings(settings or get_settings())
-    app.state.site = site  # web's own settings (web/settings.py); kb's come with the lifespan
-    app.state.templates.env.globals.update(site_name=site.site_name,
-                                           site_footer=site.site_footer_lines)
+    return lifespan
+
+
+def _install(app: FastAPI, site: WebSettings) -> None:
+    """Error pages, the API contract, security headers, sign-in, CORS, request logs, assets."""
     errors.install(app)
     from web import openapi
 
@@ -109,6 +123,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: every request, errors included, gets its id and its log line.
     app.add_middleware(RequestContext, log_client=site.log_client_address)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+
+def _include_routes(app: FastAPI) -> None:
+    """Every page and API route, public first, then the firms', then the staff's."""
     from web.routes import ask, checkup, docs, health, metrics, public, widget
 
     docs.install(app)
@@ -147,4 +165,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, admin_content, admin_review, admin_ledger, admin_stats, admin_users,
                    admin_audit):
         app.include_router(module.router)
-    return app
