@@ -3,7 +3,7 @@ scores, reply kind, confidence and citations of 1,000 bench questions, and of th
 
 from sqlmodel import Session, select
 
-from bench.search import generate, load, queries
+from bench.synthetic import generate, load, queries
 from kb.config import Settings
 from kb.models import FaqItem, Policy
 from kb.search.answers import ask

@@ -2,7 +2,7 @@
 corrections, must cut exactly as jieba's own ``cut_for_search`` does."""
 
 from bench.peers import jieba_words
-from bench.search import generate
+from bench.synthetic import generate
 from kb.demo import demo_files
 from kb.search.text.tokenize import _tagger, cut, jieba_tokenizer, normalize, places, words
 
