@@ -56,7 +56,7 @@ WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function"
 # per request however many dependencies ask for them; they add nothing to the OpenAPI document.
 
 
-async def get_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was started with."""
     return request.app.state.settings
 
@@ -91,7 +91,7 @@ async def get_templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 WebSettingsDep = Annotated[WebSettings, Depends(get_web_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
