@@ -15,7 +15,9 @@ class EventKind(StrEnum):
     REVISED = "revised"  # a new version of a published policy (text, facets or interpretation)
     SUPERSEDED = "superseded"  # replaced by another policy (``successor_id``)
     WITHDRAWN = "withdrawn"  # no longer published
-    GUIDE = "guide"  # its application guide (申兑指南) was published: what firms can expect changed
+    # Content of a kind another package registers was published (``PolicyEvent.content`` names
+    # the kind, e.g. push's 申兑指南, which changes what firms can expect).
+    CONTENT = "content"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class PolicyEvent:
     version: int
     changes: list[str] = field(default_factory=list)  # e.g. ["有效期", "申报条件", "政策解读"]
     successor_id: int | None = None
+    content: str | None = None  # with CONTENT: the registered kind published (kb.authoring.kinds)
 
 
 def emit(*, session: Session, event: PolicyEvent) -> None:

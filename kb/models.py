@@ -240,23 +240,23 @@ class IndexChange(SQLModel, table=True):
 
 
 class ContentKind(StrEnum):
-    """What a revision edits."""
+    """kb's own content a revision edits (packages register more: kb.authoring.kinds)."""
 
     POLICY = "policy"
     INTERPRETATION = "interpretation"
     FAQ = "faq"
-    GUIDE = "guide"  # 申兑指南: shape and publication plugged in (policykb.content)
 
 
 KIND_LABELS = {ContentKind.POLICY: "政策文件", ContentKind.INTERPRETATION: "政策解读",
-               ContentKind.FAQ: "常见问题", ContentKind.GUIDE: "申兑指南"}
+               ContentKind.FAQ: "常见问题"}
 
 
 class Revision(SQLModel, table=True):
     """A proposed new content of one policy, interpretation or FAQ item, on its way to publication."""
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: ContentKind
+    # A ContentKind or a kind another package registers (kb.authoring.kinds checks it).
+    kind: str = Field(max_length=32)
     record_id: int | None = None  # the live record it changes; None: a new one
     policy_id: int | None = Field(default=None, foreign_key="policy.id", index=True)
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)

@@ -1,7 +1,9 @@
 """Extension points: packages built on the knowledge base (push, web) plug in through entry points.
 
 kb never imports them by name; pyproject.toml registers each in a ``policykb.*`` group:
-``policykb.tables`` (modules whose tables make up the one schema), ``policykb.listeners`` (modules
+``policykb.tables`` (modules whose tables make up the one schema), ``policykb.migrations``
+(modules with ``VERSIONS``, the folder of the package's revisions in the one migration history),
+``policykb.listeners`` (modules
 with ``on_policy_event``), ``policykb.commands`` (``register(subparsers)`` functions) and
 ``policykb.serve`` (the function that serves the web application), ``policykb.settings``
 (pydantic-settings classes read from the same ``KB_`` variables, see ``kb.config.Settings.section``), ``policykb.content``
@@ -32,21 +34,27 @@ if TYPE_CHECKING:
 # Groups an installation cannot work without: the schema's tables, the listeners that push
 # publications (without them a publication would push nobody, and nothing would say so), and
 # the command groups.
-REQUIRED = {"tables": "数据库表", "listeners": "推送发件箱：政策发布后不会推送给任何企业",
-            "commands": "推送与服务命令"}
+REQUIRED = {"tables": "数据库表", "migrations": "推送相关数据表的迁移",
+            "listeners": "推送发件箱：政策发布后不会推送给任何企业", "commands": "推送与服务命令"}
 
 
 @cache
+def named(group: str) -> tuple[tuple[str, Any], ...]:
+    """Everything registered under ``policykb.<group>`` with its name, loaded, in name order."""
+    found = sorted(entry_points(group=f"policykb.{group}"), key=lambda ep: ep.name)
+    return tuple((ep.name, ep.load()) for ep in found)
+
+
 def load(group: str) -> tuple[Any, ...]:
     """Everything registered under ``policykb.<group>``, loaded, in name order."""
-    found = sorted(entry_points(group=f"policykb.{group}"), key=lambda ep: ep.name)
-    return tuple(ep.load() for ep in found)
+    return tuple(thing for _, thing in named(group))
 
 
 class ContentHandler(Protocol):
     """A ``policykb.content`` module: a content kind kb signs off but does not define."""
 
     KIND: str
+    LABEL: str  # what clerks call it, e.g. 申兑指南
 
     def validate(self, data: dict, *, session: Session | None = None) -> dict:
         """The draft checked, as JSON-ready values (InvalidInput when it is not valid)."""

@@ -7,6 +7,8 @@ from fastapi import Request
 from starlette.datastructures import FormData
 
 from kb.authoring.drafts import FIELD_LABELS
+from kb.authoring.kinds import labels
+from kb.errors import InvalidInput
 from kb.models import Audience, ContentKind, Level, Validity
 
 LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
@@ -56,6 +58,16 @@ FAQ_FORM = (FormField("question", "textarea", required=True),
             FormField("answer", "long", required=True))
 FORMS = {ContentKind.POLICY: POLICY_FORM, ContentKind.INTERPRETATION: INTERPRETATION_FORM,
          ContentKind.FAQ: FAQ_FORM}
+
+
+def form_kind(kind: str) -> ContentKind:
+    """``kind`` as one of kb's kinds, which have forms; InvalidInput for a kind another package
+    registers (申兑指南: drafted as JSON) or none does."""
+    if kind not in labels():
+        raise InvalidInput(f"不支持的内容类型：{kind}")
+    if kind not in FORMS:
+        raise InvalidInput("申兑指南以JSON起草：policykb guides draft FILE --policy ID --by 用户名")
+    return ContentKind(kind)
 
 
 def _value(f: FormField, raw: str) -> list[str] | str | None:

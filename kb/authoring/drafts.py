@@ -106,7 +106,7 @@ class FaqDraft(_Draft):
     answer: str = Field(min_length=2, max_length=lim.MAX_ANSWER)
 
 
-SHAPES: dict[ContentKind, type[_Draft]] = {
+SHAPES: dict[str, type[_Draft]] = {
     ContentKind.POLICY: PolicyDraft, ContentKind.INTERPRETATION: InterpretationDraft,
     ContentKind.FAQ: FaqDraft,
 }
@@ -143,12 +143,13 @@ def _message(err: ErrorDetails) -> str:
     return err["msg"].removeprefix("Value error, ")
 
 
-def validate_draft(kind: ContentKind, data: dict, session: Session | None = None) -> dict:
+def validate_draft(kind: str, data: dict, session: Session | None = None) -> dict:
     """The draft as JSON-ready values, or InvalidInput naming the first bad field in Chinese."""
     if kind not in SHAPES:  # a kind another package defines checks its own shape
         from kb import plugins
+        from kb.authoring.kinds import checked
 
-        handler = plugins.content_kind(kind)
+        handler = plugins.content_kind(checked(kind))
         if handler is None:
             raise InvalidInput(f"不支持的内容类型：{kind}")
         return handler.validate(data, session=session)

@@ -5,6 +5,7 @@ import uuid
 from sqlmodel import Session, func, select
 
 from kb import plugins
+from kb.authoring import kinds
 from kb.database.db import get_or_missing, key
 from kb.errors import Conflict, NotFound, PolicyNotFound
 from kb.events import EventKind, PolicyEvent, emit
@@ -22,7 +23,6 @@ from kb.library.versions import (
     snapshot,
 )
 from kb.models import (
-    KIND_LABELS,
     ContentKind,
     FaqItem,
     Interpretation,
@@ -37,16 +37,16 @@ from kb.staff.audit import Actor
 
 # Fields of a record that say who signed it off; they change with every publish, not the content.
 SIGNOFF = ("drafter", "reviewer", "publisher")
-MODELS: dict[ContentKind, type[Interpretation] | type[FaqItem]] = {
+MODELS: dict[str, type[Interpretation] | type[FaqItem]] = {
     ContentKind.INTERPRETATION: Interpretation, ContentKind.FAQ: FaqItem}
 
 
-def live_record(*, session: Session, kind: ContentKind, record_id: int) -> Policy | Interpretation | FaqItem:
+def live_record(*, session: Session, kind: str, record_id: int) -> Policy | Interpretation | FaqItem:
     """The live record a revision edits, or NotFound."""
     model: type[Policy] | type[Interpretation] | type[FaqItem] | None = (
         Policy if kind == ContentKind.POLICY else MODELS.get(kind))
     if model is None:  # a plugged-in kind (申兑指南) is replaced by publishing a new draft
-        raise NotFound(f"{KIND_LABELS.get(kind, kind)}没有可直接修改或撤回的记录，请起草新版本")
+        raise NotFound(f"{kinds.label(kind)}没有可直接修改或撤回的记录，请起草新版本")
     return get_or_missing(session, model, record_id, f"没有编号为 {record_id} 的记录")
 
 
@@ -88,10 +88,10 @@ def publish_revision(*, session: Session, revision: Revision, names: dict[str, s
     if handler is not None:
         policy = _policy(session, revision.policy_id)
         if policy.status != Status.PUBLISHED:
-            raise Conflict(f"所属政策尚未发布或已撤回，不能发布其{KIND_LABELS[revision.kind]}")
+            raise Conflict(f"所属政策尚未发布或已撤回，不能发布其{kinds.label(revision.kind)}")
         revision.record_id = handler.publish(session=session, revision=revision, names=names)
         policy.version += 1
-        summary = f"发布{KIND_LABELS[revision.kind]}：{revision.label}"
+        summary = f"发布{kinds.label(revision.kind)}：{revision.label}"
     elif revision.kind == ContentKind.POLICY:
         policy, summary = _publish_policy(session, revision, names, events)
     else:
@@ -185,7 +185,7 @@ def _close_ledger(session: Session, revision: Revision, record: Interpretation |
     topic = session.get(LedgerTopic, topic_id) if topic_id is not None else None
     if topic is not None and topic.department_id not in (None, revision.department_id):
         topic_id = None  # reassigned to another department meanwhile: not this draft's to close
-    close_for_publication(session=session, actor=actor, kind=revision.kind.value,
+    close_for_publication(session=session, actor=actor, kind=str(revision.kind),
                           record_id=key(record), policy_id=key(policy),
                           question_text=question, topic_id=topic_id,
                           department_id=revision.department_id)
@@ -203,7 +203,7 @@ def _finish(session: Session, policy: Policy, summary: str, by: str, events: lis
     return version
 
 
-def withdraw(*, session: Session, kind: ContentKind, record_id: int, actor: Actor,
+def withdraw(*, session: Session, kind: str, record_id: int, actor: Actor,
              reason: str) -> PolicyVersion:
     """Take a published record off the site and out of search (the policy keeps its history)."""
     record = live_record(session=session, kind=kind, record_id=record_id)
@@ -225,8 +225,8 @@ def withdraw(*, session: Session, kind: ContentKind, record_id: int, actor: Acto
         return version
     label = "政策解读" if isinstance(record, Interpretation) else "常见问题"
     version = _finish(session, policy, f"撤回{label}：{reason}"[:300], actor.name, [])
-    audit.record(session=session, actor=actor, action=f"{kind.value}.withdraw",
-                 record_kind=kind.value, record_id=record_id,
+    audit.record(session=session, actor=actor, action=f"{kind}.withdraw",
+                 record_kind=str(kind), record_id=record_id,
                  detail={"reason": reason, "policy_id": policy.id, "version": policy.version})
     return version
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from kb.authoring import kinds
 from kb.authoring.drafts import validate_draft
 from kb.authoring.publishing import content_of, live_record, publish_revision, rollback, withdraw
 from kb.database.db import get_or_missing, key
 from kb.errors import Conflict, InvalidInput, PermissionDenied
 from kb.models import (
-    KIND_LABELS,
     ContentKind,
     Department,
     Policy,
@@ -87,13 +87,13 @@ def _step(session: Session, rev: Revision, staff: Staff, action: str, comment: s
     session.flush()
     audit.record(session=session, actor=staff.actor, action=f"revision.{action}",
                  record_kind="revision", record_id=rev.id,
-                 detail={"kind": rev.kind.value, "record_id": rev.record_id,
+                 detail={"kind": str(rev.kind), "record_id": rev.record_id,
                          "policy_id": rev.policy_id, "label": rev.label} | (
                      {"comment": comment} if comment else {}))
 
 
-def _label(kind: ContentKind, data: dict) -> str:
-    text = data.get("title") or data.get("question") or KIND_LABELS[kind]
+def _label(kind: str, data: dict) -> str:
+    text = data.get("title") or data.get("question") or kinds.label(kind)
     return text[:300]
 
 
@@ -107,7 +107,7 @@ def _check_topic(session: Session, topic_id: int, department_id: int | None) -> 
         raise PermissionDenied("该台账问题由其他部门负责，只能由负责部门起草答复")
 
 
-def start(*, session: Session, staff: Staff, kind: ContentKind, data: dict,
+def start(*, session: Session, staff: Staff, kind: str, data: dict,
           record_id: int | None = None, policy_id: int | None = None,
           topic_id: int | None = None) -> Revision:
     """A new draft: a new record, or a change to live record ``record_id``."""
@@ -233,7 +233,7 @@ def discard(*, session: Session, staff: Staff, revision_id: int) -> Revision:
     return rev
 
 
-def unpublish(*, session: Session, staff: Staff, kind: ContentKind, record_id: int,
+def unpublish(*, session: Session, staff: Staff, kind: str, record_id: int,
               reason: str) -> PolicyVersion:
     """Withdraw a published policy, interpretation or FAQ item (publishers of its department)."""
     require_role(staff.user, Role.PUBLISHER)

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from kb.cli.context import Context
 from kb.database import schema
 from kb.database.db import make_engine
+from kb.errors import InvalidInput
 
 
 def _engine(ctx: Context) -> Engine:
@@ -58,11 +59,16 @@ def cmd_revision(args: argparse.Namespace, ctx: Context) -> int:
 
     from kb.database.db import writer
 
+    locations = schema.version_locations()
+    if args.package not in locations:
+        raise InvalidInput(f"no package {args.package!r} has migrations; "
+                           f"choose one of: {', '.join(locations)}")
     engine = _engine(ctx)
     schema.upgrade(engine)  # autogenerate compares the models with a database at the head
     with writer(engine).connect() as conn, conn.begin():
         written = command.revision(schema.config(conn), message=args.message, autogenerate=True,
-                                   rev_id=args.rev_id)
+                                   rev_id=args.rev_id or schema.next_revision_id(),
+                                   version_path=str(locations[args.package]))
     script = written[0] if isinstance(written, list) else written
     if script is None:  # alembic returns None only when a revision hook dropped the revision
         raise schema.SchemaError("alembic wrote no revision")
@@ -88,4 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = actions.add_parser("revision", help="autogenerate a revision from the models' changes")
     q.add_argument("-m", "--message", required=True)
     q.add_argument("--rev-id", default=None, help="the new revision's id (default: the next number)")
+    q.add_argument("--package", default="kb",
+                   help="the package whose tables changed: the revision goes in its migrations "
+                        "folder (default kb; push for push's tables)")
     q.set_defaults(handler=cmd_revision)

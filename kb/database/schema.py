@@ -9,6 +9,7 @@ lock on PostgreSQL), so workers starting together migrate once and the others fi
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +41,9 @@ if TYPE_CHECKING:
     from alembic.runtime.migration import MigrationContext
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-BASELINE = "0001"  # today's schema when migrations began; databases made before it are stamped
+# The schema when migrations began (kb's 0001 and push's 0001a): databases made before migrations
+# are compared with it and stamped there.
+BASELINE = "0001a"
 VERSION_TABLE = "alembic_version"
 LOCK_KEY = 4754_2017  # the PostgreSQL advisory lock held while migrating (any fixed number)
 
@@ -111,12 +114,26 @@ def _include_name(name: str | None, kind: NameFilterType, _parent: NameFilterPar
 # --- Revisions ---------------------------------------------------------------------------
 
 
+def version_locations() -> dict[str, Path]:
+    """Each package's folder of revisions: kb's, then every ``policykb.migrations`` module's."""
+    from kb import plugins
+
+    found = {"kb": MIGRATIONS / "versions"}
+    for name, module in plugins.named("migrations"):
+        found[name] = Path(module.VERSIONS)
+    return found
+
+
 def config(connection: Connection | None = None) -> Config:
-    """An alembic configuration over the shipped revisions (no alembic.ini)."""
+    """An alembic configuration over the shipped revisions (no alembic.ini): one history whose
+    revisions live with the package that owns their tables."""
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations",
+                        os.pathsep.join(str(p) for p in version_locations().values()))
     cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     if connection is not None:
         cfg.attributes["connection"] = connection
@@ -138,6 +155,12 @@ def _known() -> set[str]:
     from alembic.script import ScriptDirectory
 
     return {s.revision for s in ScriptDirectory.from_config(config()).walk_revisions()}
+
+
+def next_revision_id() -> str:
+    """The number after the highest revision's (``0008`` after ``0007`` and ``0006a``)."""
+    numbers = [int(m.group()) for r in _known() if (m := re.match(r"\d+", r))]
+    return f"{max(numbers, default=0) + 1:04d}"
 
 
 def known(revision: str) -> bool:

@@ -131,11 +131,11 @@ def staff_named(session: Session, username: str) -> "Staff":
 def cmd_draft(args: argparse.Namespace, ctx: Context) -> int:
     """Start a guide draft for a policy."""
     from kb.authoring.workflow import start
-    from kb.models import ContentKind
+    from push.guides.authoring import KIND
 
     data = _read_json(Path(args.file))
     with session_scope(ctx.engine) as session:
-        rev = start(session=session, staff=staff_named(session, args.by), kind=ContentKind.GUIDE,
+        rev = start(session=session, staff=staff_named(session, args.by), kind=KIND,
                     data=data, policy_id=args.policy)
         print(f"已起草申兑指南（草稿{rev.id}），请提交审核：policykb guides sign {rev.id} submit --by {args.by}")
     return 0
@@ -144,12 +144,12 @@ def cmd_draft(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_sign(args: argparse.Namespace, ctx: Context) -> int:
     """One sign-off step on a guide draft."""
     from kb.authoring import workflow
-    from kb.models import ContentKind
+    from push.guides.authoring import KIND
 
     with session_scope(ctx.engine) as session:
         staff = staff_named(session, args.by)
         rev = workflow.get_revision(session=session, revision_id=args.revision)
-        if rev.kind != ContentKind.GUIDE:
+        if rev.kind != KIND:
             raise InvalidInput(f"草稿{rev.id}不是申兑指南")
         rid = key(rev)
         if args.action == "submit":

@@ -23,6 +23,7 @@ from push.delivery.clock import digest_slot, local_today, to_utc
 from push.delivery.models import FirmPolicyMark, Frequency, Push, PushKind, PushStatus, Subscription
 from push.delivery.subscriptions import firm_channels, wants
 from push.firms.models import Firm
+from push.guides.authoring import KIND as GUIDE
 from push.matching.matcher import Match, firms_for_policy
 
 REMINDER_OFFSETS = {14: PushKind.REMINDER_14, 3: PushKind.REMINDER_3}  # days before apply_to
@@ -166,7 +167,7 @@ def on_policy_event(*, session: Session, event: PolicyEvent, now: datetime | Non
                 notices=[Notice(f, []) for f in told], now=now, changes=event.changes,
                 successor=successor)
         return
-    if event.kind == EventKind.GUIDE:
+    if event.kind == EventKind.CONTENT and event.content == GUIDE:  # what firms can expect changed
         catch_up(session=session, policy_id=policy_id, now=now)
         return
     told_ids: set[int] = set()

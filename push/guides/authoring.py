@@ -14,6 +14,7 @@ from push.facts.catalog import Catalog
 from push.guides.service import save_guide, validate_guide
 
 KIND = "guide"
+LABEL = "申兑指南"
 
 
 def validate(data: dict, *, session: Session | None = None) -> dict:
@@ -27,5 +28,6 @@ def publish(*, session: Session, revision: Revision, names: dict[str, str]) -> i
     policy = get_or_missing(session, Policy, revision.policy_id,
                             f"没有编号为 {revision.policy_id} 的政策")
     guide = save_guide(session=session, policy_id=key(policy), data=revision.data, names=names)
-    emit(session=session, event=PolicyEvent(EventKind.GUIDE, key(policy), policy.version))
+    emit(session=session, event=PolicyEvent(EventKind.CONTENT, key(policy), policy.version,
+                                            content=KIND))
     return key(guide)

@@ -4,6 +4,7 @@ import sqlite3
 
 import pytest
 from sqlalchemy import Table
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlmodel import Session, select
 
 from kb.database import schema
@@ -28,8 +29,14 @@ def _strip(path, sql_edit) -> None:
         if name not in baseline:
             con.execute(f'DROP TABLE "{name}"')  # added by a revision after the baseline
             continue
-        later = [row[1] for row in con.execute(f'PRAGMA table_info("{name}")')
-                 if row[1] not in baseline[name].columns]  # added by a later revision
+        columns = {row[1]: row[2] for row in con.execute(f'PRAGMA table_info("{name}")')}
+        later = [c for c in columns if c not in baseline[name].columns]  # added by a later revision
+        if name == "revision":  # kinds were stored as enum names until 0008
+            con.execute("UPDATE revision SET kind = upper(kind)")
+        if any(str(c.type.compile(dialect=sqlite_dialect())) != columns.get(c.name)
+               for c in baseline[name].columns):  # a later revision changed a column's type
+            _rebuild(con, baseline[name])
+            continue
         try:
             for column in later:
                 con.execute(f'ALTER TABLE "{name}" DROP COLUMN "{column}"')

@@ -1,11 +1,13 @@
 """The migrations are the schema: they make exactly the models' tables, on SQLite and PostgreSQL,
 and a database made at an earlier revision upgrades with its data intact."""
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, text
+from sqlalchemy import MetaData, func, inspect, text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from kb.cli.main import main
@@ -15,6 +17,7 @@ from kb.database.schema import SchemaError
 from kb.models import Passage, Policy
 from tests.utils import databases
 from tests.utils.builders import load_demo
+from tests.utils.schemas import describe
 
 SECOND = '''"""A test revision: a note on policies (recreates the table on SQLite)."""
 
@@ -104,26 +107,72 @@ def test_a_forgotten_migration_is_named(engine):
     assert any("ck_ledgertopic_status" in p and "CLOSED" in p for p in problems), problems
 
 
-def _baseline_rows(target, tmp_path: Path) -> None:
+def _rows_at_head(tmp_path: Path) -> Engine:
+    """A scratch database at the head holding the demo, a firm with a push, and a guide draft
+    and an FAQ draft (a revision of push's kind and one of kb's)."""
+    from kb.database.db import insert_ignore, session_scope
+    from kb.models import Revision
+    from kb.staff.models import User
+    from push.delivery.models import Push, PushKind, PushStatus
+    from tests.push.conftest import add_firm
+
+    scratch = make_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
+    create_schema(scratch, upgrade=True)
+    load_demo(scratch)
+    with session_scope(scratch) as session:
+        firm = add_firm(session)
+        policy = session.exec(select(Policy)).first()
+        user = User(username="w", name="拟稿人", roles=["drafter"], password_hash="x")
+        session.add(user)
+        session.flush()
+        insert_ignore(session, Push, [{
+            "firm_id": firm.id, "channel": "inbox", "status": PushStatus.DELIVERED, "attempts": 1,
+            "policy_id": policy.id, "version": 1, "kind": PushKind.NEW, "title": policy.title,
+            "changes": [], "themes": [], "key": "k", "reasons": ["行业：制造业"]}])
+        for kind in ("guide", "faq"):
+            session.add(Revision(kind=kind, policy_id=policy.id, label=kind, drafter_id=user.id,
+                                 data={"question": "问"} if kind == "faq" else {}))
+    return scratch
+
+
+def _copy_rows(source: Engine, target: Engine) -> dict[str, int]:
+    """Every row of ``source`` whose table ``target`` has, with the columns it has, as its
+    revision stored them; returns the rows copied per table."""
+    found, held = MetaData(), MetaData()
+    found.reflect(target)
+    found.remove(found.tables[schema.VERSION_TABLE])
+    held.reflect(source)  # typed columns: SQLite's dates come back as dates
+    checks = {c["name"] for c in inspect(target).get_check_constraints("revision")}
+    copied = {}
+    with source.connect() as src, target.begin() as dst:
+        # Foreign keys are checked at commit (a policy names its successor, a later row).
+        dst.exec_driver_sql("SET session_replication_role = replica"
+                            if target.dialect.name == "postgresql" else "PRAGMA defer_foreign_keys=ON")
+        for table in found.sorted_tables:
+            rows = [{k: v for k, v in r._mapping.items() if k in table.columns}
+                    for r in src.execute(held.tables[table.name].select())]
+            if table.name == "revision" and "ck_revision_kind" in checks:
+                rows = [r | {"kind": r["kind"].upper()} for r in rows]  # enum names until 0008
+            if rows:
+                dst.execute(table.insert(), rows)
+            if target.dialect.name == "postgresql" and "id" in table.columns and rows:
+                # Rows came with their ids: move the sequence past them, as loading would have.
+                name = f'"{table.name}"'  # quoted: "user" is a keyword
+                dst.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                 f"(SELECT max(id) FROM {name}))"))
+            copied[table.name] = len(rows)
+        if target.dialect.name == "postgresql":
+            dst.exec_driver_sql("SET session_replication_role = origin")
+    return copied
+
+
+def _baseline_rows(target: Engine, tmp_path: Path) -> None:
     """The demo's data in the baseline's tables: loaded by today's code into a scratch database
     at the head (today's ingestion writes tables later revisions add), then copied row by row."""
     scratch = make_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
     create_schema(scratch, upgrade=True)
     load_demo(scratch)
-    with scratch.connect() as src, target.begin() as dst:
-        # Foreign keys are checked at commit (a policy names its successor, a later row).
-        dst.exec_driver_sql("SET session_replication_role = replica"
-                            if target.dialect.name == "postgresql" else "PRAGMA defer_foreign_keys=ON")
-        for table in schema.baseline_metadata().sorted_tables:
-            rows = [dict(r._mapping) for r in src.execute(table.select())]
-            if rows:
-                dst.execute(table.insert(), rows)
-            if target.dialect.name == "postgresql" and "id" in table.columns and rows:
-                # Rows came with their ids: move the sequence past them, as loading would have.
-                dst.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                                 f"(SELECT max(id) FROM {table.name}))"))
-        if target.dialect.name == "postgresql":
-            dst.exec_driver_sql("SET session_replication_role = origin")
+    _copy_rows(scratch, target)
     scratch.dispose()
 
 
@@ -205,3 +254,65 @@ def test_pushes_that_named_an_amount_are_marked_when_told_amount_arrives(engine)
     with Session(engine) as session:
         told = dict(session.exec(select(Push.key, Push.told_amount)).all())
     assert told == {"told": True, "untold": False}
+
+
+RECORDED = Path(__file__).parent / "data" / "recorded_schemas.json"
+
+
+@pytest.mark.parametrize("revision", ["0004", "0007"])
+def test_each_old_revision_makes_the_schema_it_made_before_the_revisions_moved(empty_url,
+                                                                               revision):
+    """The revisions now live with the package owning their tables (push's in push/migrations),
+    split and ordered so that every revision id an earlier release stamped means the same schema:
+    0004 was c369141's head, 0007 the last before the move (tests/utils/schemas.py recorded them)."""
+    recorded = json.loads(RECORDED.read_text(encoding="utf-8"))[revision]
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, revision)
+    assert describe(engine) == recorded
+    engine.dispose()
+
+
+def test_a_database_at_c369141s_revision_upgrades_to_the_new_layout_with_its_data(empty_url,
+                                                                                   tmp_path):
+    from kb.models import Revision
+    from push.delivery.models import Push
+    from push.firms.models import Firm
+
+    engine = make_engine(empty_url)
+    schema.upgrade(engine, "0004")  # c369141's head, before push's revisions moved to push
+    scratch = _rows_at_head(tmp_path)
+    copied = _copy_rows(scratch, engine)
+    scratch.dispose()
+    assert copied["policy"] and copied["firm"] == copied["push"] == 1 and copied["revision"] == 2
+    with pytest.raises(SchemaError, match="at revision 0004, but this PolicyKB needs"):
+        create_schema(engine)  # behind: refused until the operator upgrades
+    create_schema(engine, upgrade=True)
+    assert schema.current(engine) == schema.head() and schema.check(engine) == []
+    with engine.connect() as conn:
+        for table, count in copied.items():
+            assert conn.execute(text(f'SELECT count(*) FROM "{table}"')).scalar() == count, table
+    with Session(engine) as session:
+        assert sorted(session.exec(select(Revision.kind)).all()) == ["faq", "guide"]
+        assert session.exec(select(Firm.name)).one() == "企业0"
+        assert session.exec(select(Push.told_amount)).one() is False  # 0006 ran on old rows
+    engine.dispose()
+
+
+def test_a_new_revision_goes_to_its_packages_folder_with_the_next_number(cli_env, tmp_path,
+                                                                         monkeypatch, capsys):
+    folders = {}
+    for name, path in schema.version_locations().items():
+        folders[name] = tmp_path / name
+        shutil.copytree(path, folders[name], ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(schema, "version_locations", lambda: folders)
+    schema.head.cache_clear()
+    try:
+        assert main(["db", "revision", "-m", "a push change", "--package", "push"]) == 0
+        written = sorted(p.name for p in folders["push"].glob("*.py")
+                         if p.name not in {q.name for q in schema.MIGRATIONS.glob("versions/*")})
+        assert written[-1].startswith(f"{int(schema.next_revision_id()) - 1:04d}_a_push_change")
+        assert "review it" in capsys.readouterr().out
+        assert main(["db", "revision", "-m", "x", "--package", "web"]) == 2
+        assert "no package 'web' has migrations; choose one of: kb, push" in capsys.readouterr().err
+    finally:
+        schema.head.cache_clear()

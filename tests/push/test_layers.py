@@ -10,7 +10,7 @@ import pytest
 PUSH = Path(__file__).resolve().parents[2] / "push"
 # Lowest first. A subpackage may import its own modules and any subpackage of a lower layer.
 LAYERS = [
-    {"errors", "settings", "calendar"},  # words, settings and the county's working days
+    {"errors", "settings", "calendar", "migrations"},  # words, settings, working days, schema
     {"firms"},  # the registry and enterprise size
     {"facts"},  # what is known of each firm
     {"guides"},  # 申兑指南 rules and the calculator

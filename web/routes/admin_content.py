@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 from starlette.datastructures import FormData
 
+from kb.authoring.kinds import checked, label, labels
 from kb.authoring.publishing import content_of, live_record
 from kb.authoring.workflow import STATUS_LABELS, Staff, require_department, start, unpublish
 from kb.clock import county_today
@@ -18,7 +19,6 @@ from kb.errors import InvalidInput
 from kb.feedback.models import LedgerTopic
 from kb.inputs.ids import parse_id
 from kb.models import (
-    KIND_LABELS,
     ContentKind,
     Department,
     FaqItem,
@@ -31,7 +31,7 @@ from kb.models import (
 from kb.staff.models import Role, User
 from web.auth import actor_of, require_role, verify_csrf
 from web.deps import SessionDep, TemplatesDep
-from web.forms import FORMS, draft_data, posted_form, shown
+from web.forms import FORMS, draft_data, form_kind, posted_form, shown
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
 
@@ -40,6 +40,8 @@ Writer = Annotated[User, Depends(require_role(Role.DRAFTER, Role.REVIEWER, Role.
                                               Role.ADMIN))]
 Drafter = Annotated[User, Depends(require_role(Role.DRAFTER))]
 Publisher = Annotated[User, Depends(require_role(Role.PUBLISHER))]
+# The {kind} in the path, as one of kb's kinds, which have forms.
+FormKind = Annotated[ContentKind, Depends(form_kind)]
 EXPIRING_DAYS = 30  # the validity list warns this long before a policy lapses
 
 
@@ -52,7 +54,7 @@ def render(request: Request, templates: Jinja2Templates, template: str, context:
            status: int = 200) -> HTMLResponse:
     """A staff page with the workflow's labels available."""
     return templates.TemplateResponse(
-        request, template, context | {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS},
+        request, template, context | {"status_labels": STATUS_LABELS, "kind_labels": labels()},
         status_code=status)
 
 
@@ -98,8 +100,6 @@ def _form(request: Request, templates: Jinja2Templates, *, kind: ContentKind, va
           action: str, title: str, policy: Policy | None = None, error: str | None = None,
           topic_id: int | None = None, choices: list[Policy] | None = None,
           status: int = 200) -> HTMLResponse:
-    if kind not in FORMS:  # no HTML form: a guide's rules are JSON
-        raise InvalidInput("申兑指南以JSON起草：policykb guides draft FILE --policy ID --by 用户名")
     return render(request, templates, "admin_form.html", {
         "kind": kind, "fields": FORMS[kind], "values": values, "action": action, "title": title,
         "policy": policy, "error": error, "topic_id": topic_id, "choices": choices or []}, status)
@@ -118,10 +118,10 @@ def _target(session: Session, kind: ContentKind, policy_id: int | None,
     if record_id is not None:
         record = live_record(session=session, kind=kind, record_id=record_id)
         policy = record if isinstance(record, Policy) else session.get(Policy, record.policy_id)
-        return policy, content_of(record), f"修改{KIND_LABELS[kind]}"
+        return policy, content_of(record), f"修改{label(kind)}"
     policy = (get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
               if policy_id is not None else None)
-    return policy, {}, f"新增{KIND_LABELS[kind]}"
+    return policy, {}, f"新增{label(kind)}"
 
 
 def _choices(session: Session, user: User, kind: ContentKind,
@@ -135,7 +135,7 @@ def _choices(session: Session, user: User, kind: ContentKind,
 
 @router.get("/content/new/{kind}", response_class=HTMLResponse)
 def new_form(request: Request, session: SessionDep, user: Drafter, templates: TemplatesDep,
-             kind: ContentKind, policy_id: int | None = None, record_id: int | None = None,
+             kind: FormKind, policy_id: int | None = None, record_id: int | None = None,
              topic_id: int | None = None) -> HTMLResponse:
     """A blank draft form, or one filled with the live record a change starts from."""
     policy, values, title = _target(session, kind, policy_id, record_id)
@@ -151,7 +151,7 @@ def new_form(request: Request, session: SessionDep, user: Drafter, templates: Te
 
 @router.post("/content/new/{kind}", dependencies=[Depends(verify_csrf)])
 def new_post(request: Request, form: PostedForm, session: SessionDep, user: Drafter,
-             templates: TemplatesDep, kind: ContentKind, policy_id: int | None = None,
+             templates: TemplatesDep, kind: FormKind, policy_id: int | None = None,
              record_id: int | None = None, topic_id: int | None = None) -> Response:
     """Save a new draft; invalid input comes back in the form with the message, nothing lost."""
     data = draft_data(kind, form)
@@ -172,8 +172,9 @@ def new_post(request: Request, form: PostedForm, session: SessionDep, user: Draf
 
 @router.post("/content/{kind}/{record_id}/withdraw", dependencies=[Depends(verify_csrf)])
 def withdraw_post(request: Request, form: PostedForm, session: SessionDep, user: Publisher,
-                  kind: ContentKind, record_id: int) -> Response:
+                  kind: str, record_id: int) -> Response:
     """Take a published record off the site and out of search."""
+    checked(kind)
     record = live_record(session=session, kind=kind, record_id=record_id)
     policy_id = record.id if isinstance(record, Policy) else record.policy_id
     unpublish(session=session, staff=staff(request, user), kind=kind, record_id=record_id,

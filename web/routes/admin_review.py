@@ -25,7 +25,7 @@ from kb.staff.models import Role, User
 from push.settings import push_settings
 from web.auth import require_role, verify_csrf
 from web.deps import SessionDep, SettingsDep, TemplatesDep
-from web.forms import FORMS, draft_data, posted_form, shown
+from web.forms import FORMS, draft_data, form_kind, posted_form, shown
 from web.routes.admin_content import render, staff
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
@@ -74,10 +74,11 @@ GUIDE_LABELS = {"title": "标题", "mode": "兑现方式", "promised_days": "承
                 "phone": "咨询电话", "rules": "申兑规则"}
 
 
-def _labels(kind: ContentKind) -> dict[str, str]:
+def _labels(kind: str) -> dict[str, str]:
     if kind not in FORMS:  # a 申兑指南 is drafted as JSON (CLI or API); shown field by field
         return GUIDE_LABELS
-    names = [f.name for f in FORMS[kind]] + (["sections"] if kind == ContentKind.INTERPRETATION else [])
+    names = [f.name for f in FORMS[ContentKind(kind)]] + (
+        ["sections"] if kind == ContentKind.INTERPRETATION else [])
     return {n: FIELD_LABELS[n] for n in names}
 
 
@@ -117,9 +118,10 @@ def revision_edit(request: Request, session: SessionDep, user: Writer, templates
                   revision_id: int) -> HTMLResponse:
     """The draft form filled with the revision's content."""
     rev = _revision(session, user, revision_id)
+    kind = form_kind(rev.kind)
     policy = session.get(Policy, rev.policy_id) if rev.policy_id else None
     return render(request, templates, "admin_form.html", {
-        "kind": rev.kind, "fields": FORMS[rev.kind], "values": shown(rev.kind, rev.data),
+        "kind": kind, "fields": FORMS[kind], "values": shown(kind, rev.data),
         "action": f"/admin/revisions/{rev.id}/edit", "title": f"修改草稿：{rev.label}",
         "policy": policy, "error": None, "topic_id": rev.topic_id, "choices": [], "rev": rev})
 
@@ -129,13 +131,14 @@ def revision_edit_post(request: Request, form: PostedForm, session: SessionDep, 
                        templates: TemplatesDep, revision_id: int) -> Response:
     """Save changes to a draft; invalid input comes back in the form, nothing lost."""
     rev = _revision(session, user, revision_id)
-    data = draft_data(rev.kind, form)
+    kind = form_kind(rev.kind)
+    data = draft_data(kind, form)
     try:
         workflow.edit(session=session, staff=staff(request, user), revision_id=key(rev), data=data)
     except InvalidInput as exc:
         policy = session.get(Policy, rev.policy_id) if rev.policy_id else None
         return render(request, templates, "admin_form.html", {
-            "kind": rev.kind, "fields": FORMS[rev.kind], "values": shown(rev.kind, data),
+            "kind": kind, "fields": FORMS[kind], "values": shown(kind, data),
             "action": f"/admin/revisions/{rev.id}/edit", "title": f"修改草稿：{rev.label}",
             "policy": policy, "error": exc.message, "topic_id": rev.topic_id, "choices": [],
             "rev": rev}, 422)

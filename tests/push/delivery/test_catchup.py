@@ -9,7 +9,7 @@ from kb.authoring import workflow
 from kb.authoring.workflow import Staff
 from kb.database.db import session_scope
 from kb.events import EventKind, PolicyEvent
-from kb.models import ContentKind, Department, Policy, Status
+from kb.models import Department, Policy, Status
 from kb.staff.accounts import create_user
 from kb.staff.audit import SYSTEM
 from kb.staff.models import User
@@ -18,6 +18,7 @@ from push.delivery.models import InboxMessage, PushKind
 from push.delivery.outbox import catch_up, on_policy_event
 from push.delivery.subscriptions import mark_policy
 from push.facts.models import FirmFact
+from push.guides.authoring import KIND
 from push.guides.demo_guides import GUIDES
 from tests.push.push_utils import NOW, add_firms, make_settings, make_worker, publish, pushes
 
@@ -46,7 +47,7 @@ def _equipment(engine, firm_id: int, amount: float) -> None:
 def _publish_guide(engine, policy_id: int) -> None:
     """The guide through the sign-off workflow: drafted, reviewed and published by three people."""
     with session_scope(engine) as s:
-        rev = workflow.start(session=s, staff=_staff(s, "gx-w"), kind=ContentKind.GUIDE,
+        rev = workflow.start(session=s, staff=_staff(s, "gx-w"), kind=KIND,
                              data=TECH, policy_id=policy_id)
         workflow.submit(session=s, staff=_staff(s, "gx-w"), revision_id=rev.id)
         workflow.approve(session=s, staff=_staff(s, "gx-r"), revision_id=rev.id)

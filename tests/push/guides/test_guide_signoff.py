@@ -9,11 +9,12 @@ from kb.authoring import workflow
 from kb.authoring.workflow import Staff
 from kb.database.db import session_scope
 from kb.errors import InvalidInput, PermissionDenied
-from kb.models import ContentKind, Department, Policy, PolicyVersion, Status
+from kb.models import Department, Policy, PolicyVersion, Status
 from kb.staff.accounts import create_user
 from kb.staff.audit import SYSTEM
 from kb.staff.models import User
 from push.calendar.days import set_day
+from push.guides.authoring import KIND
 from push.guides.models import Guide
 from push.guides.overdue import overdue_guides
 from push.guides.service import calc_firm
@@ -49,10 +50,10 @@ def test_a_guide_is_drafted_reviewed_and_published_by_three_people(engine):
     policy_id = seed(engine)
     with session_scope(engine) as s:
         with pytest.raises(InvalidInput, match=r"rules\.measures\.0\.benefit\.fact: 未知的事实“equipment”"):
-            workflow.start(session=s, staff=staff(s, "kj-w"), kind=ContentKind.GUIDE, policy_id=policy_id,
+            workflow.start(session=s, staff=staff(s, "kj-w"), kind=KIND, policy_id=policy_id,
                            data={**GUIDE, "rules": {"measures": [{"key": "a", "name": "x", "benefit": {
                                "kind": "rate", "fact": "equipment", "rate": 6}}]}})
-        rev = workflow.start(session=s, staff=staff(s, "kj-w"), kind=ContentKind.GUIDE, data=GUIDE,
+        rev = workflow.start(session=s, staff=staff(s, "kj-w"), kind=KIND, data=GUIDE,
                              policy_id=policy_id)
         workflow.submit(session=s, staff=staff(s, "kj-w"), revision_id=rev.id)
         with pytest.raises(PermissionDenied):
@@ -73,7 +74,7 @@ def test_a_guide_is_drafted_reviewed_and_published_by_three_people(engine):
 def test_a_fast_guide_needs_its_promised_days(engine):
     policy_id = seed(engine)
     with session_scope(engine) as s, pytest.raises(InvalidInput, match="promised_days"):
-        workflow.start(session=s, staff=staff(s, "kj-w"), kind=ContentKind.GUIDE, policy_id=policy_id,
+        workflow.start(session=s, staff=staff(s, "kj-w"), kind=KIND, policy_id=policy_id,
                        data={**GUIDE, "promised_days": None})
 
 

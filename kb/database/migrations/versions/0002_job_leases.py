@@ -1,7 +1,7 @@
 """Job leases: scheduled jobs (validity expiry, push reminders) run once per cluster.
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0001a
 Create Date: 2026-12-02 05:54:46.692493
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0002'
-down_revision: str | None = '0001'
+down_revision: str | None = '0001a'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,8 @@
-"""idblock (ids reserved in blocks, for the batched question log); request ids on questions and pushes.
+"""idblock (ids reserved in blocks, for the batched question log); request ids on questions (the
+pushes' request ids are push's 0006a, just before this one).
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0006a
 Create Date: 2026-12-07 15:10:00
 """
 
@@ -12,28 +13,26 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0007'
-down_revision: str | None = '0006'
+down_revision: str | None = '0006a'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create idblock and add the request_id columns (old rows have none)."""
+    """Create idblock and add questionlog.request_id (old rows have none)."""
     op.create_table(
         'idblock',
         sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column('next_id', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('name'),
     )
-    for table in ('questionlog', 'push'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('request_id', sqlmodel.sql.sqltypes.AutoString(length=64),
-                                          nullable=True))
+    with op.batch_alter_table('questionlog', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('request_id', sqlmodel.sql.sqltypes.AutoString(length=64),
+                                      nullable=True))
 
 
 def downgrade() -> None:
-    """Drop the request_id columns and idblock."""
-    for table in ('push', 'questionlog'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('request_id')
+    """Drop questionlog.request_id and idblock."""
+    with op.batch_alter_table('questionlog', schema=None) as batch_op:
+        batch_op.drop_column('request_id')
     op.drop_table('idblock')

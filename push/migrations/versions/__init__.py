@@ -1,0 +1,1 @@
+"""One module per revision of push's tables (``policykb db revision --package push -m MESSAGE``)."""
