@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from kb.errors import InvalidInput
 from kb.library import schemas as lim
+from kb.library.fields import MAX_TITLE, declared
 from kb.library.schemas import (
     Items,
     SectionRecord,
@@ -24,11 +25,11 @@ class _Draft(BaseModel):
 
 
 class PolicyDraft(_Draft):
-    """A policy as its department drafts it; ``full_text`` is the text as issued."""
+    """A policy as its department drafts it: the drafted fields of kb/library/fields.py."""
 
-    title: str = Field(min_length=1, max_length=lim.MAX_TITLE)
-    doc_number: str | None = Field(default=None, max_length=lim.MAX_DOC_NUMBER)
-    issuer: str | None = Field(default=None, max_length=lim.MAX_ISSUER)
+    title: str = declared("title")
+    doc_number: str | None = declared("doc_number", None)
+    issuer: str | None = declared("issuer", None)
     level: Level | None = None
     issue_date: date | None = None
     effective_from: date | None = None
@@ -36,7 +37,7 @@ class PolicyDraft(_Draft):
     validity: Validity = Validity.VALID
     audience: Audience = Audience.ENTERPRISE
     superseded_by_id: int | None = None
-    source_url: str | None = Field(default=None, max_length=lim.MAX_URL)
+    source_url: str | None = declared("source_url", None)
     themes: Items = []
     industries_include: Items = []
     industries_exclude: Items = []
@@ -45,12 +46,12 @@ class PolicyDraft(_Draft):
     qualifications: Items = []
     apply_from: date | None = None
     apply_to: date | None = None
-    beneficiaries: str | None = Field(default=None, max_length=lim.MAX_BENEFICIARIES)
-    conditions: str | None = Field(default=None, max_length=lim.MAX_CONDITIONS)
-    fulfil_time: str | None = Field(default=None, max_length=lim.MAX_FULFIL_TIME)
-    address: str | None = Field(default=None, max_length=lim.MAX_ADDRESS)
-    phone: str | None = Field(default=None, max_length=lim.MAX_PHONE)
-    full_text: str = Field(min_length=1, max_length=lim.MAX_FULL_TEXT)
+    beneficiaries: str | None = declared("beneficiaries", None)
+    conditions: str | None = declared("conditions", None)
+    fulfil_time: str | None = declared("fulfil_time", None)
+    address: str | None = declared("address", None)
+    phone: str | None = declared("phone", None)
+    full_text: str = declared("full_text")
 
     _validity = field_validator("validity", mode="before")(validity_alias)
     _audience = field_validator("audience", mode="before")(audience_alias)
@@ -86,7 +87,7 @@ class PolicyDraft(_Draft):
 class InterpretationDraft(_Draft):
     """An interpretation: 背景, 目的, 主要举措 and further sections."""
 
-    title: str | None = Field(default=None, max_length=lim.MAX_TITLE)
+    title: str | None = Field(default=None, max_length=MAX_TITLE)
     background: str = Field(default="", max_length=lim.MAX_BACKGROUND)
     purpose: str = Field(default="", max_length=lim.MAX_PURPOSE)
     measures: str = Field(default="", max_length=lim.MAX_MEASURES)

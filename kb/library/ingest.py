@@ -13,11 +13,12 @@ from kb.database.db import key
 from kb.errors import IngestError
 from kb.events import EventKind, PolicyEvent, emit
 from kb.library.extract import extract_header
+from kb.library.fields import BULK_NAMES, MAX_TITLE
 from kb.library.index_state import bump_version, mark_changed
 from kb.library.limits import DEFAULT_LIMITS, IngestLimits
 from kb.library.passages import rebuild_passages
 from kb.library.readers import DOCUMENT_SUFFIXES, JSONL_SUFFIXES, decode, read_document
-from kb.library.schemas import MAX_TITLE, InterpretationRecord, PolicyRecord, infer_audience
+from kb.library.schemas import InterpretationRecord, PolicyRecord, infer_audience
 from kb.library.versions import record_version
 from kb.models import (
     ContentKind,
@@ -159,15 +160,6 @@ def _fingerprint(record: PolicyRecord) -> str:
     return hashlib.sha256(record.model_dump_json().encode()).hexdigest()
 
 
-# Fields a bulk record sets on its policy.
-POLICY_FIELDS = (
-    "title", "doc_number", "issuer", "level", "issue_date", "effective_from", "effective_to",
-    "validity", "audience", "source_url", "themes", "industries_include", "industries_exclude", "sizes",
-    "regions", "qualifications", "apply_from", "apply_to", "beneficiaries", "conditions",
-    "fulfil_time", "address", "phone",
-)
-
-
 # What a revision notice says changed, in the words a firm reads.
 CHANGE_LABELS = {
     "title": "标题", "doc_number": "文号", "validity": "效力状态", "audience": "适用对象",
@@ -218,7 +210,7 @@ def write_policy(*, session: Session, item: Item,
         policy.version += 1
         event = EventKind.REVISED, _changes(
             policy, record, _interpretation_records(session, key(policy)))
-    for name in POLICY_FIELDS:
+    for name in BULK_NAMES:
         setattr(policy, name, getattr(record, name))
     policy.audience = record.audience or infer_audience(policy.title)
     policy.department_id = _department(session, record.department)

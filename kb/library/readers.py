@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.errors import IngestError
+from kb.library.fields import MAX_FULL_TEXT
 from kb.library.limits import DEFAULT_LIMITS, IngestLimits
-from kb.library.schemas import MAX_FULL_TEXT
 
 if TYPE_CHECKING:
     from pypdf import PageObject

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from kb.library.docnumber import normalise_doc_brackets
+from kb.library.fields import MAX_TITLE, declared
 from kb.models import Audience, Level, Validity
 
 SIZE_ALIASES = {"大型": "large", "中型": "medium", "小型": "small", "微型": "micro",
@@ -19,18 +20,9 @@ AUDIENCE_ALIASES = {"enterprise": Audience.ENTERPRISE, "automatic": Audience.AUT
 
 # One set of bounds for every way a record comes in (bulk files, documents, staff drafts), kept
 # at or below the columns' and the read models' limits, so nothing stored can fail to be shown.
-MAX_TITLE = 300
-MAX_DOC_NUMBER = 100  # Policy.doc_number
-MAX_ISSUER = 200  # Policy.issuer
+# A policy's own fields are bounded in kb/library/fields.py; these are the rest.
 MAX_DEPARTMENT = 100  # Department.name
 MAX_KEY = 200  # a bulk record's id (the source key adds a prefix; the column holds 400)
-MAX_URL = 500
-MAX_BENEFICIARIES = 500
-MAX_CONDITIONS = 5000
-MAX_FULFIL_TIME = 200
-MAX_ADDRESS = 300
-MAX_PHONE = 100
-MAX_FULL_TEXT = 200_000
 MAX_BACKGROUND = MAX_PURPOSE = 20_000
 MAX_MEASURES = 50_000
 MAX_SECTION_TEXT = 50_000
@@ -114,11 +106,13 @@ class PolicyRecord(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
+    # A policy's own fields (kb/library/fields.py) under their names, but for ``text``; the rest
+    # (id, department, superseded_by, interpretations, faq) only a bulk record has.
     id: str | None = Field(default=None, max_length=MAX_KEY)
-    title: str | None = Field(default=None, max_length=MAX_TITLE)
-    text: str = Field(min_length=1, max_length=MAX_FULL_TEXT)
-    doc_number: str | None = Field(default=None, max_length=MAX_DOC_NUMBER)
-    issuer: str | None = Field(default=None, max_length=MAX_ISSUER)
+    title: str | None = declared("title", None)  # None: read from the text's header
+    text: str = declared("full_text")
+    doc_number: str | None = declared("doc_number", None)
+    issuer: str | None = declared("issuer", None)
     department: str | None = Field(default=None, max_length=MAX_DEPARTMENT)
     level: Level | None = None
     issue_date: date | None = None
@@ -128,7 +122,7 @@ class PolicyRecord(BaseModel):
     # None: inferred from the title (a 工作通知 to departments is internal), else 企业申报.
     audience: Audience | None = None
     superseded_by: str | None = Field(default=None, max_length=MAX_KEY)  # the replacing ``id``
-    source_url: str | None = Field(default=None, max_length=MAX_URL)
+    source_url: str | None = declared("source_url", None)
     themes: Items = []
     industries_include: Items = []
     industries_exclude: Items = []
@@ -137,11 +131,11 @@ class PolicyRecord(BaseModel):
     qualifications: Items = []
     apply_from: date | None = None
     apply_to: date | None = None
-    beneficiaries: str | None = Field(default=None, max_length=MAX_BENEFICIARIES)
-    conditions: str | None = Field(default=None, max_length=MAX_CONDITIONS)
-    fulfil_time: str | None = Field(default=None, max_length=MAX_FULFIL_TIME)
-    address: str | None = Field(default=None, max_length=MAX_ADDRESS)
-    phone: str | None = Field(default=None, max_length=MAX_PHONE)
+    beneficiaries: str | None = declared("beneficiaries", None)
+    conditions: str | None = declared("conditions", None)
+    fulfil_time: str | None = declared("fulfil_time", None)
+    address: str | None = declared("address", None)
+    phone: str | None = declared("phone", None)
     interpretations: list[InterpretationRecord] = Field(default=[], max_length=MAX_LIST)
     faq: list[FaqRecord] = Field(default=[], max_length=1000)
 

@@ -7,17 +7,12 @@ from sqlmodel import Session, col, select
 
 from kb.database.db import key
 from kb.errors import NotFound
+from kb.library.fields import DATE_NAMES, NAMES
 from kb.models import FaqItem, Interpretation, Policy, PolicyVersion, Status, utcnow
 
-# Everything a policy's published state holds besides its interpretations and FAQ.
-POLICY_FIELDS = (
-    "title", "doc_number", "issuer", "level", "issue_date", "effective_from", "effective_to",
-    "validity", "audience", "superseded_by_id", "source_url", "themes", "industries_include",
-    "industries_exclude", "sizes", "regions", "qualifications", "apply_from", "apply_to",
-    "beneficiaries", "conditions", "fulfil_time", "address", "phone", "department_id",
-    "drafter", "reviewer", "publisher",
-)
-DATE_FIELDS = ("issue_date", "effective_from", "effective_to", "apply_from", "apply_to")
+# Everything a policy's published state holds besides its interpretations and FAQ; its text
+# is kept as written (``source_text``), so policy_fields() reads it apart.
+POLICY_FIELDS = tuple(name for name in NAMES if name != "full_text")
 INTERPRETATION_FIELDS = ("title", "background", "purpose", "measures", "sections", "drafter",
                          "reviewer", "publisher")
 FAQ_FIELDS = ("question", "answer", "ordinal", "drafter", "reviewer", "publisher")
@@ -102,7 +97,7 @@ def apply_policy_fields(policy: Policy, fields: dict) -> None:
         if name not in fields:
             continue
         value = fields[name]
-        if name in DATE_FIELDS and isinstance(value, str):
+        if name in DATE_NAMES and isinstance(value, str):
             value = date.fromisoformat(value) if value else None
         setattr(policy, name, value)
     if "full_text" in fields:
