@@ -1,4 +1,7 @@
-"""Staff form fields: how each draft field is shown, and how a posted form becomes draft data."""
+"""Staff form fields: how each draft field is shown, and how a posted form becomes draft data.
+
+A policy's inputs (widget, hint, required) are declared in kb/library/fields.py.
+"""
 
 import re
 from dataclasses import dataclass
@@ -9,7 +12,8 @@ from starlette.datastructures import FormData
 from kb.authoring.drafts import FIELD_LABELS
 from kb.authoring.kinds import labels
 from kb.errors import InvalidInput
-from kb.models import Audience, ContentKind, Level, Validity
+from kb.library.fields import FIELDS
+from kb.models import ContentKind
 
 LIST_SEPARATORS = re.compile(r"[,，、;；\s]+")
 SECTION_SLOTS = 2  # blank further-section slots offered below the filled ones
@@ -31,23 +35,8 @@ class FormField:
         return FIELD_LABELS[self.name]
 
 
-POLICY_FORM = (
-    FormField("title", required=True), FormField("doc_number", hint="如 金政发〔2024〕12号"),
-    FormField("issuer"), FormField("level", "select", options=("", *(v.value for v in Level))),
-    FormField("issue_date", "date"), FormField("effective_from", "date"),
-    FormField("effective_to", "date", hint="过了这一天，政策自动转为“失效”"),
-    FormField("validity", "select", options=tuple(v.value for v in Validity)),
-    FormField("audience", "select", options=tuple(a.value for a in Audience),
-              hint="内部工作通知不向企业匹配、推送，也不受理申报"),
-    FormField("superseded_by_id", "number", hint="已修订或废止时，填写替代它的政策编号"),
-    FormField("source_url"), FormField("themes", "list", hint="多个用顿号或逗号分隔"),
-    FormField("industries_include", "list", hint="GB/T 4754 代码，如 C、39、3911"),
-    FormField("industries_exclude", "list"), FormField("sizes", "list", hint="大型、中型、小型、微型"),
-    FormField("regions", "list"), FormField("qualifications", "list"),
-    FormField("apply_from", "date"), FormField("apply_to", "date"),
-    FormField("beneficiaries"), FormField("conditions", "textarea"), FormField("fulfil_time"),
-    FormField("address"), FormField("phone"), FormField("full_text", "long", required=True),
-)
+POLICY_FORM = tuple(FormField(f.name, f.widget, f.required, f.options, f.hint)
+                    for f in FIELDS if f.widget is not None)  # those a department drafts
 INTERPRETATION_FORM = (
     FormField("title"),
     FormField("background", "textarea", hint="为什么出台：形势、问题、上位政策"),

@@ -13,7 +13,7 @@ from enum import Enum
 
 from markupsafe import Markup, escape
 
-from kb.library.ingest import CHANGE_LABELS
+from kb.library.fields import LABELS, SIGNOFF_NAMES
 
 EQUAL, INSERT, DELETE = "equal", "insert", "delete"
 EMPTY = "—"
@@ -213,23 +213,8 @@ def field_diffs(old: Mapping | None, new: Mapping | None, labels: Mapping[str, s
 
 # --- Policy version snapshots (kb/versions.py writes them) -------------------------------
 
-SIGNOFF_LABELS = {"drafter": "拟稿人", "reviewer": "审核人", "publisher": "发布人"}
-_POLICY_ORDER = (
-    "title", "doc_number", "issuer", "level", "issue_date", "effective_from", "effective_to",
-    "validity", "audience", "superseded_by_id", "source_url", "themes", "industries_include",
-    "industries_exclude", "sizes", "regions", "qualifications", "apply_from", "apply_to",
-    "beneficiaries", "conditions", "fulfil_time", "address", "phone", "full_text", "department_id",
-)
-# CHANGE_LABELS (what push notices say) folds some pairs into one word; a field-by-field table
-# needs them apart, so these few are named here.
-_MORE_LABELS = {
-    "issuer": "发文机关", "level": "发文层级", "issue_date": "发文日期", "effective_to": "有效期至",
-    "superseded_by_id": "替代政策", "source_url": "原文链接", "themes": "政策主题",
-    "industries_exclude": "不适用行业", "apply_from": "申报开始日期", "apply_to": "申报截止日期",
-    "full_text": "政策条文", "department_id": "责任部门",
-}
-POLICY_LABELS = {name: _MORE_LABELS.get(name) or CHANGE_LABELS[name] for name in _POLICY_ORDER}
-POLICY_LABELS |= SIGNOFF_LABELS
+SIGNOFF_LABELS = {name: LABELS[name] for name in SIGNOFF_NAMES}
+POLICY_LABELS = LABELS  # every field a version snapshot holds, in the declared order
 INTERPRETATION_LABELS = {"title": "标题", "background": "背景", "purpose": "目的",
                          "measures": "主要举措", "sections": "其他解读内容"} | SIGNOFF_LABELS
 FAQ_LABELS = {"question": "问题", "answer": "答案", "ordinal": "排序"} | SIGNOFF_LABELS

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from kb.errors import InvalidInput
 from kb.library import schemas as lim
-from kb.library.fields import MAX_TITLE, declared
+from kb.library.fields import LABELS, MAX_TITLE, declared
 from kb.library.schemas import (
     Items,
     SectionRecord,
@@ -78,9 +78,10 @@ class PolicyDraft(_Draft):
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
             raise ValueError("有效期截止日期早于施行日期")
         if self.apply_from and self.apply_to and self.apply_to < self.apply_from:
-            raise ValueError("申报截止日期早于申报开始日期")
+            raise ValueError(f"{LABELS['apply_to']}日期早于{LABELS['apply_from']}日期")
         if self.superseded_by_id is not None and self.validity == Validity.VALID:
-            raise ValueError("有效的政策不能填写“被替代为”；请先把效力状态改为已修订或废止")
+            raise ValueError(f"有效的政策不能填写“{LABELS['superseded_by_id']}”；"
+                             f"请先把{LABELS['validity']}改为已修订或废止")
         return self
 
 
@@ -112,16 +113,10 @@ SHAPES: dict[str, type[_Draft]] = {
     ContentKind.FAQ: FaqDraft,
 }
 
-FIELD_LABELS = {
-    "title": "标题", "doc_number": "文号", "issuer": "发文机关", "level": "层级",
-    "issue_date": "发布日期", "effective_from": "施行日期", "effective_to": "有效期至",
-    "validity": "效力状态", "audience": "适用对象", "superseded_by_id": "被替代为", "source_url": "原文链接",
-    "themes": "主题", "industries_include": "适用行业", "industries_exclude": "排除行业",
-    "sizes": "适用规模", "regions": "适用地区", "qualifications": "资质要求",
-    "apply_from": "申报开始", "apply_to": "申报截止", "beneficiaries": "惠及对象",
-    "conditions": "申报条件", "fulfil_time": "兑现时限", "address": "受理地址", "phone": "咨询电话",
-    "full_text": "政策原文", "background": "背景", "purpose": "目的", "measures": "主要举措",
-    "sections": "其他章节", "question": "问题", "answer": "答案",
+# What drafts' errors, the staff form and the review page call each field.
+FIELD_LABELS = LABELS | {
+    "background": "背景", "purpose": "目的", "measures": "主要举措", "sections": "其他章节",
+    "question": "问题", "answer": "答案",
 }
 
 

@@ -9,8 +9,8 @@ from kb.authoring import kinds
 from kb.database.db import get_or_missing, key
 from kb.errors import Conflict, NotFound, PolicyNotFound
 from kb.events import EventKind, PolicyEvent, emit
+from kb.library.fields import CHANGE_LABELS
 from kb.library.index_state import bump_version
-from kb.library.ingest import CHANGE_LABELS
 from kb.library.passages import rebuild_passages
 from kb.library.versions import (
     apply_policy_fields,
@@ -73,8 +73,6 @@ def _changes(old: dict, new: dict) -> list[str]:
     for name, label in CHANGE_LABELS.items():
         if old.get(name) != new.get(name) and label not in labels:
             labels.append(label)
-    if old.get("full_text") != new.get("full_text"):
-        labels.append("政策条文")
     return labels
 
 

@@ -13,7 +13,7 @@ from kb.database.db import key
 from kb.errors import IngestError
 from kb.events import EventKind, PolicyEvent, emit
 from kb.library.extract import extract_header
-from kb.library.fields import BULK_NAMES, MAX_TITLE
+from kb.library.fields import BULK_NAMES, CHANGE_LABELS, MAX_TITLE
 from kb.library.index_state import bump_version, mark_changed
 from kb.library.limits import DEFAULT_LIMITS, IngestLimits
 from kb.library.passages import rebuild_passages
@@ -160,24 +160,15 @@ def _fingerprint(record: PolicyRecord) -> str:
     return hashlib.sha256(record.model_dump_json().encode()).hexdigest()
 
 
-# What a revision notice says changed, in the words a firm reads.
-CHANGE_LABELS = {
-    "title": "标题", "doc_number": "文号", "validity": "效力状态", "audience": "适用对象",
-    "effective_from": "施行日期",
-    "effective_to": "有效期", "industries_include": "适用行业", "industries_exclude": "适用行业",
-    "sizes": "适用规模", "regions": "适用地区", "qualifications": "资质要求",
-    "apply_from": "申报时间", "apply_to": "申报时间", "beneficiaries": "惠及对象",
-    "conditions": "申报条件", "fulfil_time": "兑现时限", "address": "受理地址", "phone": "咨询电话",
-}
-
-
 def _changes(policy: Policy, record: PolicyRecord, old_interpretations: list[dict]) -> list[str]:
     labels: list[str] = []
     for name, label in CHANGE_LABELS.items():
-        if getattr(policy, name) != getattr(record, name) and label not in labels:
+        if name == "full_text":  # a bulk record's ``text``, compared with the text as written
+            changed = record.text != (policy.source_text or policy.full_text)
+        else:
+            changed = getattr(policy, name) != getattr(record, name)
+        if changed and label not in labels:
             labels.append(label)
-    if record.text != (policy.source_text or policy.full_text):
-        labels.append("政策条文")
     if old_interpretations != [r.model_dump() for r in record.interpretations]:
         labels.append("政策解读")
     return labels

@@ -12,13 +12,14 @@ from sqlmodel import Session, col, select
 
 from kb.database.db import key
 from kb.events import EventKind, PolicyEvent, emit
+from kb.library.fields import CHANGE_LABELS
 from kb.library.index_state import bump_version
 from kb.library.versions import record_version
 from kb.models import Policy, Status, Validity, utcnow
 from kb.staff import audit
 
 EXPIRY_SUMMARY = "有效期届满，自动失效"
-CHANGES = ["效力状态"]  # the label push notices use for a validity change (kb.library.ingest.CHANGE_LABELS)
+CHANGES = [CHANGE_LABELS["validity"]]  # what revision notices say changed
 
 
 def overdue(*, session: Session, today: date) -> list[Policy]:
