@@ -11,6 +11,7 @@ from kb.demo import demo_files
 from kb.library.index_state import database_identity
 from kb.library.ingest import IngestReport, ingest_paths
 from kb.library.limits import IngestLimits
+from kb.staff.models import ROLE_LABELS, Role
 
 
 class Serve(Protocol):
@@ -59,10 +60,11 @@ def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-# Demo staff of one department, so the sign-off workflow can be tried at once.
-DEMO_STAFF = (("kj-drafter", "张明（拟稿）", ["drafter"]), ("kj-reviewer", "李华（审核）", ["reviewer"]),
-              ("kj-publisher", "王芳（发布）", ["publisher"]), ("kj-handler", "赵敏（经办）", ["handler"]),
-              ("admin", "县政务办管理员", ["admin"]))
+# Demo staff of one department, so the sign-off workflow can be tried at once. Names are people's
+# names: sign-offs print them after the role (拟稿人：张明), so a role in the name would say it twice.
+DEMO_STAFF = (("kj-drafter", "张明", ["drafter"]), ("kj-reviewer", "李华", ["reviewer"]),
+              ("kj-publisher", "王芳", ["publisher"]), ("kj-handler", "赵敏", ["handler"]),
+              ("admin", "陈静", ["admin"]))
 
 
 def demo_staff(ctx: Context) -> str | None:
@@ -96,11 +98,14 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
     ctx.searcher().ensure_fresh()
     _print_report(report)
     password = demo_staff(ctx)
+    print("\n演示账号（县科技局；仅供本机演示，正式使用请用 policykb user add 建号）：")
+    for username, name, roles in DEMO_STAFF:
+        print(f"  {username:13} {name}（{'、'.join(ROLE_LABELS[Role(r)] for r in roles)}）")
     if password:
-        print("\n演示账号（县科技局；仅供本机演示，正式使用请用 policykb user add 建号）：")
-        for username, name, _ in DEMO_STAFF:
-            print(f"  {username:13} {name}")
         print(f"  密码（各账号相同）：{password}    登录：/admin/login")
+    else:  # a second run: the accounts (and their password) are the ones made the first time
+        print("  账号已存在，密码为首次运行 policykb demo 时显示的那个；忘记了可重设："
+              "policykb user passwd 用户名    登录：/admin/login")
     # Packages built on the knowledge base add their own demo data (push: firms, applications);
     # their command groups hang these on the demo parser, so kb names none of them.
     for hook in getattr(args, "demo_hooks", ()):

@@ -110,12 +110,15 @@ def test_demo_creates_staff_accounts_once_with_a_printed_password(cli_env, capsy
     assert main(["demo", "--no-serve"]) == 0
     out = capsys.readouterr().out
     password = re.search(r"密码（各账号相同）：(\S+)", out).group(1)
-    assert "kj-reviewer" in out
+    assert "kj-reviewer" in out and "李华（审核人）" in out  # a person's name, then the role
     assert main(["demo", "--no-serve"]) == 0
-    assert "演示账号" not in capsys.readouterr().out  # an installation with accounts keeps them
+    again = capsys.readouterr().out  # an installation with accounts keeps them, and says how in
+    assert "kj-reviewer" in again and "policykb user passwd" in again and "/admin/login" in again
+    assert "密码（各账号相同）" not in again
     settings = get_settings()
     with Session(make_engine(settings.db_url)) as session:
         assert len(session.exec(select(User)).all()) == 5
         user = authenticate(session=session, username="kj-publisher", password=password,
                             client="127.0.0.1", settings=settings)
         assert user.roles == ["publisher"] and user.department_id is not None
+        assert user.name == "王芳"  # sign-offs read 发布人：王芳, not 王芳（发布）
