@@ -41,7 +41,7 @@ INTERPRETATION_FORM = (
     FormField("title"),
     FormField("background", "textarea", hint="为什么出台：形势、问题、上位政策"),
     FormField("purpose", "textarea", hint="要达到什么目标、惠及谁"),
-    FormField("measures", "long", hint="主要举措：用自己的话讲清楚怎么做、给什么、怎么申请"),
+    FormField("measures", "long", hint="用自己的话讲清楚怎么做、给什么、怎么申请"),
 )
 FAQ_FORM = (FormField("question", "textarea", required=True),
             FormField("answer", "long", required=True))

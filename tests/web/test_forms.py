@@ -28,3 +28,9 @@ def test_a_posted_policy_form_is_a_valid_draft():
     data = validate_draft(ContentKind.POLICY, draft_data(ContentKind.POLICY, form))
     assert data["themes"] == ["科技", "人才"] and data["level"] is None
     assert set(data) == {f.name for f in FORMS[ContentKind.POLICY]}
+
+
+def test_no_hint_repeats_its_label():
+    # The form shows the label, then the hint: a hint opening with the label reads 主要举措 主要举措：…
+    repeats = [f.name for form in FORMS.values() for f in form if f.hint.startswith(f.label)]
+    assert repeats == []
