@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from kb import clock
 from kb.clock import county_day, county_day_bounds
@@ -120,6 +120,13 @@ def hot_questions(*, session: Session, day: date, limit: int = 10) -> list[tuple
             seen.add(key)
             texts.append(text)
     return [(q, n) for q, n in top_questions(texts, limit * 5) if n >= HOT_MIN_ASKERS][:limit]
+
+
+def asked_on(*, session: Session, day: date) -> int:
+    """How many questions were logged on a county day (whoever asked them)."""
+    start, end = county_day_bounds(day)
+    return session.exec(select(func.count()).select_from(QuestionLog).where(
+        QuestionLog.asked_at >= start, QuestionLog.asked_at < end)).one()
 
 
 def top_questions(texts: list[str], limit: int) -> list[tuple[str, int]]:

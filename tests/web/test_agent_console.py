@@ -95,3 +95,13 @@ def test_side_panels_show_hot_and_unanswered_questions(app, client):
     assert unanswered[:2] == ["大学毕业生生活补贴", "养猪场环评怎么办理"]
     page = client.get("/agent").text
     assert "高企认定奖励多少？" in page and "（4次）" in page and "养猪场环评怎么办理" in page
+
+
+def test_the_hot_panel_says_how_many_were_asked_and_why_none_is_hot(client):
+    # Questions asked by one person each are not hot: the panel must not claim nobody asked.
+    for text in ("高企认定奖励多少？", "养猪场环评怎么办理", "大学毕业生生活补贴"):
+        client.post("/api/ask", json={"question": text})
+    page = client.get("/agent").text
+    assert "今天还没有提问" not in page
+    assert "今天共 3 次提问" in page and "今天还没有 2 位以上提问人问过的同一问题" in page
+    assert client.get("/api/agent/panels").json()["asked_today"] == 3

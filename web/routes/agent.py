@@ -10,7 +10,13 @@ from kb import clock
 from kb.clock import county_day
 from kb.database.db import read_scope
 from kb.feedback.console import console_view
-from kb.feedback.questions import hot_questions, log_question, recent_unanswered
+from kb.feedback.questions import (
+    HOT_MIN_ASKERS,
+    asked_on,
+    hot_questions,
+    log_question,
+    recent_unanswered,
+)
 from kb.library.policies import facet_options, search_filters
 from kb.operations.logs import current_request_id
 from kb.search.answers import ask
@@ -36,6 +42,8 @@ REFINE_WITHIN_S = 30.0
 def _panels(session: Session) -> dict:
     today = county_day(clock.now())
     return {"hot": hot_questions(session=session, day=today, limit=10),
+            "asked_today": asked_on(session=session, day=today),
+            "hot_min_askers": HOT_MIN_ASKERS,
             "unanswered": recent_unanswered(session=session, limit=10)}
 
 
@@ -78,5 +86,6 @@ def agent_panels(session: SessionDep) -> dict:
     """Today's hot questions and the latest unanswered ones, for the console's side panels."""
     panels = _panels(session)
     return {"hot": [{"question": q, "count": n} for q, n in panels["hot"]],
+            "asked_today": panels["asked_today"],
             "unanswered": [{"id": r.id, "question": r.question, "asked_at": r.asked_at.isoformat(),
                             "answer_type": r.answer_type} for r in panels["unanswered"]]}
