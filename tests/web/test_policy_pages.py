@@ -5,11 +5,16 @@ import re
 import pytest
 
 
-def test_home_links_to_every_part(client):
+def test_home_opens_with_a_question_box_and_keeps_staff_tools_aside(client):
     page = client.get("/")
     assert page.status_code == 200
-    for href in ("/policies", "/ask", "/checkup", "/agent", "/demo", "/docs"):
+    assert 'data-inline="#home-ask"' in page.text and "data-starters='[\"" in page.text
+    for href in ("/policies", "/ask", "/checkup", "/track", "/agent", "/admin"):
         assert f'href="{href}"' in page.text
+    cards = page.text.split('class="staff-entry"')[0]  # what citizens are offered
+    assert 'href="/agent"' not in cards and 'href="/admin"' not in cards
+    assert 'href="/docs"' not in page.text  # the API reference is for integrators:
+    assert 'href="/docs"' in client.get("/demo").text  # the embedding demo links it
 
 
 def test_list_shows_validity_of_each_policy_and_filters(client):

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from kb.feedback.starters import starter_questions
 from kb.library.policies import (
     MAX_PER_PAGE,
     PolicyDetail,
@@ -102,6 +103,7 @@ def policy_page(request: Request, policy_id: str, session: SessionDep,
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def home(request: Request, templates: TemplatesDep) -> HTMLResponse:
-    """The start page linking to everything a visitor can use."""
-    return templates.TemplateResponse(request, "home.html", {})
+def home(request: Request, session: SessionDep, templates: TemplatesDep) -> HTMLResponse:
+    """The start page: a question box, then what else a visitor can use."""
+    return templates.TemplateResponse(request, "home.html", {
+        "starters": starter_questions(session=session)})

@@ -265,9 +265,10 @@
     function greet() {
       if (greeted) return;
       greeted = true;
-      bubble("pkb-bot", "您好！我是" + TITLE + "助手。请输入您想了解的涉企政策问题，" +
-        (POLICY ? "将先在本政策中查找，" : "") +
-        "我会给出政策原文依据；找不到可靠答案时会告诉您如何咨询" + HOTLINE + "热线。");
+      // On a policy page the title is an instruction (就本政策提问), not a name to call oneself by.
+      bubble("pkb-bot", (POLICY ? "您好！请就本政策提问，我会先在本政策的条文、解读和常见问题中查找，"
+                                : "您好！我是" + TITLE + "助手。请输入您想了解的涉企政策问题，") +
+        "并给出政策原文依据；找不到可靠答案时会告诉您如何咨询" + HOTLINE + "热线。");
       if (STARTERS.length) chips(STARTERS.slice(0, 6), "您可以这样问：");
     }
 

@@ -116,6 +116,9 @@ def test_policy_page_asks_within_that_policy_first(site, page, shot):
     page.goto(f"{site.api}/policies/{tech}")
     page.locator("#pkb-launcher").click()
     expect(page.locator("#pkb-panel h2")).to_have_text("就本政策提问")
+    greeting = page.locator(".pkb-bot").first
+    expect(greeting).to_contain_text("请就本政策提问")
+    expect(greeting).not_to_contain_text("我是就本政策提问")
     ask(page, ANSWERED)
     answer = page.locator(".pkb-answer").last
     expect(answer.locator(".pkb-link")).to_have_attribute(
