@@ -48,6 +48,8 @@ class Staff:
 ACTION_ROLES = {"draft": Role.DRAFTER, "approve": Role.REVIEWER, "return_submitted": Role.REVIEWER,
                 "publish": Role.PUBLISHER, "return_approved": Role.PUBLISHER,
                 "withdraw": Role.PUBLISHER, "rollback": Role.PUBLISHER}
+# Every action on a revision, in the order its page offers them.
+REVISION_ACTIONS = ("edit", "submit", "discard", "approve", "publish", "return")
 
 
 def may(user: User | None, action: str) -> bool:
@@ -112,7 +114,7 @@ def start(*, session: Session, staff: Staff, kind: str, data: dict,
           topic_id: int | None = None) -> Revision:
     """A new draft: a new record, or a change to live record ``record_id``."""
     user = staff.user
-    require_role(user, Role.DRAFTER)
+    require_role(user, ACTION_ROLES["draft"])
     clean = validate_draft(kind, data, session)
     base = None
     if record_id is not None:
@@ -142,18 +144,61 @@ def _expect(rev: Revision, *allowed: Status) -> None:
         raise Conflict(f"该草稿当前为“{STATUS_LABELS[rev.status]}”，此操作只适用于“{wanted}”状态")
 
 
-def _open_draft(session: Session, staff: Staff, revision_id: int) -> Revision:
-    """A draft or returned revision that this drafter's department may still change."""
+def _not_own(rev: Revision, user: User, doing: str) -> None:
+    if user.id in contributors(rev):
+        raise PermissionDenied(f"不能{doing}自己起草或修改过的内容（拟稿、审核、发布须由不同人员完成）")
+
+
+def check(*, session: Session, user: User, revision: Revision, action: str) -> None:
+    """PermissionDenied or Conflict unless ``user`` may take ``action`` on ``revision`` now."""
+    rev = revision
+    if action in ("edit", "submit", "discard"):  # any drafter of the department, before review
+        require_role(user, Role.DRAFTER)
+        require_department(session, user, rev.department_id)
+        _expect(rev, Status.DRAFT, Status.RETURNED)
+    elif action == "return":  # the reviewer returns a submission, the publisher an approval
+        require_role(user, Role.REVIEWER if rev.status == Status.SUBMITTED else Role.PUBLISHER)
+        require_department(session, user, rev.department_id)
+        _expect(rev, Status.SUBMITTED, Status.APPROVED)
+        _not_own(rev, user, "退回")
+    elif action == "approve":
+        require_role(user, Role.REVIEWER)
+        require_department(session, user, rev.department_id)
+        _expect(rev, Status.SUBMITTED)
+        _not_own(rev, user, "审核")
+    elif action == "publish":
+        require_role(user, Role.PUBLISHER)
+        require_department(session, user, rev.department_id)
+        _expect(rev, Status.APPROVED)
+        _not_own(rev, user, "发布")
+        if user.id == rev.reviewer_id:
+            raise PermissionDenied("审核人不能发布自己审核通过的内容（拟稿、审核、发布须由不同人员完成）")
+    else:
+        raise ValueError(f"unknown revision action {action!r}")
+
+
+def allowed_actions(*, session: Session, user: User, revision: Revision) -> set[str]:
+    """The actions of REVISION_ACTIONS ``user`` may take on ``revision`` now."""
+    out = set()
+    for action in REVISION_ACTIONS:
+        try:
+            check(session=session, user=user, revision=revision, action=action)
+        except (PermissionDenied, Conflict):
+            continue
+        out.add(action)
+    return out
+
+
+def _checked(session: Session, staff: Staff, revision_id: int, action: str) -> Revision:
+    """The revision, once ``check`` lets ``staff`` take ``action`` on it."""
     rev = get_revision(session=session, revision_id=revision_id)
-    require_role(staff.user, Role.DRAFTER)
-    require_department(session, staff.user, rev.department_id)
-    _expect(rev, Status.DRAFT, Status.RETURNED)
+    check(session=session, user=staff.user, revision=rev, action=action)
     return rev
 
 
 def edit(*, session: Session, staff: Staff, revision_id: int, data: dict) -> Revision:
     """Change a draft's content (before submission, or after it was returned)."""
-    rev = _open_draft(session, staff, revision_id)
+    rev = _checked(session, staff, revision_id, "edit")
     rev.data = validate_draft(rev.kind, data, session)
     rev.label = _label(rev.kind, rev.data)
     _step(session, rev, staff, "edit")
@@ -162,15 +207,10 @@ def edit(*, session: Session, staff: Staff, revision_id: int, data: dict) -> Rev
 
 def submit(*, session: Session, staff: Staff, revision_id: int) -> Revision:
     """Send a draft to review."""
-    rev = _open_draft(session, staff, revision_id)
+    rev = _checked(session, staff, revision_id, "submit")
     rev.status = Status.SUBMITTED
     _step(session, rev, staff, "submit")
     return rev
-
-
-def _not_own(rev: Revision, user: User, doing: str) -> None:
-    if user.id in contributors(rev):
-        raise PermissionDenied(f"不能{doing}自己起草或修改过的内容（拟稿、审核、发布须由不同人员完成）")
 
 
 def _comment(comment: str | None, *, required: bool) -> str:
@@ -184,12 +224,7 @@ def _comment(comment: str | None, *, required: bool) -> str:
 
 def send_back(*, session: Session, staff: Staff, revision_id: int, comment: str) -> Revision:
     """Return a submitted (or approved) draft to its drafter with a comment."""
-    rev = get_revision(session=session, revision_id=revision_id)
-    role = Role.REVIEWER if rev.status == Status.SUBMITTED else Role.PUBLISHER
-    require_role(staff.user, role)
-    require_department(session, staff.user, rev.department_id)
-    _expect(rev, Status.SUBMITTED, Status.APPROVED)
-    _not_own(rev, staff.user, "退回")
+    rev = _checked(session, staff, revision_id, "return")
     rev.comment = _comment(comment, required=True)
     rev.status, rev.reviewer_id = Status.RETURNED, None
     _step(session, rev, staff, "return", rev.comment)
@@ -198,11 +233,7 @@ def send_back(*, session: Session, staff: Staff, revision_id: int, comment: str)
 
 def approve(*, session: Session, staff: Staff, revision_id: int, comment: str = "") -> Revision:
     """Approve a submitted draft for publication."""
-    rev = get_revision(session=session, revision_id=revision_id)
-    require_role(staff.user, Role.REVIEWER)
-    require_department(session, staff.user, rev.department_id)
-    _expect(rev, Status.SUBMITTED)
-    _not_own(rev, staff.user, "审核")
+    rev = _checked(session, staff, revision_id, "approve")
     rev.status, rev.reviewer_id = Status.APPROVED, staff.user.id
     _step(session, rev, staff, "approve", _comment(comment, required=False))
     return rev
@@ -210,13 +241,7 @@ def approve(*, session: Session, staff: Staff, revision_id: int, comment: str = 
 
 def publish(*, session: Session, staff: Staff, revision_id: int) -> PolicyVersion:
     """Publish an approved draft: the site, search and push follow at once."""
-    rev = get_revision(session=session, revision_id=revision_id)
-    require_role(staff.user, Role.PUBLISHER)
-    require_department(session, staff.user, rev.department_id)
-    _expect(rev, Status.APPROVED)
-    _not_own(rev, staff.user, "发布")
-    if staff.user.id == rev.reviewer_id:
-        raise PermissionDenied("审核人不能发布自己审核通过的内容（拟稿、审核、发布须由不同人员完成）")
+    rev = _checked(session, staff, revision_id, "publish")
     names = {"drafter": _name(session, rev.drafter_id), "reviewer": _name(session, rev.reviewer_id),
              "publisher": staff.user.name}
     rev.status, rev.publisher_id, rev.published_at = Status.PUBLISHED, staff.user.id, utcnow()
@@ -227,7 +252,7 @@ def publish(*, session: Session, staff: Staff, revision_id: int) -> PolicyVersio
 
 def discard(*, session: Session, staff: Staff, revision_id: int) -> Revision:
     """Abandon a draft that was never published."""
-    rev = _open_draft(session, staff, revision_id)
+    rev = _checked(session, staff, revision_id, "discard")
     rev.status = Status.WITHDRAWN
     _step(session, rev, staff, "discard")
     return rev
@@ -236,7 +261,7 @@ def discard(*, session: Session, staff: Staff, revision_id: int) -> Revision:
 def unpublish(*, session: Session, staff: Staff, kind: str, record_id: int,
               reason: str) -> PolicyVersion:
     """Withdraw a published policy, interpretation or FAQ item (publishers of its department)."""
-    require_role(staff.user, Role.PUBLISHER)
+    require_role(staff.user, ACTION_ROLES["withdraw"])
     record = live_record(session=session, kind=kind, record_id=record_id)
     policy_id = record.id if isinstance(record, Policy) else record.policy_id
     policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
@@ -250,7 +275,7 @@ def unpublish(*, session: Session, staff: Staff, kind: str, record_id: int,
 
 def roll_back(*, session: Session, staff: Staff, policy_id: int, to_version: int) -> PolicyVersion:
     """Publish an earlier version of a policy again (publishers of its department)."""
-    require_role(staff.user, Role.PUBLISHER)
+    require_role(staff.user, ACTION_ROLES["rollback"])
     policy = get_or_missing(session, Policy, policy_id, f"没有编号为 {policy_id} 的政策")
     require_department(session, staff.user, policy.department_id)
     return rollback(session=session, policy_id=policy_id, to_version=to_version, actor=staff.actor)
@@ -286,9 +311,10 @@ def queue(*, session: Session, user: User) -> Queue:
             [Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.APPROVED]))):
         if user.id in contributors(rev):
             out.mine.append(rev)
-        elif rev.status == Status.SUBMITTED and user.has(Role.REVIEWER):
+            continue
+        actions = allowed_actions(session=session, user=user, revision=rev)
+        if "approve" in actions:
             out.to_review.append(rev)
-        elif (rev.status == Status.APPROVED and user.has(Role.PUBLISHER)
-              and rev.reviewer_id != user.id):
+        elif "publish" in actions:
             out.to_publish.append(rev)
     return out
