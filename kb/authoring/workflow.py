@@ -44,16 +44,15 @@ class Staff:
         return Actor.of(self.user, self.client)
 
 
-# The role each sign-off step needs; pages show a step's button only to those who hold it.
-ACTION_ROLES = {"draft": Role.DRAFTER, "approve": Role.REVIEWER, "return_submitted": Role.REVIEWER,
-                "publish": Role.PUBLISHER, "return_approved": Role.PUBLISHER,
-                "withdraw": Role.PUBLISHER, "rollback": Role.PUBLISHER}
+# The role each action on a published record needs; its page already checked the department.
+# What may be done to a revision depends on more (its state, who wrote it): see allowed_actions.
+ACTION_ROLES = {"draft": Role.DRAFTER, "withdraw": Role.PUBLISHER, "rollback": Role.PUBLISHER}
 # Every action on a revision, in the order its page offers them.
 REVISION_ACTIONS = ("edit", "submit", "discard", "approve", "publish", "return")
 
 
 def may(user: User | None, action: str) -> bool:
-    """Whether ``user`` holds the role sign-off step ``action`` needs (department aside)."""
+    """Whether ``user`` holds the role record action ``action`` needs (department aside)."""
     return user is not None and user.active and user.has(ACTION_ROLES[action])
 
 

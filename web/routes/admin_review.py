@@ -109,15 +109,18 @@ def revision_page(request: Request, session: SessionDep, user: Writer, templates
         "stale": rev.base is not None and current is not None and rev.status != Status.PUBLISHED
         and current != rev.base,
         "steps": [(local_time(datetime.fromisoformat(h["at"])), h) for h in rev.history],
-        "own": user.id in workflow.contributors(rev), "done": DONE.get(
+        "own": user.id in workflow.contributors(rev),
+        "actions": workflow.allowed_actions(session=session, user=user, revision=rev),
+        "done": DONE.get(
             request.query_params.get("done", ""))})
 
 
 @router.get("/revisions/{revision_id}/edit", response_class=HTMLResponse)
 def revision_edit(request: Request, session: SessionDep, user: Writer, templates: TemplatesDep,
                   revision_id: int) -> HTMLResponse:
-    """The draft form filled with the revision's content."""
+    """The draft form filled with the revision's content, for those who may change it now."""
     rev = _revision(session, user, revision_id)
+    workflow.check(session=session, user=user, revision=rev, action="edit")
     kind = form_kind(rev.kind)
     policy = session.get(Policy, rev.policy_id) if rev.policy_id else None
     return render(request, templates, "admin_form.html", {
