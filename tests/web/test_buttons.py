@@ -7,7 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from kb.authoring.workflow import Staff, start
+from kb.database.db import session_scope
 from kb.models import Policy, Revision
+from kb.staff.models import User
+from push.guides.authoring import KIND as GUIDE_KIND
+from tests.push.guides.test_guide_signoff import GUIDE
 from tests.web.staff import login, make_user
 
 ACTIONS = ("edit", "submit", "discard", "approve", "publish", "return")
@@ -124,6 +129,16 @@ def _check_one(people, policy_id, engine, state, rid, username) -> None:
         assert res.status_code == 303, (*where, action, res.status_code)
         assert _state(engine, fresh) != untouched, (*where, action)
     assert shown == EXPECTED.get(state, {}).get(username, set()), where  # and the rules as meant
+
+
+def test_a_guide_draft_offers_no_form_it_does_not_have(people, policy_id, demo_engine):
+    with session_scope(demo_engine) as session:
+        zhang = session.exec(select(User).where(User.username == "zhang")).one()
+        rid = start(session=session, staff=Staff(zhang), kind=GUIDE_KIND, data=GUIDE,
+                    policy_id=policy_id).id
+    page = people["zhang"][0].get(f"/admin/revisions/{rid}").text
+    assert _shown(page, rid) == {"submit", "discard"}  # no 修改草稿 leading to an error page
+    assert "policykb guides draft" in page[page.index('id="redraft"'):]
 
 
 def _links(html: str) -> set[str]:

@@ -111,6 +111,7 @@ def revision_page(request: Request, session: SessionDep, user: Writer, templates
         "steps": [(local_time(datetime.fromisoformat(h["at"])), h) for h in rev.history],
         "own": user.id in workflow.contributors(rev),
         "actions": workflow.allowed_actions(session=session, user=user, revision=rev),
+        "has_form": rev.kind in FORMS,  # a 申兑指南 is changed by drafting its JSON again
         "done": DONE.get(
             request.query_params.get("done", ""))})
 
