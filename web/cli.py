@@ -48,7 +48,7 @@ def serve_app(ctx: Context, *, host: str, port: int, workers: int = 1) -> int:
     from web.app import create_app
 
     ctx.engine  # noqa: B018  (migrates an empty database once, here, before any worker starts)
-    print(f"政策通 serving on http://{host}:{port}" + (f" ({workers} workers)" if workers > 1 else ""))
+    print(f"政策通已启动：http://{host}:{port}" + (f"（{workers} 个工作进程）" if workers > 1 else ""))
     print("\n".join(page_urls(host=host, port=port)))
     options = {"host": host, "port": port, "log_level": "info",
                "log_config": log_config(ctx.settings), "access_log": False,
@@ -77,7 +77,7 @@ def _cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     if args.workers < 1:
         from kb.errors import InvalidInput
 
-        raise InvalidInput(f"--workers must be at least 1 (got {args.workers})")
+        raise InvalidInput(f"--workers 至少为 1（收到 {args.workers}）")
     if args.no_push_worker:
         os.environ["KB_PUSH_WORKER"] = "0"  # uvicorn's worker processes read the environment
         ctx.settings = ctx.settings.model_copy(update={"push_worker": False})
@@ -88,13 +88,13 @@ def _cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``serve``."""
-    p = sub.add_parser("serve", help="serve the web API and pages")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
+    p = sub.add_parser("serve", help="启动网站和接口")
+    p.add_argument("--host", default="127.0.0.1", help="监听的地址（默认 127.0.0.1：仅本机）")
+    p.add_argument("--port", type=int, default=8000, help="监听的端口（默认 8000）")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn 工作进程数（默认 1）")
     p.add_argument("--no-push-worker", action="store_true",
-                   help="do not deliver pushes in this process (a separate `policykb push worker` "
-                        "runs); same as KB_PUSH_WORKER=0")
+                   help="本进程不投递推送（另有 `policykb push worker` 在运行）；"
+                        "同 KB_PUSH_WORKER=0")
     p.add_argument("--upgrade", action="store_true",
-                   help="migrate a database made by an older version instead of refusing to start")
+                   help="数据库由旧版本建立时，迁移到新版本（不加则拒绝启动）")
     p.set_defaults(handler=_cmd_serve)

@@ -7,6 +7,7 @@ import sys
 from sqlalchemy.engine import Engine
 
 from kb.cli.context import Context
+from kb.cli.parser import error_line
 from kb.database import schema
 from kb.database.db import make_engine
 from kb.errors import InvalidInput
@@ -23,15 +24,15 @@ def cmd_upgrade(args: argparse.Namespace, ctx: Context) -> int:
     engine = _engine(ctx)
     before = schema.current(engine)
     schema.upgrade(engine, args.to)
-    print(f"database {before or '(empty)'} -> {schema.current(engine)}")
+    print(f"数据库版本：{before or '（空库）'} → {schema.current(engine)}")
     return 0
 
 
 def cmd_current(args: argparse.Namespace, ctx: Context) -> int:
     """Print the database's revision and the one this code needs."""
     engine = _engine(ctx)
-    print(f"database: {schema.current(engine) or '(none)'}")
-    print(f"code:     {schema.head()}")
+    print(f"数据库版本：{schema.current(engine) or '（无）'}")
+    print(f"程序所需：  {schema.head()}")
     return 0
 
 
@@ -39,9 +40,9 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     """Exit 1, saying why, when the database is behind the code or the models differ from it."""
     problems = schema.check(_engine(ctx))
     for line in problems:
-        print(f"policykb: {line}", file=sys.stderr)
+        print(error_line("policykb", line), file=sys.stderr)
     if not problems:
-        print(f"database at {schema.head()}, as the models")
+        print(f"数据库版本 {schema.head()}，与数据模型一致")
     return 1 if problems else 0
 
 
@@ -49,7 +50,7 @@ def cmd_downgrade(args: argparse.Namespace, ctx: Context) -> int:
     """Take the database back to ``REV`` (undoing a release; back it up first)."""
     engine = _engine(ctx)
     schema.downgrade(engine, args.revision)
-    print(f"database now at {schema.current(engine) or '(empty)'}")
+    print(f"数据库现为版本 {schema.current(engine) or '（空库）'}")
     return 0
 
 
@@ -61,40 +62,40 @@ def cmd_revision(args: argparse.Namespace, ctx: Context) -> int:
 
     locations = schema.version_locations()
     if args.package not in locations:
-        raise InvalidInput(f"no package {args.package!r} has migrations; "
-                           f"choose one of: {', '.join(locations)}")
+        raise InvalidInput(f"包“{args.package}”没有迁移脚本；可选：{'、'.join(locations)}")
     engine = _engine(ctx)
     schema.upgrade(engine)  # autogenerate compares the models with a database at the head
     with writer(engine).connect() as conn, conn.begin():
-        written = command.revision(schema.config(conn), message=args.message, autogenerate=True,
+        cfg = schema.config(conn)
+        cfg.cmd_opts = argparse.Namespace(quiet=True)  # alembic's English progress; ours follows
+        written = command.revision(cfg, message=args.message, autogenerate=True,
                                    rev_id=args.rev_id or schema.next_revision_id(),
                                    version_path=str(locations[args.package]))
     script = written[0] if isinstance(written, list) else written
     if script is None:  # alembic returns None only when a revision hook dropped the revision
-        raise schema.SchemaError("alembic wrote no revision")
-    print(f"wrote {script.path}: review it, then add it to the commit with the model change")
+        raise schema.SchemaError("alembic 没有写出迁移脚本")
+    print(f"已写出 {script.path}：请核对，再与数据模型的改动一起提交")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``db``."""
-    p = sub.add_parser("db", help="database schema: upgrade, current, check, revision")
-    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    p = sub.add_parser("db", help="数据库结构迁移：upgrade、current、check、downgrade、revision")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", help="操作")
     actions.required = True
-    q = actions.add_parser("upgrade", help="migrate the database to the code's revision")
-    q.add_argument("--to", default="head", metavar="REV")
+    q = actions.add_parser("upgrade", help="把数据库迁移到程序所需的版本")
+    q.add_argument("--to", default="head", metavar="REV", help="迁移到的版本号（默认 head：最新）")
     q.set_defaults(handler=cmd_upgrade)
-    actions.add_parser("current", help="the database's and the code's revision").set_defaults(
+    actions.add_parser("current", help="显示数据库的版本和程序所需的版本").set_defaults(
         handler=cmd_current)
-    actions.add_parser("check", help="exit 1 when the database is not as the code needs").set_defaults(
+    actions.add_parser("check", help="数据库不符合程序所需时说明原因，退出码为1").set_defaults(
         handler=cmd_check)
-    q = actions.add_parser("downgrade", help="migrate the database back to REV (base: empty)")
-    q.add_argument("revision", metavar="REV")
+    q = actions.add_parser("downgrade", help="把数据库退回到版本 REV（base：空库）")
+    q.add_argument("revision", metavar="REV", help="退回到的版本号")
     q.set_defaults(handler=cmd_downgrade)
-    q = actions.add_parser("revision", help="autogenerate a revision from the models' changes")
-    q.add_argument("-m", "--message", required=True)
-    q.add_argument("--rev-id", default=None, help="the new revision's id (default: the next number)")
+    q = actions.add_parser("revision", help="按数据模型的改动自动生成迁移脚本")
+    q.add_argument("-m", "--message", required=True, help="迁移脚本的说明")
+    q.add_argument("--rev-id", default=None, help="新版本号（默认：下一个编号）")
     q.add_argument("--package", default="kb",
-                   help="the package whose tables changed: the revision goes in its migrations "
-                        "folder (default kb; push for push's tables)")
+                   help="表有改动的包，脚本写入它的迁移目录（默认 kb；push 的表用 push）")
     q.set_defaults(handler=cmd_revision)

@@ -31,22 +31,22 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
     """Create the data folder, the database schema and the index folder."""
     ctx.engine  # noqa: B018  (creating it creates the folders and schema)
     lines = seed(ctx)
-    print(f"data folder: {ctx.settings.home.resolve()}")
-    print(f"database:    {ctx.settings.db_url}")
-    print(f"indexes:     {ctx.settings.index_dir.resolve()}")
-    print(f"identity:    {database_identity(ctx.engine)}")
+    print(f"数据文件夹：{ctx.settings.home.resolve()}")
+    print(f"数据库：    {ctx.settings.db_url}")
+    print(f"索引文件夹：{ctx.settings.index_dir.resolve()}")
+    print(f"数据库标识：{database_identity(ctx.engine)}")
     for line in lines:
         print(line)
     return 0
 
 
 def _print_report(report: IngestReport) -> None:
-    for label, titles in (("created", report.created), ("updated", report.updated),
-                          ("unchanged", report.unchanged)):
+    for label, titles in (("新增", report.created), ("更新", report.updated),
+                          ("未变", report.unchanged)):
         for title in titles:
-            print(f"  {label:9} {title}")
-    print(f"{len(report.created)} created, {len(report.updated)} updated, "
-          f"{len(report.unchanged)} unchanged; {report.passages} passages in the knowledge base")
+            print(f"  {label} {title}")
+    print(f"新增 {len(report.created)} 篇，更新 {len(report.updated)} 篇，"
+          f"未变 {len(report.unchanged)} 篇；知识库共 {report.passages} 个段落")
 
 
 def cmd_ingest(args: argparse.Namespace, ctx: Context) -> int:
@@ -112,7 +112,7 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> int:
         hook(ctx)
     serve = None if args.no_serve else _server()
     if serve is None:
-        print('\nTry:  policykb ask "高新技术企业认定后有什么奖励？"')
+        print('\n试一试：policykb ask "高新技术企业认定后有什么奖励？"')
         return 0
     return serve(ctx, host=args.host, port=args.port)
 
@@ -123,7 +123,7 @@ def _server() -> Serve | None:
         import fastapi  # noqa: F401
         import uvicorn  # noqa: F401
     except ModuleNotFoundError:
-        print('\n(the web extras are not installed: pip install -e ".[web]" to serve)')
+        print('\n（未安装网页服务组件，无法启动网站；请先运行 pip install -e ".[web]"）')
         return None
     servers = plugins.load("serve")
     return servers[0] if servers else None
@@ -131,18 +131,18 @@ def _server() -> Serve | None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the knowledge-base commands to the ``policykb`` parser."""
-    p = sub.add_parser("init", help="create the data folder, database and index folder")
+    p = sub.add_parser("init", help="建立数据文件夹、数据库和索引文件夹")
     p.add_argument("--upgrade", action="store_true",
-                   help="migrate a database made by an older version instead of refusing it")
+                   help="数据库由旧版本建立时，迁移到新版本（不加则拒绝使用）")
     p.set_defaults(handler=cmd_init)
 
-    p = sub.add_parser("ingest", help="ingest .txt .md .html .docx .pdf files, folders or JSONL")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = sub.add_parser("ingest", help="导入政策文件（.txt .md .html .docx .pdf）、文件夹或 JSONL")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹的路径，可写多个")
     p.set_defaults(handler=cmd_ingest)
 
-    p = sub.add_parser("demo", help="load the bundled demo knowledge base and serve it")
-    p.add_argument("--no-serve", action="store_true", help="only load the demo data")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p = sub.add_parser("demo", help="载入自带的演示知识库并启动网站")
+    p.add_argument("--no-serve", action="store_true", help="只载入演示数据，不启动网站")
+    p.add_argument("--host", default="127.0.0.1", help="网站监听的地址（默认 127.0.0.1：仅本机）")
+    p.add_argument("--port", type=int, default=8000, help="网站监听的端口（默认 8000）")
     p.set_defaults(handler=cmd_demo)
 

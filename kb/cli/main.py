@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from kb import plugins
 from kb.cli.context import Context
+from kb.cli.parser import ChineseArgumentParser, error_line
 from kb.config import Settings, section_kinds
 from kb.errors import KBError
 
@@ -16,10 +17,8 @@ Handler = Callable[[argparse.Namespace, Context], int | None]
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser with every registered sub-command."""
-    parser = argparse.ArgumentParser(
-        prog="policykb", description="政策通 PolicyKB: policy knowledge base and enterprise push"
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = ChineseArgumentParser(prog="policykb", description="政策通：政策知识库与涉企政策推送")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help="命令（policykb 命令 -h 查看其用法）")
     sub.required = True
     from kb.cli import backup, db, library, search, users, validity
 
@@ -35,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         plugins.require()  # before the parser, which the command groups extend
     except KBError as exc:
-        print(f"policykb: error: {exc.message}", file=sys.stderr)
+        print(error_line("policykb", exc.message), file=sys.stderr)
         return 2
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -43,12 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args, Context(upgrade=getattr(args, "upgrade", False))) or 0)
     except KBError as exc:
-        print(f"policykb: error: {exc.message}", file=sys.stderr)
+        print(error_line("policykb", exc.message), file=sys.stderr)
         return 2
     except ValidationError as exc:
         if exc.title not in {Settings.__name__, *(k.__name__ for k in section_kinds())}:
             raise  # a bug, not a setting
-        print(f"policykb: error: {settings_problem(exc)}", file=sys.stderr)
+        print(error_line("policykb", settings_problem(exc)), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -47,11 +47,11 @@ def cmd_eval(args: argparse.Namespace, ctx: Context) -> int:
     from kb.search.evaluate import evaluate, tune
 
     if len(args.corpus) != len(args.queries):
-        raise InvalidInput("give one --queries file for each --corpus file")
+        raise InvalidInput("每个 --corpus 文件要配一个 --queries 文件")
     sets = [(Path(c), Path(q)) for c, q in zip(args.corpus, args.queries, strict=True)]
     if args.tune:
         if args.mode != "auto":
-            raise InvalidInput("--tune measures every mode; use it with --mode auto")
+            raise InvalidInput("--tune 会测量每种检索方式，须与 --mode auto 一起使用")
         out = tune(sets=sets, settings=ctx.settings, k=args.k, progress=ProgressLine())
     elif len(sets) == 1:
         out = evaluate(corpus=sets[0][0], queries=sets[0][1], settings=ctx.settings, k=args.k,
@@ -60,7 +60,7 @@ def cmd_eval(args: argparse.Namespace, ctx: Context) -> int:
                        correct=not args.no_correction, progress=ProgressLine())
     else:
         if args.per_query:
-            raise InvalidInput("--per-query writes one set's queries; give one --corpus with it")
+            raise InvalidInput("--per-query 只写一组查询的结果，只能配一个 --corpus")
         out = {str(c): evaluate(corpus=c, queries=q, settings=ctx.settings, k=args.k,
                                 mode=args.mode, answerability=args.answerability,
                                 correct=not args.no_correction, progress=ProgressLine())
@@ -78,8 +78,8 @@ def cmd_reindex(args: argparse.Namespace, ctx: Context) -> int:
     searcher = ctx.searcher()
     searcher.ensure_fresh(force=True)
     n = searcher.lexical.n_docs if searcher.lexical else 0
-    dense = f"; dense index ({searcher.dense.encoder.name}) rebuilt" if searcher.dense else ""
-    print(f"lexical index rebuilt: {n} passages{dense}")
+    dense = f"；向量索引（{searcher.dense.encoder.name}）已重建" if searcher.dense else ""
+    print(f"关键词索引已重建：{n} 个段落{dense}")
     return 0
 
 
@@ -89,49 +89,49 @@ def cmd_model_install(args: argparse.Namespace, ctx: Context) -> int:
 
     ctx.settings.ensure_dirs()
     folder = install_model(source=args.source, home=ctx.settings.home, name=args.name)
-    print(f"model installed: {folder}")
-    print(f"use it with: KB_EMBEDDING_MODEL={args.name or args.source}")
+    print(f"模型已安装：{folder}")
+    print(f"启用方法：设置 KB_EMBEDDING_MODEL={args.name or args.source}")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the search commands to the ``policykb`` parser."""
-    p = sub.add_parser("ask", help="answer a question with cited clauses")
-    p.add_argument("question")
-    p.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
-    p.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    p = sub.add_parser("ask", help="回答一个问题，并注明出处条款")
+    p.add_argument("question", help="要问的问题")
+    p.add_argument("--k", type=int, default=5, help="列出的段落数（默认 5）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出回答")
     p.set_defaults(handler=cmd_ask)
 
-    p = sub.add_parser("eval", help="measure retrieval on a corpus and queries (throw-away KB)")
-    p.add_argument("--corpus", required=True, action="append",
-                   help="JSONL: {id, title, text} (repeat with --queries for several sets); demo: the "
-                        "bundled demo knowledge base")
-    p.add_argument("--queries", required=True, action="append",
-                   help="JSONL: {id, query, relevant_ids}")
-    p.add_argument("--k", type=int, default=10)
+    p = sub.add_parser("eval", help="在临时知识库中测量检索效果（不动正式知识库）")
+    p.add_argument("--corpus", required=True, action="append", metavar="FILE",
+                   help="语料 JSONL 文件，每行 `{id, title, text}`；写 demo 用自带的演示知识库；"
+                        "多组时与 --queries 成对重复")
+    p.add_argument("--queries", required=True, action="append", metavar="FILE",
+                   help="查询 JSONL 文件，每行 `{id, query, relevant_ids}`")
+    p.add_argument("--k", type=int, default=10, help="每个查询取前几条结果（默认 10）")
     p.add_argument("--mode", choices=["lexical", "dense", "hybrid", "auto"], default="lexical",
-                   help="auto: the setting --tune stored for the model (lexical without one)")
+                   help="检索方式：关键词、向量、混合；auto 用 --tune 为当前模型存下的设置"
+                        "（没有时按关键词）")
     p.add_argument("--tune", action="store_true",
-                   help="measure lexical, dense and hybrid settings and store the best for the "
-                        "configured embedding model (in KB_HOME/tuning.json)")
+                   help="测量关键词、向量、混合各种设置，把最好的存为当前向量模型的设置"
+                        "（KB_HOME/tuning.json）")
     p.add_argument("--answerability", action="store_true",
-                   help="take half of the queries' documents out of the corpus (fixed by query id) "
-                        "so those queries are unanswerable, and measure the replies")
+                   help="从语料中拿掉一半查询的相关文件（按查询 id 固定），使这些查询无从回答，"
+                        "测量系统如何答复")
     p.add_argument("--per-query", metavar="FILE",
-                   help="write one JSON line per query: ranking, answer_type, answer_doc, confidence")
+                   help="把每个查询的结果写成一行 JSON（排名、answer_type、answer_doc、confidence）")
     p.add_argument("--no-correction", action="store_true",
-                   help="search questions as typed: no pinyin or abbreviation matching of words "
-                        "the corpus does not know (to measure what that matching does)")
-    p.add_argument("--json", action="store_true")
+                   help="按原样检索问题：语料中没有的词不做拼音、简称匹配（用来测量这种匹配的作用）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出各项指标")
     p.set_defaults(handler=cmd_eval)
 
-    p = sub.add_parser("reindex", help="rebuild the search indexes from the database")
+    p = sub.add_parser("reindex", help="按数据库重建检索索引")
     p.set_defaults(handler=cmd_reindex)
 
-    model = sub.add_parser("model", help="manage the embedding model for dense retrieval")
-    msub = model.add_subparsers(dest="model_command", metavar="ACTION")
+    model = sub.add_parser("model", help="管理向量检索所用的模型")
+    msub = model.add_subparsers(dest="model_command", metavar="ACTION", help="操作")
     msub.required = True
-    p = msub.add_parser("install", help="install a model from a local folder (or a hub name, online)")
-    p.add_argument("source", metavar="NAME|PATH")
-    p.add_argument("--name", help="the name to install it under (default: derived from the source)")
+    p = msub.add_parser("install", help="从本机文件夹安装模型（联网时也可写模型库中的名称）")
+    p.add_argument("source", metavar="NAME|PATH", help="模型文件夹的路径，或模型库中的名称")
+    p.add_argument("--name", help="安装后的名称（默认按来源取名）")
     p.set_defaults(handler=cmd_model_install)

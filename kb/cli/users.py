@@ -105,29 +105,29 @@ def cmd_enable(args: argparse.Namespace, ctx: Context) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``policykb user ...`` to the parser."""
-    user = sub.add_parser("user", help="staff accounts: add, list, passwd, disable, enable")
-    cmds = user.add_subparsers(dest="user_command", metavar="ACTION")
+    user = sub.add_parser("user", help="工作人员账号：add、list、passwd、disable、enable")
+    cmds = user.add_subparsers(dest="user_command", metavar="ACTION", help="操作")
     cmds.required = True
-    roles = ", ".join(f"{r.value} ({label})" for r, label in ROLE_LABELS.items())
+    roles = "、".join(f"{r.value}（{label}）" for r, label in ROLE_LABELS.items())
 
-    p = cmds.add_parser("add", help="create an account")
-    p.add_argument("username", help="lowercase letters, digits, _ . - (2-64)")
-    p.add_argument("--name", required=True, help="real name, shown on sign-offs")
-    p.add_argument("--department", help="department name; required except for admin-only accounts")
-    p.add_argument("--role", action="append", required=True, help=f"repeatable: {roles}")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p = cmds.add_parser("add", help="新建账号")
+    p.add_argument("username", help="用户名：小写字母、数字和 _ . -，2 至 64 个字符")
+    p.add_argument("--name", required=True, help="真实姓名，显示在签署记录上")
+    p.add_argument("--department", help="所在部门的名称；只做系统管理员的账号可不填")
+    p.add_argument("--role", action="append", required=True, help=f"角色，可重复写多个：{roles}")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     p.set_defaults(handler=cmd_add)
 
-    p = cmds.add_parser("list", help="list accounts")
+    p = cmds.add_parser("list", help="列出全部账号")
     p.set_defaults(handler=cmd_list)
 
-    p = cmds.add_parser("passwd", help="set a new password (signs the account out)")
-    p.add_argument("username")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p = cmds.add_parser("passwd", help="设置新密码（该账号已登录的会话随之退出）")
+    p.add_argument("username", help="用户名")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     p.set_defaults(handler=cmd_passwd)
 
-    for name, handler, text in (("disable", cmd_disable, "stop an account from signing in"),
-                                ("enable", cmd_enable, "let a disabled account sign in again")):
+    for name, handler, text in (("disable", cmd_disable, "停用账号，使其不能登录"),
+                                ("enable", cmd_enable, "重新启用已停用的账号")):
         p = cmds.add_parser(name, help=text)
-        p.add_argument("username")
+        p.add_argument("username", help="用户名")
         p.set_defaults(handler=handler)

@@ -1,18 +1,11 @@
 """``policykb validity expire``: mark policies past their effective-to date 失效 (for cron)."""
 
 import argparse
-from datetime import date
 
 from kb.cli.context import Context
+from kb.cli.parser import day
 from kb.database.db import session_scope
 from kb.models import Policy
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期“{text}”无法识别，请写成 YYYY-MM-DD") from None
 
 
 def _line(policy: Policy) -> str:
@@ -45,11 +38,11 @@ def cmd_expire(args: argparse.Namespace, ctx: Context) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``validity`` commands to the ``policykb`` parser."""
-    validity = sub.add_parser("validity", help="policy validity jobs (expire overdue policies)")
-    vsub = validity.add_subparsers(dest="validity_command", metavar="ACTION")
+    validity = sub.add_parser("validity", help="政策有效期（把过期政策标为失效）")
+    vsub = validity.add_subparsers(dest="validity_command", metavar="ACTION", help="操作")
     vsub.required = True
-    p = vsub.add_parser("expire", help="mark published policies past their effective-to date 失效")
-    p.add_argument("--today", type=_day, default=None, metavar="YYYY-MM-DD",
-                   help="the day to judge by (default: today in the county, Asia/Shanghai)")
-    p.add_argument("--dry-run", action="store_true", help="list what would expire, change nothing")
+    p = vsub.add_parser("expire", help="把已过有效期的已发布政策标为失效")
+    p.add_argument("--today", type=day, default=None, metavar="YYYY-MM-DD",
+                   help="按哪一天判断（默认：本县今天，北京时间）")
+    p.add_argument("--dry-run", action="store_true", help="只列出将失效的政策，不作改动")
     p.set_defaults(handler=cmd_expire)

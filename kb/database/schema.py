@@ -147,7 +147,7 @@ def head() -> str:
 
     found = ScriptDirectory.from_config(config()).get_current_head()
     if found is None:
-        raise SchemaError(f"no migration revisions in {MIGRATIONS}: the installation is broken")
+        raise SchemaError(f"{MIGRATIONS} 中没有迁移脚本：安装不完整，请重新安装")
     return found
 
 
@@ -222,8 +222,8 @@ def _migrate(engine: Engine, *, allow_behind: bool, target: str = "head") -> Non
             at = _adopt(conn, engine)
         if at is not None and at not in _known():
             raise SchemaError(
-                f"the database at {_where(engine)} is at revision {at}, which this PolicyKB does "
-                f"not know (it needs {head()}): it was made by a newer version; run that version")
+                f"{_where(engine)} 的数据库版本为 {at}，本程序不认识（本程序需要 {head()}）："
+                "它由更新的版本建立，请用那个版本运行")
         if at == (head() if target == "head" else target):
             return
         if at is not None and not allow_behind:
@@ -234,7 +234,7 @@ def _migrate(engine: Engine, *, allow_behind: bool, target: str = "head") -> Non
 
 def _foreign_keys_hold(conn: Connection) -> None:
     if conn.dialect.name == "sqlite" and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
-        raise SchemaError("a migration left rows whose foreign keys point nowhere; nothing changed")
+        raise SchemaError("迁移后有记录引用了不存在的数据，迁移已撤销，数据库未作改动")
 
 
 @contextmanager
@@ -246,7 +246,7 @@ def _foreign_keys_deferred(conn: Connection) -> Iterator[None]:
         return
     raw = conn.connection.dbapi_connection  # autocommit: the PRAGMA runs outside a transaction
     if raw is None:  # only an invalidated connection has none
-        raise SchemaError("the database connection was lost before migrating")
+        raise SchemaError("迁移前与数据库的连接已断开")
     raw.execute("PRAGMA foreign_keys=OFF")
     try:
         yield
@@ -263,8 +263,8 @@ def _lock(conn: Connection) -> None:
 
 def behind_message(engine: Engine, at: str) -> str:
     """What the operator reads when the database is older than the code."""
-    return (f"the database at {_where(engine)} is at revision {at}, but this PolicyKB needs "
-            f"{head()}: back it up, then run `policykb db upgrade` (or start with --upgrade)")
+    return (f"{_where(engine)} 的数据库版本为 {at}，本程序需要 {head()}：请先备份，"
+            "再运行 `policykb db upgrade`（或启动时加 --upgrade）")
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -303,9 +303,9 @@ def _adopt(conn: Connection, engine: Engine) -> str:
 
     if conn.dialect.name != "sqlite":
         raise SchemaError(
-            f"the database at {_where(engine)} was made before migrations (PostgreSQL with native "
-            "enum types): make a new database with `policykb db upgrade` and copy the data over "
-            "(docs/operators.md, Deployment on PostgreSQL)")
+            f"{_where(engine)} 的数据库建于启用迁移之前（PostgreSQL 原生枚举类型）：请用 "
+            "`policykb db upgrade` 新建数据库，再把数据复制过去（见 docs/operators.md 中 "
+            "Deployment on PostgreSQL 一节）")
     target = baseline_metadata()
     legacy.bring_forward(conn, target)
     options = configure_options() | {"target_metadata": target}
@@ -313,9 +313,8 @@ def _adopt(conn: Connection, engine: Engine) -> str:
                                                      target)]
     if found:
         raise SchemaError(
-            f"the database at {_where(engine)} was made before migrations and differs from the "
-            f"baseline schema ({'; '.join(found[:5])}): point KB_HOME (or KB_DATABASE_URL) at a "
-            "new location and load the data again")
+            f"{_where(engine)} 的数据库建于启用迁移之前，且与基线结构不同（{'；'.join(found[:5])}）："
+            "请把 KB_HOME（或 KB_DATABASE_URL）指向新位置，重新载入数据")
     command.stamp(config(conn), BASELINE)
     return BASELINE
 
@@ -391,13 +390,12 @@ def check(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         at = _current(conn)
         if at is None:
-            made = "empty" if not _tables(conn) else "made before migrations"
-            return [f"the database at {_where(engine)} is {made}: run `policykb db upgrade`"]
+            made = "是空库" if not _tables(conn) else "建于启用迁移之前"
+            return [f"{_where(engine)} 的数据库{made}：请运行 `policykb db upgrade`"]
         if at != head():
             if at not in _known():
-                return [f"the database at {_where(engine)} is at revision {at}, unknown to this "
-                        f"PolicyKB (it needs {head()})"]
+                return [f"{_where(engine)} 的数据库版本为 {at}，本程序不认识（本程序需要 {head()}）"]
             return [behind_message(engine, at)]
         found = differences(conn)
-    return [f"the models differ from the migrations at {head()} (a forgotten "
-            f"`policykb db revision`?): {d}" for d in found]
+    return [f"数据模型与迁移脚本（版本 {head()}）不一致（是否忘了运行 `policykb db revision`？）：{d}"
+            for d in found]

@@ -60,7 +60,7 @@ class Restored:
     migrated_to: str
     rows: int
     tables: int
-    secret_key: str  # "restored", "kept from KB_SECRET_KEY", "none in the backup"
+    secret_key: str  # "restored"; "kept" (KB_SECRET_KEY is set here); "absent" (not in the backup)
     vectors: int
     notes: list[str] = field(default_factory=list)
 
@@ -76,7 +76,7 @@ def backup(settings: Settings, target: Path) -> dict:
     try:
         revision = schema.current(engine)
         if revision is None:
-            raise BackupError(f"there is no PolicyKB database at {_where(engine)} to back up")
+            raise BackupError(f"{_where(engine)} 没有政策通数据库，无可备份")
         target.parent.mkdir(parents=True, exist_ok=True)
         with _scratch(target.parent) as work:
             counts = _dump_database(engine, work / "database")
@@ -151,18 +151,18 @@ def read_manifest(source: Path) -> dict:
             member = tar.extractfile(MANIFEST)
             manifest = json.loads(member.read()) if member else None
     except FileNotFoundError:
-        raise BackupError(f"no backup at {source}") from None
+        raise BackupError(f"没有备份文件 {source}") from None
     except (tarfile.TarError, KeyError, ValueError, OSError):
         manifest = None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(f"{source} is not a PolicyKB backup (or it is damaged)")
+        raise BackupError(f"{source} 不是政策通的备份文件（或已损坏）")
     if manifest.get("format_version", 0) > FORMAT_VERSION:
-        raise BackupError(f"{source} was written by a newer PolicyKB "
-                          f"({manifest.get('policykb')}): restore it with that version")
+        raise BackupError(f"{source} 由更新的政策通（{manifest.get('policykb')}）写出："
+                          "请用那个版本恢复")
     if not schema.known(str(manifest.get("revision"))):
-        raise BackupError(f"{source} is at schema revision {manifest.get('revision')}, which this "
-                          f"PolicyKB does not know (it has up to {schema.head()}): restore it "
-                          f"with the version that made it ({manifest.get('policykb')})")
+        raise BackupError(f"{source} 的数据库版本为 {manifest.get('revision')}，本程序不认识"
+                          f"（本程序最高到 {schema.head()}）：请用写出它的版本"
+                          f"（{manifest.get('policykb')}）恢复")
     return manifest
 
 
@@ -189,16 +189,16 @@ def restore(settings: Settings, source: Path, *, force: bool = False,
         if held and not force:
             top = ", ".join(f"{name} {n}" for name, n in sorted(held.items(), key=lambda x: -x[1])[:4])
             raise BackupError(
-                f"the database at {_where(engine)} already holds data ({top}, …): restore will "
-                "not overwrite it; back it up first, then restore with --force")
+                f"{_where(engine)} 的数据库中已有数据（{top}…），恢复不会覆盖它；"
+                "请先备份，再加 --force 恢复")
         with _scratch(settings.home) as work:
             _unpack(source, work)
             revision = manifest["revision"]
             if _has_tables(engine):
-                say("emptying the database")
+                say("正在清空数据库")
                 schema.clear(engine)
             schema.upgrade(engine, revision)
-            say(f"loading {manifest['rows']:,} rows at revision {revision}")
+            say(f"正在按版本 {revision} 载入 {manifest['rows']:,} 行")
             loaded = _load(engine, work / "database", manifest)
             schema.upgrade(engine)
             result = Restored(revision=revision, migrated_to=schema.head(), rows=sum(loaded.values()),
@@ -222,22 +222,22 @@ def _load(engine: Engine, folder: Path, manifest: dict) -> dict[str, int]:
     sources = {name: folder / f"{name}.jsonl" for name in expected}
     absent = [name for name, path in sources.items() if not path.is_file()]
     if absent:
-        raise BackupError(f"the backup lacks the copy of {', '.join(absent)}: it is damaged")
+        raise BackupError(f"备份中缺少表 {'、'.join(absent)} 的数据：备份已损坏")
     with writer(engine).connect() as conn, conn.begin():  # all rows or none
         loaded = dump.load(conn, sources)
         wrong = {name: (n, loaded.get(name)) for name, n in expected.items()
                  if loaded.get(name) != n}
         if wrong:
-            raise BackupError("rows differ from the backup's manifest (table: expected, read): "
-                              + "; ".join(f"{k}: {a}, {b}" for k, (a, b) in wrong.items()))
+            raise BackupError("行数与备份清单不符（表：清单行数，读到行数）："
+                              + "；".join(f"{k}：{a}，{b}" for k, (a, b) in wrong.items()))
     return loaded
 
 
 def _restore_key(settings: Settings, work: Path, manifest: dict) -> str:
     if manifest.get("secret_key") != "file":
-        return "none in the backup (it was made with KB_SECRET_KEY: set the same key here)"
+        return "absent"
     if settings.secret_key:
-        return "kept from KB_SECRET_KEY (links signed with the backup's key will not verify)"
+        return "kept"
     path = settings.home / "secret.key"
     tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -285,7 +285,7 @@ def _unpack(source: Path, work: Path) -> None:
         with tarfile.open(source, "r:*") as tar:
             tar.extractall(work, filter="data")  # no paths outside work, no devices or links out
     except (tarfile.TarError, OSError) as exc:
-        raise BackupError(f"{source} cannot be read: {exc}") from None
+        raise BackupError(f"无法读取 {source}：{exc}") from None
 
 
 # --- Shared -----------------------------------------------------------------------------------

@@ -208,5 +208,4 @@ def seed(session: Session) -> str:
     added = insert_ignore(session, CalendarDay, rows)
     if not added:
         return ""
-    return (f"holidays:    {added} days of the State Council's arrangements for "
-            f"{', '.join(map(str, years))} added")
+    return f"节假日：  已按国务院 {'、'.join(map(str, years))} 年的安排添加 {added} 天"

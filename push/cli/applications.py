@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, select
 
 from kb.cli.context import Context
+from kb.cli.parser import day
 from kb.database.db import session_scope
 from kb.errors import InvalidInput, NotFound
 
@@ -216,8 +217,11 @@ def _holiday_list(args: argparse.Namespace, ctx: Context) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``policykb applications``."""
+    from push.applications.models import NODE_LABELS
+
+    nodes = "、".join(f"{node.value}（{label}）" for node, label in NODE_LABELS.items())
     group = subparsers.add_parser("applications", help="政策申报：登记、流转、查询、统计（快递式公开）")
-    actions = group.add_subparsers(dest="applications_command", metavar="ACTION")
+    actions = group.add_subparsers(dest="applications_command", metavar="ACTION", help="操作")
     actions.required = True
 
     p = actions.add_parser("add", help="登记一件申报（已提交）")
@@ -228,50 +232,50 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--amount", type=float, help="申请金额（万元）")
     p.add_argument("--by", metavar="NAME", help="经办人的用户名或姓名（不填：企业在线提交）")
     p.add_argument("--note", help="给申报企业的说明")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="输出JSON")
     p.set_defaults(handler=cmd_add)
 
     p = actions.add_parser("advance", help="把申报转到下一节点")
     p.add_argument("ref", help="申报编号")
-    p.add_argument("--to", required=True, metavar="NODE",
-                   help="submitted accepted reviewing publicity approved paid returned rejected")
+    p.add_argument("--to", required=True, metavar="NODE", help=f"转到的节点：{nodes}")
     p.add_argument("--by", required=True, metavar="NAME", help="经办人的用户名或姓名")
     p.add_argument("--note", help="给申报企业的说明（退回写补正材料，不予支持写理由）")
     p.add_argument("--amount", type=float, help="核定或拨付金额（万元）")
-    p.add_argument("--paid-on", type=date.fromisoformat, help="拨付日期（默认今天）")
-    p.add_argument("--supply-by", type=date.fromisoformat, help="补正期限（默认10个工作日）")
+    p.add_argument("--paid-on", type=day, metavar="YYYY-MM-DD", help="拨付日期（默认今天）")
+    p.add_argument("--supply-by", type=day, metavar="YYYY-MM-DD", help="补正期限（默认10个工作日）")
     p.add_argument("--correct", action="store_true", help="更正：修改当前节点或撤回上一步")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="输出JSON")
     p.set_defaults(handler=cmd_advance)
 
     p = actions.add_parser("show", help="查看申报及各节点")
-    p.add_argument("ref")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("ref", help="申报编号")
+    p.add_argument("--json", action="store_true", help="输出JSON")
     p.set_defaults(handler=cmd_show)
 
     p = actions.add_parser("queue", help="待办申报（超期在前）")
-    p.add_argument("--department", help="部门名称")
-    p.add_argument("--node", help="只看某一节点")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--department", metavar="NAME", help="部门名称")
+    p.add_argument("--node", help=f"只看某一节点：{nodes}")
+    p.add_argument("--json", action="store_true", help="输出JSON")
     p.set_defaults(handler=cmd_queue)
 
     p = actions.add_parser("import", help="从CSV批量登记申报（全部成功才保存）")
-    p.add_argument("file")
+    p.add_argument("file", help="申报CSV文件")
     p.add_argument("--by", metavar="NAME", help="经办人的用户名或姓名")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="输出JSON")
     p.set_defaults(handler=cmd_import)
 
     p = actions.add_parser("stats", help="各节点件数、用时中位数与90分位、按时率、金额")
-    p.add_argument("--by", choices=("policy", "department"), default="policy")
-    p.add_argument("--csv", action="store_true")
+    p.add_argument("--by", choices=("policy", "department"), default="policy",
+                   help="按政策（policy，默认）或按部门（department）统计")
+    p.add_argument("--csv", action="store_true", help="输出CSV")
     p.set_defaults(handler=cmd_stats)
 
     p = actions.add_parser("promise", help="设置某节点的承诺工作日")
-    p.add_argument("--node", required=True)
-    p.add_argument("--days", required=True, type=int)
+    p.add_argument("--node", required=True, help=f"节点：{nodes}")
+    p.add_argument("--days", required=True, type=int, help="承诺的工作日数")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--policy", type=int, metavar="ID")
-    which.add_argument("--department", metavar="NAME")
+    which.add_argument("--policy", type=int, metavar="ID", help="政策编号（只对这项政策）")
+    which.add_argument("--department", metavar="NAME", help="部门名称（对该部门的全部政策）")
     p.set_defaults(handler=cmd_promise)
 
     p = actions.add_parser("holiday", help="维护节假日与调休上班日（单日设置、从文件导入、列出）")
@@ -282,5 +286,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help="如“春节”")
     p.add_argument("--clear", action="store_true", help="删除该日的设置")
     p.add_argument("--year", type=int, help="list：只列这一年")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="输出JSON")
     p.set_defaults(handler=cmd_holiday)

@@ -6,10 +6,10 @@ import signal
 import socket
 import sys
 import threading
-from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from kb.cli.context import Context
+from kb.cli.parser import day, moment
 from kb.database.db import key, session_scope
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``policykb push`` and its actions."""
     push = subparsers.add_parser("push", help="政策推送：投递、提醒、触达漏斗")
-    actions = push.add_subparsers(dest="push_command", metavar="ACTION")
+    actions = push.add_subparsers(dest="push_command", metavar="ACTION", help="操作")
     actions.required = True
 
     worker = actions.add_parser("worker", help="持续投递到期推送（SIGTERM优雅退出）")
@@ -29,25 +29,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     run = actions.add_parser("run", help="投递一轮到期推送后退出")
     _worker_args(run)
-    run.add_argument("--now", type=datetime.fromisoformat, help="按此时刻判断（测试用，ISO格式）")
+    run.add_argument("--now", type=moment, metavar="YYYY-MM-DDTHH:MM", help="按此时刻判断（测试用）")
     run.set_defaults(handler=cmd_run)
 
     remind = actions.add_parser("remind", help="生成申报截止前14天、3天的提醒")
-    remind.add_argument("--today", type=date.fromisoformat, help="按哪天计算（默认今天）")
+    remind.add_argument("--today", type=day, metavar="YYYY-MM-DD", help="按哪天计算（默认今天）")
     remind.set_defaults(handler=cmd_remind)
 
     funnel = actions.add_parser("funnel", help="触达漏斗：推送→送达→打开→点击→已申报")
-    funnel.add_argument("--by", choices=("policy", "department"), default="policy")
+    funnel.add_argument("--by", choices=("policy", "department"), default="policy",
+                        help="按政策（policy，默认）或按部门（department）统计")
     funnel.add_argument("--csv", action="store_true", help="输出CSV")
     funnel.set_defaults(handler=cmd_funnel)
 
     enable = actions.add_parser("enable", help="恢复被暂停的企业渠道（退信或webhook连续失败后）")
-    enable.add_argument("--firm", required=True, metavar="USCC")
-    enable.add_argument("--channel", required=True, choices=("email", "webhook", "inbox", "sms"))
+    enable.add_argument("--firm", required=True, metavar="USCC", help="企业的统一社会信用代码")
+    enable.add_argument("--channel", required=True, choices=("email", "webhook", "inbox", "sms"),
+                        help="渠道：email（邮件）、webhook、inbox（站内信）、sms（短信）")
     enable.set_defaults(handler=cmd_enable)
 
     link = actions.add_parser("link", help="打印企业专属页面链接（站内信、订阅设置）")
-    link.add_argument("--firm", required=True, metavar="USCC")
+    link.add_argument("--firm", required=True, metavar="USCC", help="企业的统一社会信用代码")
     link.set_defaults(handler=cmd_link)
 
     status = actions.add_parser("status", help="各状态推送数量")

@@ -18,36 +18,37 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``direct list|show|review|publish``."""
     direct = subparsers.add_parser("direct", help="免申即享：生成、审核、发布兑现名单")
-    actions = direct.add_subparsers(dest="direct_command", metavar="ACTION")
+    actions = direct.add_subparsers(dest="direct_command", metavar="ACTION", help="操作")
     actions.required = True
 
     gen = actions.add_parser("list", help="按企业数据生成一项政策某期的免申即享名单（待审核）")
-    gen.add_argument("--policy", type=int, required=True, metavar="ID")
+    gen.add_argument("--policy", type=int, required=True, metavar="ID", help="政策编号")
     gen.add_argument("--period", required=True, help="期次，如 2026")
     gen.add_argument("--by", metavar="USERNAME", help="生成人的用户名（默认“系统”）")
     gen.add_argument("--json", action="store_true", help="输出JSON")
     gen.set_defaults(handler=cmd_list)
 
     show = actions.add_parser("show", help="查看一份名单")
-    show.add_argument("list_id", type=int, metavar="LIST_ID")
+    show.add_argument("list_id", type=int, metavar="LIST_ID", help="名单编号")
     show.add_argument("--json", action="store_true", help="输出JSON")
     show.set_defaults(handler=cmd_show)
 
     rev = actions.add_parser("review", help="审核名单（审核人，不能是生成人）")
-    rev.add_argument("list_id", type=int, metavar="LIST_ID")
-    rev.add_argument("--by", required=True, metavar="USERNAME")
+    rev.add_argument("list_id", type=int, metavar="LIST_ID", help="名单编号")
+    rev.add_argument("--by", required=True, metavar="USERNAME", help="审核人的用户名")
     rev.add_argument("--return", dest="send_back", action="store_true", help="退回（须写 --comment）")
-    rev.add_argument("--comment", default="")
+    rev.add_argument("--comment", default="", help="审核意见（退回时必填）")
     rev.set_defaults(handler=cmd_review)
 
     pub = actions.add_parser("publish", help="发布名单：每家企业一件已核定的申报和一条通知")
-    pub.add_argument("list_id", type=int, metavar="LIST_ID")
+    pub.add_argument("list_id", type=int, metavar="LIST_ID", help="名单编号")
     pub.add_argument("--by", required=True, metavar="NAME", help="发布人的用户名")
     pub.add_argument("--json", action="store_true", help="输出JSON")
     pub.set_defaults(handler=cmd_publish)
 
     st = actions.add_parser("stats", help="直达快享统计：按政策或部门（符合企业、免申/申报、金额、兑现工作日、逾期指南）")
-    st.add_argument("--by", choices=("policy", "department"), default="policy")
+    st.add_argument("--by", choices=("policy", "department"), default="policy",
+                    help="按政策（policy，默认）或按部门（department）统计")
     st.add_argument("--year", type=int, help="测算年度（默认今年）")
     st.add_argument("--csv", action="store_true", help="输出CSV")
     st.add_argument("--json", action="store_true", help="输出JSON")

@@ -11,12 +11,12 @@ from kb.database.db import key, read_scope, session_scope
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``facts import|define|show|disputes|resolve``."""
     facts = subparsers.add_parser("facts", help="一企一档：企业年度数据的导入与查看")
-    actions = facts.add_subparsers(dest="facts_command", metavar="ACTION")
+    actions = facts.add_subparsers(dest="facts_command", metavar="ACTION", help="操作")
     actions.required = True
 
     imp = actions.add_parser("import", help="从CSV或JSONL导入企业年度数据（有错则整个文件不导入）")
-    imp.add_argument("file", help="CSV（带表头：uscc, year, source, 各事实列）或JSONL")
-    imp.add_argument("--format", choices=("csv", "jsonl"), help="默认按扩展名判断")
+    imp.add_argument("file", help="CSV（带表头：`uscc, year, source`、各事实列）或JSONL")
+    imp.add_argument("--format", choices=("csv", "jsonl"), help="文件格式（默认按扩展名判断）")
     imp.add_argument("--source", help="来源部门（文件中没有source列时）")
     imp.add_argument("--json", action="store_true", help="输出JSON")
     imp.set_defaults(handler=cmd_import)
@@ -24,12 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     define = actions.add_parser("define", help="定义县里新增的事实")
     define.add_argument("name", help="英文键名，如 export_value")
     define.add_argument("--label", required=True, help="中文名，如 出口额")
-    define.add_argument("--type", default="number", choices=("number", "bool", "date", "list"))
+    define.add_argument("--type", default="number", choices=("number", "bool", "date", "list"),
+                        help="类型：number（数值，默认）、bool（是否）、date（日期）、list（列表）")
     define.add_argument("--unit", default="", help="数值的单位：万元、%%、人、个、项")
     define.set_defaults(handler=cmd_define)
 
     show = actions.add_parser("show", help="一家企业的全部年度数据")
-    show.add_argument("--firm", required=True, metavar="USCC")
+    show.add_argument("--firm", required=True, metavar="USCC", help="企业的统一社会信用代码")
     show.add_argument("--json", action="store_true", help="输出JSON")
     show.set_defaults(handler=cmd_show)
 
@@ -40,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     disputes.set_defaults(handler=cmd_disputes)
 
     resolve = actions.add_parser("resolve", help="处理一条异议：采纳并更正数值，或不予采纳并说明理由")
-    resolve.add_argument("dispute_id", type=int, metavar="DISPUTE_ID")
+    resolve.add_argument("dispute_id", type=int, metavar="DISPUTE_ID", help="异议编号")
     how = resolve.add_mutually_exclusive_group(required=True)
     how.add_argument("--accept", metavar="VALUE", help="采纳：更正后的数值")
     how.add_argument("--reject", metavar="REASON", help="不予采纳：理由")

@@ -2,25 +2,25 @@
 
 import argparse
 import json
-from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from kb import clock
 from kb.cli.context import Context
+from kb.cli.parser import day
 from kb.database.db import session_scope
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``firms``, ``match`` and ``checkup``."""
     firms = subparsers.add_parser("firms", help="企业库：导入、划型")
-    actions = firms.add_subparsers(dest="firms_command", metavar="ACTION")
+    actions = firms.add_subparsers(dest="firms_command", metavar="ACTION", help="操作")
     actions.required = True
 
     imp = actions.add_parser("import", help="从CSV或JSONL导入企业（逐行报告错误）")
     imp.add_argument("file", help="CSV（带表头）或JSONL文件")
-    imp.add_argument("--format", choices=("csv", "jsonl"), help="默认按扩展名判断")
+    imp.add_argument("--format", choices=("csv", "jsonl"), help="文件格式（默认按扩展名判断）")
     imp.add_argument("--json", action="store_true", help="输出JSON")
     imp.set_defaults(handler=cmd_import)
 
@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     """--date and --json."""
-    parser.add_argument("--date", type=date.fromisoformat, help="按哪天判断申报期（默认今天）")
+    parser.add_argument("--date", type=day, metavar="YYYY-MM-DD", help="按哪天判断申报期（默认今天）")
     parser.add_argument("--json", action="store_true", help="输出JSON")
 
 

@@ -2,13 +2,13 @@
 
 import argparse
 import json
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from kb.cli.context import Context
+from kb.cli.parser import day
 from kb.database.db import key, read_scope, session_scope
 from kb.errors import InvalidInput
 from push.settings import push_settings
@@ -25,30 +25,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     calc.add_argument("--json", action="store_true", help="输出JSON")
     calc.set_defaults(handler=cmd_calc)
 
-    guides = subparsers.add_parser("guides", help="申兑指南：检查规则")
-    actions = guides.add_subparsers(dest="guides_command", metavar="ACTION")
+    guides = subparsers.add_parser("guides", help="申兑指南：检查、起草、签署、逾期清单")
+    actions = guides.add_subparsers(dest="guides_command", metavar="ACTION", help="操作")
     actions.required = True
     check = actions.add_parser("check", help="检查一份申兑指南（JSON）是否有误")
     check.add_argument("file", help="JSON文件")
     check.set_defaults(handler=cmd_check)
 
     draft = actions.add_parser("draft", help="起草一份申兑指南（进入拟稿→审核→发布流程）")
-    draft.add_argument("file", help="JSON文件：mode, promised_days, beneficiaries, materials, where, "
-                                    "phone, rules")
-    draft.add_argument("--policy", type=int, required=True, metavar="ID")
+    draft.add_argument("file", help="JSON文件，含 mode、promised_days、beneficiaries、materials、"
+                                    "where、phone、rules")
+    draft.add_argument("--policy", type=int, required=True, metavar="ID", help="政策编号")
     draft.add_argument("--by", required=True, metavar="USERNAME", help="拟稿人的用户名")
     draft.set_defaults(handler=cmd_draft)
 
     sign = actions.add_parser("sign", help="提交、审核通过、退回或发布一份申兑指南草稿")
-    sign.add_argument("revision", type=int, metavar="REVISION_ID")
-    sign.add_argument("action", choices=("submit", "approve", "return", "publish"))
-    sign.add_argument("--by", required=True, metavar="USERNAME")
+    sign.add_argument("revision", type=int, metavar="REVISION_ID", help="草稿编号")
+    sign.add_argument("action", choices=("submit", "approve", "return", "publish"),
+                      help="submit（提交审核）、approve（审核通过）、return（退回）、publish（发布）")
+    sign.add_argument("--by", required=True, metavar="USERNAME", help="签署人的用户名")
     sign.add_argument("--comment", default="", help="审核意见（退回时必填）")
     sign.set_defaults(handler=cmd_sign)
 
     late = actions.add_parser("overdue", help="发布后逾期未出申兑指南的涉企政策")
-    late.add_argument("--department", help="部门名称（默认全部）")
-    late.add_argument("--today", type=date.fromisoformat, help="按哪天判断（默认今天）")
+    late.add_argument("--department", metavar="NAME", help="部门名称（默认全部）")
+    late.add_argument("--today", type=day, metavar="YYYY-MM-DD", help="按哪天判断（默认今天）")
     late.add_argument("--json", action="store_true", help="输出JSON")
     late.set_defaults(handler=cmd_overdue)
 

@@ -59,7 +59,7 @@ def test_restore_refuses_a_database_holding_data(demo_engine, settings: Settings
     backup.restore(restore_target, tmp_path / "kb.tar.gz")
     before = databases.tables_as_text(restore_target)
 
-    with pytest.raises(backup.BackupError, match="already holds data.*--force"):
+    with pytest.raises(backup.BackupError, match="已有数据.*--force"):
         backup.restore(restore_target, tmp_path / "kb.tar.gz")
     assert databases.tables_as_text(restore_target) == before  # nothing lost
 
@@ -100,11 +100,11 @@ def test_vectors_travel_with_the_backup(demo_engine, settings: Settings, restore
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"not a backup", "not a PolicyKB backup"),
+    (b"not a backup", "不是政策通的备份文件"),
     ({"format": "policykb-backup", "format_version": 1, "revision": "9999", "policykb": "9.0"},
-     "revision 9999, which this PolicyKB does not know"),
+     "版本为 9999，本程序不认识"),
     ({"format": "policykb-backup", "format_version": 7, "revision": "0001", "policykb": "9.0"},
-     "written by a newer PolicyKB"),
+     "由更新的政策通"),
 ])
 def test_files_that_cannot_be_restored_are_named(tmp_path: Path, restore_target: Settings,
                                                  content: bytes | dict[str, bytes],
@@ -130,17 +130,17 @@ def test_cli_backs_up_and_restores(cli_env: Path, tmp_path: Path,
     answer = capsys.readouterr().out
     assert main(["backup", str(tmp_path / "kb.tar.gz")]) == 0
     out = capsys.readouterr().out
-    assert "backup written" in out and "secret key: included" in out
+    assert "备份已写出" in out and "签名密钥：已包含" in out
 
     assert main(["restore", str(tmp_path / "kb.tar.gz")]) == 2  # this home holds the demo
-    assert "already holds data" in capsys.readouterr().err
+    assert "已有数据" in capsys.readouterr().err
     assert main(["restore", str(tmp_path / "missing.tar.gz")]) == 2
-    assert "no backup at" in capsys.readouterr().err
+    assert "没有备份文件" in capsys.readouterr().err
 
     assert main(["restore", "--force", str(tmp_path / "kb.tar.gz")]) == 0
     out = capsys.readouterr().out
-    assert "every table's count as the backup's manifest says" in out
-    assert "indexes:    rebuilt" in out
+    assert "各表行数与备份清单一致" in out
+    assert "索引：已重建" in out
     assert main(["ask", "首次认定高企的公司县里奖励多少钱"]) == 0
     assert capsys.readouterr().out == answer  # the same answer from the rebuilt index
     assert "金科发〔2024〕8号" in answer

@@ -128,7 +128,7 @@ def test_an_old_database_that_differs_is_refused_with_a_message_and_left_alone(s
     path = settings.home / "policykb.db"
     _strip(path, lambda con: con.execute("DROP INDEX ix_firm_uscc"))  # lost a UNIQUE index
     engine = make_engine(settings.db_url)
-    with pytest.raises(SchemaError, match="made before migrations and differs from the baseline"):
+    with pytest.raises(SchemaError, match="建于启用迁移之前，且与基线结构不同"):
         create_schema(engine, upgrade=True)
     assert schema.current(engine) is None  # nothing stamped, nothing half-done
     with Session(engine) as session:

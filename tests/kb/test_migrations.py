@@ -180,8 +180,7 @@ def test_a_database_at_the_baseline_upgrades_with_its_data(empty_url, two_revisi
     engine = make_engine(empty_url)
     schema.upgrade(engine, schema.BASELINE)
     _baseline_rows(engine, tmp_path)  # data made at the baseline, then every later revision
-    with pytest.raises(SchemaError, match=f"at revision {schema.BASELINE}, but this PolicyKB "
-                                          "needs 9001"):
+    with pytest.raises(SchemaError, match=f"版本为 {schema.BASELINE}，本程序需要 9001"):
         create_schema(engine)  # behind: refused, not silently changed
     schema.upgrade(engine, two_revisions)
     load_demo(engine)
@@ -209,28 +208,28 @@ def test_db_check_exits_0_after_init_and_1_with_a_message_when_behind(cli_env, t
     assert main(["db", "upgrade", "--to", two_revisions]) == 0  # as the previous release made it
     assert main(["db", "check"]) == 1
     err = capsys.readouterr().err
-    assert f"at revision {two_revisions}, but this PolicyKB needs 9001" in err
+    assert f"版本为 {two_revisions}，本程序需要 9001" in err
     assert "policykb db upgrade" in err
     assert main(["init"]) == 2  # refuses to start on a database that is behind
     assert "policykb db upgrade" in capsys.readouterr().err
     assert main(["init", "--upgrade"]) == 0
     capsys.readouterr()
     assert main(["db", "check"]) == 1  # at the head now, but the test revision is not in the models
-    assert "models differ from the migrations at 9001" in capsys.readouterr().err
+    assert "数据模型与迁移脚本（版本 9001）不一致" in capsys.readouterr().err
     assert main(["db", "current"]) == 0
-    assert "database: 9001" in capsys.readouterr().out
+    assert "数据库版本：9001" in capsys.readouterr().out
 
 
 def test_db_check_after_init(cli_env, capsys):
     assert main(["init"]) == 0
     assert main(["db", "check"]) == 0
-    assert f"database at {schema.head()}" in capsys.readouterr().out
+    assert f"数据库版本 {schema.head()}，与数据模型一致" in capsys.readouterr().out
 
 
 def test_a_database_from_a_newer_version_is_refused(engine):
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    with pytest.raises(SchemaError, match="made by a newer version"):
+    with pytest.raises(SchemaError, match="由更新的版本建立"):
         create_schema(engine)
 
 
@@ -284,7 +283,7 @@ def test_a_database_at_c369141s_revision_upgrades_to_the_new_layout_with_its_dat
     copied = _copy_rows(scratch, engine)
     scratch.dispose()
     assert copied["policy"] and copied["firm"] == copied["push"] == 1 and copied["revision"] == 2
-    with pytest.raises(SchemaError, match="at revision 0004, but this PolicyKB needs"):
+    with pytest.raises(SchemaError, match="版本为 0004，本程序需要"):
         create_schema(engine)  # behind: refused until the operator upgrades
     create_schema(engine, upgrade=True)
     assert schema.current(engine) == schema.head() and schema.check(engine) == []
@@ -311,8 +310,8 @@ def test_a_new_revision_goes_to_its_packages_folder_with_the_next_number(cli_env
         written = sorted(p.name for p in folders["push"].glob("*.py")
                          if p.name not in {q.name for q in schema.MIGRATIONS.glob("versions/*")})
         assert written[-1].startswith(f"{int(schema.next_revision_id()) - 1:04d}_a_push_change")
-        assert "review it" in capsys.readouterr().out
+        assert "请核对" in capsys.readouterr().out
         assert main(["db", "revision", "-m", "x", "--package", "web"]) == 2
-        assert "no package 'web' has migrations; choose one of: kb, push" in capsys.readouterr().err
+        assert "包“web”没有迁移脚本；可选：kb、push" in capsys.readouterr().err
     finally:
         schema.head.cache_clear()

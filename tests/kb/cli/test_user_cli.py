@@ -69,7 +69,7 @@ def test_add_refuses_bad_input_with_exit_2(cli_env, monkeypatch, capsys):
     assert add(monkeypatch) == 0
     capsys.readouterr()
     assert add(monkeypatch) == 2
-    assert "policykb: error: 用户名“zhang”已被使用" in capsys.readouterr().err
+    assert "policykb 出错：用户名“zhang”已被使用" in capsys.readouterr().err
     assert add(monkeypatch, "wang", password="short") == 2
     assert "密码至少 10 个字符" in capsys.readouterr().err
     feed(monkeypatch, PASSWORD + "\n")

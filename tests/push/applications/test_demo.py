@@ -9,7 +9,7 @@ from kb.cli.main import main
 def test_demo_applications(cli_env, capsys):
     assert main(["demo", "--no-serve"]) == 0
     out = capsys.readouterr().out
-    assert "State Council's arrangements for 2025, 2026" in out  # promised dates skip holidays
+    assert "已按国务院 2025、2026 年的安排添加" in out  # promised dates skip holidays
     refs = re.findall(r"^  (SB\w{10})  ", out, flags=re.M)
     assert len(refs) == 4
     nodes, overdue = set(), 0

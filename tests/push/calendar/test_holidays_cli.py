@@ -36,7 +36,7 @@ def calendar() -> Calendar:
 
 def test_init_loads_2025_and_2026_once_and_keeps_the_countys_days(cli_env, capsys):
     code, out, _ = run(capsys, "init")
-    assert code == 0 and "72 days" in out and "2025, 2026" in out
+    assert code == 0 and "已按国务院 2025、2026 年的安排添加 72 天" in out
     cal = calendar()
     assert not cal.is_workday(date(2026, 10, 1)) and cal.is_workday(date(2026, 10, 10))
     assert not cal.is_workday(date(2025, 10, 8)) and cal.is_workday(date(2025, 10, 11))
@@ -45,7 +45,7 @@ def test_init_loads_2025_and_2026_once_and_keeps_the_countys_days(cli_env, capsy
     assert {"date": "2026-10-10", "workday": True, "name": "国庆节调休上班"} in before
 
     code, out, _ = run(capsys, "init")
-    assert code == 0 and "holidays" not in out  # nothing added
+    assert code == 0 and "节假日" not in out  # nothing added
     assert listed(capsys, 2026) == before
 
     # The county keeps 10-10 as a day off and adds its own holiday: init leaves both alone.

@@ -96,7 +96,7 @@ def test_rejecting_needs_a_reason_and_the_right_department_and_bad_values_are_re
     assert code == 2 and "没有名为“县不存在局”的部门" in out
     with pytest.raises(SystemExit) as exited:  # argparse: --accept or --reject is required
         main(["facts", "resolve", str(dispute_id), "--by", "kj-handler"])
-    assert exited.value.code == 2 and "--accept --reject is required" in capsys.readouterr().err
+    assert exited.value.code == 2 and "以下参数须填其中一个：--accept、--reject" in capsys.readouterr().err
 
     code, out = run(capsys, "facts", "resolve", dispute_id, "--reject", "认定名单为首次认定",
                     "--by", "kj-handler", "--json")
