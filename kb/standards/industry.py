@@ -81,6 +81,12 @@ def parse_industry_code(raw: str) -> IndustryCode:
     )
 
 
+def looks_like_code(raw: str) -> bool:
+    """Whether ``raw`` is written as a code (a letter, digits or both), valid or not."""
+    text = re.sub(r"\s+", "", str(raw or "")).upper()
+    return bool(text) and _CODE.match(text) is not None
+
+
 def normalize_industry_code(raw: str) -> str:
     """The canonical string of a valid code ("c3911" -> "3911", "c" -> "C")."""
     return parse_industry_code(raw).code
