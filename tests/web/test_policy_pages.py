@@ -45,7 +45,9 @@ def test_pagination_keeps_the_filters(client):
 
 def test_bad_date_is_a_422_page(client):
     page = client.get("/policies", params={"issued_from": "2024-02-30"})
-    assert page.status_code == 422 and "issued_from" in page.text and "<html" in page.text
+    assert page.status_code == 422 and "<html" in page.text
+    # The filter's label, not the query parameter's name, which the visitor never saw.
+    assert "发文日期起" in page.text and "issued_from" not in page.text
 
 
 def test_policy_page_shows_clauses_interpretation_faq_and_service_elements(client, policy_ids):
