@@ -87,6 +87,19 @@ def test_staff_pages(site, new_page, tmp_path, size):
     assert others == []
 
 
+def test_the_staff_menu_wraps_between_items_never_inside_one(site, new_page):
+    # At 360 px the menu takes two lines; 问题台账 must not break into 问 / 题台账.
+    make_user(site.engine, "admin2", roles=["admin"], department=None)
+    page = new_page(viewport=SIZES["phone"], is_mobile=True)
+    sign_in(page, site.api, "admin2")
+    page.goto(site.api + "/admin")
+    items = page.locator(".staffbar nav a")
+    assert items.count() >= 6
+    broken = [items.nth(i).inner_text() for i in range(items.count())
+              if items.nth(i).evaluate("a => a.getClientRects().length") > 1]
+    assert broken == []
+
+
 def test_api_reference_works_with_the_network_blocked(site, page, tmp_path):
     others = fence(page, site.api)
     page.goto(site.api + "/docs")
