@@ -98,6 +98,26 @@ def stats(*, session: Session, by: str = "policy", today: date | None = None) ->
     return sorted(rows.values(), key=lambda r: (-r.applications, r.label))
 
 
+def stats_text(rows: list[StatsRow]) -> str:
+    """The statistics as lines a clerk reads in a terminal: one block per policy or department."""
+    if not rows:
+        return "还没有申报。\n"
+    out = []
+    for r in rows:
+        waiting = "、".join(f"{NODE_LABELS[n]} {r.at_node[n.value]}" for n in Node
+                           if r.at_node[n.value])
+        out.append(f"{r.label}：共 {r.applications} 件（当前：{waiting or '无'}）；"
+                   f"核定 {round(r.approved_amount, 4):g} 万元，拨付 {round(r.paid_amount, 4):g} 万元")
+        for n in TIMED:
+            d = r.nodes[n.value].to_dict()
+            if not d["stays"]:
+                continue
+            share = "" if d["on_time_share"] is None else f"，按时率 {d['on_time_share']:.0%}"
+            out.append(f"  {NODE_LABELS[n]}：{d['stays']} 件办结，用时中位 {d['median_days']:g} 个工作日，"
+                       f"90分位 {d['p90_days']:g}{share}")
+    return "\n".join(out) + "\n"
+
+
 def stats_csv(rows: list[StatsRow]) -> str:
     """The statistics as CSV with Chinese headers (UTF-8 with BOM, for Excel)."""
     out = io.StringIO()

@@ -130,14 +130,16 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
     """Applications per node, days per node and on-time shares, per policy or department."""
-    from push.applications.stats import stats, stats_csv
+    from push.applications.stats import stats, stats_csv, stats_text
 
     with session_scope(ctx.engine) as session:
         rows = stats(session=session, by=args.by)
     if args.csv:
         print(stats_csv(rows), end="")
-    else:
+    elif args.json:
         _print_json([r.to_dict() for r in rows])
+    else:
+        print(stats_text(rows), end="")
     return 0
 
 
@@ -267,7 +269,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = actions.add_parser("stats", help="各节点件数、用时中位数与90分位、按时率、金额")
     p.add_argument("--by", choices=("policy", "department"), default="policy",
                    help="按政策（policy，默认）或按部门（department）统计")
-    p.add_argument("--csv", action="store_true", help="输出CSV")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="输出CSV")
+    out.add_argument("--json", action="store_true", help="输出JSON")
     p.set_defaults(handler=cmd_stats)
 
     p = actions.add_parser("promise", help="设置某节点的承诺工作日")

@@ -4,13 +4,14 @@ import csv
 import io
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlmodel import Session, select
 
 from kb.database.db import session_scope
 from kb.staff.models import User
 from push.applications.models import Node
 from push.applications.service import advance, create, handler_for
-from push.applications.stats import p90, stats, stats_csv
+from push.applications.stats import p90, stats, stats_csv, stats_text
 from push.reports.funnel import funnel
 from tests.push.applications.app_utils import seed
 
@@ -101,3 +102,39 @@ def test_funnel_continues_to_approved_and_paid(engine):
     with Session(engine) as session:
         row = next(r for r in funnel(session=session) if r.key == 1)
     assert (row.pushed, row.delivered, row.applied, row.approved, row.paid) == (2, 2, 2, 1, 1)
+
+
+def test_text_gives_the_same_figures_in_words(engine):
+    make_set(engine)
+    with Session(engine) as session:
+        text = stats_text(stats(session=session, today=date(2027, 1, 4)))
+    assert "金湖县高新技术企业奖励办法：共 3 件（当前：已拨付 1、不予支持 2）；核定 30 万元，拨付 30 万元" in text
+    assert "  已提交：4 件办结，用时中位 1.5 个工作日，90分位 3，按时率 50%" in text
+    assert not text.lstrip().startswith(("[", "{"))
+
+
+def test_the_stats_command_prints_text_and_json_only_when_asked(engine, tmp_path, monkeypatch,
+                                                               capsys):
+    import json
+
+    from kb.cli.main import main
+    from kb.config import get_settings
+
+    make_set(engine)
+    monkeypatch.setenv("KB_DATABASE_URL", str(engine.url.render_as_string(hide_password=False)))
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "indexes"))
+    monkeypatch.setenv("KB_EMBEDDING_MODEL", "none")
+    get_settings.cache_clear()
+    try:
+        assert main(["applications", "stats"]) == 0
+        text = capsys.readouterr().out
+        assert text.startswith("金湖县高新技术企业奖励办法：共 3 件")
+        assert main(["applications", "stats", "--json"]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        assert rows[0]["label"] == "金湖县高新技术企业奖励办法" and rows[0]["applications"] == 3
+        with pytest.raises(SystemExit) as stopped:  # one format at a time, said in Chinese
+            main(["applications", "stats", "--json", "--csv"])
+        assert stopped.value.code == 2 and "不能与参数 --json 同时使用" in capsys.readouterr().err
+    finally:
+        get_settings.cache_clear()
