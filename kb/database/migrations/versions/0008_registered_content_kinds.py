@@ -3,7 +3,7 @@
 kb names only its own kinds (policy, interpretation, FAQ); other packages register theirs through
 ``policykb.content`` (push's 申兑指南), so the column loses its CHECK, which had to list every
 package's kinds, and holds the kind as code names it (``guide``, not the enum member ``GUIDE``).
-The kind is checked where a revision is started (kb.authoring.kinds).
+The kind is checked where a revision is started.
 
 Revision ID: 0008
 Revises: 0007
@@ -36,10 +36,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Back to enum member names under a CHECK of the kinds this installation registers."""
-    from kb.authoring.kinds import labels
+    from kb import plugins
+    from kb.models import ContentKind
 
     op.execute("UPDATE revision SET kind = upper(kind)")
-    names = ", ".join(f"'{kind.upper()}'" for kind in labels())
+    kinds = [k.value for k in ContentKind] + [m.KIND for m in plugins.load("content")]
+    names = ", ".join(f"'{kind.upper()}'" for kind in kinds)
     with op.batch_alter_table('revision', schema=None) as batch_op:
         batch_op.alter_column('kind', existing_type=sqlmodel.sql.sqltypes.AutoString(length=32),
                               existing_nullable=False, type_=BEFORE)
