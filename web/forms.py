@@ -10,7 +10,7 @@ from fastapi import Request
 from starlette.datastructures import FormData
 
 from kb.authoring.drafts import FIELD_LABELS
-from kb.authoring.kinds import labels
+from kb.authoring.kinds import checked
 from kb.errors import InvalidInput
 from kb.library.fields import FIELDS
 from kb.models import ContentKind
@@ -52,8 +52,7 @@ FORMS = {ContentKind.POLICY: POLICY_FORM, ContentKind.INTERPRETATION: INTERPRETA
 def form_kind(kind: str) -> ContentKind:
     """``kind`` as one of kb's kinds, which have forms; InvalidInput for a kind another package
     registers (申兑指南: drafted as JSON) or none does."""
-    if kind not in labels():
-        raise InvalidInput(f"不支持的内容类型：{kind}")
+    checked(kind)
     if kind not in FORMS:
         raise InvalidInput("申兑指南以JSON起草：policykb guides draft FILE --policy ID --by 用户名")
     return ContentKind(kind)
