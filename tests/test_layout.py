@@ -93,3 +93,29 @@ def test_kb_names_no_content_kind_another_package_registers():
         if named:
             offenders[str(path.relative_to(ROOT))] = sorted(named)
     assert offenders == {}
+
+
+def test_kb_subpackages_form_a_one_way_graph():
+    # kb/authoring builds on kb/database, never the other way (a migration once imported
+    # kb.authoring): any loop between kb's subpackages, imports inside functions included, fails.
+    kb = ROOT / "kb"
+    graph: dict[str, set[str]] = {}
+    for path in kb.rglob("*.py"):
+        parts = path.relative_to(kb).parts
+        if len(parts) < 2:
+            continue
+        for name in _imported(path):
+            bits = name.split(".")
+            if bits[0] == "kb" and len(bits) > 2 and (kb / bits[1]).is_dir() and bits[1] != parts[0]:
+                graph.setdefault(parts[0], set()).add(bits[1])
+
+    def loop_from(node: str, path: list[str]) -> list[str] | None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt in path:
+                return [*path[path.index(nxt):], nxt]
+            found = loop_from(nxt, [*path, nxt])
+            if found:
+                return found
+        return None
+
+    assert [loop for start in sorted(graph) if (loop := loop_from(start, [start]))] == []
